@@ -1,0 +1,113 @@
+"""Parse and validate a submitted form against its instrument; pure functions, no I/O."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from app.forms.schema import Instrument, Question
+
+NOT_APPLICABLE = "na"
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    question: str
+    ordinal: int
+    value: float | None
+    text: str | None
+
+
+@dataclass
+class Submission:
+    """The outcome of parsing: answers to store, or errors per question code."""
+
+    answers: list[ParsedAnswer] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+MSG_REQUIRED = "Vui lòng trả lời câu hỏi này."
+MSG_CHOICE = "Lựa chọn không hợp lệ, vui lòng chọn lại."
+MSG_NUMBER = "Vui lòng nhập một số hợp lệ."
+
+
+def clean_text(raw: str) -> str:
+    """Drop control characters (keep newlines and tabs), normalise to NFC, trim."""
+    kept = "".join(ch for ch in raw if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return unicodedata.normalize("NFC", kept).strip()
+
+
+def _parse_rating(instrument: Instrument, q: Question, raw: str) -> ParsedAnswer | str:
+    scale = instrument.scale
+    if raw == NOT_APPLICABLE and scale.not_applicable is not None:
+        return ParsedAnswer(q.code, 0, None, NOT_APPLICABLE)
+    allowed = {str(level.value): level.value for level in scale.levels}
+    if raw not in allowed:
+        return MSG_CHOICE
+    return ParsedAnswer(q.code, 0, float(allowed[raw]), None)
+
+
+def _parse_number(q: Question, raw: str) -> ParsedAnswer | str:
+    try:
+        number = float(raw.replace(",", "."))
+    except ValueError:
+        return MSG_NUMBER
+    if not math.isfinite(number):
+        return MSG_NUMBER
+    if (q.min is not None and number < q.min) or (q.max is not None and number > q.max):
+        low = "" if q.min is None else f"{q.min:g}"
+        high = "" if q.max is None else f"{q.max:g}"
+        return f"Vui lòng nhập một số trong khoảng {low}–{high}."
+    return ParsedAnswer(q.code, 0, number, None)
+
+
+def _parse_scalar(instrument: Instrument, q: Question, raw: str) -> ParsedAnswer | str:
+    if q.type == "rating":
+        return _parse_rating(instrument, q, raw)
+    if q.type == "number":
+        return _parse_number(q, raw)
+    if raw in {o.value for o in q.options}:
+        return ParsedAnswer(q.code, 0, None, raw)
+    return MSG_CHOICE
+
+
+def _parse_one(
+    instrument: Instrument, q: Question, values: Sequence[str]
+) -> list[ParsedAnswer] | str:
+    if q.type == "text":
+        text = clean_text(values[0]) if values else ""
+        if len(text) > q.max_length:
+            return f"Vui lòng viết ngắn hơn ({q.max_length} ký tự)."
+        if not text:
+            return MSG_REQUIRED if q.required else []
+        return [ParsedAnswer(q.code, 0, None, text)]
+    present = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if not present:
+        return MSG_REQUIRED if q.required else []
+    if q.type == "multiple":
+        allowed = {o.value for o in q.options}
+        if any(v not in allowed for v in present):
+            return MSG_CHOICE
+        return [ParsedAnswer(q.code, i, None, v) for i, v in enumerate(present)]
+    if len(present) > 1:
+        return MSG_CHOICE
+    parsed = _parse_scalar(instrument, q, present[0])
+    return parsed if isinstance(parsed, str) else [parsed]
+
+
+def parse_submission(instrument: Instrument, form: Mapping[str, Sequence[str]]) -> Submission:
+    """Validate every question of the instrument; unknown fields are ignored."""
+    result = Submission()
+    for q in instrument.questions:
+        outcome = _parse_one(instrument, q, form.get(q.code, ()))
+        if isinstance(outcome, str):
+            result.errors[q.code] = outcome
+        else:
+            result.answers.extend(outcome)
+    return result

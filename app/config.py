@@ -1,0 +1,47 @@
+"""Settings: one object, read from the environment (prefix SIPAS_) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of one sipas process (every replica reads the same)."""
+
+    model_config = SettingsConfigDict(env_prefix="SIPAS_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'sipas.db'}"
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-secret-change-me"
+    forms_dir: Path = PROJECT_ROOT / "survey_forms"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    # A citizen's form is valid for this long after it was served (signed submission id).
+    submission_max_age_seconds: int = 24 * 3600
+    max_body_bytes: int = 64 * 1024
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "SIPAS_SECRET_KEY is missing or a placeholder; set a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,103 @@
+"""An idempotent demo data set: a fictional province, its counters, an open round, responses."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.collection.answers import ParsedAnswer
+from app.collection.service import CounterForm, store_response
+from app.forms.registry import Catalogue
+from app.models import Response, Round
+from app.rounds.service import create_round, set_volume
+from app.units.service import upsert_unit
+
+ROUND_CODE = "DEMO-2026"
+FORM_CODE = "one-stop-counter"
+
+# code, name, level, parent, (volume, share satisfied) for counters
+UNITS: list[tuple[str, str, str, str | None, tuple[int, float] | None]] = [
+    ("SH", "Tỉnh Sơn Hà (dữ liệu minh hoạ)", "province", None, None),
+    ("SH-TTHCC", "Trung tâm Phục vụ hành chính công tỉnh", "center", "SH", None),
+    ("SH-TTHCC-TP", "Quầy Sở Tư pháp", "counter", "SH-TTHCC", (1200, 0.93)),
+    ("SH-TTHCC-XD", "Quầy Sở Xây dựng", "counter", "SH-TTHCC", (800, 0.78)),
+    ("SH-TTHCC-NNMT", "Quầy Sở Nông nghiệp và Môi trường", "counter", "SH-TTHCC", (2500, 0.84)),
+    ("SH-ANBINH", "Xã An Bình", "commune", "SH", None),
+    ("SH-ANBINH-MC", "Bộ phận Một cửa xã An Bình", "counter", "SH-ANBINH", (600, 0.9)),
+    ("SH-HOALAC", "Phường Hòa Lạc", "commune", "SH", None),
+    ("SH-HOALAC-MC", "Bộ phận Một cửa phường Hòa Lạc", "counter", "SH-HOALAC", (1500, 0.87)),
+    ("SH-TANTIEN", "Xã Tân Tiến", "commune", "SH", None),
+    ("SH-TANTIEN-MC", "Bộ phận Một cửa xã Tân Tiến", "counter", "SH-TANTIEN", (300, 0.72)),
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    created: bool
+    responses: int
+    counters: list[str]
+
+
+def _answers(catalogue: Catalogue, rng: random.Random, p: float) -> list[ParsedAnswer]:
+    instrument = catalogue.get(FORM_CODE).instrument
+    answers = []
+    for q in instrument.criteria:
+        if q.element == "feedback" and rng.random() < 0.35:
+            answers.append(ParsedAnswer(q.code, 0, None, "na"))
+            continue
+        level = rng.choice((4, 5)) if rng.random() < p else rng.choice((1, 2, 3, 3))
+        answers.append(ParsedAnswer(q.code, 0, float(level), None))
+    for code, options in (
+        ("field", ["land", "civil_status", "certification", "construction", "business", "other"]),
+        ("gender", ["male", "female"]),
+        ("age_band", ["18_24", "25_34", "35_49", "50_60", "over_60"]),
+    ):
+        answers.append(ParsedAnswer(code, 0, None, rng.choice(options)))
+    return answers
+
+
+async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> DemoSummary:
+    """Create the demo province once; running it again changes nothing."""
+    counters = [code for code, *_, counter in UNITS if counter]
+    existing = await session.scalar(select(Round).where(Round.code == ROUND_CODE))
+    if existing is not None:
+        count = await session.scalar(
+            select(func.count()).select_from(Response).where(Response.round_id == existing.id)
+        )
+        return DemoSummary(False, int(count or 0), counters)
+
+    units = {}
+    for code, name, level, parent, _ in UNITS:
+        units[code] = await upsert_unit(session, code, name, level, parent)
+    round_ = await create_round(
+        session,
+        code=ROUND_CODE,
+        name="Khảo sát mức độ hài lòng tại Bộ phận Một cửa năm 2026 (minh hoạ)",
+        form_code=FORM_CODE,
+        starts_on=today - timedelta(days=60),
+        ends_on=today + timedelta(days=305),
+        status="open",
+    )
+    rng = random.Random(2026)
+    registered = catalogue.get(FORM_CODE)
+    total = 0
+    for code, *_, counter in UNITS:
+        if counter is None:
+            continue
+        volume, p = counter
+        await set_volume(session, round_, units[code], volume)
+        target = CounterForm(units[code], round_, registered)
+        for _ in range(rng.randint(30, 90)):
+            await store_response(
+                session,
+                target,
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                _answers(catalogue, rng, p),
+            )
+            total += 1
+    return DemoSummary(True, total, counters)

@@ -1,0 +1,60 @@
+"""Dependencies shared by routers, as Annotated aliases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.collection.service import SubmissionSigner
+from app.config import Settings
+from app.db import Database, unit_of_work
+from app.forms.registry import Catalogue
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in unit_of_work(_db(request).sessions):
+        yield session
+
+
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in unit_of_work(_db(request).write_sessions):
+        yield session
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _catalogue(request: Request) -> Catalogue:
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def _signer(request: Request) -> SubmissionSigner:
+    signer: SubmissionSigner = request.app.state.signer
+    return signer
+
+
+# scope="function": the session commits before the response is sent, so a failed commit is
+# an error response, never an acknowledgement of something that was not stored.
+SessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+WriteSessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(_templates)]
+SignerDep = Annotated[SubmissionSigner, Depends(_signer)]

@@ -1,0 +1,97 @@
+"""One family of typed errors, rendered as JSON for API clients and HTML for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AppError(Exception):
+    """A business outcome with an HTTP status; ``code`` is stable for API clients."""
+
+    status_code = 400
+    code = "bad_request"
+    title = "Yêu cầu không hợp lệ"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    title = "Không tìm thấy"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    title = "Xung đột dữ liệu"
+
+
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+    title = "Không còn hiệu lực"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    title = "Dữ liệu gửi lên quá lớn"
+
+
+def wants_html(request: Request) -> bool:
+    """API routes always answer JSON; pages answer HTML to browsers."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+
+
+def render_error(request: Request, status: int, code: str, title: str, detail: str) -> Response:
+    if wants_html(request):
+        templates: Jinja2Templates = request.app.state.templates
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "title": title, "detail": detail},
+            status_code=status,
+        )
+    return JSONResponse({"error": {"code": code, "message": detail}}, status_code=status)
+
+
+STATUS_TEXT = {
+    404: ("not_found", "Không tìm thấy", "Trang bạn tìm không tồn tại."),
+    405: ("method_not_allowed", "Không hỗ trợ", "Phương thức không được hỗ trợ."),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return render_error(request, exc.status_code, exc.code, exc.title, exc.detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code, title, detail = STATUS_TEXT.get(
+            exc.status_code, ("http_error", "Lỗi", str(exc.detail))
+        )
+        return render_error(request, exc.status_code, code, title, detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if wants_html(request):
+            return render_error(request, 422, "invalid", "Dữ liệu không hợp lệ", str(exc))
+        errors = [
+            {"loc": list(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": {"code": "invalid", "message": "invalid request", "fields": errors}},
+            status_code=422,
+        )

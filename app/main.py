@@ -1,0 +1,67 @@
+"""The ASGI application: create_app() wires settings, database, catalogue, routers, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app.collection.router import router as collection_router
+from app.collection.service import SubmissionSigner
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import install_error_handlers
+from app.forms.registry import Catalogue
+from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
+from app.ops import router as ops_router
+from app.reporting.router import router as reporting_router
+from app.rounds.router import router as rounds_router
+from app.units.router import router as units_router
+
+HERE = Path(__file__).resolve().parent
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The catalogue is validated here: an invalid instrument stops start-up."""
+    settings = settings or get_settings()
+    catalogue = Catalogue.from_directory(settings.forms_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with app.state.db.write_sessions.begin() as session:
+            await catalogue.register(session)
+        yield
+        await app.state.db.dispose()
+
+    app = FastAPI(
+        title="SIPAS",
+        version="1",
+        summary="Citizen satisfaction with administrative services: collection and reporting.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings)
+    app.state.catalogue = catalogue
+    app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    for router in (collection_router, rounds_router, units_router, reporting_router, ops_router):
+        app.include_router(router)
+    install_error_handlers(app)
+
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts=settings.public_base_url.startswith("https://")
+    )
+    app.add_middleware(RequestLogMiddleware, json_format=settings.log_format == "json")
+    return app

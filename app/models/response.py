@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, BigId, Timestamp, utcnow
+
+RESPONSE_STATUSES = ("valid", "excluded")
+
+
+class Response(Base):
+    """One citizen's submitted form. Holds no personal data beyond what the form asks."""
+
+    __tablename__ = "response"
+    __table_args__ = (Index("ix_response_round_unit_status", "round_id", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The signed one-time id the form carried: a retried or double-tapped POST is stored once.
+    submission_id: Mapped[str] = mapped_column(String(36), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id", ondelete="RESTRICT"))
+    channel: Mapped[str] = mapped_column(String(16), default="qr")
+    status: Mapped[str] = mapped_column(String(16), default="valid")
+    # A weight given with the response (imports, list samples). NULL: derived from the round's
+    # volumes at read time (see app.statistics.weights).
+    base_weight: Mapped[float | None] = mapped_column(Float)
+    submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Answer(Base):
+    """One answer: a rating level or option (``value``) and/or free text (``text``).
+
+    A multiple-choice question stores one row per chosen option (``ordinal`` 0, 1, ...).
+    A rating answered "not applicable" has ``value`` NULL and ``text`` = 'na'.
+    """
+
+    __tablename__ = "answer"
+
+    response_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0)
+    value: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)

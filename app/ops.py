@@ -1,0 +1,37 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.db import Database
+from app.migrate import head_revision
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the migrations' head."""
+    db: Database = request.app.state.db
+    try:
+        async with db.engine.connect() as conn:
+            current = (
+                await conn.execute(text("SELECT version_num FROM alembic_version"))
+            ).scalar_one_or_none()
+    except Exception as exc:  # any driver error means "not ready"
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+    head = head_revision()
+    if current != head:
+        return JSONResponse(
+            {"status": "migrating", "schema": current, "head": head}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "schema": current})

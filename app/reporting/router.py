@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from app.deps import CatalogueDep, SessionDep
+from app.reporting.schemas import SatisfactionReport
+from app.reporting.service import satisfaction_report
+
+router = APIRouter(prefix="/api/v1", tags=["reporting"])
+
+
+@router.get("/rounds/{round_code}/satisfaction", response_model=SatisfactionReport)
+async def get_satisfaction(
+    round_code: str,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    unit: str | None = Query(None, description="Unit code; default: the round's top unit"),
+    lang: Literal["vi", "en"] = "vi",
+) -> SatisfactionReport:
+    """Weighted satisfaction of a unit's subtree by element and criterion; ranked children."""
+    return await satisfaction_report(session, catalogue, round_code, unit, lang)

@@ -1,0 +1,105 @@
+"""Assemble the satisfaction report of a unit from the round's tallies."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.forms.registry import Catalogue
+from app.reporting.schemas import (
+    ChildResult,
+    CriterionResult,
+    ElementResult,
+    SatisfactionReport,
+    UnitRef,
+)
+from app.rounds.service import covered_unit_ids, get_round
+from app.statistics.estimates import UnitEstimate, competition_ranks, estimate
+from app.statistics.tally import tally_round
+from app.units.service import UnitNode, UnitTree, load_tree
+
+
+def _default_unit(tree: UnitTree, covered: set[int]) -> UnitNode:
+    top = tree.common_ancestor(covered)
+    if top is None:
+        raise NotFound("this round covers no unit yet")
+    return top
+
+
+def _elements(
+    report_form: Catalogue, form_code: str, est: UnitEstimate, lang: str
+) -> list[ElementResult]:
+    instrument = report_form.get(form_code).instrument
+    names = {e.code: e.name.get(lang) for e in instrument.elements}
+    texts = {q.code: q.text.get(lang) for q in instrument.criteria}
+    return [
+        ElementResult(
+            code=e.code,
+            name=names[e.code],
+            index=e.index,
+            criteria=[
+                CriterionResult(
+                    code=c.code,
+                    name=texts[c.code],
+                    index=c.index,
+                    respondents=c.respondents,
+                    weighted_respondents=c.weighted_respondents,
+                )
+                for c in e.criteria
+            ],
+        )
+        for e in est.elements
+    ]
+
+
+async def satisfaction_report(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str | None,
+    lang: str = "vi",
+) -> SatisfactionReport:
+    """Indices of a unit's subtree, its elements and criteria, and its ranked children."""
+    round_ = await get_round(session, round_code)
+    registered = catalogue.get(round_.form_code)
+    instrument = registered.instrument
+    tree = await load_tree(session)
+    covered = await covered_unit_ids(session, round_.id)
+    unit = tree.get(unit_code) if unit_code else _default_unit(tree, covered)
+
+    tally = await tally_round(
+        session, round_.id, [q.code for q in instrument.criteria], instrument.scale.satisfied
+    )
+    own = estimate(instrument, tally, tree.subtree_ids(unit.id))
+
+    children = []
+    for child in tree.children.get(unit.id, ()):
+        subtree = tree.subtree_ids(child.id)
+        if subtree & covered:
+            children.append((child, estimate(instrument, tally, subtree)))
+    ranks = competition_ranks([est.index for _, est in children])
+
+    return SatisfactionReport(
+        round=round_.code,
+        form=instrument.code,
+        form_version=instrument.version,
+        aggregation=f"element: {instrument.aggregation.element}; "
+        f"overall: {instrument.aggregation.overall}",
+        unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
+        respondents=own.respondents,
+        weighted_respondents=own.weighted_respondents,
+        index=own.index,
+        elements=_elements(catalogue, round_.form_code, own, lang),
+        children=[
+            ChildResult(
+                code=child.code,
+                name=child.name,
+                level=child.level,
+                respondents=est.respondents,
+                weighted_respondents=est.weighted_respondents,
+                index=est.index,
+                rank=rank,
+            )
+            for (child, est), rank in zip(children, ranks, strict=True)
+        ],
+    )

@@ -1,0 +1,94 @@
+"""Survey rounds and the units (strata) they cover."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import AppError, Conflict, Gone, NotFound
+from app.models import Round, RoundUnit, Unit
+
+
+async def get_round(session: AsyncSession, code: str) -> Round:
+    found = await session.scalar(select(Round).where(Round.code == code))
+    if found is None:
+        raise NotFound(f"unknown round {code!r}")
+    return found
+
+
+async def list_rounds(session: AsyncSession) -> list[Round]:
+    stmt = select(Round).order_by(Round.starts_on.desc(), Round.code)
+    return list((await session.scalars(stmt)).all())
+
+
+async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) -> Round:
+    """The open round that covers this unit today (the latest started if several)."""
+    stmt = (
+        select(Round)
+        .join(RoundUnit, RoundUnit.round_id == Round.id)
+        .where(RoundUnit.unit_id == unit_id, Round.status == "open")
+        .where(Round.starts_on <= today, Round.ends_on >= today)
+        .order_by(Round.starts_on.desc())
+        .limit(1)
+    )
+    found = await session.scalar(stmt)
+    if found is None:
+        raise Gone("Hiện đơn vị này không có đợt khảo sát nào đang mở. Xin cảm ơn Ông/Bà.")
+    return found
+
+
+async def create_round(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    form_code: str,
+    starts_on: date,
+    ends_on: date,
+    status: str = "draft",
+) -> Round:
+    if ends_on < starts_on:
+        raise AppError("a round cannot end before it starts")
+    if await session.scalar(select(Round.id).where(Round.code == code)) is not None:
+        raise Conflict(f"round {code!r} exists")
+    created = Round(
+        code=code,
+        name=name,
+        form_code=form_code,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status=status,
+    )
+    session.add(created)
+    await session.flush()
+    return created
+
+
+async def set_volume(
+    session: AsyncSession, round_: Round, unit: Unit, volume: int | None
+) -> RoundUnit:
+    """Cover ``unit`` in the round with its transaction volume N_h (None: unknown)."""
+    if volume is not None and volume < 0:
+        raise AppError("a transaction volume cannot be negative")
+    row = await session.get(RoundUnit, (round_.id, unit.id))
+    if row is None:
+        row = RoundUnit(round_id=round_.id, unit_id=unit.id, volume=volume)
+        session.add(row)
+    else:
+        row.volume = volume
+    await session.flush()
+    return row
+
+
+async def covered_unit_ids(session: AsyncSession, round_id: int) -> set[int]:
+    rows = await session.scalars(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id))
+    return set(rows.all())
+
+
+async def volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:
+    rows = await session.execute(
+        select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
+    )
+    return {unit_id: volume for unit_id, volume in rows}

@@ -1,0 +1,104 @@
+"""Units and their hierarchy."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.models import Unit
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+
+class UnitTree:
+    """The whole hierarchy in memory: small (thousands of rows) and read in one query."""
+
+    def __init__(self, nodes: Iterable[UnitNode]) -> None:
+        self.by_id = {n.id: n for n in nodes}
+        self.by_code = {n.code: n for n in self.by_id.values()}
+        self.children: dict[int | None, list[UnitNode]] = defaultdict(list)
+        for node in sorted(self.by_id.values(), key=lambda n: n.code):
+            self.children[node.parent_id].append(node)
+
+    def get(self, code: str) -> UnitNode:
+        try:
+            return self.by_code[code]
+        except KeyError:
+            raise NotFound(f"unknown unit {code!r}") from None
+
+    def subtree_ids(self, unit_id: int) -> set[int]:
+        found, stack = set(), [unit_id]
+        while stack:
+            current = stack.pop()
+            found.add(current)
+            stack.extend(child.id for child in self.children.get(current, ()))
+        return found
+
+    def ancestors(self, unit_id: int) -> list[UnitNode]:
+        """From the unit itself up to its root."""
+        chain, node = [], self.by_id.get(unit_id)
+        while node is not None:
+            chain.append(node)
+            node = self.by_id.get(node.parent_id) if node.parent_id is not None else None
+        return chain
+
+    def common_ancestor(self, unit_ids: Iterable[int]) -> UnitNode | None:
+        chains = [list(reversed(self.ancestors(u))) for u in unit_ids]
+        if not chains:
+            return None
+        common: UnitNode | None = None
+        for nodes in zip(*chains, strict=False):
+            if all(n.id == nodes[0].id for n in nodes):
+                common = nodes[0]
+            else:
+                break
+        return common
+
+
+async def load_tree(session: AsyncSession) -> UnitTree:
+    rows = await session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id))
+    return UnitTree(UnitNode(*row) for row in rows)
+
+
+async def get_unit(session: AsyncSession, code: str) -> Unit:
+    unit = await session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"unknown unit {code!r}")
+    return unit
+
+
+async def list_units(session: AsyncSession, parent: str | None) -> list[tuple[Unit, str | None]]:
+    """Children of ``parent`` (the roots when None), each with its parent's code."""
+    parent_id = (await get_unit(session, parent)).id if parent else None
+    stmt = select(Unit).where(
+        Unit.parent_id == parent_id if parent_id else Unit.parent_id.is_(None)
+    )
+    units = list((await session.scalars(stmt.order_by(Unit.code))).all())
+    return [(u, parent) for u in units]
+
+
+async def upsert_unit(
+    session: AsyncSession, code: str, name: str, level: str, parent: str | None
+) -> Unit:
+    """Create or update a unit by code (used by the demo and imports)."""
+    parent_id = (await get_unit(session, parent)).id if parent else None
+    unit = await session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        unit = Unit(code=code, name=name, level=level, parent_id=parent_id)
+        session.add(unit)
+    else:
+        unit.name, unit.level, unit.parent_id = name, level, parent_id
+    await session.flush()
+    return unit
