@@ -1,0 +1,163 @@
+"""Fixtures: one real database per run (SQLite file or PostgreSQL), schema from migrations.
+
+Choose the backend with SIPAS_TEST_DATABASE_URL, e.g.
+``postgresql://postgres@127.0.0.1:5432/test``; the default is a SQLite file in a temp dir.
+Each test starts from empty tables (the app commits its own transactions, as in production,
+so tests clean up by truncating rather than by rolling back).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade
+from app.models import Base
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Run every ``async def`` test under anyio (asyncio) without marking each one."""
+    if collector.funcnamefilter(name) and inspect.iscoroutinefunction(obj):
+        pytest.mark.anyio(obj)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("SIPAS_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sipas-test.db'}"
+    if make_url(url).get_backend_name() == "postgresql":
+        _reset_postgres(url)
+    upgrade(url)
+    yield url
+
+
+def _reset_postgres(url: str) -> None:
+    """Start from an empty public schema so that migrations run from scratch."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from app.db import async_url
+
+    async def reset() -> None:
+        engine = create_async_engine(async_url(url))
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return make_url(database_url).get_backend_name() == "postgresql"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key="test-secret-key-not-for-production",
+        public_base_url="https://khaosat.example.vn",
+        log_level="WARNING",
+    )
+
+
+async def _truncate(db: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            await conn.execute(text("UPDATE unit SET parent_id = NULL"))
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    await _truncate(application.state.db)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def db(app: FastAPI) -> Database:
+    database: Database = app.state.db
+    return database
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+class LiveServer:
+    """The app served by uvicorn on a real socket, in a thread with its own event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@pytest.fixture
+def live_server(settings: Settings, app: FastAPI) -> Iterator[LiveServer]:
+    """A running server over the same (freshly truncated) database as ``app``."""
+    with LiveServer(settings) as server:
+        yield server
+
+
+@pytest.fixture
+def forms_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "survey_forms"

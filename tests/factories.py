@@ -1,0 +1,94 @@
+"""Test data built through the service layer (the same code paths as the app)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fastapi import FastAPI
+
+from app.collection.answers import ParsedAnswer
+from app.collection.service import CounterForm, store_response
+from app.db import Database
+from app.forms.registry import Catalogue
+from app.models import Round, Unit
+from app.rounds.service import create_round, set_volume
+from app.units.service import upsert_unit
+
+FORM = "one-stop-counter"
+CRITERIA = [
+    "ACC1", "ACC2", "ACC3", "PRO1", "PRO2", "PRO3", "PRO4", "OFF1",
+    "OFF2", "OFF3", "RES1", "RES2", "RES3", "FBK1", "FBK2", "FBK3",
+]  # fmt: skip
+
+
+@dataclass
+class Province:
+    round: Round
+    units: dict[str, Unit]
+
+
+async def make_province(
+    app: FastAPI,
+    volumes: dict[str, int | None] | None = None,
+    status: str = "open",
+    round_code: str = "R2026",
+) -> Province:
+    """Province P with departments D1 (counters C11, C12) and D2 (counter C21), one round."""
+    volumes = volumes if volumes is not None else {"C11": 1000, "C12": 500, "C21": 300}
+    db: Database = app.state.db
+    today = date.today()
+    async with db.write_sessions.begin() as session:
+        units = {}
+        for code, level, parent in [
+            ("P", "province", None),
+            ("D1", "department", "P"),
+            ("D2", "department", "P"),
+            ("C11", "counter", "D1"),
+            ("C12", "counter", "D1"),
+            ("C21", "counter", "D2"),
+        ]:
+            units[code] = await upsert_unit(session, code, f"Đơn vị {code}", level, parent)
+        round_ = await create_round(
+            session,
+            code=round_code,
+            name="Đợt khảo sát thử",
+            form_code=FORM,
+            starts_on=today - timedelta(days=30),
+            ends_on=today + timedelta(days=30),
+            status=status,
+        )
+        for code, volume in volumes.items():
+            await set_volume(session, round_, units[code], volume)
+    return Province(round_, units)
+
+
+def ratings(values: dict[str, int | str], default: int | str = 5) -> list[ParsedAnswer]:
+    """Answers to all 16 criteria: ``values`` overrides, others get ``default`` ('na' = N/A)."""
+    answers = []
+    for code in CRITERIA:
+        raw = values.get(code, default)
+        if raw == "na":
+            answers.append(ParsedAnswer(code, 0, None, "na"))
+        else:
+            answers.append(ParsedAnswer(code, 0, float(raw), None))
+    answers.append(ParsedAnswer("field", 0, None, "land"))
+    return answers
+
+
+async def add_response(
+    app: FastAPI, province: Province, unit_code: str, answers: list[ParsedAnswer]
+) -> None:
+    db: Database = app.state.db
+    catalogue: Catalogue = app.state.catalogue
+    async with db.write_sessions.begin() as session:
+        target = CounterForm(province.units[unit_code], province.round, catalogue.get(FORM))
+        assert await store_response(session, target, str(uuid.uuid4()), answers)
+
+
+def form_body(token: str, values: dict[str, str] | None = None) -> dict[str, str]:
+    """A complete, valid form submission (all criteria 5, field 'land')."""
+    body = {"sid": token, "field": "land", **{code: "5" for code in CRITERIA}}
+    body.update(values or {})
+    return body
