@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,7 +10,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where alembic.ini, migrations/ and survey_forms/ live (the checkout, or the image's root).
+PROJECT_ROOT = Path(os.environ.get("SIPAS_PROJECT_ROOT") or Path(__file__).resolve().parent.parent)
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 
 

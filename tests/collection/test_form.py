@@ -107,11 +107,7 @@ async def test_garbage_values_are_refused_per_field(app: FastAPI, client: httpx.
     assert page.status_code == 422
     for code in ("ACC1", "ACC2", "field", "gender"):
         assert f'id="e-{code}"' in page.text
-    assert (
-        "<script>"
-        not in page.text.split("<form")[1].split("</form>")[0].replace('type="hidden"', "")
-        or "&lt;script&gt;" in page.text
-    )
+    assert "<script>" not in page.text  # echoed input is escaped
     assert await count(app, Response) == 0
 
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -33,6 +34,15 @@ for (code in unique(d$question)) {
 cat(paste0("{", paste0('"', names(out), '":', sprintf("%.17g", unlist(out)),
     collapse = ","), "}"))
 """
+
+
+def run_r(script: Path, data: Path) -> dict[str, float]:
+    assert RSCRIPT is not None
+    result = subprocess.run(
+        [RSCRIPT, str(script), str(data)], capture_output=True, text=True, check=True, timeout=120
+    )
+    parsed: dict[str, float] = json.loads(result.stdout)
+    return parsed
 
 
 @pytest.mark.skipif(RSCRIPT is None, reason="R (Debian r-cran-survey) is not installed")
@@ -65,10 +75,7 @@ async def test_criterion_indices_match_r_survey(app: FastAPI, tmp_path: Path):
 
     script = tmp_path / "check.R"
     script.write_text(R_PROGRAM)
-    result = subprocess.run(
-        [RSCRIPT, str(script), str(data)], capture_output=True, text=True, check=True, timeout=120
-    )
-    from_r = json.loads(result.stdout)
+    from_r = await anyio.to_thread.run_sync(run_r, script, data)
 
     instrument = app.state.catalogue.get("one-stop-counter").instrument
     ours = estimate(instrument, tally, {u.id for u in province.units.values()})

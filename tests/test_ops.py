@@ -1,0 +1,97 @@
+"""Operations: probes, request log, security headers, start-up refusals, settings."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.config import Settings
+from app.db import async_url
+from app.forms.loader import FormFileError
+from app.main import create_app
+
+
+async def test_healthz_and_readyz(client: httpx.AsyncClient):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+async def test_readyz_reports_a_schema_behind_head(app: FastAPI, client: httpx.AsyncClient):
+    async with app.state.db.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    try:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["status"] == "migrating"
+    finally:
+        async with app.state.db.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+
+
+async def test_readyz_reports_an_unreachable_database(tmp_path: Path):
+    settings = Settings(
+        environment="test", database_url="postgresql://nobody@127.0.0.1:1/none", log_level="ERROR"
+    )
+    app = create_app(settings)  # no lifespan: the database is never reached at start
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        ready = await client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
+
+
+async def test_one_json_log_line_per_request(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+):
+    app = create_app(settings.model_copy(update={"log_format": "json"}))
+    transport = httpx.ASGITransport(app=app)
+    with caplog.at_level(logging.INFO, logger="sipas.request"):
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get("/healthz")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "sipas.request"]
+    assert len(lines) == 1
+    assert lines[0]["method"] == "GET" and lines[0]["path"] == "/healthz"
+    assert lines[0]["status"] == 200 and lines[0]["duration_ms"] >= 0
+
+
+async def test_security_headers(client: httpx.AsyncClient):
+    answer = await client.get("/healthz")
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert "unsafe-inline" not in answer.headers["content-security-policy"]
+    assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+def test_invalid_instrument_stops_start_up(settings: Settings, tmp_path: Path, forms_dir: Path):
+    source = (forms_dir / "one-stop-counter.yaml").read_text()
+    broken = source.replace("        element: access\n", "", 1)
+    (tmp_path / "broken.yaml").write_text(broken)
+    with pytest.raises(FormFileError, match=r"broken\.yaml.*ACC1 needs an element"):
+        create_app(settings.model_copy(update={"forms_dir": tmp_path}))
+
+
+def test_production_refuses_a_placeholder_secret():
+    with pytest.raises(ValueError, match="SIPAS_SECRET_KEY"):
+        Settings(environment="production", secret_key="change-me")
+    assert Settings(environment="production", secret_key="x" * 40).secret_key == "x" * 40
+
+
+def test_plain_database_urls_get_async_drivers():
+    assert async_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
+    assert async_url("sqlite:///var/x.db").drivername == "sqlite+aiosqlite"
+    assert async_url("postgresql+asyncpg://u@h/db").drivername == "postgresql+asyncpg"
+    with pytest.raises(ValueError, match="unsupported"):
+        async_url("mysql://u@h/db")
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: FastAPI, is_postgres: bool):
+    if is_postgres:
+        pytest.skip("SQLite pragmas")
+    async with app.state.db.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
