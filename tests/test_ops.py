@@ -45,9 +45,7 @@ async def test_readyz_reports_an_unreachable_database(tmp_path: Path):
     assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
 
 
-async def test_one_json_log_line_per_request(
-    settings: Settings, caplog: pytest.LogCaptureFixture
-):
+async def test_one_json_log_line_per_request(settings: Settings, caplog: pytest.LogCaptureFixture):
     app = create_app(settings.model_copy(update={"log_format": "json"}))
     transport = httpx.ASGITransport(app=app)
     with caplog.at_level(logging.INFO, logger="sipas.request"):
