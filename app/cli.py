@@ -10,11 +10,13 @@ import typer
 import uvicorn
 
 from app.config import get_settings
+from app.forms.cli import forms_cli
 from app.migrate import upgrade
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(forms_cli, name="forms")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -1,13 +1,35 @@
-"""Typed definition of a survey instrument, validated from survey_forms/*.yaml."""
+"""Typed definition of a survey instrument, validated from survey_forms/*.yaml.
+
+Cross-references (codes, conditions, scales, weights) are checked in app.forms.checks, with
+the location of each problem, so that ``sipas forms check`` can point at the line.
+
+Fields added after the first instrument shipped are left out of the serialised definition
+while unset (``exclude_if``), so an instrument that does not use them keeps its content hash.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from app.forms.conditions import Condition, canonical
+
+if TYPE_CHECKING:
+    from app.forms.visibility import Shown
 
 Code = str
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value == () or value == {}
+
+
+def Extra(default: Any = None, **kwargs: Any) -> Any:
+    """A field added after the first release: omitted from the definition while unset."""
+    return Field(default=default, exclude_if=_unset, **kwargs)
 
 
 class Text(BaseModel):
@@ -28,11 +50,11 @@ class Level(BaseModel):
 
 
 class Scale(BaseModel):
-    """An ordered answer scale, e.g. 1–5 satisfaction with 4 and 5 counting as satisfied."""
+    """An ordered answer scale: 1–5 satisfaction (4, 5 satisfied), 2/1/0 points, priorities..."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     levels: tuple[Level, ...] = Field(min_length=2)
-    satisfied: tuple[int, ...] = Field(min_length=1)
+    satisfied: tuple[int, ...] = ()
     not_applicable: Text | None = None
 
     @model_validator(mode="after")
@@ -45,6 +67,9 @@ class Scale(BaseModel):
             raise ValueError(f"satisfied levels {sorted(unknown)} are not levels of the scale")
         return self
 
+    def value_strings(self) -> set[str]:
+        return {str(level.value) for level in self.levels}
+
 
 class Option(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -52,14 +77,32 @@ class Option(BaseModel):
     label: Text
 
 
-QuestionType = Literal["rating", "single", "multiple", "number", "text"]
+QuestionType = Literal["rating", "single", "multiple", "number", "percent", "text", "date"]
+CHOICE_TYPES = ("single", "multiple")
+NUMERIC_TYPES = ("number", "percent")
+
+
+class Followup(BaseModel):
+    """An optional "why?" text asked right after a low answer (the kiosk pattern)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: Text
+    when: tuple[str, ...] = Field(min_length=1, description="answers that open the follow-up")
+    max_length: int = Field(default=500, ge=1, le=10000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("when"), list):
+            return {**data, "when": [canonical(v) for v in data["when"]]}
+        return data
 
 
 class Question(BaseModel):
-    """A question. ``rating`` questions are criteria: they carry an element and a stable code."""
+    """A question. ``rating`` questions with an ``element`` are criteria (stable codes)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    code: Code = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    code: Code = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
     type: QuestionType
     text: Text
     help: Text | None = None
@@ -69,14 +112,18 @@ class Question(BaseModel):
     min: float | None = None
     max: float | None = None
     max_length: int = Field(default=2000, ge=1, le=10000)
+    scale: Code | None = Extra(description="a named scale; default: the instrument's scale")
+    not_applicable: bool | None = Extra(description="offer N/A; default: if the scale has one")
+    show_if: Condition | None = Extra()
+    require_if: Condition | None = Extra()
+    followup: Followup | None = Extra()
+    previous_codes: dict[str, Code] = Extra({}, description="earlier version → code there")
 
     @model_validator(mode="after")
     def _check(self) -> Question:
-        if self.type == "rating" and not self.element:
-            raise ValueError(f"rating question {self.code} needs an element")
-        if self.type != "rating" and self.element:
+        if self.element and self.type != "rating":
             raise ValueError(f"only rating questions belong to an element ({self.code})")
-        if self.type in ("single", "multiple"):
+        if self.type in CHOICE_TYPES:
             if len(self.options) < 2:
                 raise ValueError(f"question {self.code} needs at least two options")
             values = [o.value for o in self.options]
@@ -84,15 +131,57 @@ class Question(BaseModel):
                 raise ValueError(f"question {self.code} has duplicate option values")
         elif self.options:
             raise ValueError(f"question {self.code} of type {self.type} takes no options")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"question {self.code}: min is larger than max")
+        if (self.min is not None or self.max is not None) and self.type not in NUMERIC_TYPES:
+            raise ValueError(f"question {self.code}: min/max only apply to number and percent")
+        if self.scale and self.type != "rating":
+            raise ValueError(f"question {self.code}: only rating questions take a scale")
+        if self.followup and self.type not in ("rating", "single"):
+            raise ValueError(f"question {self.code}: a follow-up needs a rating or single choice")
         return self
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """Allowed range; a percentage defaults to 0–100."""
+        if self.type == "percent":
+            return (0.0 if self.min is None else self.min, 100.0 if self.max is None else self.max)
+        return self.min, self.max
+
+    def followup_question(self) -> Question | None:
+        """The follow-up as a question of its own (code ``<code>_why``), shown after ``when``."""
+        if self.followup is None:
+            return None
+        return Question(
+            code=f"{self.code}_why",
+            type="text",
+            text=self.followup.text,
+            required=False,
+            max_length=self.followup.max_length,
+            show_if=Condition(question=self.code, in_=self.followup.when),
+        )
 
 
 class Section(BaseModel):
+    """A block of questions, possibly shown only under a condition on earlier answers."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: Code
     title: Text
     intro: Text | None = None
     questions: tuple[Question, ...] = Field(min_length=1)
+    show_if: Condition | None = Extra()
+
+    @cached_property
+    def items(self) -> tuple[Question, ...]:
+        """The questions as asked, each followed by its follow-up if it has one."""
+        out: list[Question] = []
+        for q in self.questions:
+            out.append(q)
+            extra = q.followup_question()
+            if extra is not None:
+                out.append(extra)
+        return tuple(out)
 
 
 class Element(BaseModel):
@@ -103,54 +192,85 @@ class Element(BaseModel):
     name: Text
 
 
-AggregationRule = Literal["mean_of_criteria", "mean_of_elements"]
+OverallRule = Literal[
+    "mean_of_criteria", "mean_of_elements", "weighted_elements", "points_with_classes"
+]
+
+
+class ScoreClass(BaseModel):
+    """A class of a points total: reached at ``min`` or more; the last class has no min."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min: float | None = None
+    label: Text
 
 
 class Aggregation(BaseModel):
+    """How criteria combine: shares (means, weights) or points with classes (TT 01/2018)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     element: Literal["mean_of_criteria"] = "mean_of_criteria"
-    overall: AggregationRule = "mean_of_criteria"
+    overall: OverallRule = "mean_of_criteria"
+    weights: dict[Code, float] = Extra({}, description="element → weight (weighted_elements)")
+    classes: tuple[ScoreClass, ...] = Extra((), description="best first (points_with_classes)")
+    decimals: int | None = Extra(description="rounding of each criterion's mean points")
+
+    @property
+    def is_points(self) -> bool:
+        return self.overall == "points_with_classes"
 
 
 class Instrument(BaseModel):
-    """A questionnaire as data: elements, criteria, scale, other questions, aggregation rule."""
+    """A questionnaire as data: elements, criteria, scales, other questions, aggregation rule."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: Code = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    version: str = Field(min_length=1, max_length=32)
+    version: str = Field(min_length=1, max_length=23)
     title: Text
     intro: Text | None = None
     thanks: Text | None = None
     source: str | None = None
     scale: Scale
+    scales: dict[Code, Scale] = Extra({}, description="named scales for single questions")
     elements: tuple[Element, ...] = Field(min_length=1)
     sections: tuple[Section, ...] = Field(min_length=1)
     aggregation: Aggregation = Aggregation()
 
     @model_validator(mode="after")
-    def _check(self) -> Instrument:
-        codes = [q.code for q in self.questions]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            raise ValueError(f"duplicate question codes: {', '.join(dupes)}")
-        element_codes = [e.code for e in self.elements]
-        if len(set(element_codes)) != len(element_codes):
-            raise ValueError("duplicate element codes")
-        for q in self.criteria:
-            if q.element not in element_codes:
-                raise ValueError(f"criterion {q.code} names unknown element {q.element}")
-        empty = [e for e in element_codes if not self.criteria_of(e)]
-        if empty:
-            raise ValueError(f"elements without criteria: {', '.join(empty)}")
+    def _check(self, info: ValidationInfo) -> Instrument:
+        from app.forms.checks import find_problems
+
+        problems = find_problems(self)
+        collect = info.context.get("problems") if isinstance(info.context, dict) else None
+        if isinstance(collect, list):
+            collect.extend(problems)
+        elif problems:
+            raise ValueError("; ".join(str(p) for p in problems))
         return self
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
-        return tuple(q for s in self.sections for q in s.questions)
+        return tuple(q for s in self.sections for q in s.items)
 
     @cached_property
     def criteria(self) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.type == "rating")
+        return tuple(q for q in self.questions if q.type == "rating" and q.element)
 
     def criteria_of(self, element: Code) -> tuple[Question, ...]:
         return tuple(q for q in self.criteria if q.element == element)
+
+    def scale_of(self, question: Question) -> Scale:
+        """The question's own scale, else the instrument's."""
+        return self.scales.get(question.scale, self.scale) if question.scale else self.scale
+
+    def not_applicable_label(self, question: Question) -> Text | None:
+        """The N/A choice offered for a rating question, or None when there is none."""
+        if question.not_applicable is False:
+            return None
+        return self.scale_of(question).not_applicable
+
+    def visibility(self, values: Mapping[str, Sequence[str]]) -> dict[str, Shown]:
+        """Per question: does it apply given these raw answers, and is it required."""
+        from app.forms.visibility import visibility
+
+        return visibility(self, values)
