@@ -34,6 +34,7 @@ async def make_province(
     volumes: dict[str, int | None] | None = None,
     status: str = "open",
     round_code: str = "R2026",
+    form_code: str = FORM,
 ) -> Province:
     """Province P with departments D1 (counters C11, C12) and D2 (counter C21), one round."""
     volumes = volumes if volumes is not None else {"C11": 1000, "C12": 500, "C21": 300}
@@ -54,7 +55,7 @@ async def make_province(
             session,
             code=round_code,
             name="Đợt khảo sát thử",
-            form_code=FORM,
+            form_code=form_code,
             starts_on=today - timedelta(days=30),
             ends_on=today + timedelta(days=30),
             status=status,
@@ -83,7 +84,8 @@ async def add_response(
     db: Database = app.state.db
     catalogue: Catalogue = app.state.catalogue
     async with db.write_sessions.begin() as session:
-        target = CounterForm(province.units[unit_code], province.round, catalogue.get(FORM))
+        form = catalogue.get(province.round.form_code)
+        target = CounterForm(province.units[unit_code], province.round, form)
         assert await store_response(session, target, str(uuid.uuid4()), answers)
 
 

@@ -6,6 +6,7 @@ import math
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.forms.schema import Instrument, Question
 
@@ -35,6 +36,8 @@ class Submission:
 MSG_REQUIRED = "Vui lòng trả lời câu hỏi này."
 MSG_CHOICE = "Lựa chọn không hợp lệ, vui lòng chọn lại."
 MSG_NUMBER = "Vui lòng nhập một số hợp lệ."
+MSG_DATE = "Vui lòng nhập ngày hợp lệ (ngày/tháng/năm)."
+MSG_NOT_APPLICABLE = "Câu này không áp dụng với các câu trả lời trước nên đã được bỏ trống."
 
 
 def clean_text(raw: str) -> str:
@@ -44,10 +47,9 @@ def clean_text(raw: str) -> str:
 
 
 def _parse_rating(instrument: Instrument, q: Question, raw: str) -> ParsedAnswer | str:
-    scale = instrument.scale
-    if raw == NOT_APPLICABLE and scale.not_applicable is not None:
+    if raw == NOT_APPLICABLE and instrument.not_applicable_label(q) is not None:
         return ParsedAnswer(q.code, 0, None, NOT_APPLICABLE)
-    allowed = {str(level.value): level.value for level in scale.levels}
+    allowed = {str(level.value): level.value for level in instrument.scale_of(q).levels}
     if raw not in allowed:
         return MSG_CHOICE
     return ParsedAnswer(q.code, 0, float(allowed[raw]), None)
@@ -60,36 +62,47 @@ def _parse_number(q: Question, raw: str) -> ParsedAnswer | str:
         return MSG_NUMBER
     if not math.isfinite(number):
         return MSG_NUMBER
-    if (q.min is not None and number < q.min) or (q.max is not None and number > q.max):
-        low = "" if q.min is None else f"{q.min:g}"
-        high = "" if q.max is None else f"{q.max:g}"
-        return f"Vui lòng nhập một số trong khoảng {low}–{high}."
+    low, high = q.bounds
+    if (low is not None and number < low) or (high is not None and number > high):
+        start = "" if low is None else f"{low:g}"
+        end = "" if high is None else f"{high:g}"
+        return f"Vui lòng nhập một số trong khoảng {start}–{end}."
     return ParsedAnswer(q.code, 0, number, None)
+
+
+def _parse_date(q: Question, raw: str) -> ParsedAnswer | str:
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return MSG_DATE
+    return ParsedAnswer(q.code, 0, None, day.isoformat())
 
 
 def _parse_scalar(instrument: Instrument, q: Question, raw: str) -> ParsedAnswer | str:
     if q.type == "rating":
         return _parse_rating(instrument, q, raw)
-    if q.type == "number":
+    if q.type in ("number", "percent"):
         return _parse_number(q, raw)
+    if q.type == "date":
+        return _parse_date(q, raw)
     if raw in {o.value for o in q.options}:
         return ParsedAnswer(q.code, 0, None, raw)
     return MSG_CHOICE
 
 
 def _parse_one(
-    instrument: Instrument, q: Question, values: Sequence[str]
+    instrument: Instrument, q: Question, values: Sequence[str], required: bool
 ) -> list[ParsedAnswer] | str:
     if q.type == "text":
         text = clean_text(values[0]) if values else ""
         if len(text) > q.max_length:
             return f"Vui lòng viết ngắn hơn ({q.max_length} ký tự)."
         if not text:
-            return MSG_REQUIRED if q.required else []
+            return MSG_REQUIRED if required else []
         return [ParsedAnswer(q.code, 0, None, text)]
     present = list(dict.fromkeys(v.strip() for v in values if v.strip()))
     if not present:
-        return MSG_REQUIRED if q.required else []
+        return MSG_REQUIRED if required else []
     if q.type == "multiple":
         allowed = {o.value for o in q.options}
         if any(v not in allowed for v in present):
@@ -102,10 +115,21 @@ def _parse_one(
 
 
 def parse_submission(instrument: Instrument, form: Mapping[str, Sequence[str]]) -> Submission:
-    """Validate every question of the instrument; unknown fields are ignored."""
+    """Validate every question of the instrument; unknown fields are ignored.
+
+    Conditions are evaluated here, so the outcome never depends on the page's script: an
+    answer to a question that does not apply is an error, and so is a missing answer to a
+    required question that does.
+    """
     result = Submission()
+    shown = instrument.visibility(form)
     for q in instrument.questions:
-        outcome = _parse_one(instrument, q, form.get(q.code, ()))
+        values = form.get(q.code, ())
+        if not shown[q.code].visible:
+            if any(v.strip() for v in values):
+                result.errors[q.code] = MSG_NOT_APPLICABLE
+            continue
+        outcome = _parse_one(instrument, q, values, shown[q.code].required)
         if isinstance(outcome, str):
             result.errors[q.code] = outcome
         else:
