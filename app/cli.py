@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
+from app.auth.cli import keys_cli, users_cli
 from app.config import get_settings
+from app.db import standalone_session
 from app.forms.cli import forms_cli
 from app.migrate import upgrade
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(keys_cli, name="api-keys")
 cli.add_typer(forms_cli, name="forms")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
@@ -51,32 +57,37 @@ def serve(host: str = HOST, port: int = PORT) -> None:
     _serve(host, port)
 
 
-async def _seed_demo() -> None:
-    from app.db import Database
-    from app.demo import seed
+async def _seed_demo() -> tuple[str, str]:
+    """Seed the demo province and access; returns (summary line, demo API key)."""
+    from app.demo import seed, seed_access
     from app.forms.registry import Catalogue
 
     settings = get_settings()
     catalogue = Catalogue.from_directory(settings.forms_dir)
-    db = Database(settings)
-    try:
-        async with db.write_sessions.begin() as session:
-            await catalogue.register(session)
-            today = datetime.now(ZoneInfo(settings.timezone)).date()
-            summary = await seed(session, catalogue, today)
-    finally:
-        await db.dispose()
+    async with standalone_session(settings) as session:
+        await catalogue.register(session)
+        today = datetime.now(ZoneInfo(settings.timezone)).date()
+        summary = await seed(session, catalogue, today)
+        key = await seed_access(session)
     state = "created" if summary.created else "already present"
-    typer.echo(f"Demo data {state}: {summary.responses} responses in round DEMO-2026.")
+    return f"Demo data {state}: {summary.responses} responses in round DEMO-2026.", key
 
 
 @cli.command()
 def demo(host: str = HOST, port: int = PORT, serve: bool = typer.Option(True)) -> None:
     """Upgrade the schema, seed the demo province (idempotent), print its URLs and serve."""
-    settings = get_settings()
-    upgrade(settings.database_url)
-    asyncio.run(_seed_demo())
+    from app.demo import DEMO_ADMIN, DEMO_PASSWORD
+
     base = f"http://{host}:{port}"
+    os.environ.setdefault("SIPAS_PUBLIC_BASE_URL", base)  # QR codes point at this server
+    get_settings.cache_clear()
+    settings = get_settings()
+    if settings.environment == "production":
+        typer.echo("error: the demo data set is not for production databases", err=True)
+        raise typer.Exit(2)
+    upgrade(settings.database_url)
+    summary, key = asyncio.run(_seed_demo())
+    typer.echo(summary)
     typer.echo(
         "\n".join(
             [
@@ -84,7 +95,10 @@ def demo(host: str = HOST, port: int = PORT, serve: bool = typer.Option(True)) -
                 f"  Counter form:      {base}/s/SH-HOALAC-MC",
                 f"  Its QR code:       {base}/s/SH-HOALAC-MC/qr.svg",
                 f"  Province report:   {base}/api/v1/rounds/DEMO-2026/satisfaction?unit=SH",
-                f"  Rounds (JSON):     {base}/api/v1/rounds",
+                f"  Staff sign-in:     {base}/login   ({DEMO_ADMIN} / {DEMO_PASSWORD})",
+                f"  Demo API key:      {key}",
+                f"  Try:  curl -H 'Authorization: Bearer {key}' \\",
+                f"          {base}/api/v1/rounds/DEMO-2026/satisfaction?unit=SH",
                 f"  API documentation: {base}/docs",
                 "",
             ]
@@ -95,4 +109,10 @@ def demo(host: str = HOST, port: int = PORT, serve: bool = typer.Option(True)) -
 
 
 def main() -> None:
+    try:
+        get_settings()
+    except ValidationError as exc:  # a clear refusal, not a traceback
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        typer.echo(f"error: invalid settings: {messages}", err=True)
+        raise SystemExit(2) from None
     cli()

@@ -31,12 +31,25 @@ class Settings(BaseSettings):
     # A citizen's form is valid for this long after it was served (signed submission id).
     submission_max_age_seconds: int = 24 * 3600
     max_body_bytes: int = 64 * 1024
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_client: int = 20
+    login_failure_window_minutes: int = 15
+    # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
+    kiosk_frame_ancestors: str | None = None
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
 
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
+        if self.environment != "development" and (
+            self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 16
+        ):
             raise ValueError(
                 "SIPAS_SECRET_KEY is missing or a placeholder; set a long random value "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"

@@ -8,6 +8,7 @@ operators write the plain URL.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,14 @@ def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) -> 
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(model).values(values).on_conflict_do_nothing()
+
+
+@asynccontextmanager
+async def standalone_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One write transaction outside a request (CLI commands, seeding): commit or roll back."""
+    db = Database(settings)
+    try:
+        async with db.write_sessions.begin() as session:
+            yield session
+    finally:
+        await db.dispose()

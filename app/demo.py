@@ -10,6 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import CLI
+from app.auth.keys import create_key, list_keys, revoke_key
+from app.auth.service import create_user, find_user, grant_role
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
 from app.forms.registry import Catalogue
@@ -101,3 +104,21 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
             )
             total += 1
     return DemoSummary(True, total, counters)
+
+
+DEMO_ADMIN = "admin@demo.sipas.vn"
+DEMO_PASSWORD = "sipas-demo-2026"  # demo data only: `sipas demo` refuses to run in production
+DEMO_KEY_NAME = "Demo reporting system"
+
+
+async def seed_access(session: AsyncSession) -> str:
+    """A demo admin on the province (once), and a fresh demo API key (the old one revoked)."""
+    if await find_user(session, DEMO_ADMIN) is None:
+        user = await create_user(
+            session, CLI, email=DEMO_ADMIN, password=DEMO_PASSWORD, name="Quản trị (minh hoạ)"
+        )
+        await grant_role(session, CLI, user, "admin", "SH")
+    for key in await list_keys(session):
+        if key.name == DEMO_KEY_NAME and key.revoked_at is None:
+            await revoke_key(session, CLI, key.prefix)
+    return (await create_key(session, CLI, DEMO_KEY_NAME, "SH", None)).key

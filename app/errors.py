@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +23,24 @@ class AppError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    title = "Cần đăng nhập"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    title = "Không có quyền truy cập"
+
+
+class PasswordChangeRequired(AppError):
+    status_code = 403
+    code = "password_change_required"
+    title = "Cần đổi mật khẩu"
 
 
 class NotFound(AppError):
@@ -76,6 +95,16 @@ STATUS_TEXT = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
+        if isinstance(exc, NotAuthenticated):
+            if wants_html(request):  # a person: to the sign-in page, then back here
+                query = f"?{request.url.query}" if request.url.query else ""
+                target = quote(request.url.path + query)
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            response = render_error(request, 401, exc.code, exc.title, exc.detail)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="sipas"'
+            return response
+        if isinstance(exc, PasswordChangeRequired) and wants_html(request):
+            return RedirectResponse("/account/password", status_code=303)
         return render_error(request, exc.status_code, exc.code, exc.title, exc.detail)
 
     @app.exception_handler(StarletteHTTPException)

@@ -11,14 +11,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from app.audit.router import router as audit_router
+from app.auth.access import unclassified_routes
+from app.auth.router import router as auth_router
 from app.collection.router import router as collection_router
 from app.collection.service import SubmissionSigner
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
+from app.forms.router import router as forms_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
+from app.reporting.questions_router import router as questions_router
 from app.reporting.router import router as reporting_router
 from app.rounds.router import router as rounds_router
 from app.units.router import router as units_router
@@ -55,13 +60,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    for router in (collection_router, rounds_router, units_router, reporting_router, ops_router):
+    for router in (
+        collection_router,
+        rounds_router,
+        units_router,
+        reporting_router,
+        questions_router,
+        forms_router,
+        ops_router,
+        auth_router,
+        audit_router,
+    ):
         app.include_router(router)
     install_error_handlers(app)
+    if missing := unclassified_routes(app):  # every route says who may call it
+        raise RuntimeError(f"routes without an access classification: {missing}")
 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(
-        SecurityHeadersMiddleware, hsts=settings.public_base_url.startswith("https://")
+        SecurityHeadersMiddleware,
+        hsts=settings.secure_cookies,
+        kiosk_frame_ancestors=settings.kiosk_frame_ancestors,
     )
     app.add_middleware(RequestLogMiddleware, json_format=settings.log_format == "json")
     return app

@@ -11,16 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("sipas.request")
 
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    ),
-]
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+)
 
 
 class RequestLogMiddleware:
@@ -115,20 +109,39 @@ async def _too_large(send: Send) -> None:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+    """CSP without inline scripts, no framing (except the public form, for configured kiosk
+    origins), nosniff, a strict referrer policy, HSTS when served over https."""
+
+    def __init__(
+        self, app: ASGIApp, hsts: bool = False, kiosk_frame_ancestors: str | None = None
+    ) -> None:
         self.app = app
-        self.headers = list(SECURITY_HEADERS)
+        common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
         if hsts:
-            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+            common.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        self.headers = [
+            *common,
+            (b"x-frame-options", b"DENY"),
+            (b"content-security-policy", CSP.format(ancestors="'none'").encode()),
+        ]
+        self.kiosk_headers = self.headers
+        if kiosk_frame_ancestors:
+            ancestors = CSP.format(ancestors=kiosk_frame_ancestors).encode()
+            self.kiosk_headers = [*common, (b"content-security-policy", ancestors)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        extra = self.kiosk_headers if scope["path"].startswith(("/s/", "/t/")) else self.headers
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.headers]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

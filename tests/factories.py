@@ -18,9 +18,23 @@ from app.units.service import upsert_unit
 
 FORM = "one-stop-counter"
 CRITERIA = [
-    "ACC1", "ACC2", "ACC3", "PRO1", "PRO2", "PRO3", "PRO4", "OFF1",
-    "OFF2", "OFF3", "RES1", "RES2", "RES3", "FBK1", "FBK2", "FBK3",
-]  # fmt: skip
+    "ACC1",
+    "ACC2",
+    "ACC3",
+    "PRO1",
+    "PRO2",
+    "PRO3",
+    "PRO4",
+    "OFF1",
+    "OFF2",
+    "OFF3",
+    "RES1",
+    "RES2",
+    "RES3",
+    "FBK1",
+    "FBK2",
+    "FBK3",
+]
 
 
 @dataclass
@@ -94,3 +108,39 @@ def form_body(token: str, values: dict[str, str] | None = None) -> dict[str, str
     body = {"sid": token, "field": "land", **{code: "5" for code in CRITERIA}}
     body.update(values or {})
     return body
+
+
+PASSWORD = "correct horse battery"
+
+
+async def make_user(
+    app: FastAPI,
+    email: str,
+    grants: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    superadmin: bool = False,
+) -> int:
+    """A staff user with role grants [(role, unit code)], password PASSWORD."""
+    from app.audit.service import CLI
+    from app.auth.service import create_user, grant_role
+
+    db: Database = app.state.db
+    async with db.write_sessions.begin() as session:
+        user = await create_user(
+            session, CLI, email=email, password=PASSWORD, superadmin=superadmin
+        )
+        for role, unit in grants:
+            await grant_role(session, CLI, user, role, unit)
+        return user.id
+
+
+async def make_key(app: FastAPI, unit: str, name: str = "report system") -> str:
+    from app.audit.service import CLI
+    from app.auth.keys import create_key
+
+    db: Database = app.state.db
+    async with db.write_sessions.begin() as session:
+        return (await create_key(session, CLI, name, unit, None)).key
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

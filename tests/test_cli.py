@@ -55,3 +55,78 @@ def test_help(args: list[str], mentions: str, tmp_path: Path):
     shown = sipas(*args, db=f"sqlite:///{tmp_path / 'x.db'}")
     assert shown.returncode == 0, shown.stderr
     assert mentions in shown.stdout
+
+
+def sipas_in(db: str, *args: str, stdin: str = "", env: dict[str, str] | None = None):
+    full_env = {**os.environ, "SIPAS_DATABASE_URL": db, "SIPAS_LOG_LEVEL": "WARNING", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_users_and_api_keys(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'access.db'}"
+    assert sipas("demo", "--no-serve", db=db).returncode == 0
+    created = sipas_in(
+        db,
+        "users",
+        "create",
+        "--email",
+        "Clerk@X.vn",
+        "--role",
+        "viewer",
+        "--unit",
+        "SH-ANBINH",
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "created Clerk@X.vn (viewer on SH-ANBINH)" in created.stdout
+    again = sipas_in(
+        db,
+        "users",
+        "create",
+        "--email",
+        "clerk@x.vn",
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert again.returncode == 1 and "exists" in again.stderr
+    short = sipas_in(db, "users", "create", "--email", "b@x.vn", "--password-stdin", stdin="x\n")
+    assert short.returncode == 1 and "10 ký tự" in short.stderr
+    granted = sipas_in(
+        db, "users", "grant", "--email", "clerk@x.vn", "--role", "admin", "--unit", "SH"
+    )
+    assert granted.returncode == 0, granted.stderr
+    revoked = sipas_in(
+        db, "users", "revoke", "--email", "clerk@x.vn", "--role", "admin", "--unit", "SH"
+    )
+    assert revoked.returncode == 0, revoked.stderr
+
+    key = sipas_in(db, "api-keys", "create", "--name", "Báo cáo tỉnh", "--unit", "SH")
+    assert key.returncode == 0, key.stderr
+    secret = key.stdout.strip()
+    assert secret.startswith("sk_") and len(secret) > 40 and "not shown again" in key.stderr
+    listed = sipas_in(db, "api-keys", "list")
+    prefix = "_".join(secret.split("_")[:2])
+    assert prefix in listed.stdout and secret not in listed.stdout
+    assert sipas_in(db, "api-keys", "revoke", prefix).returncode == 0
+    assert "revoked" in sipas_in(db, "api-keys", "list").stdout
+    missing = sipas_in(db, "api-keys", "create", "--name", "x", "--unit", "NOPE")
+    assert missing.returncode == 1 and "unknown unit" in missing.stderr
+
+
+def test_serve_refuses_a_placeholder_secret_outside_development(tmp_path: Path):
+    db = f"sqlite:///{tmp_path / 'prod.db'}"
+    refused = sipas_in(
+        db, "serve", env={"SIPAS_ENVIRONMENT": "production", "SIPAS_SECRET_KEY": "change-me"}
+    )
+    assert refused.returncode != 0
+    assert "SIPAS_SECRET_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr

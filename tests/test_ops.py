@@ -15,6 +15,7 @@ from app.config import Settings
 from app.db import async_url
 from app.forms.loader import FormFileError
 from app.main import create_app
+from app.migrate import head_revision
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient):
@@ -31,12 +32,14 @@ async def test_readyz_reports_a_schema_behind_head(app: FastAPI, client: httpx.A
         assert ready.status_code == 503 and ready.json()["status"] == "migrating"
     finally:
         async with app.state.db.engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            await conn.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
 
 
-async def test_readyz_reports_an_unreachable_database(tmp_path: Path):
-    settings = Settings(
-        environment="test", database_url="postgresql://nobody@127.0.0.1:1/none", log_level="ERROR"
+async def test_readyz_reports_an_unreachable_database(settings: Settings):
+    settings = settings.model_copy(
+        update={"database_url": "postgresql://nobody@127.0.0.1:1/none", "log_level": "ERROR"}
     )
     app = create_app(settings)  # no lifespan: the database is never reached at start
     transport = httpx.ASGITransport(app=app)
@@ -67,15 +70,18 @@ async def test_security_headers(client: httpx.AsyncClient):
 
 def test_invalid_instrument_stops_start_up(settings: Settings, tmp_path: Path, forms_dir: Path):
     source = (forms_dir / "one-stop-counter.yaml").read_text()
-    broken = source.replace("        element: access\n", "", 1)
+    broken = source.replace("code: ACC2", "code: ACC1", 1)
     (tmp_path / "broken.yaml").write_text(broken)
-    with pytest.raises(FormFileError, match=r"broken\.yaml.*ACC1 needs an element"):
+    with pytest.raises(FormFileError, match=r"broken\.yaml.*(?i:duplicate).*ACC1"):
         create_app(settings.model_copy(update={"forms_dir": tmp_path}))
 
 
-def test_production_refuses_a_placeholder_secret():
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_outside_development_a_placeholder_secret_is_refused(environment: str):
     with pytest.raises(ValueError, match="SIPAS_SECRET_KEY"):
-        Settings(environment="production", secret_key="change-me")
+        Settings(environment=environment, secret_key="change-me")
+    with pytest.raises(ValueError, match="SIPAS_SECRET_KEY"):
+        Settings(environment=environment, secret_key="short")
     assert Settings(environment="production", secret_key="x" * 40).secret_key == "x" * 40
 
 

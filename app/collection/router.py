@@ -9,9 +9,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import segno
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth.access import public_access
 from app.collection.answers import parse_submission
 from app.collection.service import CounterForm, ExpiredSubmission, counter_form, store_response
 from app.config import Settings
@@ -25,7 +26,7 @@ from app.deps import (
 )
 from app.units.service import get_unit
 
-router = APIRouter(tags=["collection"])
+router = APIRouter(tags=["collection"], dependencies=[Depends(public_access)])
 Lang = Literal["vi", "en"]
 NO_STORE = {"Cache-Control": "no-store"}
 MSG_EXPIRED = "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."

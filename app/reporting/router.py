@@ -4,6 +4,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
+from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import satisfaction_report
@@ -16,8 +17,9 @@ async def get_satisfaction(
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
+    principal: ApiReader,
     unit: str | None = Query(None, description="Unit code; default: the round's top unit"),
     lang: Literal["vi", "en"] = "vi",
 ) -> SatisfactionReport:
     """Weighted satisfaction of a unit's subtree by element and criterion; ranked children."""
-    return await satisfaction_report(session, catalogue, round_code, unit, lang)
+    return await satisfaction_report(session, catalogue, round_code, unit, lang, principal)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.access import require
+from app.auth.principal import Principal
 from app.errors import NotFound
 from app.forms.registry import Catalogue
 from app.reporting.schemas import (
@@ -58,6 +60,7 @@ async def satisfaction_report(
     round_code: str,
     unit_code: str | None,
     lang: str = "vi",
+    principal: Principal | None = None,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children."""
     round_ = await get_round(session, round_code)
@@ -66,6 +69,8 @@ async def satisfaction_report(
     tree = await load_tree(session)
     covered = await covered_unit_ids(session, round_.id)
     unit = tree.get(unit_code) if unit_code else _default_unit(tree, covered)
+    if principal is not None:
+        require(principal, "viewer", unit.id, tree)
 
     tally = await tally_round(
         session, round_.id, [q.code for q in instrument.criteria], instrument.scale.satisfied

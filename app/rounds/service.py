@@ -7,8 +7,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Principal
 from app.errors import AppError, Conflict, Gone, NotFound
 from app.models import Round, RoundUnit, Unit
+from app.units.service import load_tree
 
 
 async def get_round(session: AsyncSession, code: str) -> Round:
@@ -92,3 +94,14 @@ async def volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]
         select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
     )
     return {unit_id: volume for unit_id, volume in rows}
+
+
+async def rounds_in_scope(session: AsyncSession, principal: Principal) -> list[Round]:
+    """Rounds that cover at least one unit the principal may read."""
+    rounds = await list_rounds(session)
+    if principal.is_superadmin:
+        return rounds
+    visible = principal.visible_units("viewer", await load_tree(session)) or set()
+    rows = await session.execute(select(RoundUnit.round_id, RoundUnit.unit_id))
+    readable = {round_id for round_id, unit_id in rows if unit_id in visible}
+    return [r for r in rounds if r.id in readable]

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from app.auth.access import ApiReader, require
 from app.deps import SessionDep
 from app.units.schemas import UnitOut
-from app.units.service import list_units
+from app.units.service import load_tree
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
 
@@ -12,10 +13,30 @@ router = APIRouter(prefix="/api/v1", tags=["units"])
 @router.get("/units", response_model=list[UnitOut])
 async def get_units(
     session: SessionDep,
-    parent: str | None = Query(None, description="Parent unit code; default: the top units"),
+    principal: ApiReader,
+    parent: str | None = Query(None, description="Parent unit code; default: your top units"),
 ) -> list[UnitOut]:
-    """Units directly under ``parent`` (or the top-level units)."""
+    """Units directly under ``parent``; without it, the top units of your scope."""
+    tree = await load_tree(session)
+    if parent is not None:
+        node = tree.get(parent)
+        require(principal, "viewer", node.id, tree)
+        nodes = tree.children.get(node.id, [])
+    elif principal.is_superadmin:
+        nodes = tree.children.get(None, [])
+    else:
+        roots = principal.scope_roots("viewer")
+        # A grant inside another grant's subtree is not a top unit of the scope.
+        nodes = sorted(
+            (tree.by_id[r] for r in roots if not any(a.id in roots for a in tree.ancestors(r)[1:])),
+            key=lambda n: n.code,
+        )
     return [
-        UnitOut(code=u.code, name=u.name, level=u.level, parent=p)
-        for u, p in await list_units(session, parent)
+        UnitOut(
+            code=n.code,
+            name=n.name,
+            level=n.level,
+            parent=tree.by_id[n.parent_id].code if n.parent_id is not None else None,
+        )
+        for n in nodes
     ]

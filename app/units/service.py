@@ -79,16 +79,6 @@ async def get_unit(session: AsyncSession, code: str) -> Unit:
     return unit
 
 
-async def list_units(session: AsyncSession, parent: str | None) -> list[tuple[Unit, str | None]]:
-    """Children of ``parent`` (the roots when None), each with its parent's code."""
-    parent_id = (await get_unit(session, parent)).id if parent else None
-    stmt = select(Unit).where(
-        Unit.parent_id == parent_id if parent_id else Unit.parent_id.is_(None)
-    )
-    units = list((await session.scalars(stmt.order_by(Unit.code))).all())
-    return [(u, parent) for u in units]
-
-
 async def upsert_unit(
     session: AsyncSession, code: str, name: str, level: str, parent: str | None
 ) -> Unit:

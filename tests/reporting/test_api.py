@@ -6,11 +6,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.factories import add_response, make_province, ratings
+from tests.factories import add_response, bearer, make_key, make_province, ratings
 
 
 async def test_rounds_and_units(app: FastAPI, client: httpx.AsyncClient):
     province = await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
     rounds = (await client.get("/api/v1/rounds")).json()
     assert rounds == [
         {
@@ -34,6 +35,7 @@ async def test_rounds_and_units(app: FastAPI, client: httpx.AsyncClient):
 
 async def test_satisfaction_report(app: FastAPI, client: httpx.AsyncClient):
     province = await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
     await add_response(app, province, "C11", ratings({}, default=5))
     await add_response(app, province, "C11", ratings({"ACC1": "na"}, default=2))
     await add_response(app, province, "C12", ratings({}, default=4))
@@ -54,8 +56,12 @@ async def test_satisfaction_report(app: FastAPI, client: httpx.AsyncClient):
     acc2 = report["elements"][0]["criteria"][1]
     assert acc2["index"] == pytest.approx(1000 / 1800 * 100)
     assert [e["code"] for e in report["elements"]] == [
-        "access", "procedure", "official", "result", "feedback",
-    ]  # fmt: skip
+        "access",
+        "procedure",
+        "official",
+        "result",
+        "feedback",
+    ]
     assert sum(len(e["criteria"]) for e in report["elements"]) == 16
     assert report["index"] == pytest.approx((1000 / 1300 * 100 + 15 * 1000 / 1800 * 100) / 16)
 
@@ -74,19 +80,26 @@ async def test_satisfaction_report(app: FastAPI, client: httpx.AsyncClient):
 
 async def test_empty_round_reports_nulls(app: FastAPI, client: httpx.AsyncClient):
     await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
     report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=D2")).json()
     assert report["respondents"] == 0 and report["index"] is None
     assert all(c["index"] is None for e in report["elements"] for c in e["criteria"])
     assert report["children"] == [
         {
-            "code": "C21", "name": "Đơn vị C21", "level": "counter", "respondents": 0,
-            "weighted_respondents": 0, "index": None, "rank": None,
+            "code": "C21",
+            "name": "Đơn vị C21",
+            "level": "counter",
+            "respondents": 0,
+            "weighted_respondents": 0,
+            "index": None,
+            "rank": None,
         }
-    ]  # fmt: skip
+    ]
 
 
 async def test_tied_children_share_a_rank(app: FastAPI, client: httpx.AsyncClient):
     province = await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
     for unit in ("C11", "C12"):
         await add_response(app, province, unit, ratings({}, default=4))
     report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=D1")).json()
@@ -105,6 +118,7 @@ async def test_unknown_round_or_unit_is_a_json_404(
     app: FastAPI, client: httpx.AsyncClient, path: str
 ):
     await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
     answer = await client.get(path, headers={"accept": "text/html"})
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/json"
@@ -113,6 +127,7 @@ async def test_unknown_round_or_unit_is_a_json_404(
 
 async def test_bad_query_is_a_json_422(app: FastAPI, client: httpx.AsyncClient):
     await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
     answer = await client.get("/api/v1/rounds/R2026/satisfaction?lang=fr")
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid"
 
@@ -124,5 +139,14 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient):
         operation = paths[path]["get"]
         assert operation["summary"] and operation.get("description")
     schema = spec["components"]["schemas"]["SatisfactionReport"]["properties"]
-    assert {"round", "form", "form_version", "unit", "respondents", "weighted_respondents",
-            "index", "elements", "children"} <= set(schema)  # fmt: skip
+    assert {
+        "round",
+        "form",
+        "form_version",
+        "unit",
+        "respondents",
+        "weighted_respondents",
+        "index",
+        "elements",
+        "children",
+    } <= set(schema)

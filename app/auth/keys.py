@@ -1,0 +1,94 @@
+"""API keys: shown once, stored hashed, identified by a visible prefix, revocable."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import Actor, record
+from app.auth.principal import Principal
+from app.auth.secrets import new_token, sha256
+from app.errors import NotFound
+from app.models import ApiKey
+from app.models.base import utcnow
+from app.units.service import get_unit
+
+KEY_PREFIX = "sk_"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str  # the only time the whole key exists outside the caller's hands
+    record: ApiKey
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    if not key.startswith(KEY_PREFIX) or key.count("_") < 2:
+        return None
+    prefix, _, secret = key[len(KEY_PREFIX) :].partition("_")
+    return (KEY_PREFIX + prefix, secret) if prefix and secret else None
+
+
+async def create_key(
+    session: AsyncSession, actor: Actor, name: str, unit_code: str, expires_at: datetime | None
+) -> IssuedKey:
+    unit = await get_unit(session, unit_code)
+    prefix = KEY_PREFIX + new_token(6).replace("_", "x").replace("-", "y")[:8]
+    key = f"{prefix}_{new_token(32)}"  # 256 bits of secret after the prefix
+    row = ApiKey(
+        name=name,
+        prefix=prefix,
+        key_hash=sha256(key),
+        unit_id=unit.id,
+        created_by_id=actor.user_id,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "api_key.create",
+        "api_key",
+        prefix,
+        unit.id,
+        {"name": name, "unit": unit.code},
+    )
+    return IssuedKey(key, row)
+
+
+async def revoke_key(session: AsyncSession, actor: Actor, prefix: str) -> ApiKey:
+    row = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if row is None:
+        raise NotFound(f"no API key with prefix {prefix!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await record(session, actor, "api_key.revoke", "api_key", prefix, row.unit_id)
+    return row
+
+
+async def resolve_key(session: AsyncSession, key: str) -> Principal | None:
+    """The principal of a valid, unrevoked, unexpired key — checked on every request."""
+    parts = _split(key)
+    if parts is None:
+        return None
+    row = await session.scalar(select(ApiKey).where(ApiKey.prefix == parts[0]))
+    if row is None or not hmac.compare_digest(row.key_hash, sha256(key)):
+        return None
+    now = utcnow()
+    expires = row.expires_at
+    if row.revoked_at is not None or (
+        expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now
+    ):
+        return None
+    return Principal(
+        kind="api_key", id=row.id, label=f"api_key:{row.prefix}", grants=(("viewer", row.unit_id),)
+    )
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    return list((await session.scalars(select(ApiKey).order_by(ApiKey.id))).all())

@@ -1,0 +1,49 @@
+"""Password hashing (argon2id), random tokens, and keyed hashes of identifiers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Verified against when an account does not exist, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """A reason to refuse a new password, in Vietnamese, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    if password.strip() != password:
+        return "Mật khẩu không được bắt đầu hoặc kết thúc bằng khoảng trắng."
+    return None
+
+
+def new_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def keyed_hash(secret_key: str, value: str) -> str:
+    """HMAC of an identifier (client address, account name): comparable, not reversible."""
+    return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,110 @@
+"""Every route is classified; every non-public one refuses the anonymous, the role-less and
+the out-of-scope caller. A new route without a classification or an example here fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.auth.access import classified_routes
+from tests.auth_helpers import csrf_of, sign_in
+from tests.factories import make_province, make_user
+
+
+@dataclass(frozen=True)
+class Example:
+    """How to call a route: a concrete URL, and whether its target sits inside unit C11."""
+
+    url: str
+    scoped: bool  # True: a caller whose scope lacks C11 must be refused (403)
+
+
+# (method, path) -> example. Routes whose results are filtered by scope (lists) are not
+# "scoped" here: test_scope.py checks that they only show what is in scope.
+EXAMPLES: dict[tuple[str, str], Example] = {
+    ("GET", "/api/v1/rounds"): Example("/api/v1/rounds", False),
+    ("GET", "/api/v1/units"): Example("/api/v1/units?parent=C11", True),
+    ("GET", "/api/v1/rounds/{round_code}/satisfaction"): Example(
+        "/api/v1/rounds/R2026/satisfaction?unit=C11", True
+    ),
+    ("GET", "/api/v1/audit"): Example("/api/v1/audit", False),
+    ("GET", "/api/v1/audit.csv"): Example("/api/v1/audit.csv", False),
+    ("POST", "/logout"): Example("/logout", False),
+    ("GET", "/account"): Example("/account", False),
+    ("GET", "/account/password"): Example("/account/password", False),
+    ("POST", "/account/password"): Example("/account/password", False),
+    ("GET", "/admin/users"): Example("/admin/users", False),
+    ("POST", "/admin/users/{user_id}/reset"): Example("/admin/users/{target}/reset", True),
+}
+
+
+def protected_routes(app: FastAPI) -> list[tuple[str, str, str | None]]:
+    found = []
+    for path, methods, rule in classified_routes(app):
+        assert rule is not None, f"{sorted(methods)} {path} has no access classification"
+        if rule.kind != "public":
+            found += [(m, path, rule.role) for m in sorted(methods - {"HEAD"})]
+    return found
+
+
+async def test_every_route_is_classified_and_every_protected_one_has_an_example(app: FastAPI):
+    routes = protected_routes(app)
+    assert routes, "no protected routes found"
+    missing = [(m, p) for m, p, _ in routes if (m, p) not in EXAMPLES]
+    assert not missing, f"add these routes to EXAMPLES (and to the checks): {missing}"
+
+
+async def request(client: httpx.AsyncClient, method: str, url: str) -> httpx.Response:
+    if method == "GET":
+        return await client.get(url, headers={"accept": "application/json"})
+    data = {"csrf_token": await csrf_of(client), "temporary": "temporary-password-1"}
+    return await client.request(method, url, data=data)
+
+
+def refused_anonymously(answer: httpx.Response) -> bool:
+    return answer.status_code == 401 or (
+        answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    )
+
+
+async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
+    app: FastAPI, settings, client: httpx.AsyncClient
+):
+    await make_province(app)
+    target = await make_user(app, "target@x.vn", [("viewer", "C11")])
+    await make_user(app, "nobody@x.vn", [])
+    await make_user(app, "viewer@x.vn", [("viewer", "D1")])
+    await make_user(app, "outsider@x.vn", [("admin", "D2")])
+    routes = protected_routes(app)
+
+    def new_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=client._transport, base_url="https://testserver")
+
+    for method, path, role in routes:
+        example = EXAMPLES[(method, path)]
+        url = example.url.format(target=target)
+        async with new_client() as anonymous:
+            answer = await anonymous.request(method, url, headers={"accept": "application/json"})
+            assert refused_anonymously(answer), (method, path, answer.status_code)
+        if role is None:
+            continue  # any signed-in user
+        # Without the role: nobody@ holds nothing; viewer@ holds less than admin.
+        who = "viewer@x.vn" if role == "admin" else "nobody@x.vn"
+        async with new_client() as roleless:
+            await sign_in(roleless, who)
+            answer = await request(roleless, method, url)
+            assert answer.status_code == 403, (method, path, who, answer.status_code)
+        if example.scoped:
+            async with new_client() as outsider:
+                await sign_in(outsider, "outsider@x.vn")  # admin, but on D2 only
+                answer = await request(outsider, method, url)
+                assert answer.status_code == 403, (method, path, answer.status_code)
+
+
+@pytest.mark.parametrize("path", ["/s/C11", "/healthz", "/readyz", "/login", "/openapi.json"])
+async def test_public_routes_need_no_sign_in(app: FastAPI, client: httpx.AsyncClient, path: str):
+    await make_province(app)
+    assert (await client.get(path)).status_code == 200
