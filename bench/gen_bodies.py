@@ -12,6 +12,7 @@ signer and key the server under test uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import time
@@ -81,8 +82,11 @@ def main() -> None:
     reader = URLSafeTimedSerializer(secret, salt="sipas.submission")
     rng = random.Random(args.seed)
     started = time.perf_counter()
-    files = [open(f"{args.prefix}.{t}.tsv", "w", encoding="ascii") for t in range(1, args.threads + 1)]
-    try:
+    with contextlib.ExitStack() as stack:
+        files = [
+            stack.enter_context(open(f"{args.prefix}.{t}.tsv", "w", encoding="ascii"))
+            for t in range(1, args.threads + 1)
+        ]
         for i in range(args.count):
             unit = COUNTERS[i % len(COUNTERS)]
             token = signer.issue(unit)
@@ -90,9 +94,6 @@ def main() -> None:
             assert signed_unit == unit
             body, answers = body_for(rng, token)
             files[i % args.threads].write(f"/s/{unit}\t{body}\t{sid}\t{answers}\n")
-    finally:
-        for f in files:
-            f.close()
     print(f"{args.count} bodies in {args.threads} files ({time.perf_counter() - started:.1f}s)")
 
 
