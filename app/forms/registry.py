@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import insert_ignore
 from app.errors import NotFound
 from app.forms.loader import LoadedForm, load_catalogue
 from app.forms.schema import Instrument
-from app.models import FormVersion
+from app.models import FormVersion, Response
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,27 @@ class RegisteredForm:
     version_id: int
     instrument: Instrument
     content_hash: str
+    version: str  # as registered: the declared version, or "<version>+<hash8>" (see register)
+
+
+async def _version_label(session: AsyncSession, code: str, loaded: LoadedForm) -> str:
+    """The declared version, unless responses already answered other content under that label.
+
+    A file edited without bumping ``version`` must not silently rewrite what earlier
+    respondents answered: its new content becomes a version of its own, "<version>+<hash8>".
+    """
+    version = loaded.instrument.version
+    answered = await session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .join(FormVersion, FormVersion.id == Response.form_version_id)
+        .where(
+            FormVersion.code == code,
+            FormVersion.version == version,
+            FormVersion.content_hash != loaded.content_hash,
+        )
+    )
+    return f"{version}+{loaded.content_hash[:8]}" if answered else version
 
 
 class Catalogue:
@@ -36,22 +57,24 @@ class Catalogue:
     async def register(self, session: AsyncSession) -> None:
         """Store every loaded version (idempotent, safe when replicas start together)."""
         for code, loaded in self._loaded.items():
+            self._registered[code] = await self._register_one(session, code, loaded)
+
+    @staticmethod
+    async def _register_one(session: AsyncSession, code: str, loaded: LoadedForm) -> RegisteredForm:
+        stored = select(FormVersion.id, FormVersion.version).where(
+            FormVersion.code == code, FormVersion.content_hash == loaded.content_hash
+        )
+        row = (await session.execute(stored)).first()
+        if row is None:
             values = {
                 "code": code,
-                "version": loaded.instrument.version,
+                "version": await _version_label(session, code, loaded),
                 "content_hash": loaded.content_hash,
                 "definition": loaded.instrument.model_dump(mode="json"),
             }
             await session.execute(insert_ignore(session, FormVersion, values))
-            version_id = await session.scalar(
-                select(FormVersion.id).where(
-                    FormVersion.code == code, FormVersion.content_hash == loaded.content_hash
-                )
-            )
-            assert version_id is not None
-            self._registered[code] = RegisteredForm(
-                version_id, loaded.instrument, loaded.content_hash
-            )
+            row = (await session.execute(stored)).one()
+        return RegisteredForm(row.id, loaded.instrument, loaded.content_hash, row.version)
 
     def get(self, code: str) -> RegisteredForm:
         try:

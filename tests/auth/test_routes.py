@@ -30,6 +30,11 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/satisfaction"): Example(
         "/api/v1/rounds/R2026/satisfaction?unit=C11", True
     ),
+    ("GET", "/api/v1/rounds/{round_code}/questions"): Example(
+        "/api/v1/rounds/R2026/questions?unit=C11", True
+    ),
+    ("GET", "/api/v1/forms"): Example("/api/v1/forms", False),
+    ("GET", "/api/v1/forms/{code}"): Example("/api/v1/forms/one-stop-counter", False),
     ("GET", "/api/v1/audit"): Example("/api/v1/audit", False),
     ("GET", "/api/v1/audit.csv"): Example("/api/v1/audit.csv", False),
     ("POST", "/logout"): Example("/logout", False),

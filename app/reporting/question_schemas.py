@@ -1,0 +1,52 @@
+"""JSON shapes (v1) of per-question statistics and of points scores."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from app.reporting.schemas import UnitRef
+
+
+class Frequency(BaseModel):
+    value: str = Field(description="Option value, scale level, or 'na'")
+    label: str
+    respondents: int
+    weighted_respondents: float
+    share: float | None = Field(description="Weighted percent of those who answered the question")
+
+
+class QuestionResult(BaseModel):
+    code: str
+    type: str
+    text: str
+    element: str | None
+    respondents: int = Field(description="Responses that answered this question")
+    weighted_respondents: float
+    mean: float | None = Field(description="Weighted mean (numbers, percentages, scale levels)")
+    satisfied_share: float | None = Field(
+        description="Weighted percent at a satisfied level among valid (not N/A) answers"
+    )
+    frequencies: list[Frequency]
+
+
+class IndicatorResult(BaseModel):
+    code: str
+    name: str
+    score: float | None = Field(description="Mean points over dossiers, rounded as declared")
+    dossiers: int
+
+
+class PointsReport(BaseModel):
+    indicators: list[IndicatorResult]
+    total: float | None = Field(description="Sum over indicators with data")
+    maximum: float = Field(description="Best possible total over those indicators")
+    score_class: str | None
+
+
+class QuestionsReport(BaseModel):
+    round: str
+    form: str
+    form_version: str
+    unit: UnitRef
+    questions: list[QuestionResult]
+    points: PointsReport | None = Field(description="Only for points instruments (TT 01/2018)")

@@ -1,0 +1,132 @@
+"""Assemble per-question statistics and points scores of a unit's subtree."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.access import require
+from app.auth.principal import Principal
+from app.errors import NotFound
+from app.forms.registry import Catalogue
+from app.forms.schema import Instrument, Question
+from app.reporting.question_schemas import (
+    Frequency,
+    IndicatorResult,
+    PointsReport,
+    QuestionResult,
+    QuestionsReport,
+)
+from app.reporting.schemas import UnitRef
+from app.rounds.service import covered_unit_ids, get_round
+from app.statistics.points import points_result
+from app.statistics.questions import Count, QuestionTally, tally_questions
+from app.units.service import load_tree
+
+GROUPED_TYPES = ("rating", "single", "multiple", "number", "percent")
+
+
+def _frequencies(
+    instrument: Instrument, q: Question, tally: QuestionTally, lang: str
+) -> list[Frequency]:
+    rows: list[tuple[str, str, Count]] = []
+    if q.type == "rating":
+        for level in instrument.scale_of(q).levels:
+            count = tally.by_value.get(float(level.value), Count(0, 0.0))
+            rows.append((str(level.value), level.label.get(lang), count))
+        na = instrument.not_applicable_label(q)
+        if na is not None:
+            rows.append(("na", na.get(lang), tally.by_option.get("na", Count(0, 0.0))))
+    elif q.type in ("single", "multiple"):
+        for option in q.options:
+            count = tally.by_option.get(option.value, Count(0, 0.0))
+            rows.append((option.value, option.label.get(lang), count))
+    return [
+        Frequency(
+            value=value,
+            label=label,
+            respondents=c.n,
+            weighted_respondents=c.weight,
+            share=tally.share(c),
+        )
+        for value, label, c in rows
+    ]
+
+
+def _satisfied_share(instrument: Instrument, q: Question, tally: QuestionTally) -> float | None:
+    satisfied = instrument.scale_of(q).satisfied if q.type == "rating" else ()
+    valid = sum(c.weight for c in tally.by_value.values())
+    if not satisfied or not valid:
+        return None
+    hits = sum(c.weight for v, c in tally.by_value.items() if v in satisfied)
+    return 100.0 * hits / valid
+
+
+def _question(
+    instrument: Instrument, q: Question, tally: QuestionTally, lang: str
+) -> QuestionResult:
+    numeric = q.type in ("rating", "number", "percent")
+    return QuestionResult(
+        code=q.code,
+        type=q.type,
+        text=q.text.get(lang),
+        element=q.element,
+        respondents=tally.respondents.n,
+        weighted_respondents=tally.respondents.weight,
+        mean=tally.weighted_mean() if numeric else None,
+        satisfied_share=_satisfied_share(instrument, q, tally),
+        frequencies=_frequencies(instrument, q, tally, lang),
+    )
+
+
+def _points(instrument: Instrument, tallies: dict[str, QuestionTally], lang: str) -> PointsReport:
+    counts = {code: {v: c.n for v, c in t.by_value.items()} for code, t in tallies.items()}
+    result = points_result(instrument, counts)
+    names = {q.code: q.text.get(lang) for q in instrument.criteria}
+    return PointsReport(
+        indicators=[
+            IndicatorResult(
+                code=i.code,
+                name=names[i.code],
+                score=float(i.score) if i.score is not None else None,
+                dossiers=i.dossiers,
+            )
+            for i in result.indicators
+        ],
+        total=float(result.total) if result.total is not None else None,
+        maximum=float(result.maximum),
+        score_class=result.score_class.label.get(lang) if result.score_class else None,
+    )
+
+
+async def questions_report(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str | None,
+    lang: str = "vi",
+    principal: Principal | None = None,
+) -> QuestionsReport:
+    """Every question's statistics in a unit's subtree; points and class for TT 01/2018."""
+    round_ = await get_round(session, round_code)
+    registered = catalogue.get(round_.form_code)
+    instrument = registered.instrument
+    tree = await load_tree(session)
+    covered = await covered_unit_ids(session, round_.id)
+    unit = tree.get(unit_code) if unit_code else tree.common_ancestor(covered)
+    if unit is None:
+        raise NotFound("this round covers no unit yet")
+    if principal is not None:
+        require(principal, "viewer", unit.id, tree)
+    grouped = [q.code for q in instrument.questions if q.type in GROUPED_TYPES]
+    tallies = await tally_questions(session, round_.id, tree.subtree_ids(unit.id), grouped)
+    return QuestionsReport(
+        round=round_.code,
+        form=instrument.code,
+        form_version=registered.version,
+        unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
+        questions=[
+            _question(instrument, q, tallies.get(q.code, QuestionTally()), lang)
+            for q in instrument.questions
+        ],
+        points=_points(instrument, tallies, lang) if instrument.aggregation.is_points else None,
+    )
