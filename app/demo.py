@@ -76,9 +76,10 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
 
     units = {}
     for code, name, level, parent, _ in UNITS:
-        units[code] = await upsert_unit(session, code, name, level, parent)
+        units[code] = await upsert_unit(session, CLI, code, name, level, parent)
     round_ = await create_round(
         session,
+        CLI,
         code=ROUND_CODE,
         name="Khảo sát mức độ hài lòng tại Bộ phận Một cửa năm 2026 (minh hoạ)",
         form_code=FORM_CODE,
@@ -93,7 +94,7 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
         if counter is None:
             continue
         volume, p = counter
-        await set_volume(session, round_, units[code], volume)
+        await set_volume(session, CLI, round_, units[code], volume)
         target = CounterForm(units[code], round_, registered)
         for _ in range(rng.randint(30, 90)):
             await store_response(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from fastapi import FastAPI
 
+from app.audit.service import CLI
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
 from app.db import Database
@@ -64,9 +65,10 @@ async def make_province(
             ("C12", "counter", "D1"),
             ("C21", "counter", "D2"),
         ]:
-            units[code] = await upsert_unit(session, code, f"Đơn vị {code}", level, parent)
+            units[code] = await upsert_unit(session, CLI, code, f"Đơn vị {code}", level, parent)
         round_ = await create_round(
             session,
+            CLI,
             code=round_code,
             name="Đợt khảo sát thử",
             form_code=form_code,
@@ -75,7 +77,7 @@ async def make_province(
             status=status,
         )
         for code, volume in volumes.items():
-            await set_volume(session, round_, units[code], volume)
+            await set_volume(session, CLI, round_, units[code], volume)
     return Province(round_, units)
 
 
@@ -120,7 +122,6 @@ async def make_user(
     superadmin: bool = False,
 ) -> int:
     """A staff user with role grants [(role, unit code)], password PASSWORD."""
-    from app.audit.service import CLI
     from app.auth.service import create_user, grant_role
 
     db: Database = app.state.db
@@ -134,7 +135,6 @@ async def make_user(
 
 
 async def make_key(app: FastAPI, unit: str, name: str = "report system") -> str:
-    from app.audit.service import CLI
     from app.auth.keys import create_key
 
     db: Database = app.state.db

@@ -42,6 +42,7 @@ def users_create(
     unit: str | None = typer.Option(None, help="Unit code the role is granted on."),
     superadmin: bool = typer.Option(False, help="Every unit, every role."),
     name: str = typer.Option("", help="Display name."),
+    username: str | None = typer.Option(None, help="Optional sign-in name besides the email."),
     password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
 ) -> None:
     """Create a staff account (asks for the password, or reads it from stdin)."""
@@ -53,7 +54,13 @@ def users_create(
     async def run() -> None:
         async with standalone_session(get_settings()) as session:
             user = await create_user(
-                session, CLI, email=email, password=password, name=name, superadmin=superadmin
+                session,
+                CLI,
+                email=email,
+                password=password,
+                name=name,
+                username=username,
+                superadmin=superadmin,
             )
             if role and unit:
                 await grant_role(session, CLI, user, role, unit)

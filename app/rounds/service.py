@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.errors import AppError, Conflict, Gone, NotFound
 from app.models import Round, RoundUnit, Unit
@@ -43,6 +44,7 @@ async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) 
 
 async def create_round(
     session: AsyncSession,
+    actor: Actor,
     *,
     code: str,
     name: str,
@@ -65,13 +67,27 @@ async def create_round(
     )
     session.add(created)
     await session.flush()
+    await record(
+        session,
+        actor,
+        "round.create",
+        "round",
+        code,
+        None,
+        {
+            "form": form_code,
+            "status": status,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+        },
+    )
     return created
 
 
 async def set_volume(
-    session: AsyncSession, round_: Round, unit: Unit, volume: int | None
+    session: AsyncSession, actor: Actor, round_: Round, unit: Unit, volume: int | None
 ) -> RoundUnit:
-    """Cover ``unit`` in the round with its transaction volume N_h (None: unknown)."""
+    """Cover ``unit`` in the round with its transaction volume N_h (None: unknown); audited."""
     if volume is not None and volume < 0:
         raise AppError("a transaction volume cannot be negative")
     row = await session.get(RoundUnit, (round_.id, unit.id))
@@ -81,6 +97,15 @@ async def set_volume(
     else:
         row.volume = volume
     await session.flush()
+    await record(
+        session,
+        actor,
+        "round.volume",
+        "round",
+        round_.code,
+        unit.id,
+        {"unit": unit.code, "volume": volume},
+    )
     return row
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import Actor, record
 from app.errors import NotFound
 from app.models import Unit
 
@@ -80,15 +81,19 @@ async def get_unit(session: AsyncSession, code: str) -> Unit:
 
 
 async def upsert_unit(
-    session: AsyncSession, code: str, name: str, level: str, parent: str | None
+    session: AsyncSession, actor: Actor, code: str, name: str, level: str, parent: str | None
 ) -> Unit:
-    """Create or update a unit by code (used by the demo and imports)."""
+    """Create or update a unit by code (used by the demo and imports); audited."""
     parent_id = (await get_unit(session, parent)).id if parent else None
     unit = await session.scalar(select(Unit).where(Unit.code == code))
+    values = {"name": name, "level": level, "parent": parent}
     if unit is None:
         unit = Unit(code=code, name=name, level=level, parent_id=parent_id)
         session.add(unit)
-    else:
+        await session.flush()
+        await record(session, actor, "unit.create", "unit", code, unit.id, values)
+    elif (unit.name, unit.level, unit.parent_id) != (name, level, parent_id):
         unit.name, unit.level, unit.parent_id = name, level, parent_id
-    await session.flush()
+        await session.flush()
+        await record(session, actor, "unit.update", "unit", code, unit.id, values)
     return unit

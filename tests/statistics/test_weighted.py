@@ -99,6 +99,7 @@ async def test_unknown_volume_gives_weight_one(app: FastAPI):
 
 
 async def test_weights_follow_new_responses_and_volume_changes(app: FastAPI):
+    from app.audit.service import CLI
     from app.rounds.service import set_volume
 
     province = await make_province(app)
@@ -107,7 +108,7 @@ async def test_weights_follow_new_responses_and_volume_changes(app: FastAPI):
     assert tally.units[province.units["C11"].id].weight_sum == pytest.approx(1000.0)
     await add_response(app, province, "C11", ratings({}))
     async with app.state.db.write_sessions.begin() as session:
-        await set_volume(session, province.round, province.units["C11"], 3000)
+        await set_volume(session, CLI, province.round, province.units["C11"], 3000)
     tally = await tally_of(app, province)
     c11 = tally.units[province.units["C11"].id]
     assert (c11.respondents, c11.weight_sum) == (2, pytest.approx(3000.0))
