@@ -12,16 +12,24 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sipas(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SIPAS_DATABASE_URL": db, "SIPAS_LOG_LEVEL": "WARNING"}
+def sipas_in(
+    db: str, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `sipas ARGS` in a subprocess on database ``db``, as a user would."""
+    full_env = {**os.environ, "SIPAS_DATABASE_URL": db, "SIPAS_LOG_LEVEL": "WARNING", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=ROOT,
-        env=env,
+        env=full_env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def sipas(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    return sipas_in(db, *args)
 
 
 def test_demo_seeds_once_and_prints_urls(tmp_path: Path):
@@ -55,19 +63,6 @@ def test_help(args: list[str], mentions: str, tmp_path: Path):
     shown = sipas(*args, db=f"sqlite:///{tmp_path / 'x.db'}")
     assert shown.returncode == 0, shown.stderr
     assert mentions in shown.stdout
-
-
-def sipas_in(db: str, *args: str, stdin: str = "", env: dict[str, str] | None = None):
-    full_env = {**os.environ, "SIPAS_DATABASE_URL": db, "SIPAS_LOG_LEVEL": "WARNING", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=full_env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_users_and_api_keys(tmp_path: Path):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.access import require
 from app.auth.principal import Principal
-from app.errors import NotFound
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument, Question
 from app.reporting.question_schemas import (
@@ -17,10 +15,9 @@ from app.reporting.question_schemas import (
     QuestionsReport,
 )
 from app.reporting.schemas import UnitRef
-from app.rounds.service import covered_unit_ids, get_round
+from app.reporting.service import report_target
 from app.statistics.points import points_result
 from app.statistics.questions import Count, QuestionTally, tally_questions
-from app.units.service import load_tree
 
 GROUPED_TYPES = ("rating", "single", "multiple", "number", "percent")
 
@@ -107,16 +104,9 @@ async def questions_report(
     principal: Principal | None = None,
 ) -> QuestionsReport:
     """Every question's statistics in a unit's subtree; points and class for TT 01/2018."""
-    round_ = await get_round(session, round_code)
-    registered = catalogue.get(round_.form_code)
+    target = await report_target(session, catalogue, round_code, unit_code, principal)
+    round_, registered, tree, unit = target.round, target.form, target.tree, target.unit
     instrument = registered.instrument
-    tree = await load_tree(session)
-    covered = await covered_unit_ids(session, round_.id)
-    unit = tree.get(unit_code) if unit_code else tree.common_ancestor(covered)
-    if unit is None:
-        raise NotFound("this round covers no unit yet")
-    if principal is not None:
-        require(principal, "viewer", unit.id, tree)
     grouped = [q.code for q in instrument.questions if q.type in GROUPED_TYPES]
     tallies = await tally_questions(session, round_.id, tree.subtree_ids(unit.id), grouped)
     return QuestionsReport(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import require
 from app.auth.principal import Principal
-from app.errors import NotFound
-from app.forms.registry import Catalogue
+from app.errors import Conflict, NotFound
+from app.forms.registry import Catalogue, RegisteredForm
+from app.models import Round
 from app.reporting.schemas import (
     ChildResult,
     CriterionResult,
@@ -21,11 +24,34 @@ from app.statistics.tally import tally_round
 from app.units.service import UnitNode, UnitTree, load_tree
 
 
-def _default_unit(tree: UnitTree, covered: set[int]) -> UnitNode:
-    top = tree.common_ancestor(covered)
-    if top is None:
+@dataclass(frozen=True)
+class ReportTarget:
+    """What a report is about: a round, its instrument, the unit tree and the unit asked for."""
+
+    round: Round
+    form: RegisteredForm
+    tree: UnitTree
+    covered: set[int]
+    unit: UnitNode
+
+
+async def report_target(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str | None,
+    principal: Principal | None,
+) -> ReportTarget:
+    """Resolve round and unit (default: the round's top unit) and check the reader's scope."""
+    round_ = await get_round(session, round_code)
+    tree = await load_tree(session)
+    covered = await covered_unit_ids(session, round_.id)
+    unit = tree.get(unit_code) if unit_code else tree.common_ancestor(covered)
+    if unit is None:
         raise NotFound("this round covers no unit yet")
-    return top
+    if principal is not None:
+        require(principal, "viewer", unit.id, tree)
+    return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit)
 
 
 def _elements(
@@ -63,18 +89,16 @@ async def satisfaction_report(
     principal: Principal | None = None,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children."""
-    round_ = await get_round(session, round_code)
-    registered = catalogue.get(round_.form_code)
-    instrument = registered.instrument
-    tree = await load_tree(session)
-    covered = await covered_unit_ids(session, round_.id)
-    unit = tree.get(unit_code) if unit_code else _default_unit(tree, covered)
-    if principal is not None:
-        require(principal, "viewer", unit.id, tree)
-
-    tally = await tally_round(
-        session, round_.id, [q.code for q in instrument.criteria], instrument.scale.satisfied
-    )
+    target = await report_target(session, catalogue, round_code, unit_code, principal)
+    round_, instrument, tree, unit = target.round, target.form.instrument, target.tree, target.unit
+    covered = target.covered
+    if instrument.aggregation.is_points:
+        raise Conflict(
+            f"{instrument.code} is scored in points with classes, not as a satisfaction share: "
+            f"see /api/v1/rounds/{round_.code}/questions"
+        )
+    satisfied = {q.code: instrument.scale_of(q).satisfied for q in instrument.criteria}
+    tally = await tally_round(session, round_.id, list(satisfied), satisfied)
     own = estimate(instrument, tally, tree.subtree_ids(unit.id))
 
     children = []

@@ -61,10 +61,7 @@ def estimate(instrument: Instrument, tally: RoundTally, unit_ids: set[int]) -> U
             )
             criteria.append(CriterionEstimate(q.code, index, pooled.n, pooled.weight_sum))
         elements.append(ElementEstimate(element.code, _mean(c.index for c in criteria), criteria))
-    if instrument.aggregation.overall == "mean_of_elements":
-        overall = _mean(e.index for e in elements)
-    else:
-        overall = _mean(c.index for e in elements for c in e.criteria)
+    overall = overall_index(instrument, elements)
     units = [tally.units[u] for u in unit_ids if u in tally.units]
     return UnitEstimate(
         respondents=sum(u.respondents for u in units),
@@ -72,6 +69,20 @@ def estimate(instrument: Instrument, tally: RoundTally, unit_ids: set[int]) -> U
         index=overall,
         elements=elements,
     )
+
+
+def overall_index(instrument: Instrument, elements: list[ElementEstimate]) -> float | None:
+    """The instrument's declared rule; elements or criteria without data are left out."""
+    rule = instrument.aggregation
+    if rule.overall == "mean_of_elements":
+        return _mean(e.index for e in elements)
+    if rule.overall == "weighted_elements":
+        weighted = [(rule.weights[e.code], e.index) for e in elements if e.index is not None]
+        total = sum(w for w, _ in weighted)
+        return sum(w * i for w, i in weighted) / total if total else None
+    if rule.overall == "mean_of_criteria":
+        return _mean(c.index for e in elements for c in e.criteria)
+    raise ValueError(f"{instrument.code} is scored by {rule.overall}, not as a satisfaction share")
 
 
 def competition_ranks(indices: Sequence[float | None]) -> list[int | None]:

@@ -11,10 +11,10 @@ It is derived when read, so it is always current as responses arrive and volumes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Select, case, cast, func, literal, select
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -65,10 +65,31 @@ def weighted_responses(round_id: int) -> Select[int, int, float]:
     )
 
 
+def satisfied_condition(satisfied: Mapping[str, Sequence[int]]) -> ColumnElement[bool]:
+    """An answer counts as satisfied at its own criterion's levels (scales may differ)."""
+    by_levels: dict[tuple[float, ...], list[str]] = {}
+    for code, levels in satisfied.items():
+        by_levels.setdefault(tuple(sorted(float(v) for v in levels)), []).append(code)
+    if len(by_levels) == 1:  # the usual case: one scale for every criterion
+        return Answer.value.in_(next(iter(by_levels)))
+    return or_(
+        *(
+            and_(Answer.question.in_(codes), Answer.value.in_(levels))
+            for levels, codes in by_levels.items()
+        )
+    )
+
+
 async def tally_round(
-    session: AsyncSession, round_id: int, criteria: Sequence[str], satisfied: Sequence[int]
+    session: AsyncSession,
+    round_id: int,
+    criteria: Sequence[str],
+    satisfied: Sequence[int] | Mapping[str, Sequence[int]],
 ) -> RoundTally:
-    """Per unit: respondents and weight sum; per unit and criterion: the four sums."""
+    """Per unit: respondents and weight sum; per unit and criterion: the four sums.
+
+    ``satisfied``: the levels that count as satisfied, for all criteria or per criterion.
+    """
     weighted = weighted_responses(round_id).subquery("weighted")
     unit_rows = await session.execute(
         select(weighted.c.unit_id, func.count(), func.sum(weighted.c.weight)).group_by(
@@ -77,7 +98,8 @@ async def tally_round(
     )
     units = {uid: UnitTally(int(n), float(w)) for uid, n, w in unit_rows}
 
-    is_satisfied = Answer.value.in_([float(level) for level in satisfied])
+    levels = satisfied if isinstance(satisfied, Mapping) else dict.fromkeys(criteria, satisfied)
+    is_satisfied = satisfied_condition(levels)
     rows = await session.execute(
         select(
             weighted.c.unit_id,

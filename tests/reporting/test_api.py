@@ -150,3 +150,13 @@ async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient):
         "elements",
         "children",
     } <= set(schema)
+
+
+async def test_points_instruments_are_not_reported_as_shares(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    await make_province(app, form_code="tt01-2018")
+    client.headers.update(bearer(await make_key(app, "P")))
+    answer = await client.get("/api/v1/rounds/R2026/satisfaction")
+    assert answer.status_code == 409
+    assert "/api/v1/rounds/R2026/questions" in answer.json()["error"]["message"]

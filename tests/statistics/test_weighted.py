@@ -130,3 +130,41 @@ def test_competition_ranks_share_ties():
     assert competition_ranks([80.0, 90.0, 80.0, None, 70.0]) == [2, 1, 2, None, 4]
     assert competition_ranks([50.0, 50.0 + 1e-13]) == [1, 1]
     assert competition_ranks([]) == []
+
+
+async def test_overall_follows_the_declared_rule(app: FastAPI):
+    from app.forms.schema import Aggregation
+    from app.statistics.estimates import ElementEstimate, overall_index
+
+    base = app.state.catalogue.get("one-stop-counter").instrument
+    elements = [
+        ElementEstimate("access", 80.0, []),
+        ElementEstimate("procedure", 90.0, []),
+        ElementEstimate("official", None, []),  # no data: left out, weights renormalised
+        ElementEstimate("result", 100.0, []),
+        ElementEstimate("feedback", 50.0, []),
+    ]
+    weights = {"access": 1.0, "procedure": 2.0, "official": 5.0, "result": 1.0, "feedback": 4.0}
+    weighted = base.model_copy(
+        update={"aggregation": Aggregation(overall="weighted_elements", weights=weights)}
+    )
+    assert overall_index(weighted, elements) == pytest.approx(
+        (80 + 2 * 90 + 100 + 4 * 50) / 8, rel=1e-15
+    )
+    means = base.model_copy(update={"aggregation": Aggregation(overall="mean_of_elements")})
+    assert overall_index(means, elements) == pytest.approx(80.0, rel=1e-15)
+    points = base.model_copy(update={"aggregation": Aggregation(overall="points_with_classes")})
+    with pytest.raises(ValueError, match="points_with_classes"):
+        overall_index(points, elements)
+
+
+async def test_each_criterion_counts_satisfied_at_its_own_levels(app: FastAPI):
+    province = await make_province(app)
+    await add_response(app, province, "C11", ratings({"ACC1": 3, "ACC2": 3}))
+    async with app.state.db.sessions() as session:
+        tally = await tally_round(
+            session, province.round.id, ["ACC1", "ACC2"], {"ACC1": [4, 5], "ACC2": [3, 4, 5]}
+        )
+    unit = province.units["C11"].id
+    assert tally.criteria["ACC1"][unit].satisfied == 0
+    assert tally.criteria["ACC2"][unit].satisfied == 1
