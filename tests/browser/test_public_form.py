@@ -67,6 +67,8 @@ async def test_public_form_page_is_small(app: FastAPI, live_server: LiveServer):
     await make_province(app)
     async with httpx.AsyncClient(base_url=live_server.url) as client:
         html = (await client.get("/s/C11")).content
-        css = (await client.get("/static/form.css")).content
-    transferred = len(gzip.compress(html)) + len(gzip.compress(css))
+        replies = [await client.get(f"/static/form.{ext}") for ext in ("css", "js")]
+    assert [r.status_code for r in replies] == [200, 200]
+    assets = [r.content for r in replies]
+    transferred = sum(len(gzip.compress(body)) for body in [html, *assets])
     assert transferred < 30_000, transferred
