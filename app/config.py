@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = 15
     # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
     kiosk_frame_ancestors: str | None = None
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(default=20, ge=1)
     db_echo: bool = False
 
     @property

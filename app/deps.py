@@ -1,4 +1,8 @@
-"""Dependencies shared by routers, as Annotated aliases."""
+"""Dependencies shared by routers, as Annotated aliases.
+
+Plain accessors are ``async def``: a ``def`` dependency runs in the thread pool, which costs
+more than the lookup itself on every request (measured in docs/performance.md).
+"""
 
 from __future__ import annotations
 
@@ -11,41 +15,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.collection.service import SubmissionSigner
 from app.config import Settings
-from app.db import Database, unit_of_work
+from app.db import unit_of_work
 from app.forms.registry import Catalogue
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in unit_of_work(_db(request).sessions):
+    async for session in unit_of_work(request.app.state.db.sessions):
         yield session
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in unit_of_work(_db(request).write_sessions):
+    async for session in unit_of_work(request.app.state.db.write_sessions):
         yield session
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _catalogue(request: Request) -> Catalogue:
+async def _catalogue(request: Request) -> Catalogue:
     catalogue: Catalogue = request.app.state.catalogue
     return catalogue
 
 
-def _templates(request: Request) -> Jinja2Templates:
+async def _templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
 
-def _signer(request: Request) -> SubmissionSigner:
+async def _signer(request: Request) -> SubmissionSigner:
     signer: SubmissionSigner = request.app.state.signer
     return signer
 
