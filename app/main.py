@@ -23,7 +23,6 @@ from app.forms.registry import Catalogue
 from app.forms.router import router as forms_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
-from app.reporting.questions_router import router as questions_router
 from app.reporting.router import router as reporting_router
 from app.rounds.router import router as rounds_router
 from app.units.router import router as units_router
@@ -65,7 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rounds_router,
         units_router,
         reporting_router,
-        questions_router,
         forms_router,
         ops_router,
         auth_router,

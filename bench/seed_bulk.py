@@ -15,22 +15,9 @@ import asyncio
 import time
 
 import asyncpg
+from gen_bodies import COUNTERS, CRITERIA
 
-COUNTERS = [
-    "SH-TTHCC-TP",
-    "SH-TTHCC-XD",
-    "SH-TTHCC-NNMT",
-    "SH-ANBINH-MC",
-    "SH-HOALAC-MC",
-    "SH-TANTIEN-MC",
-]
-CRITERIA = [
-    *(f"ACC{i}" for i in range(1, 4)),
-    *(f"PRO{i}" for i in range(1, 5)),
-    *(f"OFF{i}" for i in range(1, 4)),
-    *(f"RES{i}" for i in range(1, 4)),
-    *(f"FBK{i}" for i in range(1, 4)),
-]
+# The same counters and criteria as the generated form bodies.
 
 NEW_RESPONSES = """
 CREATE TEMP TABLE new_response ON COMMIT DROP AS

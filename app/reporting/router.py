@@ -6,10 +6,13 @@ from fastapi import APIRouter, Query
 
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep
+from app.reporting.question_schemas import QuestionsReport
+from app.reporting.questions import questions_report
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import satisfaction_report
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
+UnitQuery = Query(None, description="Unit code; default: the round's top unit")
 
 
 @router.get("/rounds/{round_code}/satisfaction", response_model=SatisfactionReport)
@@ -18,8 +21,21 @@ async def get_satisfaction(
     session: SessionDep,
     catalogue: CatalogueDep,
     principal: ApiReader,
-    unit: str | None = Query(None, description="Unit code; default: the round's top unit"),
+    unit: str | None = UnitQuery,
     lang: Literal["vi", "en"] = "vi",
 ) -> SatisfactionReport:
     """Weighted satisfaction of a unit's subtree by element and criterion; ranked children."""
     return await satisfaction_report(session, catalogue, round_code, unit, lang, principal)
+
+
+@router.get("/rounds/{round_code}/questions", response_model=QuestionsReport)
+async def get_questions(
+    round_code: str,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    principal: ApiReader,
+    unit: str | None = UnitQuery,
+    lang: Literal["vi", "en"] = "vi",
+) -> QuestionsReport:
+    """Per-question weighted frequencies and means of a unit's subtree; TT 01 points and class."""
+    return await questions_report(session, catalogue, round_code, unit, lang, principal)
