@@ -43,7 +43,6 @@ UNITS: list[tuple[str, str, str, str | None, tuple[int, float] | None]] = [
 class DemoSummary:
     created: bool
     responses: int
-    counters: list[str]
 
 
 def _answers(catalogue: Catalogue, rng: random.Random, p: float) -> list[ParsedAnswer]:
@@ -66,13 +65,12 @@ def _answers(catalogue: Catalogue, rng: random.Random, p: float) -> list[ParsedA
 
 async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> DemoSummary:
     """Create the demo province once; running it again changes nothing."""
-    counters = [code for code, *_, counter in UNITS if counter]
     existing = await session.scalar(select(Round).where(Round.code == ROUND_CODE))
     if existing is not None:
         count = await session.scalar(
             select(func.count()).select_from(Response).where(Response.round_id == existing.id)
         )
-        return DemoSummary(False, int(count or 0), counters)
+        return DemoSummary(False, int(count or 0))
 
     units = {}
     for code, name, level, parent, _ in UNITS:
@@ -104,7 +102,7 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
                 _answers(catalogue, rng, p),
             )
             total += 1
-    return DemoSummary(True, total, counters)
+    return DemoSummary(True, total)
 
 
 DEMO_ADMIN = "admin@demo.sipas.vn"

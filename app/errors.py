@@ -61,12 +61,6 @@ class Gone(AppError):
     title = "Không còn hiệu lực"
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
-    title = "Dữ liệu gửi lên quá lớn"
-
-
 def wants_html(request: Request) -> bool:
     """API routes always answer JSON; pages answer HTML to browsers."""
     if request.url.path.startswith("/api/"):

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 
 from app.audit.service import Actor
-from app.auth.keys import resolve_key
+from app.auth.keys import resolve_key, touch_key
 from app.auth.principal import Principal, Role
 from app.auth.secrets import keyed_hash
 from app.auth.sessions import resolve_session, touch_session
@@ -63,18 +63,21 @@ async def authenticate(request: Request, allow_keys: bool) -> Principal | None:
     header = request.headers.get("authorization", "")
     async with db.sessions() as session:
         if header.lower().startswith("bearer "):
-            principal = await resolve_key(session, header[7:].strip()) if allow_keys else None
-            if principal is None:
+            resolved = await resolve_key(session, header[7:].strip()) if allow_keys else None
+            if resolved is None:
                 raise NotAuthenticated("API key is missing, invalid, expired or revoked")
-            return principal
-        token = request.cookies.get(SESSION_COOKIE)
-        resolved = await resolve_session(session, settings, token) if token else None
+        else:
+            token = request.cookies.get(SESSION_COOKIE)
+            resolved = await resolve_session(session, settings, token) if token else None
     if resolved is None:
         return None
     principal, due = resolved
-    if due and principal.session_hash:
+    if due:
         async with db.write_sessions.begin() as session:
-            await touch_session(session, principal.session_hash)
+            if principal.session_hash:
+                await touch_session(session, principal.session_hash)
+            else:
+                await touch_key(session, principal.id)
     return principal
 
 
@@ -172,8 +175,6 @@ def unclassified_routes(app: FastAPI) -> list[str]:
     return [f"{sorted(m)} {p}" for p, m, rule in classified_routes(app) if rule is None]
 
 
-StaffViewer = Annotated[Principal, Depends(staff("viewer"))]
-StaffManager = Annotated[Principal, Depends(staff("manager"))]
 StaffAdmin = Annotated[Principal, Depends(staff("admin"))]
 SignedIn = Annotated[Principal, Depends(staff(None, allow_unchanged_password=True))]
 ApiReader = Annotated[Principal, Depends(api_reader)]

@@ -144,7 +144,8 @@ def keys_list() -> None:
         async with standalone_session(get_settings()) as session:
             return [
                 f"{k.prefix}\t{k.name}\tunit={k.unit_id}\t"
-                f"{'revoked' if k.revoked_at else 'active'}\texpires={k.expires_at or '-'}"
+                f"{'revoked' if k.revoked_at else 'active'}\texpires={k.expires_at or '-'}\t"
+                f"last_used={k.last_used_at or '-'}"
                 for k in await list_keys(session)
             ]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -14,10 +14,13 @@ from app.auth.principal import Principal
 from app.auth.secrets import new_token, sha256
 from app.errors import NotFound
 from app.models import ApiKey
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 from app.units.service import get_unit
 
 KEY_PREFIX = "sk_"
+# Last-seen and last-used times are written at most this often (sessions use it too): a write
+# on every request would cost more than the request.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,9 @@ async def revoke_key(session: AsyncSession, actor: Actor, prefix: str) -> ApiKey
     return row
 
 
-async def resolve_key(session: AsyncSession, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked, unexpired key — checked on every request."""
+async def resolve_key(session: AsyncSession, key: str) -> tuple[Principal, bool] | None:
+    """The principal of a valid, unrevoked, unexpired key — checked on every request — and
+    whether its last-used time is due for an update."""
     parts = _split(key)
     if parts is None:
         return None
@@ -80,14 +84,17 @@ async def resolve_key(session: AsyncSession, key: str) -> Principal | None:
     if row is None or not hmac.compare_digest(row.key_hash, sha256(key)):
         return None
     now = utcnow()
-    expires = row.expires_at
-    if row.revoked_at is not None or (
-        expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now
-    ):
+    if row.revoked_at is not None or (row.expires_at is not None and as_utc(row.expires_at) <= now):
         return None
-    return Principal(
+    principal = Principal(
         kind="api_key", id=row.id, label=f"api_key:{row.prefix}", grants=(("viewer", row.unit_id),)
     )
+    due = row.last_used_at is None or now - as_utc(row.last_used_at) >= TOUCH_EVERY
+    return principal, due
+
+
+async def touch_key(session: AsyncSession, key_id: int) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -151,7 +151,3 @@ async def reset_password(
     user.password_changed_at = utcnow()
     await _end_sessions(session, user.id)
     await record(session, actor, "user.password_reset", "user", user.id, unit_id)
-
-
-async def count_users(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(User)) or 0)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
+from app.auth.keys import TOUCH_EVERY
 from app.auth.principal import Principal
 from app.auth.secrets import keyed_hash, new_token, sha256, verify_password
 from app.auth.service import find_user, grants_of
 from app.config import Settings
 from app.errors import AppError
 from app.models import LoginFailure, User, UserSession
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 
 GENERIC_FAILURE = "Email/tên đăng nhập hoặc mật khẩu không đúng."
 THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
-TOUCH_EVERY = timedelta(seconds=60)
 
 
 class LoginRefused(AppError):
@@ -38,11 +38,6 @@ class Throttled(AppError):
 class NewSession:
     token: str  # goes in the cookie; only its hash is stored
     user: User
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _failures(session: AsyncSession, key: str, since: datetime) -> int:
@@ -104,8 +99,8 @@ async def resolve_session(
     if row is None:
         return None
     now = utcnow()
-    idle_limit = _aware(row.last_seen_at) + timedelta(minutes=settings.session_idle_minutes)
-    if now >= _aware(row.expires_at) or now >= idle_limit:
+    idle_limit = as_utc(row.last_seen_at) + timedelta(minutes=settings.session_idle_minutes)
+    if now >= as_utc(row.expires_at) or now >= idle_limit:
         return None
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -120,7 +115,7 @@ async def resolve_session(
         must_change_password=user.must_change_password,
         session_hash=row.token_hash,
     )
-    return principal, now - _aware(row.last_seen_at) >= TOUCH_EVERY
+    return principal, now - as_utc(row.last_seen_at) >= TOUCH_EVERY
 
 
 async def touch_session(session: AsyncSession, token_hash: str) -> None:

@@ -7,8 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
 
-ROLES = ("viewer", "manager", "admin")
-
 
 class User(Base):
     """A staff member who signs in with email (or username) and password."""

@@ -10,6 +10,7 @@ from app.auth.access import require
 from app.auth.principal import Principal
 from app.errors import Conflict, NotFound
 from app.forms.registry import Catalogue, RegisteredForm
+from app.forms.schema import Instrument
 from app.models import Round
 from app.reporting.schemas import (
     ChildResult,
@@ -54,10 +55,7 @@ async def report_target(
     return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit)
 
 
-def _elements(
-    report_form: Catalogue, form_code: str, est: UnitEstimate, lang: str
-) -> list[ElementResult]:
-    instrument = report_form.get(form_code).instrument
+def _elements(instrument: Instrument, est: UnitEstimate, lang: str) -> list[ElementResult]:
     names = {e.code: e.name.get(lang) for e in instrument.elements}
     texts = {q.code: q.text.get(lang) for q in instrument.criteria}
     return [
@@ -118,7 +116,7 @@ async def satisfaction_report(
         respondents=own.respondents,
         weighted_respondents=own.weighted_respondents,
         index=own.index,
-        elements=_elements(catalogue, round_.form_code, own, lang),
+        elements=_elements(instrument, own, lang),
         children=[
             ChildResult(
                 code=child.code,

@@ -114,13 +114,6 @@ async def covered_unit_ids(session: AsyncSession, round_id: int) -> set[int]:
     return set(rows.all())
 
 
-async def volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:
-    rows = await session.execute(
-        select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
-    )
-    return {unit_id: volume for unit_id, volume in rows}
-
-
 async def rounds_in_scope(session: AsyncSession, principal: Principal) -> list[Round]:
     """Rounds that cover at least one unit the principal may read."""
     rounds = await list_rounds(session)

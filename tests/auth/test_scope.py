@@ -68,6 +68,26 @@ async def test_api_key_scope_and_revocation(app: FastAPI, client: httpx.AsyncCli
     assert revoked.headers["www-authenticate"].startswith("Bearer")
 
 
+async def test_key_use_is_recorded_at_most_once_a_minute(app: FastAPI, client: httpx.AsyncClient):
+    from sqlalchemy import select
+
+    from app.models import ApiKey
+
+    await make_province(app)
+    key = await make_key(app, "P")
+
+    async def last_used():  # type: ignore[no-untyped-def]
+        async with app.state.db.sessions() as session:
+            return await session.scalar(select(ApiKey.last_used_at))
+
+    assert await last_used() is None
+    assert (await client.get("/api/v1/rounds", headers=bearer(key))).status_code == 200
+    first = await last_used()
+    assert first is not None
+    assert (await client.get("/api/v1/rounds", headers=bearer(key))).status_code == 200
+    assert await last_used() == first  # not rewritten within the minute
+
+
 async def test_bad_and_expired_keys_are_refused(app: FastAPI, client: httpx.AsyncClient):
     from datetime import timedelta
 
