@@ -30,6 +30,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas that start together migrate one after the other: the lock is held until
+            # this transaction commits, and the next one then finds the schema at head.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")  # "sipas"
         context.run_migrations()
 
 
