@@ -105,12 +105,23 @@ async def test_missing_answers_rerender_with_answers_kept(app: FastAPI, client: 
 async def test_garbage_values_are_refused_per_field(app: FastAPI, client: httpx.AsyncClient):
     await make_province(app)
     token = token_of((await client.get("/s/C11")).text)
-    body = form_body(token, {"ACC1": "7", "ACC2": "<script>", "field": "moon", "gender": "x"})
+    body = form_body(
+        token,
+        {
+            "ACC1": "7",
+            "ACC2": "<script>",
+            "field": "moon",
+            "gender": "x",
+            "comment": "<script>alert(1)</script>",
+        },
+    )
     page = await client.post("/s/C11", data=body)
     assert page.status_code == 422
     for code in ("ACC1", "ACC2", "field", "gender"):
         assert f'id="e-{code}"' in page.text
-    assert "<script>" not in page.text  # echoed input is escaped
+    # The comment is echoed back into the re-rendered form, escaped.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in page.text
+    assert "<script>alert" not in page.text
     assert await count(app, Response) == 0
 
 
