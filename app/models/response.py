@@ -27,6 +27,9 @@ class Response(Base):
     # A weight given with the response (imports, list samples). NULL: derived from the round's
     # volumes at read time (see app.statistics.weights).
     base_weight: Mapped[float | None] = mapped_column(Float)
+    # Design variables given with the response (imports, list samples): see Round.design_*.
+    stratum: Mapped[str | None] = mapped_column(String(64))
+    psu: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
 
 ROUND_STATUSES = ("draft", "open", "closed", "published")
+# How a response's weight is obtained: N_h/n_h from the units' volumes, the base weight given
+# with each response (imports, list samples), or the round's active raked/calibrated weight set.
+WEIGHTINGS = ("volume", "as-given", "raked")
 
 
 class Round(Base):
@@ -23,6 +26,16 @@ class Round(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # The design every report states and its standard errors follow.
+    weighting: Mapped[str] = mapped_column(String(16), default="volume")
+    # Strata: NULL (weights only), "unit" (the round unit a response was collected at),
+    # "column" (the response's own ``stratum``), or a unit level name (the ancestor at that level).
+    design_strata: Mapped[str | None] = mapped_column(String(64))
+    # Primary sampling units (clusters) within strata: NULL (each response), "column" (the
+    # response's ``psu``), or "day" (unit and local date of submission: counter-days).
+    design_psu: Mapped[str | None] = mapped_column(String(16))
+    # Finite-population correction from the strata's volumes N_h (only with strata = "unit").
+    design_fpc: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RoundUnit(Base):
