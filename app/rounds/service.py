@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.auth.principal import Principal
-from app.errors import AppError, Conflict, Gone, NotFound
+from app.auth.principal import Principal, Role
+from app.errors import AppError, Conflict, Forbidden, Gone, NotFound
 from app.models import Round, RoundUnit, Unit
 from app.units.service import load_tree
 
@@ -123,3 +123,26 @@ async def rounds_in_scope(session: AsyncSession, principal: Principal) -> list[R
     rows = await session.execute(select(RoundUnit.round_id, RoundUnit.unit_id))
     readable = {round_id for round_id, unit_id in rows if unit_id in visible}
     return [r for r in rounds if r.id in readable]
+
+
+async def round_in_scope(
+    session: AsyncSession, principal: Principal, round_code: str, role: Role
+) -> Round:
+    """The round, if ``principal`` holds ``role`` on every unit it covers (404 if unknown).
+
+    Reading or changing a round's frames, plans, tokens, quotas or weights concerns all its
+    units, so a scope that covers only some of them is refused (403).
+    """
+    round_ = await get_round(session, round_code)
+    if principal.is_superadmin:
+        return round_
+    tree = await load_tree(session)
+    outside = [
+        tree.by_id[unit_id].code
+        for unit_id in sorted(await covered_unit_ids(session, round_.id))
+        if not principal.can(role, unit_id, tree)
+    ]
+    if outside or not principal.has_any(role):
+        listed = ", ".join(outside[:5]) or "its units"
+        raise Forbidden(f"round {round_code} covers units outside your scope: {listed}")
+    return round_
