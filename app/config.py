@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # A citizen's form is valid for this long after it was served (signed submission id).
     submission_max_age_seconds: int = 24 * 3600
+    # How long a replica reuses a counter's unit, open round and rendered form (0: never).
+    counter_cache_seconds: float = 10.0
     max_body_bytes: int = 64 * 1024
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)

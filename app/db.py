@@ -75,9 +75,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 10}
     else:
-        # A pool as large as the concurrency it serves, with a little overflow: connections
-        # opened and closed per burst cost more than the queries they run.
-        kwargs.update(pool_size=settings.db_pool_size, max_overflow=4, pool_recycle=1800)
+        # A fixed pool, no overflow: connections opened and closed per burst cost more than
+        # the queries they run; requests beyond the pool wait for a connection instead.
+        kwargs.update(pool_size=settings.db_pool_size, max_overflow=0, pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from app.audit.router import router as audit_router
 from app.auth.access import unclassified_routes
 from app.auth.router import router as auth_router
+from app.collection.cache import CounterCache
 from app.collection.router import router as collection_router
 from app.collection.service import SubmissionSigner
 from app.config import Settings, get_settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings)
     app.state.catalogue = catalogue
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
+    app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -10,6 +10,8 @@
 #   QUIET_PCT=15 QUIET_WAIT=180  # before each measured run, wait up to QUIET_WAIT s for the
 #                                # machine to be under QUIET_PCT % busy (it is logged)
 #   KEEP_BODIES=1                # keep the generated request bodies (about 200 MB)
+#   PROFILE=1                    # sample each server under load with py-spy (pip install py-spy)
+#                                # into <name>.profile.txt (collapsed stacks)
 #
 # Creates (drops first) the PostgreSQL databases sipas_bench and sipas_bench_report on
 # 127.0.0.1:5432, starts each server as ONE uvicorn worker on 127.0.0.1, drives it with
@@ -127,6 +129,10 @@ run_wrk() {
   wait_quiet
   local cpu0 srv0 ses0
   cpu0=$(cpu_ticks) srv0=$(server_ticks) ses0=$(pg_sessions)
+  if [[ -n "${PROFILE:-}" && -x "$VENV_BIN/py-spy" ]]; then  # PROFILE=1: sample the server
+    "$VENV_BIN/py-spy" record -p "$SERVER_PID" -d "${DURATION%s}" -f raw -o "$OUT/$name.profile.txt" \
+      --nonblocking >/dev/null 2>&1 &
+  fi
   WRK_JSON="$OUT/$name.json" WRK_BODIES="$bodies" WRK_WRAP="$wrap" \
     wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/wrk_bench.lua "$url" \
     | tee "$OUT/$name.txt" | tee -a "$OUT/run.log"

@@ -84,6 +84,8 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret-key-not-for-production",
         public_base_url="https://khaosat.example.vn",
         log_level="WARNING",
+        # Tests rebuild units and rounds between cases; the cache has its own tests.
+        counter_cache_seconds=0,
     )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.collection.answers import ParsedAnswer
-from app.db import insert_ignore
+from app.db import Database, insert_ignore
 from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
 from app.models import Answer, Response, Round, Unit
@@ -72,6 +73,40 @@ class SubmissionSigner:
         return str(submission_id)
 
 
+async def store_submission(
+    db: Database,
+    target: CounterForm,
+    submission_id: str,
+    answers: list[ParsedAnswer],
+    channel: str = "qr",
+) -> bool:
+    """Store a citizen's submission on its own, committed when this returns.
+
+    On PostgreSQL the response and its answers are one statement, atomic by itself, run in
+    autocommit: one round trip instead of BEGIN, INSERT, COMMIT (docs/performance.md). On
+    SQLite a write transaction that takes the lock up front. Work that must commit together
+    with the response (redeeming a token, a quota) uses ``store_response`` in a session.
+    """
+    if db.engine.dialect.name == "postgresql":
+        async with db.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            values = _response_values(target, submission_id, channel)
+            return await _store_in_one_statement(raw.driver_connection, values, answers)
+    async with db.write_sessions.begin() as session:
+        return await store_response(session, target, submission_id, answers, channel)
+
+
+def _response_values(target: CounterForm, submission_id: str, channel: str) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "round_id": target.round.id,
+        "unit_id": target.unit.id,
+        "form_version_id": target.form.version_id,
+        "channel": channel,
+        "status": "valid",
+    }
+
+
 async def store_response(
     session: AsyncSession,
     target: CounterForm,
@@ -84,14 +119,11 @@ async def store_response(
     The unique submission id makes a retried or double-tapped POST a no-op, also when
     concurrent requests race: the database, not this process, decides who stored it.
     """
-    values = {
-        "submission_id": submission_id,
-        "round_id": target.round.id,
-        "unit_id": target.unit.id,
-        "form_version_id": target.form.version_id,
-        "channel": channel,
-        "status": "valid",
-    }
+    values = _response_values(target, submission_id, channel)
+    if session.get_bind().dialect.name == "postgresql":
+        connection = await session.connection()  # inside the session's transaction
+        raw = await connection.get_raw_connection()
+        return await _store_in_one_statement(raw.driver_connection, values, answers)
     stmt = insert_ignore(session, Response, values).returning(Response.id)
     response_id = (await session.execute(stmt)).scalar_one_or_none()
     if response_id is None:
@@ -111,3 +143,35 @@ async def store_response(
             ],
         )
     return True
+
+
+# PostgreSQL: the response and all its answers in one round trip (data-modifying CTEs).
+STORE_ONE_STATEMENT = """
+WITH r AS (
+    INSERT INTO response
+        (submission_id, round_id, unit_id, form_version_id, channel, status, submitted_at)
+    VALUES ($1, $2, $3, $4, $5, $6, now())
+    ON CONFLICT (submission_id) DO NOTHING
+    RETURNING id
+), a AS (
+    INSERT INTO answer (response_id, question, ordinal, value, text)
+    SELECT r.id, q, o, v, t
+    FROM r, unnest($7::text[], $8::int2[], $9::float8[], $10::text[]) AS x(q, o, v, t)
+)
+SELECT id FROM r
+"""
+
+
+async def _store_in_one_statement(
+    driver_connection: Any, values: dict[str, Any], answers: list[ParsedAnswer]
+) -> bool:
+    """Run on the asyncpg connection itself: the statement is prepared once per connection."""
+    stored = await driver_connection.fetchval(
+        STORE_ONE_STATEMENT,
+        *values.values(),
+        [a.question for a in answers],
+        [a.ordinal for a in answers],
+        [a.value for a in answers],
+        [a.text for a in answers],
+    )
+    return stored is not None

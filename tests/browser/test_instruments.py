@@ -132,6 +132,9 @@ def fill_and_submit(
     seen = answer_visible(page, instrument, case)
     widths.append(page.evaluate("document.documentElement.scrollWidth"))
     page.screenshot(path=str(shot), full_page=True)
+    # A full-page screenshot of a very long page can leave Chromium's hit testing stale for
+    # a moment (the click lands on the form, not the button); re-layout before clicking.
+    page.evaluate("window.scrollTo(0, 0)")
     with page.expect_navigation():
         page.get_by_role("button", name="Gửi đánh giá").click()
     seen["url"] = page.url

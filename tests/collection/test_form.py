@@ -211,3 +211,17 @@ async def test_qr_codes_point_at_the_public_url(app: FastAPI, client: httpx.Asyn
 
     expected = segno.make("https://khaosat.example.vn/s/C11", error="m")
     assert svg.text == expected.svg_inline(scale=8, title="Đơn vị C11")
+
+
+async def test_multipart_and_undecodable_bodies(app: FastAPI, client: httpx.AsyncClient):
+    await make_province(app)
+    token = token_of((await client.get("/s/C11")).text)
+    multipart = await client.post("/s/C11", files={"x": ("", b"")}, data=form_body(token))
+    assert multipart.status_code == 303
+    garbage = await client.post(
+        "/s/C11",
+        content=b"sid=\xff\xfe&ACC1=%FF%FE",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert garbage.status_code in (400, 422)
+    assert await count(app, Response) == 1

@@ -1,0 +1,67 @@
+"""A short-lived cache of what a counter serves: its unit, open round, instrument, and page.
+
+Every scan of a QR code asks the same two questions (which unit, which open round) and renders
+the same page; only the signed submission id differs. Caching the answer for a few seconds
+(``SIPAS_COUNTER_CACHE_SECONDS``, 0 to switch off) removes the database and the template from
+the hot path (measured in docs/performance.md).
+
+Each replica keeps its own cache of read-only facts, never of responses: a round opened or
+closed elsewhere shows here within the TTL, and nothing is lost if a replica stops.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
+
+from app.collection.service import CounterForm
+
+# Stands for the signed submission id in a cached page; it cannot occur in rendered text
+# (only letters, and no instrument writes this word).
+SID_PLACEHOLDER = "SipasSubmissionIdPlaceholderXq"
+MAX_ENTRIES = 10_000
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class CounterCache:
+    """Counter lookups and rendered form pages, each valid for ``ttl`` seconds."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._forms: dict[tuple[str, date], tuple[float, CounterForm]] = {}
+        self._pages: dict[tuple[int, int, int, str], tuple[float, str]] = {}
+
+    async def counter_form(
+        self, unit_code: str, today: date, load: Callable[[], Awaitable[CounterForm]]
+    ) -> CounterForm:
+        """The cached counter form, or ``load()``'s (its errors are not cached)."""
+        if self.ttl <= 0:
+            return await load()
+        now = time.monotonic()
+        hit = self._forms.get((unit_code, today))
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        target = await load()
+        self._store(self._forms, (unit_code, today), (now + self.ttl, target))
+        return target
+
+    def page(self, target: CounterForm, lang: str, render: Callable[[str], str], sid: str) -> str:
+        """The blank form page for ``target`` carrying ``sid``, rendered once per TTL."""
+        if self.ttl <= 0:
+            return render(sid)
+        key = (target.unit.id, target.round.id, target.form.version_id, lang)
+        now = time.monotonic()
+        hit = self._pages.get(key)
+        if hit is None or hit[0] <= now:
+            hit = (now + self.ttl, render(SID_PLACEHOLDER))
+            self._store(self._pages, key, hit)
+        return hit[1].replace(SID_PLACEHOLDER, sid)
+
+    @staticmethod
+    def _store(entries: dict[K, V], key: K, value: V) -> None:
+        if len(entries) >= MAX_ENTRIES:  # a flood of distinct codes cannot grow it unbounded
+            entries.clear()
+        entries[key] = value
