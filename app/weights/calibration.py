@@ -77,7 +77,7 @@ def margin(categories: Categories, totals: Mapping[str, float]) -> Margin:
     """Attach totals; refuse respondents without a total and totals without respondents."""
     var, counts = categories.variable, categories.counts()
     lacking = [
-        f"{shown(label)} ({n} responses)"
+        f"{shown(label)} ({n} response{'s' if n != 1 else ''})"
         for label, n in zip(categories.labels, counts, strict=True)
         if totals.get(label, 0.0) <= 0
     ]
