@@ -99,6 +99,30 @@ def _statement(round_id: int, questions: Sequence[str]) -> Select[Any]:
     return stmt.order_by(base.c.id)
 
 
+async def _count(session: AsyncSession, round_id: int) -> int:
+    stmt = select(func.count()).select_from(weighted_responses(round_id, False).subquery())
+    return int(await session.scalar(stmt) or 0)
+
+
+def _columns(
+    rows: Sequence[Sequence[Any]], variables: Sequence[str], questions: Sequence[str], units: _Units
+) -> dict[str, list[str]]:
+    """Each variable's category per row (rows: id, unit id, weight, stratum, answers...)."""
+    if not rows:
+        return {v: [] for v in variables}
+    columns = list(zip(*rows, strict=True))
+    unit_ids, strata = columns[1], columns[3]
+    answers = dict(zip(questions, columns[4:], strict=True))
+    values: dict[str, list[str]] = {}
+    for v in variables:
+        if is_unit_variable(v):
+            labels = {u: units.label(v, u) for u in set(unit_ids)}
+            values[v] = [labels[u] for u in unit_ids]
+        else:
+            values[v] = [c or NO_ANSWER for c in (strata if v == "stratum" else answers[v])]
+    return values
+
+
 async def load_responses(
     session: AsyncSession,
     round_: Round,
@@ -109,28 +133,17 @@ async def load_responses(
     """Every valid response's id, base weight and category per variable, in id order."""
     questions = check_variables(instrument, variables)
     units = _Units(await load_tree(session))
-    total = await session.scalar(
-        select(func.count()).select_from(weighted_responses(round_.id, False).subquery())
-    )
-    ids: list[int] = []
-    base: list[float] = []
-    values: dict[str, list[str]] = {v: [] for v in variables}
-    digest = hashlib.sha256()
+    total = await _count(session, round_.id) if progress else 0
+    rows: list[Sequence[Any]] = []
     result = await session.stream(_statement(round_.id, questions))
-    async for rows in result.partitions(CHUNK):
-        for rid, unit_id, weight, stratum, *answers in rows:
-            answered = dict(zip(questions, answers, strict=True))
-            row = [
-                units.label(v, unit_id)
-                if is_unit_variable(v)
-                else (stratum if v == "stratum" else answered[v]) or NO_ANSWER
-                for v in variables
-            ]
-            for v, category in zip(variables, row, strict=True):
-                values[v].append(category)
-            ids.append(rid)
-            base.append(float(weight))
-            digest.update("\t".join([str(rid), repr(float(weight)), *row, "\n"]).encode())
+    async for part in result.partitions(CHUNK):
+        rows.extend(part)
         if progress:
-            progress("reading responses", len(ids), total or 0)
-    return ResponseData(ids, np.array(base, dtype=np.float64), values, digest.hexdigest())
+            progress("reading responses", len(rows), total)
+    values = _columns(rows, variables, questions, units)
+    ids = [int(row[0]) for row in rows]
+    base = np.array([row[2] for row in rows], dtype=np.float64)
+    columns = [list(map(str, ids)), list(map(repr, base.tolist()))]
+    keys = zip(*columns, *(values[v] for v in variables), strict=True)
+    fingerprint = hashlib.sha256("\n".join(map("\t".join, keys)).encode()).hexdigest()
+    return ResponseData(ids, base, values, fingerprint)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,12 @@ from app.weights.data import CHUNK, Progress, ResponseData, load_responses, stra
 from app.weights.pipeline import Adjusted, adjust
 from app.weights.schemas import ComputeRequest, Coverage, WeightingInputs
 from app.weights.summary import describe, weight_stats
+
+UNNEST_VALUES = text(
+    "INSERT INTO weight_value (weight_set_id, response_id, weight) "
+    "SELECT :set, id, weight FROM unnest(CAST(:ids AS bigint[]), CAST(:weights AS float8[])) "
+    "AS v(id, weight)"
+)
 
 
 def canonical_hash(value: Any) -> str:
@@ -135,17 +141,24 @@ async def _store_values(
     weights: list[float],
     progress: Progress | None,
 ) -> None:
-    for start in range(0, len(ids), CHUNK):
-        rows = [
-            {"weight_set_id": weight_set.id, "response_id": rid, "weight": w}
-            for rid, w in zip(
-                ids[start : start + CHUNK], weights[start : start + CHUNK], strict=True
+    """One statement per chunk; on PostgreSQL two arrays unnested (a row per parameter
+    would cost seconds at 100,000 responses)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    step = CHUNK * 10 if postgres else CHUNK
+    for start in range(0, len(ids), step):
+        part_ids, part_weights = ids[start : start + step], weights[start : start + step]
+        if postgres:
+            await session.execute(
+                UNNEST_VALUES, {"set": weight_set.id, "ids": part_ids, "weights": part_weights}
             )
-        ]
-        await session.execute(insert(WeightValue), rows)
+        else:
+            rows = [
+                {"weight_set_id": weight_set.id, "response_id": rid, "weight": w}
+                for rid, w in zip(part_ids, part_weights, strict=True)
+            ]
+            await session.execute(insert(WeightValue.metadata.tables["weight_value"]), rows)
         if progress:
-            progress("storing weights", start + len(rows), len(ids))
-    await session.flush()
+            progress("storing weights", start + len(part_ids), len(ids))
 
 
 async def list_weight_sets(session: AsyncSession, round_: Round) -> list[WeightSet]:
