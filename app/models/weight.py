@@ -18,8 +18,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, Timestamp, utcnow
 
-WEIGHT_METHODS = ("base", "nonresponse", "poststratify", "rake")
-
 
 class WeightSet(Base):
     """A named, versioned set of final weights for a round's responses (see app.weights).

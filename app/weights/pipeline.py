@@ -21,8 +21,8 @@ from app.weights.calibration import (
     poststratify,
     rake,
 )
-from app.weights.errors import WeightingError
-from app.weights.schemas import CellTotal, EligibleTotal, Nonresponse, WeightingInputs
+from app.weights.errors import InfeasibleBounds, WeightingError
+from app.weights.schemas import CellTotal, EligibleTotal, Nonresponse, Trim, WeightingInputs
 
 Values = Mapping[str, Sequence[str]]
 
@@ -44,7 +44,7 @@ def adjust(base: FloatArray, values: Values, inputs: WeightingInputs) -> Adjuste
         return Adjusted(poststratify(weights, cell_margin(values, inputs.cells)), 0)
     if inputs.method == "rake" and inputs.margins:
         margins = raking_margins(values, inputs)
-        bounds = trim_bounds(weights, inputs)
+        bounds = trim_bounds(weights, inputs.trim, margins)
         raked = rake(weights, margins, inputs.tolerance, inputs.max_iterations, bounds)
         return Adjusted(raked.weights, raked.iterations)
     return Adjusted(weights, 0)
@@ -109,10 +109,21 @@ def raking_margins(values: Values, inputs: WeightingInputs) -> list[Margin]:
     return margins
 
 
-def trim_bounds(weights: FloatArray, inputs: WeightingInputs) -> Bounds | None:
-    if inputs.trim is None:
+def trim_bounds(weights: FloatArray, trim: Trim | None, margins: Sequence[Margin]) -> Bounds | None:
+    """Per-response bounds on g = final / starting weight."""
+    if trim is None:
         return None
-    low, high = np.full(weights.size, inputs.trim.lower), np.full(weights.size, inputs.trim.upper)
-    if inputs.trim.scale == "weight":  # bounds on the weights themselves: as ratios per response
+    start, population = float(weights.sum()), float(margins[0].totals.sum())
+    ratio = population / start
+    if trim.scale == "factor" and not trim.lower <= ratio <= trim.upper:
+        # The weighted mean of g is this ratio, so it must lie within the bounds.
+        raise InfeasibleBounds(
+            f"the margins' population ({population:.6g}) is {ratio:.4g} times the weights "
+            f"raking starts from ({start:.6g}), outside the factor bounds "
+            f"{trim.lower:g}-{trim.upper:g}: widen them, or bound the weights themselves "
+            "(scale 'weight')"
+        )
+    low, high = np.full(weights.size, trim.lower), np.full(weights.size, trim.upper)
+    if trim.scale == "weight":  # bounds on the weights themselves: as ratios per response
         low, high = low / weights, high / weights
     return Bounds(low, high)

@@ -187,7 +187,10 @@ async def activate_weight_set(
     await session.flush()
     previous = round_.weighting
     chosen.active, round_.weighting = True, "raked"
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # another set was activated at the same moment
+        raise Conflict("another weight set was activated at the same time; retry") from None
     await record(
         session,
         actor,

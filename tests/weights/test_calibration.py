@@ -188,3 +188,24 @@ def test_nonresponse_adjustment_within_strata():
     fewer.nonresponse.eligible[0].count = 2
     with pytest.raises(WeightingError, match="fewer eligible than respondents in a"):
         adjust(base, values, fewer)
+
+
+def test_factor_bounds_must_contain_the_population_over_the_starting_weights():
+    base = np.full(4, 2.5)  # adds up to 10, the margins to 1000: g averages 100
+    values = {"gender": ["f", "m", "f", "m"]}
+    inputs = WeightingInputs.model_validate(
+        {
+            "method": "rake",
+            "margins": [
+                {"variable": "gender", "category": "f", "total": 500},
+                {"variable": "gender", "category": "m", "total": 500},
+            ],
+            "trim": {"lower": 0.5, "upper": 2},
+        }
+    )
+    with pytest.raises(InfeasibleBounds, match="is 100 times the weights"):
+        adjust(base, values, inputs)
+    assert inputs.trim is not None
+    inputs.trim.scale = "weight"
+    inputs.trim.lower, inputs.trim.upper = 100, 300
+    assert adjust(base, values, inputs).weights.tolist() == pytest.approx([250.0] * 4)
