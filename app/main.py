@@ -27,6 +27,7 @@ from app.ops import router as ops_router
 from app.reporting.router import router as reporting_router
 from app.rounds.router import router as rounds_router
 from app.units.router import router as units_router
+from app.weights.router import router as weights_router
 
 HERE = Path(__file__).resolve().parent
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops_router,
         auth_router,
         audit_router,
+        weights_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

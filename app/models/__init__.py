@@ -9,6 +9,7 @@ from app.models.round import Round, RoundUnit
 from app.models.session import LoginFailure, UserSession
 from app.models.unit import Unit
 from app.models.user import Grant, User
+from app.models.weight import WeightSet, WeightValue
 
 __all__ = [
     "Answer",
@@ -24,4 +25,6 @@ __all__ = [
     "Unit",
     "User",
     "UserSession",
+    "WeightSet",
+    "WeightValue",
 ]

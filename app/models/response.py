@@ -24,8 +24,8 @@ class Response(Base):
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id", ondelete="RESTRICT"))
     channel: Mapped[str] = mapped_column(String(16), default="qr")
     status: Mapped[str] = mapped_column(String(16), default="valid")
-    # A weight given with the response (imports, list samples). NULL: derived from the round's
-    # volumes at read time (see app.statistics.weights).
+    # A weight given with the response (imports; list samples: 1/π, app.weights.base). NULL:
+    # derived from the round's volumes at read time (app.statistics.tally).
     base_weight: Mapped[float | None] = mapped_column(Float)
     # Design variables given with the response (imports, list samples): see Round.design_*.
     stratum: Mapped[str | None] = mapped_column(String(64))

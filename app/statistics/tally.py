@@ -3,10 +3,11 @@
 One pass over the answers groups them by (unit, criterion); everything else — pooling a
 subtree, elements, overall, ranks — is arithmetic over those few rows (units × criteria).
 
-Weights. A response's weight is, in order: its given ``base_weight`` (imports, list samples);
-else N_h / n_h, the unit's transaction volume for the round over the unit's number of valid
-responses, so that a busy counter counts for what it serves; else 1 when no volume is known.
-It is derived when read, so it is always current as responses arrive and volumes change.
+Weights. A response's base weight is, in order: its given ``base_weight`` (imports, list
+samples: 1/π); else N_h / n_h, the unit's transaction volume for the round over the unit's
+number of valid responses, so that a busy counter counts for what it serves; else 1 when no
+volume is known. It is derived when read, so it is always current as responses arrive and
+volumes change. A round weighted 'raked' uses its active weight set instead (app.weights).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from app.models import Answer, Response, RoundUnit
+from app.weights.query import active_weights, covered
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,12 @@ class RoundTally:
     criteria: dict[str, dict[int, CriterionTally]]
 
 
-def weighted_responses(round_id: int) -> Select[int, int, float]:
-    """(response id, unit id, weight) of every valid response of the round."""
+def weighted_responses(round_id: int, calibrated: bool = True) -> Select[int, int, float]:
+    """(response id, unit id, weight) of every valid response of the round.
+
+    Under weighting 'raked', the round's active weight set decides (app.weights.query: the
+    responses it does not cover are left out); ``calibrated=False`` gives base weights only.
+    """
     counts = (
         select(Response.unit_id, func.count().label("n"))
         .where(Response.round_id == round_id, Response.status == "valid")
@@ -53,8 +59,10 @@ def weighted_responses(round_id: int) -> Select[int, int, float]:
         .subquery("counts")
     )
     derived = cast(RoundUnit.volume, Float) / counts.c.n
-    weight: ColumnElement[float] = func.coalesce(Response.base_weight, derived, literal(1.0, Float))
-    return (
+    base: ColumnElement[float] = func.coalesce(Response.base_weight, derived, literal(1.0, Float))
+    active = active_weights(round_id)
+    weight = func.coalesce(active.c.weight, base) if calibrated else base
+    stmt = (
         select(Response.id, Response.unit_id, weight.label("weight"))
         .join(counts, counts.c.unit_id == Response.unit_id)
         .outerjoin(
@@ -62,6 +70,11 @@ def weighted_responses(round_id: int) -> Select[int, int, float]:
             (RoundUnit.round_id == Response.round_id) & (RoundUnit.unit_id == Response.unit_id),
         )
         .where(Response.round_id == round_id, Response.status == "valid")
+    )
+    if not calibrated:
+        return stmt
+    return stmt.outerjoin(active, active.c.response_id == Response.id).where(
+        covered(active, round_id)
     )
 
 

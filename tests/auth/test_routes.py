@@ -43,6 +43,18 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/account/password"): Example("/account/password", False),
     ("GET", "/admin/users"): Example("/admin/users", False),
     ("POST", "/admin/users/{user_id}/reset"): Example("/admin/users/{target}/reset", True),
+    ("GET", "/api/v1/rounds/{round_code}/weight-sets"): Example(
+        "/api/v1/rounds/R2026/weight-sets", True
+    ),
+    ("POST", "/api/v1/rounds/{round_code}/weight-sets"): Example(
+        "/api/v1/rounds/R2026/weight-sets", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/weight-sets/{weight_set_id}"): Example(
+        "/api/v1/rounds/R2026/weight-sets/1", True
+    ),
+    ("POST", "/api/v1/rounds/{round_code}/weight-sets/{weight_set_id}/activate"): Example(
+        "/api/v1/rounds/R2026/weight-sets/1/activate", True
+    ),
 }
 
 
