@@ -28,14 +28,22 @@ def _filled(
 def continuous_shares(
     total: float, weights: Sequence[float], lower: Sequence[int], upper: Sequence[int]
 ) -> list[float]:
-    """Real n_h = clamp(λ·w_h, lower_h, upper_h) summing to ``total`` (found by bisection).
+    """Real n_h = clamp(λ·w_h, lower_h, upper_h) summing to ``total``.
 
-    When the strata with a positive weight are all full, the rest of the total goes to the
-    zero-weight strata equally (e.g. Neyman with S_h = 0 everywhere else exhausted).
+    Σ clamp(λ·w_h) is piecewise linear and non-decreasing in λ, with breakpoints at lower_h/w_h
+    and upper_h/w_h: λ is found exactly on the segment that crosses ``total``. When the strata
+    with a positive weight are all full, the rest goes to the zero-weight strata equally.
     """
-    top = max((hi / w for w, hi in zip(weights, upper, strict=True) if w > 0), default=0.0)
-    full = _filled(top, weights, lower, upper)
-    if sum(full) < total:
+    points = sorted(
+        {0.0}
+        | {
+            b / w
+            for w, lo, hi in zip(weights, lower, upper, strict=True)
+            if w > 0
+            for b in (lo, hi)
+        }
+    )
+    if sum(full := _filled(points[-1], weights, lower, upper)) < total:
         idle = [i for i, w in enumerate(weights) if w <= 0]
         rest = continuous_shares(
             total - sum(full[i] for i in range(len(full)) if i not in idle),
@@ -46,14 +54,18 @@ def continuous_shares(
         for i, share in zip(idle, rest, strict=True):
             full[i] = share
         return full
-    low, high = 0.0, top
-    for _ in range(200):
-        mid = (low + high) / 2
-        if sum(_filled(mid, weights, lower, upper)) < total:
-            low = mid
-        else:
+    low, high = 0, len(points) - 1  # the first breakpoint reaching the total
+    while low < high:
+        mid = (low + high) // 2
+        if sum(_filled(points[mid], weights, lower, upper)) >= total:
             high = mid
-    return _filled(high, weights, lower, upper)
+        else:
+            low = mid + 1
+    if high == 0:
+        return _filled(0.0, weights, lower, upper)
+    a, b = points[high - 1], points[high]
+    fa, fb = (sum(_filled(x, weights, lower, upper)) for x in (a, b))
+    return _filled(a + (total - fa) * (b - a) / (fb - fa), weights, lower, upper)
 
 
 def largest_remainder(shares: Sequence[float], total: int, upper: Sequence[int]) -> list[int]:
@@ -82,7 +94,15 @@ def allocate(
         raise ValueError(f"the total {total} is below the sum of the minimums ({sum(lower)})")
     if total > sum(upper):
         raise ValueError(f"the total {total} is above what the strata hold ({sum(upper)})")
-    return largest_remainder(continuous_shares(total, weights, lower, upper), total, upper)
+    return largest_remainder(continuous_shares(total, _scaled(weights), lower, upper), total, upper)
+
+
+def _scaled(weights: Sequence[float]) -> list[float]:
+    """Weights relative to the largest; a weight below 1e-12 of it counts as zero."""
+    top = max(weights, default=0.0)
+    if top <= 0:
+        return [0.0] * len(weights)
+    return [w / top if w / top >= 1e-12 else 0.0 for w in weights]
 
 
 def allocation_weights(

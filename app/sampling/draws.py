@@ -38,7 +38,7 @@ async def _listed_by_stratum(
         select(Dossier.id, Dossier.code, Dossier.unit_id).where(Dossier.round_id == scope.round.id)
     )
     groups: dict[str, list[Listed]] = defaultdict(list)
-    for dossier_id, code, unit_id in rows.tuples():
+    for dossier_id, code, unit_id in rows:
         if unit_id in stratum_of:  # units the plan excluded are not drawn from
             groups[stratum_of[unit_id]].append((dossier_id, code, unit_id))
     for listed in groups.values():
@@ -144,7 +144,7 @@ async def draw_detail(session: AsyncSession, round_: Round, draw_id: int) -> Dra
     selections = sorted(
         (
             SelectionOut(id=i, dossier=c, unit=u, field=f, stratum=s, probability=p)
-            for i, c, u, f, s, p in rows.tuples()
+            for i, c, u, f, s, p in rows
         ),
         key=lambda sel: (sel.stratum, sel.dossier),
     )

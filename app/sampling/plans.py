@@ -33,14 +33,14 @@ async def frame_units(
     covered = await session.execute(
         select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
     )
-    populations = dict(covered.tuples().all())
+    populations = {uid: volume for uid, volume in covered}
     if source == "dossiers":
         counts = await session.execute(
             select(Dossier.unit_id, func.count())
             .where(Dossier.round_id == round_id)
             .group_by(Dossier.unit_id)
         )
-        listed = dict(counts.tuples().all())
+        listed = {uid: n for uid, n in counts}
         populations = {uid: listed.get(uid, 0) for uid in populations}
     units = []
     for uid, population in populations.items():
