@@ -13,9 +13,9 @@ import csv
 import io
 import secrets
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -27,6 +27,8 @@ from app.sampling.scope import ImportScope
 from app.sampling.selection import DrawMethod, select_positions
 
 BATCH = 5000
+# Core, not ORM, bulk INSERT: the ORM path slowed down batch after batch (measured).
+SELECTIONS = cast(Table, SampleSelection.__table__)
 Listed = tuple[int, str, int]  # dossier id, code, unit id
 
 
@@ -101,7 +103,7 @@ async def create_draw(
             for p in positions
         ]
     for start in range(0, len(rows), BATCH):
-        await session.execute(insert(SampleSelection), rows[start : start + BATCH])
+        await session.execute(insert(SELECTIONS), rows[start : start + BATCH])
     changes = {"draw": draw.id, "seed": seed, "method": method, "plan_version": plan.version}
     await record(
         session, actor, "sample_draw.create", "round", scope.round.code, scope.anchor, changes

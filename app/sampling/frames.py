@@ -23,7 +23,7 @@ from app.models import FrameCell, Round, RoundUnit, Unit
 from app.rounds.service import set_volume
 from app.sampling.schemas import CellIn, CellOut, FrameOut, ImportReport, UnitFrame
 from app.sampling.scope import ImportScope
-from app.sampling.tabular import Rejections, Table, cell, open_table, text, whole_number
+from app.sampling.tabular import Rejections, UploadedTable, cell, open_table, text, whole_number
 from app.units.service import UnitNode
 
 FIELD_MAX = 128
@@ -37,7 +37,7 @@ class CellRow:
     transactions: int
 
 
-def volume_rows(table: Table, report: Rejections) -> list[CellRow]:
+def volume_rows(table: UploadedTable, report: Rejections) -> list[CellRow]:
     """Parse the rows of a volumes file; problems go to ``report``."""
     cols = table.columns(("unit", "transactions"), ("field",))
     rows = []

@@ -19,10 +19,10 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import anyio
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -35,7 +35,7 @@ from app.sampling.scope import ImportScope
 from app.sampling.tabular import (
     Progress,
     Rejections,
-    Table,
+    UploadedTable,
     calendar_date,
     cell,
     open_table,
@@ -57,6 +57,9 @@ CONTACT_MAX = {
 }
 CODE_MAX = 64
 BATCH = 5000
+# Core, not ORM, bulk INSERT: the ORM path slowed down batch after batch (40 s instead of 1 s
+# for 50,000 rows on SQLite, measured).
+DOSSIERS = cast(Table, Dossier.__table__)
 
 
 class _Checker:
@@ -64,7 +67,9 @@ class _Checker:
 
     def __init__(self, scope: ImportScope, stored: set[str], report: Rejections) -> None:
         self.scope, self.report = scope, report
-        self.round = scope.round
+        # plain values: read per row, and this runs in a worker thread (no ORM attribute access)
+        self.round_id = scope.round.id
+        self.period = (scope.round.starts_on, scope.round.ends_on)
         self.seen: dict[str, int] = dict.fromkeys(stored, 0)
 
     def row(self, line: int, values: Sequence[Any], cols: dict[str, int]) -> dict[str, Any] | None:
@@ -80,7 +85,7 @@ class _Checker:
             self.report.add(line, *(reason or ("unit", problem or "unknown unit")))
             return None
         return {
-            "round_id": self.round.id,
+            "round_id": self.round_id,
             "code": code,
             "unit_id": node.id,
             "field": field,
@@ -99,8 +104,8 @@ class _Checker:
             return "dossier", f"duplicate dossier code {code} ({where})"
         if completed is None:
             return "completed_on", "not a date (use YYYY-MM-DD or DD/MM/YYYY)"
-        if not self.round.starts_on <= completed <= self.round.ends_on:
-            period = f"{self.round.starts_on}–{self.round.ends_on}"
+        if not self.period[0] <= completed <= self.period[1]:
+            period = f"{self.period[0]}–{self.period[1]}"
             return "completed_on", f"{completed} is outside the round period {period}"
         if len(field) > FIELD_MAX:
             return "field", f"longer than {FIELD_MAX} characters"
@@ -111,7 +116,7 @@ class _Checker:
 
 
 def check_dossiers(
-    table: Table,
+    table: UploadedTable,
     scope: ImportScope,
     stored: set[str],
     report: Rejections,
@@ -156,7 +161,7 @@ async def import_dossiers(
     rows = await anyio.to_thread.run_sync(check)
     report.raise_if_any()
     for start in range(0, len(rows), BATCH):
-        await session.execute(insert(Dossier), rows[start : start + BATCH])
+        await session.execute(insert(DOSSIERS), rows[start : start + BATCH])
         if progress:
             progress("storing", min(start + BATCH, len(rows)), len(rows))
     counts = Counter(row["unit_id"] for row in rows)
