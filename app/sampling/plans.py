@@ -72,16 +72,8 @@ async def stratum_spreads(
 
 
 def _spec(params: PlanIn) -> PlanSpec:
-    return PlanSpec(
-        method=params.method,
-        rule=params.rule,
-        margin=params.margin,
-        proportion=params.proportion,
-        total=params.total,
-        allocation=params.allocation,
-        minimum=params.minimum,
-        maximum=params.maximum,
-    )
+    """The arithmetic's part of the request (strata and source are settled before)."""
+    return PlanSpec(**params.model_dump(exclude={"threshold", "small", "source"}))
 
 
 async def _size(

@@ -129,7 +129,11 @@ async def post_draw(
     return await create_draw(session, change.actor, change.scope, body.seed, body.method)
 
 
-@router.get("/draws/{draw_id}", response_model=DrawDetail)
+@router.get(
+    "/draws/{draw_id}",
+    response_model=DrawDetail,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+)
 async def get_draw(
     draw_id: int,
     round_: RoundStaff,

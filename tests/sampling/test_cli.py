@@ -86,7 +86,6 @@ async def test_import_volumes_and_dossiers_then_draw(
     assert done.exit_code == 0, done.output
     assert await count(app, Dossier) == 245
 
-
     db: Database = app.state.db
     async with db.write_sessions.begin() as session:
         scope = await import_scope(session, await get_round(session, "R2026"), None)
