@@ -36,6 +36,14 @@ class PlanSpec:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """S_h of a stratum and where it came from (e.g. "R2025, 212 responses")."""
+
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Sized:
     stratum: Stratum
     size: int
@@ -54,7 +62,7 @@ class Sizing:
 
 
 def size_strata(
-    spec: PlanSpec, strata: Sequence[Stratum], spreads: Mapping[str, float] | None = None
+    spec: PlanSpec, strata: Sequence[Stratum], spreads: Mapping[str, Spread] | None = None
 ) -> Sizing:
     """Sizes for ``strata``; ``spreads`` (S_h by stratum key) feed a Neyman allocation."""
     if spec.method == "per-stratum":
@@ -75,7 +83,7 @@ def _bounds(spec: PlanSpec) -> tuple[int, int | None]:
     return spec.minimum, spec.maximum
 
 
-def _allocated(spec: PlanSpec, strata: Sequence[Stratum], spreads: dict[str, float]) -> Sizing:
+def _allocated(spec: PlanSpec, strata: Sequence[Stratum], spreads: dict[str, Spread]) -> Sizing:
     notes: list[str] = []
     populations = [s.population for s in strata]
     total = spec.total if spec.total is not None else _rule(spec, sum(populations))
@@ -83,7 +91,8 @@ def _allocated(spec: PlanSpec, strata: Sequence[Stratum], spreads: dict[str, flo
         notes.append(
             f"total {total}: the {spec.rule} rule for the whole frame N = {sum(populations)}"
         )
-    allocation, used = spec.allocation, [spreads.get(s.key) for s in strata]
+    allocation: Allocation = spec.allocation
+    used: list[float | None] = [None] * len(strata)
     if allocation == "neyman":
         allocation, used = _neyman_spreads(strata, spreads, notes)
     lower = [min(spec.minimum, n) for n in populations]
@@ -102,11 +111,11 @@ def _allocated(spec: PlanSpec, strata: Sequence[Stratum], spreads: dict[str, flo
 
 
 def _neyman_spreads(
-    strata: Sequence[Stratum], spreads: dict[str, float], notes: list[str]
+    strata: Sequence[Stratum], spreads: dict[str, Spread], notes: list[str]
 ) -> tuple[Allocation, list[float | None]]:
     """S_h per stratum: from the previous round where known, else the mean of the known ones.
     With none known (or all zero) the allocation falls back to proportional, with the reason."""
-    known = [spreads[s.key] for s in strata if s.key in spreads]
+    known = [spreads[s.key].value for s in strata if s.key in spreads]
     if not known or not any(known):
         notes.append(
             "Neyman allocation needs S_h from a previous round's responses; "
@@ -118,10 +127,10 @@ def _neyman_spreads(
     missing = [s.key for s in strata if s.key not in spreads]
     if missing:
         notes.append(f"no previous round for {', '.join(missing)}: S_h set to the mean {mean:.4f}")
-    return "neyman", [spreads.get(s.key, mean) for s in strata]
+    return "neyman", [spreads[s.key].value if s.key in spreads else mean for s in strata]
 
 
-def _spread_note(key: str, spread: float | None, spreads: Mapping[str, float]) -> str:
+def _spread_note(key: str, spread: float | None, spreads: Mapping[str, Spread]) -> str:
     if spread is None:
         return ""
-    return "S_h from the previous round" if key in spreads else "S_h imputed (mean of the others)"
+    return f"S_h from {spreads[key].source}" if key in spreads else "S_h imputed (mean of others)"

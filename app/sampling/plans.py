@@ -12,7 +12,7 @@ from app.audit.service import Actor, record
 from app.errors import NotFound, Unprocessable
 from app.forms.registry import Catalogue
 from app.models import Dossier, Round, RoundUnit, SamplePlan, SampleStratum
-from app.sampling.planning import PlanSpec, Sizing, size_strata
+from app.sampling.planning import PlanSpec, Sizing, Spread, size_strata
 from app.sampling.schemas import ExcludedOut, PlanIn, PlanOut, Source, StratumOut
 from app.sampling.scope import ImportScope
 from app.sampling.spread import Moments, previous_moments
@@ -58,16 +58,17 @@ async def stratum_spreads(
     round_: Round,
     strata: Sequence[Stratum],
     tree: UnitTree,
-) -> dict[str, float]:
+) -> dict[str, Spread]:
     """S_h per stratum key from the members' previous rounds (members' sums pooled)."""
     ids = {code: tree.get(code).id for s in strata for code in s.members}
     found = await previous_moments(session, catalogue, round_, sorted(ids.values()))
     spreads = {}
     for stratum in strata:
-        parts = [found[ids[c]][1] for c in stratum.members if ids[c] in found]
-        pooled = sum(parts[1:], parts[0]) if parts else Moments(0, 0.0, 0.0)
+        parts = [found[ids[c]] for c in stratum.members if ids[c] in found]
+        pooled = sum((m for _, m in parts), Moments(0, 0.0, 0.0))
         if pooled.sd is not None:
-            spreads[stratum.key] = pooled.sd
+            rounds = ", ".join(sorted({code for code, _ in parts}))
+            spreads[stratum.key] = Spread(pooled.sd, f"{rounds} ({pooled.n} responses)")
     return spreads
 
 

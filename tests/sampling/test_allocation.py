@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.sampling.allocation import allocate, allocation_weights, continuous_shares
-from app.sampling.planning import PlanSpec, size_strata
+from app.sampling.planning import PlanSpec, Spread, size_strata
 from app.sampling.strata import FrameUnit, form_strata
 
 
@@ -145,7 +145,7 @@ def test_neyman_without_any_previous_round_falls_back_to_proportional():
 def test_neyman_imputes_a_missing_spread_with_the_mean():
     strata, _ = form_strata(_units(), threshold=50, small="merge")
     spec = PlanSpec(method="allocate", total=100, allocation="neyman")
-    sizing = size_strata(spec, strata, {"C11": 0.1, "pooled:D1": 0.3})
+    sizing = size_strata(spec, strata, {"C11": Spread(0.1, "R1"), "pooled:D1": Spread(0.3, "R1")})
     assert [s.spread for s in sizing.strata] == [0.1, 0.3, pytest.approx(0.2)]
     assert sizing.notes == ["no previous round for pooled:D2: S_h set to the mean 0.2000"]
     # weights 1000·0.1 = 100, 55·0.3 = 16.5, 40·0.2 = 8 → shares 80.2, 13.2, 6.4

@@ -119,7 +119,11 @@ async def test_neyman_takes_s_h_from_the_previous_round(app: FastAPI, client: ht
     # weights N_h·S_h = 192.5, 353.6, 134.9 of 681.0 → 28.3, 51.9, 19.8
     assert sizes(plan) == {"C11": 28, "C12": 52, "C21": 20}
     assert plan["notes"] == ["no previous round for C21: S_h set to the mean 0.4498"]
-    assert plan["strata"][0]["note"] == "S_h from the previous round"
+    assert [s["note"] for s in plan["strata"]] == [
+        "S_h from R2025 (3 responses)",
+        "S_h from R2025 (2 responses)",
+        "S_h imputed (mean of others)",
+    ]
 
 
 async def test_neyman_without_a_previous_round_says_why(app: FastAPI, client: httpx.AsyncClient):
