@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
 from app.migrate import upgrade
+from app.sampling.cli import draw_command, frame_cli, sample_size_command
 from app.weights.cli import weights
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
@@ -25,6 +26,9 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="api-keys")
 cli.add_typer(forms_cli, name="forms")
 cli.command("weights")(weights)
+cli.add_typer(frame_cli, name="frame")
+cli.command("sample-size")(sample_size_command)
+cli.command("draw")(draw_command)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # How long a replica reuses a counter's unit, open round and rendered form (0: never).
     counter_cache_seconds: float = 10.0
     max_body_bytes: int = 64 * 1024
+    # File imports (frames, lists of dossiers: ~50 bytes a row, so 64 MiB ≈ 1 million rows).
+    max_upload_bytes: int = 64 * 1024 * 1024
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     login_max_failures_per_account: int = 5

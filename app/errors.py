@@ -55,6 +55,14 @@ class Conflict(AppError):
     title = "Xung đột dữ liệu"
 
 
+class Unprocessable(AppError):
+    """Well-formed but unusable input (e.g. an import with rejected rows); ``extra`` details it."""
+
+    status_code = 422
+    code = "unprocessable"
+    title = "Dữ liệu không hợp lệ"
+
+
 class Gone(AppError):
     status_code = 410
     code = "gone"
@@ -68,7 +76,14 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.method == "POST"
 
 
-def render_error(request: Request, status: int, code: str, title: str, detail: str) -> Response:
+def render_error(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+) -> Response:
     if wants_html(request):
         templates: Jinja2Templates = request.app.state.templates
         return templates.TemplateResponse(
@@ -77,7 +92,8 @@ def render_error(request: Request, status: int, code: str, title: str, detail: s
             {"status": status, "title": title, "detail": detail},
             status_code=status,
         )
-    return JSONResponse({"error": {"code": code, "message": detail}}, status_code=status)
+    body = {"code": code, "message": detail, **(extra or {})}
+    return JSONResponse({"error": body}, status_code=status)
 
 
 STATUS_TEXT = {
@@ -99,7 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return response
         if isinstance(exc, PasswordChangeRequired) and wants_html(request):
             return RedirectResponse("/account/password", status_code=303)
-        return render_error(request, exc.status_code, exc.code, exc.title, exc.detail)
+        return render_error(request, exc.status_code, exc.code, exc.title, exc.detail, exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

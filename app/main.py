@@ -26,6 +26,7 @@ from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHe
 from app.ops import router as ops_router
 from app.reporting.router import router as reporting_router
 from app.rounds.router import router as rounds_router
+from app.sampling.router import router as sampling_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         collection_router,
         rounds_router,
+        sampling_router,
         units_router,
         reporting_router,
         forms_router,
@@ -78,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+    )
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts=settings.secure_cookies,

@@ -4,8 +4,11 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.form import FormVersion
+from app.models.frame import Dossier, FrameCell
 from app.models.response import Answer, Response
 from app.models.round import Round, RoundUnit
+from app.models.sample_draw import SampleDraw, SampleSelection
+from app.models.sample_plan import SamplePlan, SampleStratum
 from app.models.session import LoginFailure, UserSession
 from app.models.unit import Unit
 from app.models.user import Grant, User
@@ -16,12 +19,18 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Dossier",
     "FormVersion",
+    "FrameCell",
     "Grant",
     "LoginFailure",
     "Response",
     "Round",
     "RoundUnit",
+    "SampleDraw",
+    "SamplePlan",
+    "SampleSelection",
+    "SampleStratum",
     "Unit",
     "User",
     "UserSession",

@@ -33,6 +33,21 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/questions"): Example(
         "/api/v1/rounds/R2026/questions?unit=C11", True
     ),
+    ("GET", "/api/v1/rounds/{round_code}/frame"): Example("/api/v1/rounds/R2026/frame", True),
+    ("PUT", "/api/v1/rounds/{round_code}/frame"): Example("/api/v1/rounds/R2026/frame", True),
+    ("POST", "/api/v1/rounds/{round_code}/frame/import"): Example(
+        "/api/v1/rounds/R2026/frame/import", True
+    ),
+    ("POST", "/api/v1/rounds/{round_code}/dossiers/import"): Example(
+        "/api/v1/rounds/R2026/dossiers/import", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/dossiers"): Example("/api/v1/rounds/R2026/dossiers", True),
+    ("GET", "/api/v1/rounds/{round_code}/plan"): Example("/api/v1/rounds/R2026/plan", True),
+    ("PUT", "/api/v1/rounds/{round_code}/plan"): Example("/api/v1/rounds/R2026/plan", True),
+    ("POST", "/api/v1/rounds/{round_code}/draws"): Example("/api/v1/rounds/R2026/draws", True),
+    ("GET", "/api/v1/rounds/{round_code}/draws/{draw_id}"): Example(
+        "/api/v1/rounds/R2026/draws/1", True
+    ),
     ("GET", "/api/v1/forms"): Example("/api/v1/forms", False),
     ("GET", "/api/v1/forms/{code}"): Example("/api/v1/forms/one-stop-counter", False),
     ("GET", "/api/v1/audit"): Example("/api/v1/audit", False),
