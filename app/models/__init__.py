@@ -7,6 +7,7 @@ from app.models.form import FormVersion
 from app.models.response import Answer, Response
 from app.models.round import Round, RoundUnit
 from app.models.session import LoginFailure, UserSession
+from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
 from app.models.unit import Unit
 from app.models.user import Grant, User
 
@@ -21,6 +22,10 @@ __all__ = [
     "Response",
     "Round",
     "RoundUnit",
+    "TallyCell",
+    "TallyPair",
+    "TallyQueue",
+    "TallyState",
     "Unit",
     "User",
     "UserSession",

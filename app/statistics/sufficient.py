@@ -1,0 +1,175 @@
+"""A round's sufficient statistics as arrays: per cell (unit, weight kind, stratum key) the
+sums of every question and the cross-product matrices of the criteria.
+
+Layout of a criterion vector (length 2C): y_c (satisfied) at c, x_c (answered) at C + c.
+``s1[k]`` = Σ_i f_i·v_i·v_i' over the cell's responses; ``g[k]`` = Σ_j V_j·V_j' over its PSUs
+(V_j = Σ_{i∈j} f_i·v_i; with single-response PSUs g = Σ f²·v·v'). Cells of responses without
+a base weight hold f = 1: the unit's derived weight multiplies when estimates are made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import bindparam, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.statistics.cells import (
+    CA_CTE,
+    CELLS_SELECT,
+    PAIRS_SELECT,
+    Spec,
+    cells_read,
+    live_batch,
+    psu_gram_read,
+)
+from app.statistics.design import Design
+
+CellKey = tuple[int, bool, str]
+PAIR_COLUMNS = "unit_id, given, skey, q1, q2, s_n, s_y1, s_y2, s_y12, g_n, g_y1, g_y2, g_y12"
+
+
+@dataclass
+class RoundStats:
+    spec: Spec
+    keys: list[CellKey]
+    t: np.ndarray  # (K, Q, 4): n, n_sat, Σf, Σf·y per question (Spec.questions order)
+    psus: np.ndarray  # (K, Q): PSUs with a valid answer (clustered designs; else = n)
+    s1: np.ndarray  # (K, 2C, 2C)
+    g: np.ndarray  # (K, 2C, 2C)
+
+    @property
+    def units(self) -> np.ndarray:
+        return np.array([k[0] for k in self.keys], dtype=np.int64)
+
+
+def _fill(target: np.ndarray, k: int, i: int, j: int, size: int, row: Sequence[Any]) -> None:
+    """One (q1 <= q2) row (n, y1·x2, x1·y2, y1·y2) into the symmetric 2C×2C block layout."""
+    n, y1, y2, y12 = (float(v) for v in row)
+    xi, xj = size + i, size + j
+    target[k, i, j] = target[k, j, i] = y12
+    target[k, i, xj] = target[k, xj, i] = y1
+    target[k, xi, j] = target[k, j, xi] = y2
+    target[k, xi, xj] = target[k, xj, xi] = n
+
+
+def _pair_index(
+    row: Sequence[Any], where: dict[CellKey, int], index: dict[str, int], size: int
+) -> tuple[int, int, int] | None:
+    k = where.get((int(row[0]), bool(row[1]), str(row[2])))
+    i, j = index.get(row[3], size), index.get(row[4], size)
+    return None if k is None or i >= size or j >= size else (k, i, j)
+
+
+def assemble(
+    spec: Spec,
+    design: Design,
+    cells: Sequence[Sequence[Any]],
+    pairs: Sequence[Sequence[Any]],
+    grams: Sequence[Sequence[Any]],
+) -> RoundStats:
+    """Arrays from the rows of cells_read, the pair table (and psu_gram_read if clustered)."""
+    index = {q: i for i, q in enumerate(spec.questions)}
+    keys = sorted({(int(r[0]), bool(r[1]), str(r[2])) for r in cells})
+    where = {key: k for k, key in enumerate(keys)}
+    size = len(spec.criteria)
+    t = np.zeros((len(keys), len(index), 4))
+    psus = np.zeros((len(keys), len(index)))
+    for unit, given, skey, question, n, n_sat, sw, sw_sat, kept in cells:
+        q = index.get(question)
+        if q is not None:
+            k = where[(int(unit), bool(given), str(skey))]
+            t[k, q] = (n, n_sat, sw, sw_sat)
+            psus[k, q] = kept if design.clustered else n
+    s1 = np.zeros((len(keys), 2 * size, 2 * size))
+    g = np.zeros_like(s1)
+    for row in pairs:
+        at = _pair_index(row, where, index, size)
+        if at is not None:
+            _fill(s1, *at, size, row[5:9])
+            if not design.clustered:
+                _fill(g, *at, size, row[9:13])
+    for row in grams:  # Σ X1·X2, Σ Y1·X2, Σ X1·Y2, Σ Y1·Y2 over PSUs
+        at = _pair_index(row, where, index, size)
+        if at is not None:
+            _fill(g, *at, size, row[5:9])
+    return RoundStats(spec, keys, t, psus, s1, g)
+
+
+def _units_filter(column: str, units: Collection[int] | None) -> str:
+    return "" if units is None else f" AND {column} IN :units"
+
+
+async def _rows(
+    session: AsyncSession,
+    sql: str,
+    params: dict[str, Any],
+    units: Collection[int] | None = None,
+) -> list[Any]:
+    statement = text(sql)
+    values = dict(params)
+    if units is not None:
+        statement = statement.bindparams(bindparam("units", expanding=True))
+        values["units"] = list(units)
+    return list((await session.execute(statement, values)).all())
+
+
+async def load_maintained(
+    session: AsyncSession,
+    round_id: int,
+    design: Design,
+    spec: Spec,
+    pair_units: Collection[int] | None = None,
+) -> RoundStats:
+    """From the maintained tallies (fold the queue first: app.statistics.maintained)."""
+    crit, params = spec.ctes()
+    params["round_id"] = round_id
+    cells = await _rows(session, cells_read("tally_cell WHERE round_id = :round_id"), params)
+    pairs = await _rows(
+        session,
+        f"SELECT {PAIR_COLUMNS} FROM tally_pair WHERE round_id = :round_id"
+        + _units_filter("unit_id", pair_units),
+        params,
+        pair_units,
+    )
+    grams: list[Any] = []
+    if design.clustered:
+        sql = (
+            f"WITH {crit}, tc AS (SELECT * FROM tally_cell WHERE round_id = :round_id) "
+            + psu_gram_read("tc", _units_filter("c1.unit_id", pair_units))
+        )
+        grams = await _rows(session, sql, params, pair_units)
+    return assemble(spec, design, cells, pairs, grams)
+
+
+async def load_live(
+    session: AsyncSession,
+    round_id: int,
+    design: Design,
+    spec: Spec,
+    pair_units: Collection[int] | None = None,
+) -> RoundStats:
+    """Straight from responses and answers with their current weights (any weighting)."""
+    dialect = session.get_bind().dialect
+    crit, params = spec.ctes()
+    if design.psu == "day":
+        params["tz"] = design.tz_param(dialect.name)
+    head = f"WITH {live_batch(round_id, design, dialect)}, {crit}, {CA_CTE}"
+    cells = await _rows(session, head + cells_read(f"({CELLS_SELECT}) d"), params)
+    pairs = await _rows(
+        session,
+        f"{head} SELECT {PAIR_COLUMNS} FROM ({PAIRS_SELECT}) p WHERE TRUE"
+        + _units_filter("unit_id", pair_units),
+        params,
+        pair_units,
+    )
+    grams: list[Any] = []
+    if design.clustered:
+        sql = f"{head}, tc AS ({CELLS_SELECT}) " + psu_gram_read(
+            "tc", _units_filter("c1.unit_id", pair_units)
+        )
+        grams = await _rows(session, sql, params, pair_units)
+    return assemble(spec, design, cells, pairs, grams)
