@@ -55,12 +55,12 @@ async def spread_responses(app: FastAPI, province: Province, seed: int = 3) -> N
     async with app.state.db.write_sessions.begin() as session:
         ids = (
             await session.execute(
-                text("SELECT id FROM response WHERE round_id = :r ORDER BY id"),
+                text("SELECT id, unit_id FROM response WHERE round_id = :r ORDER BY id"),
                 {"r": province.round.id},
             )
-        ).scalars()
+        ).all()
         start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-        for i, rid in enumerate(list(ids)):
+        for i, (rid, unit_id) in enumerate(ids):
             await session.execute(
                 text(
                     "UPDATE response SET base_weight = :w, stratum = :s, psu = :p, "
@@ -70,7 +70,8 @@ async def spread_responses(app: FastAPI, province: Province, seed: int = 3) -> N
                     "w": round(rng.uniform(0.5, 4.0), 3),
                     # 'lone' holds exactly one response: a single-PSU stratum
                     "s": "lone" if i == 5 else rng.choice(["north", "south"]),
-                    "p": f"b{rng.randint(1, 6)}",
+                    # PSU labels are read within (unit, stratum); make them unit-specific
+                    "p": f"u{unit_id}b{rng.randint(1, 4)}",
                     "t": start + timedelta(hours=rng.randint(0, 95)),
                     "id": rid,
                 },
