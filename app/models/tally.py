@@ -46,8 +46,9 @@ class TallyQueue(Base):
 
 
 class TallyCell(Base):
-    """Sums over the valid answers to one question in one cell (unit, weight kind, stratum,
-    PSU). ``given``: responses with a base weight (f = base weight), else f = 1 and the unit's
+    """Sums over the valid answers to one question in one cell (unit, weight kind, stratum),
+    on its summary row (pkey '') and, in clustered designs, per PSU (pkey 'p:<key>').
+    ``given``: responses with a base weight (f = base weight), else f = 1 and the unit's
     derived weight multiplies when read. Pseudo-questions: '*' every response, '@' any criterion
     answered, '@<element>' any criterion of that element answered."""
 
@@ -65,11 +66,14 @@ class TallyCell(Base):
     n_sat: Mapped[int] = mapped_column(BigInteger)
     sw: Mapped[float] = mapped_column(Float)
     sw_sat: Mapped[float] = mapped_column(Float)
+    # PSUs with a valid answer: on the cell's summary row (pkey '') of a clustered design
+    psus: Mapped[int] = mapped_column(BigInteger)
 
 
 class TallyPair(Base):
-    """Cross-products of two criteria over responses in one cell (q1 <= q2), both answered:
-    s_* = Σ f·(1, y1, y2, y1·y2), g_* = Σ f²·(same)."""
+    """Cross-products of two criteria in one cell (q1 <= q2): s_* = Σ f·(x1·x2, y1·x2, x1·y2,
+    y1·y2) over responses; g_* the same products of PSU totals summed over PSUs (single-response
+    PSUs: Σ f²·(…))."""
 
     __tablename__ = "tally_pair"
 

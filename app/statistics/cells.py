@@ -78,7 +78,7 @@ class Spec:
 
 # The batch's valid criterion answers, y = 1 when satisfied at the criterion's own levels.
 CA_CTE = """
-ca AS (
+ca AS MATERIALIZED (
   SELECT a.response_id, a.question, c.element,
          CASE WHEN s.question IS NULL THEN 0 ELSE 1 END AS y
   FROM answer a
@@ -121,8 +121,9 @@ def cells_read(source: str) -> str:
     FROM {source} GROUP BY unit_id, given, skey, question"""
 
 
-def psu_gram_read(source: str, units_filter: str) -> str:
-    """Σ over PSUs of products of PSU totals (clustered designs), from PSU-level cells."""
+def psu_gram_read(source: str, where: str) -> str:
+    """Σ over PSUs of products of PSU totals (clustered designs), from PSU-level cells.
+    ``source`` is joined to itself on the cell and PSU keys (an index prefix of tally_cell)."""
     return f"""
     SELECT c1.unit_id, c1.given, c1.skey, c1.question, c2.question,
            SUM(c1.sw * c2.sw), SUM(c1.sw_sat * c2.sw), SUM(c1.sw * c2.sw_sat),
@@ -131,7 +132,7 @@ def psu_gram_read(source: str, units_filter: str) -> str:
     JOIN {source} c2 ON c2.unit_id = c1.unit_id AND c2.given = c1.given
       AND c2.skey = c1.skey AND c2.pkey = c1.pkey AND c1.question <= c2.question
     WHERE c1.question IN (SELECT question FROM crit)
-      AND c2.question IN (SELECT question FROM crit) {units_filter}
+      AND c2.question IN (SELECT question FROM crit) AND {where}
     GROUP BY c1.unit_id, c1.given, c1.skey, c1.question, c2.question"""
 
 

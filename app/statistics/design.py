@@ -69,13 +69,17 @@ class Design:
         return f"COALESCE({alias}.stratum, '')" if self.strata == "column" else "''"
 
     def pkey_sql(self, alias: str, dialect: str) -> str:
+        """The PSU key: '' for single-response PSUs, else 'p:' + the PSU's label."""
         if self.psu == "column":
-            return f"COALESCE({alias}.psu, '#' || CAST({alias}.response_id AS TEXT))"
-        if self.psu == "day":
+            label = f"COALESCE({alias}.psu, '#' || CAST({alias}.response_id AS TEXT))"
+        elif self.psu == "day":
             if dialect == "postgresql":
-                return f"to_char(timezone(CAST(:tz AS TEXT), {alias}.submitted_at), 'YYYY-MM-DD')"
-            return f"date({alias}.submitted_at, :tz)"
-        return "''"
+                label = f"to_char(timezone(CAST(:tz AS TEXT), {alias}.submitted_at), 'YYYY-MM-DD')"
+            else:
+                label = f"date({alias}.submitted_at, :tz)"
+        else:
+            return "''"
+        return f"'p:' || {label}"
 
     def tz_param(self, dialect: str) -> str:
         """PostgreSQL: the zone name; SQLite: the zone's current UTC offset (no tz database)."""

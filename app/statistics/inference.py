@@ -210,6 +210,10 @@ class Engine:
         if not a.any():
             return Estimate(None, None, n, weight, None, None, None, None, df)
         p = float(a @ ratio)
+        if not self.stats.paired:
+            return Estimate(
+                100.0 * p, 100.0 * float(a @ share), n, weight, None, None, None, None, df
+            )
         se = math.sqrt(variance)
         # SRS with replacement of the same n answers: W·b'S b/(n − 1) (survey's deff="replace")
         srs = weight * srs_quad / (n - 1) if n > 1 else 0.0

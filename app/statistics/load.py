@@ -12,7 +12,7 @@ from app.forms.registry import RegisteredForm
 from app.models import Round, RoundUnit
 from app.statistics.cells import Spec
 from app.statistics.design import Design
-from app.statistics.inference import Engine
+from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
 from app.statistics.sufficient import RoundStats, load_live, load_maintained
 from app.units.service import UnitTree
@@ -26,7 +26,8 @@ async def round_stats(
     pair_units: Collection[int] | None = None,
     live: bool = False,
 ) -> RoundStats:
-    """``pair_units``: units whose cross-products are needed (None: all)."""
+    """``pair_units``: units whose cross-products are needed (None: all; empty: none, for
+    point estimates only)."""
     spec = Spec.of(form.instrument)
     if live or not uses_maintained(design):
         return await load_live(session, round_.id, design, spec, pair_units)
@@ -55,3 +56,13 @@ async def round_engine(
     )
     volumes = {int(unit): volume for unit, volume in rows}
     return Engine(form.instrument, stats, design, tree, volumes)
+
+
+def unit_table(engine: Engine, tree: UnitTree, covered: set[int]) -> dict[int, DomainEstimates]:
+    """Estimates of every unit whose subtree the round covers (each subtree pooled)."""
+    table = {}
+    for unit_id in tree.by_id:
+        subtree = tree.subtree_ids(unit_id)
+        if subtree & covered:
+            table[unit_id] = engine.domain(subtree)
+    return table

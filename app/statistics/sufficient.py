@@ -29,6 +29,9 @@ from app.statistics.cells import (
 from app.statistics.design import Design
 
 CellKey = tuple[int, bool, str]
+MAINTAINED_CELLS = """
+SELECT unit_id, given, skey, question, n, n_sat, sw, sw_sat, psus FROM tally_cell
+WHERE round_id = :round_id AND pkey = ''"""
 PAIR_COLUMNS = "unit_id, given, skey, q1, q2, s_n, s_y1, s_y2, s_y12, g_n, g_y1, g_y2, g_y12"
 
 
@@ -40,6 +43,7 @@ class RoundStats:
     psus: np.ndarray  # (K, Q): PSUs with a valid answer (clustered designs; else = n)
     s1: np.ndarray  # (K, 2C, 2C)
     g: np.ndarray  # (K, 2C, 2C)
+    paired: bool = True  # False: cross-products not loaded (point estimates only)
 
     @property
     def units(self) -> np.ndarray:
@@ -70,8 +74,11 @@ def assemble(
     cells: Sequence[Sequence[Any]],
     pairs: Sequence[Sequence[Any]],
     grams: Sequence[Sequence[Any]],
+    pair_units: Collection[int] | None = None,
+    maintained: bool = False,
 ) -> RoundStats:
-    """Arrays from the rows of cells_read, the pair table (and psu_gram_read if clustered)."""
+    """Arrays from the rows of cells (unit, given, skey, question, n, n_sat, Σf, Σf·y, PSUs),
+    pairs (PAIR_COLUMNS) and, computed live in a clustered design, psu_gram_read."""
     index = {q: i for i, q in enumerate(spec.questions)}
     keys = sorted({(int(r[0]), bool(r[1]), str(r[2])) for r in cells})
     where = {key: k for k, key in enumerate(keys)}
@@ -90,13 +97,34 @@ def assemble(
         at = _pair_index(row, where, index, size)
         if at is not None:
             _fill(s1, *at, size, row[5:9])
-            if not design.clustered:
+            if maintained or not design.clustered:
                 _fill(g, *at, size, row[9:13])
     for row in grams:  # Σ X1·X2, Σ Y1·X2, Σ X1·Y2, Σ Y1·Y2 over PSUs
         at = _pair_index(row, where, index, size)
         if at is not None:
             _fill(g, *at, size, row[5:9])
-    return RoundStats(spec, keys, t, psus, s1, g)
+    paired = pair_units is None or bool(pair_units)
+    return RoundStats(spec, keys, t, psus, s1, g, paired)
+
+
+async def _pairs_and_grams(
+    session: AsyncSession,
+    design: Design,
+    params: dict[str, Any],
+    pairs_sql: str,
+    grams_sql: str,
+    pair_units: Collection[int] | None,
+) -> tuple[list[Any], list[Any]]:
+    if pair_units is not None and not pair_units:
+        return [], []
+    pairs = await _rows(
+        session, pairs_sql + _units_filter("unit_id", pair_units), params, pair_units
+    )
+    grams: list[Any] = []
+    if design.clustered:
+        grams_sql += _units_filter("c1.unit_id", pair_units)
+        grams = await _rows(session, grams_sql, params, pair_units)
+    return pairs, grams
 
 
 def _units_filter(column: str, units: Collection[int] | None) -> str:
@@ -124,25 +152,15 @@ async def load_maintained(
     spec: Spec,
     pair_units: Collection[int] | None = None,
 ) -> RoundStats:
-    """From the maintained tallies (fold the queue first: app.statistics.maintained)."""
-    crit, params = spec.ctes()
-    params["round_id"] = round_id
-    cells = await _rows(session, cells_read("tally_cell WHERE round_id = :round_id"), params)
-    pairs = await _rows(
-        session,
-        f"SELECT {PAIR_COLUMNS} FROM tally_pair WHERE round_id = :round_id"
-        + _units_filter("unit_id", pair_units),
-        params,
-        pair_units,
-    )
-    grams: list[Any] = []
-    if design.clustered:
-        sql = (
-            f"WITH {crit}, tc AS (SELECT * FROM tally_cell WHERE round_id = :round_id) "
-            + psu_gram_read("tc", _units_filter("c1.unit_id", pair_units))
-        )
-        grams = await _rows(session, sql, params, pair_units)
-    return assemble(spec, design, cells, pairs, grams)
+    """From the maintained tallies (fold the queue first: app.statistics.maintained).
+    ``pair_units``: units whose cross-products are read (None: all; empty: none)."""
+    params: dict[str, Any] = {"round_id": round_id}
+    cells = await _rows(session, MAINTAINED_CELLS, params)
+    pairs: list[Any] = []
+    if pair_units is None or pair_units:
+        sql = f"SELECT {PAIR_COLUMNS} FROM tally_pair WHERE round_id = :round_id"
+        pairs = await _rows(session, sql + _units_filter("unit_id", pair_units), params, pair_units)
+    return assemble(spec, design, cells, pairs, [], pair_units, maintained=True)
 
 
 async def load_live(
@@ -159,17 +177,12 @@ async def load_live(
         params["tz"] = design.tz_param(dialect.name)
     head = f"WITH {live_batch(round_id, design, dialect)}, {crit}, {CA_CTE}"
     cells = await _rows(session, head + cells_read(f"({CELLS_SELECT}) d"), params)
-    pairs = await _rows(
+    pairs, grams = await _pairs_and_grams(
         session,
-        f"{head} SELECT {PAIR_COLUMNS} FROM ({PAIRS_SELECT}) p WHERE TRUE"
-        + _units_filter("unit_id", pair_units),
+        design,
         params,
+        f"{head} SELECT {PAIR_COLUMNS} FROM ({PAIRS_SELECT}) p WHERE TRUE",
+        f"{head}, tc AS MATERIALIZED ({CELLS_SELECT}) " + psu_gram_read("tc", "TRUE"),
         pair_units,
     )
-    grams: list[Any] = []
-    if design.clustered:
-        sql = f"{head}, tc AS ({CELLS_SELECT}) " + psu_gram_read(
-            "tc", _units_filter("c1.unit_id", pair_units)
-        )
-        grams = await _rows(session, sql, params, pair_units)
-    return assemble(spec, design, cells, pairs, grams)
+    return assemble(spec, design, cells, pairs, grams, pair_units)

@@ -152,6 +152,7 @@ def upgrade() -> None:
     sa.Column('n_sat', sa.BigInteger(), nullable=False),
     sa.Column('sw', sa.Float(), nullable=False),
     sa.Column('sw_sat', sa.Float(), nullable=False),
+    sa.Column('psus', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_tally_cell_round_id_round'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('round_id', 'unit_id', 'given', 'skey', 'pkey', 'question', name=op.f('pk_tally_cell'))
     )
