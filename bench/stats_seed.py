@@ -26,24 +26,26 @@ from app.migrate import upgrade
 FORM = "sipas-2017"
 ROUND = "BENCH-STATS"
 DEPARTMENTS, COUNTERS = 20, 379
-# Pseudo-random numbers in [0, 1) from a row number and a salt, the same on both backends.
-RND = "(((({x}) * 2654435761 + {salt} * 40503) % 1000003) / 1000003.0)"
+# Pseudo-random integers in [0, 1000003) from a row number and a salt, the same on both
+# backends (integer arithmetic only: PostgreSQL rounds a CAST, SQLite truncates).
+RND = "((({x}) * 2654435761 + {salt} * 40503) % 1000003)"
 
 RESPONSES = """
 INSERT INTO response (id, submission_id, round_id, unit_id, form_version_id, channel, status,
                       base_weight, submitted_at)
 SELECT g.x, 'bench-' || g.x, :round_id,
-       :first_counter + CAST({counters} * {r1} * {r1} AS INTEGER), :form_version, 'qr',
+       :first_counter + ({r1} / 1000) * ({r1} / 1000) * {counters} / 1002001, :form_version, 'qr',
        'valid', NULL, {moment}
-FROM {series} g
+FROM {series}
 """
 ANSWERS = """
 INSERT INTO answer (response_id, question, ordinal, value, text)
 SELECT u.id, u.code, 0,
-       CASE WHEN u.na < 0.1 THEN NULL
-            WHEN u.sat < 0.55 + 0.4 * ((u.unit_id % 17) / 17.0) + 0.3 * (u.mood - 0.5)
-            THEN 4 + CAST(2 * u.pick AS INTEGER) ELSE 1 + CAST(3 * u.pick AS INTEGER) END,
-       CASE WHEN u.na < 0.1 THEN 'na' END
+       CASE WHEN u.na < 100000 THEN NULL
+            WHEN u.sat < 1000003 * (0.55 + 0.4 * ((u.unit_id % 17) / 17.0)
+                                    + 0.3 * (u.mood / 1000003.0 - 0.5))
+            THEN 4 + u.pick % 2 ELSE 1 + u.pick % 3 END,
+       CASE WHEN u.na < 100000 THEN 'na' END
 FROM (SELECT r.id, r.unit_id, q.code, {draws}
       FROM response r CROSS JOIN ({codes}) q WHERE r.round_id = :round_id) u
 """
@@ -51,10 +53,10 @@ FROM (SELECT r.id, r.unit_id, q.code, {draws}
 
 def series(dialect: str, n: int) -> str:
     if dialect == "postgresql":
-        return f"generate_series(1, {n}) AS g(x)"
+        return f"generate_series(CAST(1 AS BIGINT), {n}) AS g(x)"
     return (
         f"(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) "
-        "SELECT x FROM s)"
+        "SELECT x FROM s) AS g"
     )
 
 

@@ -57,51 +57,45 @@ def logit_ci(p: float, se: float, df: int) -> tuple[float, float] | None:
         return (100.0 * p, 100.0 * p)
     half = t_quantile(0.975, df) * se / (p * (1.0 - p))
     centre = math.log(p / (1.0 - p))
-    low, high = (1.0 / (1.0 + math.exp(-(centre + s * half))) for s in (-1.0, 1.0))
-    return (100.0 * low, 100.0 * high)
+    return (100.0 * _expit(centre - half), 100.0 * _expit(centre + half))
 
 
-def combinations(instrument: Instrument, available: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Rows of coefficients a (over criteria): each criterion, each element, the overall.
-    Criteria without data in the domain are left out (a = 0), as the point indices do."""
-    codes = [q.code for q in instrument.criteria]
-    size = len(codes)
-    names, rows = [], []
-    for c, code in enumerate(codes):
-        row = np.zeros(size)
-        row[c] = 1.0 if available[c] else 0.0
-        names.append(code)
-        rows.append(row)
-    element_rows: dict[str, np.ndarray] = {}
-    for element in instrument.elements:
-        members = np.array([q.element == element.code for q in instrument.criteria]) & available
-        row = members / members.sum() if members.any() else np.zeros(size)
-        element_rows[element.code] = row
-        names.append("@" + element.code)
-        rows.append(row)
-    names.append("@")
-    rows.append(_overall(instrument, available, element_rows))
-    return names, np.array(rows)
+def _expit(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
-def _overall(
-    instrument: Instrument, available: np.ndarray, elements: Mapping[str, np.ndarray]
-) -> np.ndarray:
+def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
+    """Rows of coefficients a over the criteria, in the order: each criterion, each element,
+    the overall. Criteria without data in the domain are left out (a = 0), as the point
+    indices leave them out; an element without data is left out of the overall."""
+    codes = [q.element for q in instrument.criteria]
+    membership = np.array([[c == e.code for c in codes] for e in instrument.elements])
+    present = membership & available
+    counts = present.sum(axis=1)
+    elements = np.divide(
+        present, counts[:, None], out=np.zeros(present.shape), where=counts[:, None] > 0
+    )
     rule = instrument.aggregation
     if rule.overall == "mean_of_criteria":
-        return available / available.sum() if available.any() else np.zeros(len(available))
-    present = {code: row for code, row in elements.items() if row.any()}
-    if rule.overall == "mean_of_elements":
-        weights = dict.fromkeys(present, 1.0)
-    elif rule.overall == "weighted_elements":
-        weights = {code: rule.weights[code] for code in present}
+        total = available.sum()
+        overall = available / total if total else np.zeros(len(available))
+    elif rule.overall in ("mean_of_elements", "weighted_elements"):
+        weights = np.array(
+            [
+                (rule.weights[e.code] if rule.overall == "weighted_elements" else 1.0)
+                if counts[i]
+                else 0.0
+                for i, e in enumerate(instrument.elements)
+            ]
+        )
+        total = weights.sum()
+        overall = weights @ elements / total if total else np.zeros(len(available))
     else:
         raise ValueError(f"{instrument.code} is scored by {rule.overall}, not as a share")
-    combined = np.zeros(len(available))
-    total = sum(weights.values())
-    for code, weight in weights.items():
-        combined += weight / total * present[code]
-    return combined
+    return np.vstack([np.diag(available.astype(float)), elements, overall[None, :]])
 
 
 class Engine:
@@ -129,26 +123,28 @@ class Engine:
         )
         self.stratum = _strata(stats, design, tree)
         self.scale, self.centre = _stratum_factors(stats, design, self.stratum, volumes, self.every)
+        self.units = stats.units
+        questions_of = [questions.index(c) for c in stats.spec.criteria]
+        questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
+        self.estimate_q = np.array(questions_of, dtype=int)
         self.tv = self.m[:, None] * np.concatenate(
             [stats.t[:, : self.size, SW_SAT], stats.t[:, : self.size, SW]], axis=1
         )
 
     def domain(self, unit_ids: set[int]) -> DomainEstimates:
         """Every criterion, element and overall estimate of the responses in ``unit_ids``."""
-        member = np.isin(self.stats.units, list(unit_ids))
-        t = self.stats.t[member]
-        m = self.m[member]
+        member = np.isin(self.units, list(unit_ids))
+        t, m, size = self.stats.t[member], self.m[member], self.size
         n = t[..., N].sum(axis=0)
         weight = (t[..., SW] * m[:, None]).sum(axis=0)
-        satisfied = (t[..., SW_SAT] * m[:, None]).sum(axis=0)
-        size = self.size
-        x, y = weight[:size], satisfied[:size]
+        x, y = weight[:size], (t[:, :size, SW_SAT] * m[:, None]).sum(axis=0)
         available = x > 0
         ratio = np.divide(y, x, out=np.zeros(size), where=available)
+        answered = n[:size]
         share = np.divide(
-            t[:, :size, N_SAT].sum(axis=0), n[:size], out=np.zeros(size), where=n[:size] > 0
+            t[:, :size, N_SAT].sum(axis=0), answered, out=np.zeros(size), where=answered > 0
         )
-        names, a = combinations(self.instrument, available)
+        a = combinations(self.instrument, available)
         b = np.concatenate(
             [
                 np.divide(a, x, out=np.zeros_like(a), where=available),
@@ -156,30 +152,33 @@ class Engine:
             ],
             axis=1,
         )
-        variance = self._variance(member, m, b)
-        srs = np.einsum("ei,ij,ej->e", b, np.einsum("k,kij->ij", m, self.stats.s1[member]), b)
-        q = [self.stats.spec.questions.index(c) for c in self.stats.spec.criteria]
-        q += [self.element_q[e.code] for e in self.instrument.elements] + [self.any]
-        estimates = [
-            self._estimate(
-                a[e],
-                ratio,
-                share,
-                int(n[q[e]]),
-                float(weight[q[e]]),
-                float(variance[e]),
-                float(srs[e]),
-                self._df(member, q[e]),
-            )
-            for e in range(len(names))
-        ]
-        by_name = dict(zip(names, estimates, strict=True))
+        if self.stats.paired:
+            variance = self._variance(member, m, b)
+            s1 = np.einsum("k,kij->ij", m, self.stats.s1[member])
+            srs_quad = np.einsum("ei,ij,ej->e", b, s1, b)
+        else:
+            variance = srs_quad = np.full(len(a), np.nan)
+        q = self.estimate_q
+        has = [bool(v) for v in (a != 0).sum(axis=1)]
+        rows = zip(
+            has,
+            a @ ratio,
+            a @ share,
+            n[q],
+            weight[q],
+            variance,
+            srs_quad,
+            self._df(member),
+            strict=True,
+        )
+        estimates = [_estimate(*row) for row in rows]
+        elements = self.instrument.elements
         return DomainEstimates(
             respondents=int(n[self.every]),
             weight=float(weight[self.every]),
-            overall=by_name["@"],
-            elements={e.code: by_name["@" + e.code] for e in self.instrument.elements},
-            criteria={c: by_name[c] for c in self.stats.spec.criteria},
+            overall=estimates[-1],
+            elements={e.code: estimates[size + i] for i, e in enumerate(elements)},
+            criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
         )
 
     def _variance(self, member: np.ndarray, m: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -191,44 +190,45 @@ class Engine:
         variance: np.ndarray = np.maximum(quad - ((b @ totals.T) ** 2) @ self.centre, 0.0)
         return variance
 
-    def _df(self, member: np.ndarray, q: int) -> int:
-        psus = self.stats.psus[member, q]
-        strata = np.unique(self.stratum[member][psus > 0])
-        return int(psus.sum()) - len(strata)
+    def _df(self, member: np.ndarray) -> np.ndarray:
+        """PSUs with data minus strata with data, per estimate."""
+        psus = self.stats.psus[member][:, self.estimate_q]
+        strata = np.zeros((len(self.centre), psus.shape[1]))
+        np.add.at(strata, self.stratum[member], psus > 0)
+        df: np.ndarray = psus.sum(axis=0) - (strata > 0).sum(axis=0)
+        return df
 
-    def _estimate(
-        self,
-        a: np.ndarray,
-        ratio: np.ndarray,
-        share: np.ndarray,
-        n: int,
-        weight: float,
-        variance: float,
-        srs_quad: float,
-        df: int,
-    ) -> Estimate:
-        if not a.any():
-            return Estimate(None, None, n, weight, None, None, None, None, df)
-        p = float(a @ ratio)
-        if not self.stats.paired:
-            return Estimate(
-                100.0 * p, 100.0 * float(a @ share), n, weight, None, None, None, None, df
-            )
-        se = math.sqrt(variance)
-        # SRS with replacement of the same n answers: W·b'S b/(n − 1) (survey's deff="replace")
-        srs = weight * srs_quad / (n - 1) if n > 1 else 0.0
-        deff = variance / srs if srs > 0 else None
-        return Estimate(
-            index=100.0 * p,
-            unweighted=100.0 * float(a @ share),
-            n=n,
-            weight=weight,
-            se=100.0 * se,
-            ci95=logit_ci(p, se, df),
-            deff=deff,
-            effective_n=n / deff if deff else None,
-            df=df,
-        )
+
+def _estimate(
+    has: bool,
+    p: float,
+    share: float,
+    n: float,
+    weight: float,
+    variance: float,
+    srs_quad: float,
+    df: float,
+) -> Estimate:
+    n, df = int(n), int(df)
+    if not has:
+        return Estimate(None, None, n, float(weight), None, None, None, None, df)
+    if math.isnan(variance):  # point estimates only
+        return Estimate(100.0 * p, 100.0 * share, n, float(weight), None, None, None, None, df)
+    se = math.sqrt(variance)
+    # SRS with replacement of the same n answers: W·b'S b/(n − 1) (survey's deff="replace")
+    srs = weight * srs_quad / (n - 1) if n > 1 else 0.0
+    deff = variance / srs if srs > 0 else None
+    return Estimate(
+        index=100.0 * p,
+        unweighted=100.0 * share,
+        n=n,
+        weight=float(weight),
+        se=100.0 * se,
+        ci95=logit_ci(float(p), se, df),
+        deff=deff,
+        effective_n=n / deff if deff else None,
+        df=df,
+    )
 
 
 def _derived(volume: int | None, responses: float) -> float:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.models.base import Timestamp, utcnow
 from app.statistics.cells import CA_CTE, CELLS_SELECT, PAIRS_SELECT, Spec
 from app.statistics.design import Design
+from app.statistics.rebuild import pair_sums, usable
 
 LOCK_CLASS = 4242  # pg_advisory_xact_lock(LOCK_CLASS, round id)
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
@@ -167,12 +168,18 @@ async def _fold(
         await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, GRAM_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, SUMMARY_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, PSU_CELLS)
-        await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, RESPONSE_PAIRS)
+        if rebuild and usable(spec):
+            await pair_sums(session, spec, params, response_level_g=False)
+        else:
+            await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, RESPONSE_PAIRS)
         for table in ("tally_change", "tally_delta"):
             await session.execute(text(f"DROP TABLE {table}"))
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
-        await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
+        if rebuild and usable(spec):
+            await pair_sums(session, spec, params, response_level_g=True)
+        else:
+            await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
     if not rebuild:
         await session.execute(
             text("DELETE FROM tally_queue WHERE id IN (SELECT qid FROM tally_batch)")

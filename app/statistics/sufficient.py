@@ -50,22 +50,29 @@ class RoundStats:
         return np.array([k[0] for k in self.keys], dtype=np.int64)
 
 
-def _fill(target: np.ndarray, k: int, i: int, j: int, size: int, row: Sequence[Any]) -> None:
-    """One (q1 <= q2) row (n, y1·x2, x1·y2, y1·y2) into the symmetric 2C×2C block layout."""
-    n, y1, y2, y12 = (float(v) for v in row)
-    xi, xj = size + i, size + j
-    target[k, i, j] = target[k, j, i] = y12
-    target[k, i, xj] = target[k, xj, i] = y1
-    target[k, xi, j] = target[k, j, xi] = y2
-    target[k, xi, xj] = target[k, xj, xi] = n
+def _fill(
+    target: np.ndarray, at: tuple[np.ndarray, np.ndarray, np.ndarray], values: np.ndarray
+) -> None:
+    """Rows (n = Σ x1·x2, Σ y1·x2, Σ x1·y2, Σ y1·y2) of (cell, q1 <= q2) into the symmetric
+    2C×2C block layout."""
+    k, i, j = at
+    size = target.shape[1] // 2
+    n, y1, y2, y12 = values.T
+    xi, xj = i + size, j + size
+    for (r, c), v in (((i, j), y12), ((i, xj), y1), ((xi, j), y2), ((xi, xj), n)):
+        target[k, r, c] = v
+        target[k, c, r] = v
 
 
-def _pair_index(
-    row: Sequence[Any], where: dict[CellKey, int], index: dict[str, int], size: int
-) -> tuple[int, int, int] | None:
-    k = where.get((int(row[0]), bool(row[1]), str(row[2])))
-    i, j = index.get(row[3], size), index.get(row[4], size)
-    return None if k is None or i >= size or j >= size else (k, i, j)
+def _pair_positions(
+    rows: Sequence[Sequence[Any]], where: dict[CellKey, int], index: dict[str, int], size: int
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """(cell, q1, q2) positions of the rows that belong to known cells and criteria."""
+    k = np.array([where.get((int(r[0]), bool(r[1]), str(r[2])), -1) for r in rows], dtype=int)
+    i = np.array([index.get(r[3], size) for r in rows], dtype=int)
+    j = np.array([index.get(r[4], size) for r in rows], dtype=int)
+    keep = (k >= 0) & (i < size) & (j < size)
+    return (k[keep], i[keep], j[keep]), keep
 
 
 def assemble(
@@ -93,16 +100,15 @@ def assemble(
             psus[k, q] = kept if design.clustered else n
     s1 = np.zeros((len(keys), 2 * size, 2 * size))
     g = np.zeros_like(s1)
-    for row in pairs:
-        at = _pair_index(row, where, index, size)
-        if at is not None:
-            _fill(s1, *at, size, row[5:9])
-            if maintained or not design.clustered:
-                _fill(g, *at, size, row[9:13])
-    for row in grams:  # Σ X1·X2, Σ Y1·X2, Σ X1·Y2, Σ Y1·Y2 over PSUs
-        at = _pair_index(row, where, index, size)
-        if at is not None:
-            _fill(g, *at, size, row[5:9])
+    if pairs:
+        at, keep = _pair_positions(pairs, where, index, size)
+        values = np.array([r[5:13] for r in pairs], dtype=float)[keep]
+        _fill(s1, at, values[:, :4])
+        if maintained or not design.clustered:
+            _fill(g, at, values[:, 4:])
+    if grams:  # Σ X1·X2, Σ Y1·X2, Σ X1·Y2, Σ Y1·Y2 over PSUs (live, clustered)
+        at, keep = _pair_positions(grams, where, index, size)
+        _fill(g, at, np.array([r[5:9] for r in grams], dtype=float)[keep])
     paired = pair_units is None or bool(pair_units)
     return RoundStats(spec, keys, t, psus, s1, g, paired)
 
