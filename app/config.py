@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
     kiosk_frame_ancestors: str | None = None
     db_pool_size: int = Field(default=20, ge=1)
+    # Reports: an estimate is reliable with at least this many valid answers and a relative
+    # standard error (SE / estimate) of at most this; unreliable estimates can be withheld
+    # (index null) and left out of ranks among siblings.
+    reliability_min_n: int = Field(default=30, ge=1)
+    reliability_max_rse: float = Field(default=0.3, gt=0)
+    withhold_unreliable: bool = False
+    rank_unreliable: bool = True
     db_echo: bool = False
 
     @property

@@ -10,6 +10,7 @@ from app.models.round import Round, RoundUnit
 from app.models.sample_draw import SampleDraw, SampleSelection
 from app.models.sample_plan import SamplePlan, SampleStratum
 from app.models.session import LoginFailure, UserSession
+from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
 from app.models.unit import Unit
 from app.models.user import Grant, User
 from app.models.weight import WeightSet, WeightValue
@@ -31,6 +32,10 @@ __all__ = [
     "SamplePlan",
     "SampleSelection",
     "SampleStratum",
+    "TallyCell",
+    "TallyPair",
+    "TallyQueue",
+    "TallyState",
     "Unit",
     "User",
     "UserSession",

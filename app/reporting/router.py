@@ -5,7 +5,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from app.auth.access import ApiReader
-from app.deps import CatalogueDep, SessionDep
+from app.deps import CatalogueDep, SessionDep, SettingsDep
 from app.reporting.question_schemas import QuestionsReport
 from app.reporting.questions import questions_report
 from app.reporting.schemas import SatisfactionReport
@@ -20,12 +20,17 @@ async def get_satisfaction(
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
+    settings: SettingsDep,
     principal: ApiReader,
     unit: str | None = UnitQuery,
     lang: Literal["vi", "en"] = "vi",
 ) -> SatisfactionReport:
-    """Weighted satisfaction of a unit's subtree by element and criterion; ranked children."""
-    return await satisfaction_report(session, catalogue, round_code, unit, lang, principal)
+    """Weighted satisfaction of a unit's subtree by element and criterion, with standard
+    errors, 95% intervals, design effects and reliability under the round's design; ranked
+    children."""
+    return await satisfaction_report(
+        session, catalogue, round_code, unit, lang, principal, settings
+    )
 
 
 @router.get("/rounds/{round_code}/questions", response_model=QuestionsReport)

@@ -11,7 +11,32 @@ class UnitRef(BaseModel):
     level: str
 
 
-class CriterionResult(BaseModel):
+class RankOf(BaseModel):
+    """Rank r of N among siblings on the same measure."""
+
+    rank: int | None = Field(description="1 = best; ties share a rank; null: not ranked")
+    of: int = Field(description="Siblings ranked on this measure")
+
+
+class Precision(BaseModel):
+    """Design-based uncertainty of an index (see the report's ``design``)."""
+
+    unweighted_index: float | None = Field(
+        default=None, description="Unweighted share satisfied, percent (same aggregation)"
+    )
+    se: float | None = Field(default=None, description="Standard error, percentage points")
+    ci95: list[float] | None = Field(
+        default=None, description="95% interval [low, high] inside 0–100 (logit)"
+    )
+    deff: float | None = Field(default=None, description="Design effect (variance ratio)")
+    effective_n: float | None = Field(default=None, description="n / deff")
+    reliable: bool = Field(
+        default=False, description="n and relative SE within the configured limits"
+    )
+    rank_of: RankOf | None = Field(default=None, description="Among siblings; null: no siblings")
+
+
+class CriterionResult(Precision):
     code: str
     name: str
     index: float | None = Field(description="Weighted share satisfied, percent 0–100")
@@ -19,14 +44,16 @@ class CriterionResult(BaseModel):
     weighted_respondents: float = Field(description="Sum of their weights")
 
 
-class ElementResult(BaseModel):
+class ElementResult(Precision):
     code: str
     name: str
     index: float | None
+    respondents: int = Field(default=0, description="Responses that answered any criterion")
+    weighted_respondents: float = 0.0
     criteria: list[CriterionResult]
 
 
-class ChildResult(BaseModel):
+class ChildResult(Precision):
     code: str
     name: str
     level: str
@@ -36,11 +63,34 @@ class ChildResult(BaseModel):
     rank: int | None = Field(description="Among siblings; 1 = best; ties share a rank")
 
 
-class SatisfactionReport(BaseModel):
+class Reliability(BaseModel):
+    min_n: int
+    max_rse: float = Field(description="Largest SE / index (as a fraction) still reliable")
+    withheld: bool = Field(description="Unreliable indices are reported as null")
+    rank_unreliable: bool = Field(description="Unreliable estimates are ranked too")
+
+
+class DesignInfo(BaseModel):
+    """The design the standard errors follow, and how intervals and deff are computed."""
+
+    weighting: str = Field(description="volume | as-given | raked")
+    strata: str | None = Field(description="null | unit | column | a unit level")
+    psu: str | None = Field(description="null (each response) | column | day")
+    fpc: bool = Field(description="Finite-population correction applied")
+    lonely_psu: str
+    variance_method: str
+    ci_method: str
+    deff_method: str
+    reliability: Reliability
+
+
+class SatisfactionReport(Precision):
     round: str
     form: str
     form_version: str
     aggregation: str = Field(description="How element and overall indices combine criteria")
+    design: DesignInfo
+    weight_set: str | None = Field(default=None, description="Active weight set, if any")
     unit: UnitRef
     respondents: int = Field(description="Valid responses in the unit's subtree")
     weighted_respondents: float

@@ -1,4 +1,4 @@
-"""Assemble the satisfaction report of a unit from the round's tallies."""
+"""Assemble the satisfaction report of a unit from the round's design-based estimates."""
 
 from __future__ import annotations
 
@@ -8,20 +8,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import require
 from app.auth.principal import Principal
+from app.config import Settings, get_settings
 from app.errors import Conflict, NotFound
 from app.forms.registry import Catalogue, RegisteredForm
 from app.forms.schema import Instrument
 from app.models import Round
+from app.reporting.precision import Measure, design_info, fields, rank_among, ranks
 from app.reporting.schemas import (
     ChildResult,
     CriterionResult,
     ElementResult,
+    RankOf,
     SatisfactionReport,
     UnitRef,
 )
 from app.rounds.service import covered_unit_ids, get_round
-from app.statistics.estimates import UnitEstimate, competition_ranks, estimate
-from app.statistics.tally import tally_round
+from app.statistics.design import Design
+from app.statistics.inference import DomainEstimates
+from app.statistics.load import round_engine
 from app.units.service import UnitNode, UnitTree, load_tree
 
 
@@ -55,26 +59,102 @@ async def report_target(
     return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit)
 
 
-def _elements(instrument: Instrument, est: UnitEstimate, lang: str) -> list[ElementResult]:
+@dataclass(frozen=True)
+class Estimated:
+    """The unit's estimates and those of its children and siblings (the unit among them)."""
+
+    own: DomainEstimates
+    children: list[tuple[UnitNode, DomainEstimates]]
+    siblings: list[DomainEstimates]
+    position: int  # of the unit among its siblings
+
+
+def _covered_children(target: ReportTarget, parent_id: int) -> list[UnitNode]:
+    tree = target.tree
+    return [c for c in tree.children.get(parent_id, ()) if tree.subtree_ids(c.id) & target.covered]
+
+
+async def _estimate(
+    session: AsyncSession, target: ReportTarget, settings: Settings
+) -> tuple[Estimated, Design]:
+    tree, unit = target.tree, target.unit
+    parent = unit.parent_id
+    scope = tree.subtree_ids(parent if parent is not None else unit.id)
+    engine = await round_engine(
+        session, target.round, target.form, settings.timezone, tree, pair_units=scope
+    )
+    children = [
+        (child, engine.domain(tree.subtree_ids(child.id)))
+        for child in _covered_children(target, unit.id)
+    ]
+    own = engine.domain(tree.subtree_ids(unit.id))
+    peers = _covered_children(target, parent) if parent is not None else []
+    if parent is not None and unit not in peers:
+        peers.append(unit)
+    siblings = [own if p.id == unit.id else engine.domain(tree.subtree_ids(p.id)) for p in peers]
+    position = next((i for i, p in enumerate(peers) if p.id == unit.id), 0)
+    return Estimated(own, children, siblings, position), engine.design
+
+
+def _criterion(code: str) -> Measure:
+    return lambda d: d.criteria[code]
+
+
+def _element(code: str) -> Measure:
+    return lambda d: d.elements[code]
+
+
+def _elements(
+    instrument: Instrument, est: Estimated, lang: str, settings: Settings
+) -> list[ElementResult]:
     names = {e.code: e.name.get(lang) for e in instrument.elements}
     texts = {q.code: q.text.get(lang) for q in instrument.criteria}
-    return [
-        ElementResult(
-            code=e.code,
-            name=names[e.code],
-            index=e.index,
-            criteria=[
+
+    def rank(measure: Measure) -> RankOf | None:
+        return rank_among(est.position, est.siblings, measure, settings)
+
+    results = []
+    for element in instrument.elements:
+        e = est.own.elements[element.code]
+        criteria = []
+        for q in instrument.criteria_of(element.code):
+            c = est.own.criteria[q.code]
+            criteria.append(
                 CriterionResult(
-                    code=c.code,
-                    name=texts[c.code],
-                    index=c.index,
-                    respondents=c.respondents,
-                    weighted_respondents=c.weighted_respondents,
+                    code=q.code,
+                    name=texts[q.code],
+                    respondents=c.n,
+                    weighted_respondents=c.weight,
+                    **fields(c, settings, rank(_criterion(q.code))),
                 )
-                for c in e.criteria
-            ],
+            )
+        by_element = rank(_element(element.code))
+        results.append(
+            ElementResult(
+                code=element.code,
+                name=names[element.code],
+                respondents=e.n,
+                weighted_respondents=e.weight,
+                criteria=criteria,
+                **fields(e, settings, by_element),
+            )
         )
-        for e in est.elements
+    return results
+
+
+def _children(est: Estimated, settings: Settings) -> list[ChildResult]:
+    places = ranks([d.overall for _, d in est.children], settings)
+    return [
+        ChildResult(
+            code=child.code,
+            name=child.name,
+            level=child.level,
+            respondents=d.respondents,
+            weighted_respondents=d.weight,
+            rank=place.rank,
+            **fields(d.overall, settings, place),
+        )
+        for (child, d), place in zip(est.children, places, strict=True)
     ]
 
 
@@ -85,48 +165,32 @@ async def satisfaction_report(
     unit_code: str | None,
     lang: str = "vi",
     principal: Principal | None = None,
+    settings: Settings | None = None,
 ) -> SatisfactionReport:
-    """Indices of a unit's subtree, its elements and criteria, and its ranked children."""
+    """Indices of a unit's subtree, its elements and criteria, and its ranked children, each
+    with its standard error, interval, design effect, reliability and rank among siblings."""
+    settings = settings or get_settings()
     target = await report_target(session, catalogue, round_code, unit_code, principal)
-    round_, instrument, tree, unit = target.round, target.form.instrument, target.tree, target.unit
-    covered = target.covered
+    round_, instrument, unit = target.round, target.form.instrument, target.unit
     if instrument.aggregation.is_points:
         raise Conflict(
             f"{instrument.code} is scored in points with classes, not as a satisfaction share: "
             f"see /api/v1/rounds/{round_.code}/questions"
         )
-    satisfied = {q.code: instrument.scale_of(q).satisfied for q in instrument.criteria}
-    tally = await tally_round(session, round_.id, list(satisfied), satisfied)
-    own = estimate(instrument, tally, tree.subtree_ids(unit.id))
-
-    children = []
-    for child in tree.children.get(unit.id, ()):
-        subtree = tree.subtree_ids(child.id)
-        if subtree & covered:
-            children.append((child, estimate(instrument, tally, subtree)))
-    ranks = competition_ranks([est.index for _, est in children])
-
+    est, design = await _estimate(session, target, settings)
+    overall = rank_among(est.position, est.siblings, lambda d: d.overall, settings)
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
         form_version=instrument.version,
         aggregation=f"element: {instrument.aggregation.element}; "
         f"overall: {instrument.aggregation.overall}",
+        design=design_info(design, settings),
+        weight_set=None,
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
-        respondents=own.respondents,
-        weighted_respondents=own.weighted_respondents,
-        index=own.index,
-        elements=_elements(instrument, own, lang),
-        children=[
-            ChildResult(
-                code=child.code,
-                name=child.name,
-                level=child.level,
-                respondents=est.respondents,
-                weighted_respondents=est.weighted_respondents,
-                index=est.index,
-                rank=rank,
-            )
-            for (child, est), rank in zip(children, ranks, strict=True)
-        ],
+        respondents=est.own.respondents,
+        weighted_respondents=est.own.weight,
+        elements=_elements(instrument, est, lang, settings),
+        children=_children(est, settings),
+        **fields(est.own.overall, settings, overall),
     )

@@ -84,17 +84,19 @@ async def test_empty_round_reports_nulls(app: FastAPI, client: httpx.AsyncClient
     report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=D2")).json()
     assert report["respondents"] == 0 and report["index"] is None
     assert all(c["index"] is None for e in report["elements"] for c in e["criteria"])
-    assert report["children"] == [
-        {
-            "code": "C21",
-            "name": "Đơn vị C21",
-            "level": "counter",
-            "respondents": 0,
-            "weighted_respondents": 0,
-            "index": None,
-            "rank": None,
-        }
-    ]
+    (child,) = report["children"]
+    existing = ("code", "name", "level", "respondents", "weighted_respondents", "index", "rank")
+    assert {key: child[key] for key in existing} == {
+        "code": "C21",
+        "name": "Đơn vị C21",
+        "level": "counter",
+        "respondents": 0,
+        "weighted_respondents": 0,
+        "index": None,
+        "rank": None,
+    }
+    assert child["se"] is None and child["ci95"] is None and child["reliable"] is False
+    assert child["rank_of"] == {"rank": None, "of": 0}
 
 
 async def test_tied_children_share_a_rank(app: FastAPI, client: httpx.AsyncClient):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,8 +16,7 @@ from app.models import Answer
 from app.statistics.estimates import estimate
 from app.statistics.tally import tally_round, weighted_responses
 from tests.factories import CRITERIA, add_response, make_province, ratings
-
-RSCRIPT = shutil.which("Rscript")
+from tests.statistics.r_survey import require_r
 
 R_PROGRAM = r"""
 suppressMessages(library(survey))
@@ -37,18 +35,21 @@ cat(paste0("{", paste0('"', names(out), '":', sprintf("%.17g", unlist(out)),
 
 
 def run_r(script: Path, data: Path) -> dict[str, float]:
-    assert RSCRIPT is not None
     result = subprocess.run(
-        [RSCRIPT, str(script), str(data)], capture_output=True, text=True, check=True, timeout=120
+        [require_r(), str(script), str(data)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     parsed: dict[str, float] = json.loads(result.stdout)
     return parsed
 
 
-@pytest.mark.skipif(RSCRIPT is None, reason="R (Debian r-cran-survey) is not installed")
 async def test_criterion_indices_match_r_survey(app: FastAPI, tmp_path: Path):
     import random
 
+    require_r()
     province = await make_province(app, volumes={"C11": 1234, "C12": 77, "C21": None})
     rng = random.Random(7)
     for unit, n in [("C11", 23), ("C12", 9), ("C21", 14)]:

@@ -1,0 +1,102 @@
+"""A round's sampling design as the standard errors use it, and the SQL that keys responses.
+
+Strata: none (one stratum: the round), the response's unit, the response's own ``stratum``
+column, or the ancestor of the response's unit at a named level (a unit without one is its
+own stratum). PSUs: each response (with replacement), the response's ``psu`` column (a
+response without one is its own PSU) or the counter-day (unit and local date of submission).
+The fpc applies only with unit strata and single-response PSUs: f_h = n_h / N_h with N_h the
+unit's volume (unknown volume: no correction; more responses than volume: f_h = 1).
+Single-PSU strata: R's survey.lonely.psu = "adjust" (the PSU is centred at the full sample's
+mean of PSU totals, which is zero for linearised ratios), chosen because it never hides a
+stratum's variability; R's default "fail" would refuse the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.models import Round
+
+LONELY_PSU = "adjust"
+VARIANCE_METHOD = (
+    "Taylor linearisation of ratios; PSUs with replacement within strata; "
+    f"single-PSU strata: survey.lonely.psu='{LONELY_PSU}'"
+)
+CI_METHOD = (
+    "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='logit'); "
+    "df = PSUs with data − strata with data"
+)
+DEFF_METHOD = (
+    "design variance / variance under simple random sampling with replacement of the same "
+    "answers (R svymean(deff='replace'))"
+)
+
+
+@dataclass(frozen=True)
+class Design:
+    weighting: str
+    strata: str | None  # None | 'unit' | 'column' | a unit level
+    psu: str | None  # None | 'column' | 'day'
+    fpc: bool  # applied (see the module docstring for when it can be)
+    fpc_requested: bool
+    timezone: str
+
+    @classmethod
+    def of(cls, round_: Round, timezone: str) -> Design:
+        applies = round_.design_strata == "unit" and round_.design_psu is None
+        return cls(
+            weighting=round_.weighting,
+            strata=round_.design_strata,
+            psu=round_.design_psu,
+            fpc=bool(round_.design_fpc) and applies,
+            fpc_requested=bool(round_.design_fpc),
+            timezone=timezone,
+        )
+
+    @property
+    def clustered(self) -> bool:
+        return self.psu is not None
+
+    def signature(self, instrument_hash: str) -> str:
+        """What maintained tallies depend on: the keys of cells and the criteria counted."""
+        day_zone = self.timezone if self.psu == "day" else ""
+        strata = "column" if self.strata == "column" else ""
+        return f"v1|{strata}|{self.psu or ''}|{day_zone}|{instrument_hash}"[:255]
+
+    def skey_sql(self, alias: str) -> str:
+        return f"COALESCE({alias}.stratum, '')" if self.strata == "column" else "''"
+
+    def pkey_sql(self, alias: str, dialect: str) -> str:
+        """The PSU key: '' for single-response PSUs, else 'p:' + the PSU's label."""
+        if self.psu == "column":
+            label = f"COALESCE({alias}.psu, '#' || CAST({alias}.response_id AS TEXT))"
+        elif self.psu == "day":
+            if dialect == "postgresql":
+                label = f"to_char(timezone(CAST(:tz AS TEXT), {alias}.submitted_at), 'YYYY-MM-DD')"
+            else:
+                label = f"date({alias}.submitted_at, :tz)"
+        else:
+            return "''"
+        return f"'p:' || {label}"
+
+    def tz_param(self, dialect: str) -> str:
+        """PostgreSQL: the zone name; SQLite: the zone's current UTC offset (no tz database)."""
+        if dialect == "postgresql":
+            return self.timezone
+        offset = datetime.now(ZoneInfo(self.timezone)).utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        return f"{minutes:+d} minutes"
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "weighting": self.weighting,
+            "strata": self.strata,
+            "psu": self.psu,
+            "fpc": self.fpc,
+            "lonely_psu": LONELY_PSU,
+            "variance_method": VARIANCE_METHOD,
+            "ci_method": CI_METHOD,
+            "deff_method": DEFF_METHOD,
+        }

@@ -1,0 +1,277 @@
+"""Design-based estimates of a domain (a set of units): criterion ratios, element and overall
+indices (linear combinations of ratios, per the instrument's rule), their linearised standard
+errors, logit confidence intervals, design effects and degrees of freedom.
+
+For an estimate θ = Σ_c a_c·R_c, R_c = Y_c/X_c, the linearised variable of response i is
+z_i = Σ_c a_c·w_i·(y_ic − R_c·x_ic)/X_c = b·(w_i·v_i) with b = (a/X, −a·R/X). With PSU totals
+z_hj and n_h PSUs in stratum h (domain: z = 0 outside, every PSU counted in n_h):
+var = Σ_h c_h·[Σ_j z_hj² − (Σ_j z_hj)²/n_h], c_h = (1 − f_h)·n_h/(n_h − 1); a stratum with
+one PSU contributes (1 − f_h)·z_h1² (R's lonely.psu "adjust"). Σ_j z_hj² = b'G b from the
+maintained PSU cross-products, so no response is read here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.forms.schema import Instrument
+from app.statistics.design import Design
+from app.statistics.distributions import t_quantile
+from app.statistics.sufficient import RoundStats
+from app.units.service import UnitTree
+
+N, N_SAT, SW, SW_SAT = range(4)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    index: float | None  # weighted share, percent
+    unweighted: float | None
+    n: int  # valid answers (criteria) or responses that answered (elements, overall)
+    weight: float
+    se: float | None  # percentage points
+    ci95: tuple[float, float] | None
+    deff: float | None
+    effective_n: float | None
+    df: int
+
+
+@dataclass(frozen=True)
+class DomainEstimates:
+    respondents: int
+    weight: float
+    overall: Estimate
+    elements: dict[str, Estimate]
+    criteria: dict[str, Estimate]
+
+
+def logit_ci(p: float, se: float, df: int) -> tuple[float, float] | None:
+    """95% interval on the logit scale, back-transformed (R svyciprop(method='logit'))."""
+    if df < 1:
+        return None
+    if p <= 0.0 or p >= 1.0 or se == 0.0:
+        return (100.0 * p, 100.0 * p)
+    half = t_quantile(0.975, df) * se / (p * (1.0 - p))
+    centre = math.log(p / (1.0 - p))
+    return (100.0 * _expit(centre - half), 100.0 * _expit(centre + half))
+
+
+def _expit(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
+    """Rows of coefficients a over the criteria, in the order: each criterion, each element,
+    the overall. Criteria without data in the domain are left out (a = 0), as the point
+    indices leave them out; an element without data is left out of the overall."""
+    codes = [q.element for q in instrument.criteria]
+    membership = np.array([[c == e.code for c in codes] for e in instrument.elements])
+    present = membership & available
+    counts = present.sum(axis=1)
+    elements = np.divide(
+        present, counts[:, None], out=np.zeros(present.shape), where=counts[:, None] > 0
+    )
+    rule = instrument.aggregation
+    if rule.overall == "mean_of_criteria":
+        total = available.sum()
+        overall = available / total if total else np.zeros(len(available))
+    elif rule.overall in ("mean_of_elements", "weighted_elements"):
+        weights = np.array(
+            [
+                (rule.weights[e.code] if rule.overall == "weighted_elements" else 1.0)
+                if counts[i]
+                else 0.0
+                for i, e in enumerate(instrument.elements)
+            ]
+        )
+        total = weights.sum()
+        overall = weights @ elements / total if total else np.zeros(len(available))
+    else:
+        raise ValueError(f"{instrument.code} is scored by {rule.overall}, not as a share")
+    return np.vstack([np.diag(available.astype(float)), elements, overall[None, :]])
+
+
+class Engine:
+    """Estimates for any domain of a round, from its sufficient statistics and design."""
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        stats: RoundStats,
+        design: Design,
+        tree: UnitTree,
+        volumes: Mapping[int, int | None],
+    ) -> None:
+        self.instrument, self.stats, self.design = instrument, stats, design
+        self.size = len(stats.spec.criteria)
+        questions = stats.spec.questions
+        self.every, self.any = questions.index("*"), questions.index("@")
+        self.element_q = {e: questions.index("@" + e) for e in stats.spec.elements}
+        units = stats.units
+        per_unit: dict[int, float] = {}
+        for k, unit in enumerate(units):
+            per_unit[int(unit)] = per_unit.get(int(unit), 0.0) + stats.t[k, self.every, N]
+        self.m = np.array(
+            [1.0 if given else _derived(volumes.get(u), per_unit[u]) for u, given, _ in stats.keys]
+        )
+        self.stratum = _strata(stats, design, tree)
+        self.scale, self.centre = _stratum_factors(stats, design, self.stratum, volumes, self.every)
+        self.units = stats.units
+        questions_of = [questions.index(c) for c in stats.spec.criteria]
+        questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
+        self.estimate_q = np.array(questions_of, dtype=int)
+        self.tv = self.m[:, None] * np.concatenate(
+            [stats.t[:, : self.size, SW_SAT], stats.t[:, : self.size, SW]], axis=1
+        )
+
+    def domain(self, unit_ids: set[int]) -> DomainEstimates:
+        """Every criterion, element and overall estimate of the responses in ``unit_ids``."""
+        member = np.isin(self.units, list(unit_ids))
+        t, m, size = self.stats.t[member], self.m[member], self.size
+        n = t[..., N].sum(axis=0)
+        weight = (t[..., SW] * m[:, None]).sum(axis=0)
+        x, y = weight[:size], (t[:, :size, SW_SAT] * m[:, None]).sum(axis=0)
+        available = x > 0
+        ratio = np.divide(y, x, out=np.zeros(size), where=available)
+        answered = n[:size]
+        share = np.divide(
+            t[:, :size, N_SAT].sum(axis=0), answered, out=np.zeros(size), where=answered > 0
+        )
+        a = combinations(self.instrument, available)
+        b = np.concatenate(
+            [
+                np.divide(a, x, out=np.zeros_like(a), where=available),
+                -np.divide(a * ratio, x, out=np.zeros_like(a), where=available),
+            ],
+            axis=1,
+        )
+        if self.stats.paired:
+            variance = self._variance(member, m, b)
+            s1 = np.einsum("k,kij->ij", m, self.stats.s1[member])
+            srs_quad = np.einsum("ei,ij,ej->e", b, s1, b)
+        else:
+            variance = srs_quad = np.full(len(a), np.nan)
+        q = self.estimate_q
+        has = [bool(v) for v in (a != 0).sum(axis=1)]
+        rows = zip(
+            has,
+            a @ ratio,
+            a @ share,
+            n[q],
+            weight[q],
+            variance,
+            srs_quad,
+            self._df(member),
+            strict=True,
+        )
+        estimates = [_estimate(*row) for row in rows]
+        elements = self.instrument.elements
+        return DomainEstimates(
+            respondents=int(n[self.every]),
+            weight=float(weight[self.every]),
+            overall=estimates[-1],
+            elements={e.code: estimates[size + i] for i, e in enumerate(elements)},
+            criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
+        )
+
+    def _variance(self, member: np.ndarray, m: np.ndarray, b: np.ndarray) -> np.ndarray:
+        weights = self.scale[self.stratum[member]] * m * m
+        gram = np.einsum("k,kij->ij", weights, self.stats.g[member])
+        quad = np.einsum("ei,ij,ej->e", b, gram, b)
+        totals = np.zeros((len(self.centre), 2 * self.size))
+        np.add.at(totals, self.stratum[member], self.tv[member])
+        variance: np.ndarray = np.maximum(quad - ((b @ totals.T) ** 2) @ self.centre, 0.0)
+        return variance
+
+    def _df(self, member: np.ndarray) -> np.ndarray:
+        """PSUs with data minus strata with data, per estimate."""
+        psus = self.stats.psus[member][:, self.estimate_q]
+        strata = np.zeros((len(self.centre), psus.shape[1]))
+        np.add.at(strata, self.stratum[member], psus > 0)
+        df: np.ndarray = psus.sum(axis=0) - (strata > 0).sum(axis=0)
+        return df
+
+
+def _estimate(
+    has: bool,
+    p: float,
+    share: float,
+    n: float,
+    weight: float,
+    variance: float,
+    srs_quad: float,
+    df: float,
+) -> Estimate:
+    n, df = int(n), int(df)
+    if not has:
+        return Estimate(None, None, n, float(weight), None, None, None, None, df)
+    if math.isnan(variance):  # point estimates only
+        return Estimate(100.0 * p, 100.0 * share, n, float(weight), None, None, None, None, df)
+    se = math.sqrt(variance)
+    # SRS with replacement of the same n answers: W·b'S b/(n − 1) (survey's deff="replace")
+    srs = weight * srs_quad / (n - 1) if n > 1 else 0.0
+    deff = variance / srs if srs > 0 else None
+    return Estimate(
+        index=100.0 * p,
+        unweighted=100.0 * share,
+        n=n,
+        weight=float(weight),
+        se=100.0 * se,
+        ci95=logit_ci(float(p), se, df),
+        deff=deff,
+        effective_n=n / deff if deff else None,
+        df=df,
+    )
+
+
+def _derived(volume: int | None, responses: float) -> float:
+    """N_h / n_h, or 1 when the unit's volume is unknown (as tally.weighted_responses)."""
+    return volume / responses if volume is not None and responses else 1.0
+
+
+def _strata(stats: RoundStats, design: Design, tree: UnitTree) -> np.ndarray:
+    """Stratum number of every cell."""
+    labels: list[object] = []
+    for unit, _given, skey in stats.keys:
+        if design.strata is None:
+            labels.append(0)
+        elif design.strata == "unit":
+            labels.append(unit)
+        elif design.strata == "column":
+            labels.append(skey)
+        else:
+            level = [a.id for a in tree.ancestors(unit) if a.level == design.strata]
+            labels.append(level[0] if level else ("own", unit))
+    numbers: dict[object, int] = {}
+    return np.array([numbers.setdefault(label, len(numbers)) for label in labels], dtype=int)
+
+
+def _stratum_factors(
+    stats: RoundStats,
+    design: Design,
+    stratum: np.ndarray,
+    volumes: Mapping[int, int | None],
+    every: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per stratum: c_h (multiplies Σ z²) and c_h/n_h (multiplies (Σ z)²; 0 if one PSU)."""
+    count = int(stratum.max()) + 1 if len(stratum) else 0
+    psus = np.zeros(count)
+    np.add.at(psus, stratum, stats.psus[:, every])
+    remaining = np.ones(count)
+    if design.fpc:
+        for k, (unit, _given, _skey) in enumerate(stats.keys):
+            volume = volumes.get(unit)
+            if volume:
+                remaining[stratum[k]] = max(0.0, 1.0 - psus[stratum[k]] / volume)
+    remaining[remaining < 1e-7] = 0.0  # a census stratum: no variance (as R)
+    several = psus > 1
+    scale = np.where(several, remaining * psus / np.maximum(psus - 1, 1), remaining)
+    centre = np.where(several, scale / np.maximum(psus, 1), 0.0)
+    return scale, centre
