@@ -12,6 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.auth.cli import keys_cli, users_cli
+from app.comments.cli import comments_cli
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
@@ -23,6 +24,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="api-keys")
 cli.add_typer(forms_cli, name="forms")
+cli.add_typer(comments_cli, name="comments")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -16,6 +16,7 @@ from app.auth.access import unclassified_routes
 from app.auth.router import router as auth_router
 from app.collection.router import router as collection_router
 from app.collection.service import SubmissionSigner
+from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
@@ -24,6 +25,7 @@ from app.forms.router import router as forms_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
 from app.reporting.router import router as reporting_router
+from app.responses.router import router as responses_router
 from app.rounds.router import router as rounds_router
 from app.units.router import router as units_router
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops_router,
         auth_router,
         audit_router,
+        responses_router,
+        comments_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app.auth.access import classified_routes
 from tests.auth_helpers import csrf_of, sign_in
+from tests.comment_factories import comment_of, respond
 from tests.factories import make_province, make_user
 
 
@@ -43,6 +44,25 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/account/password"): Example("/account/password", False),
     ("GET", "/admin/users"): Example("/admin/users", False),
     ("POST", "/admin/users/{user_id}/reset"): Example("/admin/users/{target}/reset", True),
+    # Responses and comments: {response} and {comment} are a response at C11 and its comment.
+    ("GET", "/api/v1/responses"): Example("/api/v1/responses?unit=C11", True),
+    ("GET", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
+    ("GET", "/api/v1/responses/{response_id}"): Example("/api/v1/responses/{response}", True),
+    ("POST", "/api/v1/responses/{response_id}/exclude"): Example(
+        "/api/v1/responses/{response}/exclude", True
+    ),
+    ("POST", "/api/v1/responses/{response_id}/restore"): Example(
+        "/api/v1/responses/{response}/restore", True
+    ),
+    ("GET", "/api/v1/comments"): Example("/api/v1/comments?unit=C11", True),
+    ("GET", "/api/v1/comments/on-time"): Example("/api/v1/comments/on-time?unit=C11", True),
+    ("GET", "/api/v1/comments/{comment_id}"): Example("/api/v1/comments/{comment}", True),
+    **{
+        ("POST", f"/api/v1/comments/{{comment_id}}/{action}"): Example(
+            f"/api/v1/comments/{{comment}}/{action}", True
+        )
+        for action in ("assign", "reply", "close", "reopen", "reveal")
+    },
 }
 
 
@@ -78,7 +98,9 @@ def refused_anonymously(answer: httpx.Response) -> bool:
 async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
     app: FastAPI, settings, client: httpx.AsyncClient
 ):
-    await make_province(app)
+    province = await make_province(app)
+    response = await respond(app, province, "C11", "Góp ý")
+    comment = await comment_of(app, response)
     target = await make_user(app, "target@x.vn", [("viewer", "C11")])
     await make_user(app, "nobody@x.vn", [])
     await make_user(app, "viewer@x.vn", [("viewer", "D1")])
@@ -90,7 +112,7 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
 
     for method, path, role in routes:
         example = EXAMPLES[(method, path)]
-        url = example.url.format(target=target)
+        url = example.url.format(target=target, response=response, comment=comment)
         async with new_client() as anonymous:
             answer = await anonymous.request(method, url, headers={"accept": "application/json"})
             assert refused_anonymously(answer), (method, path, answer.status_code)

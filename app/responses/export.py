@@ -1,0 +1,105 @@
+"""The filtered responses as CSV: one row per response, one column per question code.
+
+Free text is masked unless an admin of the whole exported scope asks for it unmasked, which
+is audited. Codes are the union over the instrument versions the responses answered, newest
+version's order first, so a column keeps its meaning across versions that share codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import Actor, record
+from app.auth.access import require
+from app.auth.principal import Principal
+from app.config import Settings
+from app.errors import Conflict, Forbidden
+from app.forms.schema import Instrument
+from app.forms.stored import free_text_codes, stored_instruments
+from app.models import Answer, Response, Round, Unit
+from app.models.base import as_utc
+from app.responses.display import cell, group
+from app.responses.service import ResponseFilter, conditions
+from app.units.service import load_tree
+
+MAX_ROWS = 100_000
+CHUNK = 1000
+FIXED = ["response_id", "round", "unit", "channel", "status", "submitted_at", "status_reason"]
+
+
+async def _check_unmasked(
+    session: AsyncSession, principal: Principal, f: ResponseFilter
+) -> int | None:
+    """Only a signed-in admin of the exported unit (a superadmin for everything); its id."""
+    if principal.kind != "user":
+        raise Forbidden("API keys export masked text only")
+    if f.unit is None:
+        if not principal.is_superadmin:
+            raise Forbidden("Chọn một đơn vị để xuất văn bản không che.")
+        return None
+    tree = await load_tree(session)
+    unit_id = tree.get(f.unit).id
+    require(principal, "admin", unit_id, tree)
+    return unit_id
+
+
+def _columns(instruments: dict[int, Instrument]) -> tuple[list[str], set[str]]:
+    codes: dict[str, None] = {}
+    free: set[str] = set()
+    for vid in sorted(instruments, reverse=True):
+        codes.update(dict.fromkeys(q.code for q in instruments[vid].questions))
+        free.update(free_text_codes(instruments[vid]))
+    return list(codes), free
+
+
+async def export_csv(
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    settings: Settings,
+    f: ResponseFilter,
+    unmasked: bool = False,
+) -> str:
+    """CSV text (UTF-8 with BOM, for spreadsheets) of every response matching ``f`` in scope."""
+    where = await conditions(session, principal, settings, f)
+    unit_id = await _check_unmasked(session, principal, f) if unmasked else None
+    rows = (
+        await session.execute(
+            select(Response, Round.code, Unit.code)
+            .join(Round, Round.id == Response.round_id)
+            .join(Unit, Unit.id == Response.unit_id)
+            .where(*where)
+            .order_by(Response.id)
+            .limit(MAX_ROWS + 1)
+        )
+    ).all()
+    if len(rows) > MAX_ROWS:
+        raise Conflict(f"more than {MAX_ROWS} responses: narrow the filter")
+    instruments = await stored_instruments(session, {r.form_version_id for r, _, _ in rows})
+    codes, free = _columns(instruments)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(FIXED + codes)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        answers = await session.scalars(
+            select(Answer).where(Answer.response_id.in_([r.id for r, _, _ in chunk]))
+        )
+        by_response: dict[int, list[Answer]] = {}
+        for answer in answers:
+            by_response.setdefault(answer.response_id, []).append(answer)
+        for response, round_code, unit_code in chunk:
+            grouped = group(by_response.get(response.id, []))
+            fixed = [response.id, round_code, unit_code, response.channel, response.status]
+            fixed += [as_utc(response.submitted_at).isoformat(), response.status_reason or ""]
+            cells = [cell(grouped[c], c in free, unmasked) if c in grouped else "" for c in codes]
+            writer.writerow(fixed + cells)
+    if unmasked:
+        scope = {"unit": f.unit, "round": f.round, "rows": len(rows)}
+        await record(session, actor, "response.export_unmasked", "response", None, unit_id, scope)
+    return buffer.getvalue()
