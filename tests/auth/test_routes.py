@@ -63,6 +63,23 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         )
         for action in ("assign", "reply", "close", "reopen", "reveal")
     },
+    ("GET", "/console/responses"): Example("/console/responses?unit=C11", True),
+    ("GET", "/console/responses/{response_id}"): Example("/console/responses/{response}", True),
+    ("POST", "/console/responses/{response_id}/exclude"): Example(
+        "/console/responses/{response}/exclude", True
+    ),
+    ("POST", "/console/responses/{response_id}/restore"): Example(
+        "/console/responses/{response}/restore", True
+    ),
+    ("GET", "/console/comments"): Example("/console/comments?unit=C11", True),
+    ("GET", "/console/comments/on-time"): Example("/console/comments/on-time?unit=C11", True),
+    ("GET", "/console/comments/{comment_id}"): Example("/console/comments/{comment}", True),
+    **{
+        ("POST", f"/console/comments/{{comment_id}}/{action}"): Example(
+            f"/console/comments/{{comment}}/{action}", True
+        )
+        for action in ("assign", "reply", "close", "reopen", "reveal")
+    },
 }
 
 
