@@ -63,3 +63,31 @@ async def test_comment_pages_handle_a_comment_from_list_to_close(
 
     on_time = await page(client, "/console/comments/on-time?round=R2026&unit=&since=&until=")
     assert "C11" in on_time and "0.0%" in on_time  # handled today, due weeks ago: late
+
+
+async def test_console_writes_refuse_a_missing_or_forged_csrf_token(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    from sqlalchemy import select
+
+    from app.models import AuditEvent, Comment, Response
+
+    province = await make_province(app)
+    rid = await respond(app, province, "C11", SECRET)
+    cid = await comment_of(app, rid)
+    me = await make_user(app, "a@x.vn", [("admin", "P")])
+    await sign_in(client, "a@x.vn")
+    urls = [f"/console/responses/{rid}/{a}" for a in ("exclude", "restore")]
+    urls += [f"/console/comments/{cid}/{a}" for a in ("assign", "reply", "close", "reopen")]
+    urls.append(f"/console/comments/{cid}/reveal")
+    fields = {"reason": "x", "reply": "x", "note": "x", "assignee_id": str(me)}
+    for url in urls:
+        for token in ({}, {"csrf_token": "forged"}):
+            answer = await client.post(url, data={**fields, **token})
+            assert answer.status_code == 403, (url, token)
+            assert SECRET not in answer.text
+    async with app.state.db.sessions() as session:
+        assert (await session.get(Response, rid)).status == "valid"  # type: ignore[union-attr]
+        assert (await session.get(Comment, cid)).status == "new"  # type: ignore[union-attr]
+        kinds = (await session.scalars(select(AuditEvent.object_type))).all()
+    assert not {"response", "comment"} & set(kinds)
