@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from app.collection.answers import ParsedAnswer
-from app.comments.sync import sync_comments
+from app.comments.sync import sync_pending
 from app.models import Comment, Response
 from tests.factories import Province, add_response, ratings
 
@@ -43,8 +43,8 @@ async def respond(
 
 
 async def sync(app: FastAPI) -> int:
-    async with app.state.db.write_sessions.begin() as session:
-        return await sync_comments(session, app.state.settings)
+    """Materialise pending comments, as listing them does; the number created."""
+    return (await sync_pending(app.state.db, app.state.settings))[1]
 
 
 async def comment_of(app: FastAPI, response_id: int) -> int:

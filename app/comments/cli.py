@@ -9,7 +9,7 @@ from collections.abc import Callable
 import typer
 from sqlalchemy import func, select
 
-from app.comments.sync import PENDING, sync_batch
+from app.comments.sync import PENDING, sync_pending
 from app.config import get_settings
 from app.db import Database
 from app.models import Response
@@ -22,16 +22,8 @@ async def _sync(size: int, advance: Callable[[int], None] | None) -> tuple[int, 
     run after upgrading) neither holds one huge transaction nor blocks collection for long."""
     settings = get_settings()
     db = Database(settings)
-    processed = created = 0
     try:
-        while True:
-            async with db.write_sessions.begin() as session:
-                done, made = await sync_batch(session, settings, size)
-            if not done:
-                return processed, created
-            processed, created = processed + done, created + made
-            if advance is not None:
-                advance(done)
+        return await sync_pending(db, settings, size, advance)
     finally:
         await db.dispose()
 

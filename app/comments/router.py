@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf, staff
 from app.auth.principal import Principal
@@ -203,6 +203,7 @@ async def reopen(
 @router.post("/comments/{comment_id}/reveal", response_model=CommentDetail)
 async def reveal(
     request: Request,
+    response: Response,
     comment_id: int,
     session: WriteSessionDep,
     settings: SettingsDep,
@@ -210,6 +211,7 @@ async def reveal(
 ) -> CommentDetail:
     """The comment with its text unmasked: admins of its unit only, audited."""
     await check_csrf(request, principal)
+    response.headers["Cache-Control"] = "no-store"
     return await actions.reveal_comment(
         session, actor_of(request, principal), principal, comment_id, local_today(settings)
     )

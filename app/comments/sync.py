@@ -116,27 +116,31 @@ async def sync_batch(
     return len(ids), created
 
 
-async def sync_comments(
-    session: AsyncSession, settings: Settings, progress: Callable[[int], None] | None = None
-) -> int:
-    """Sync every pending response in this transaction; the number of comments created."""
-    total = 0
+async def sync_pending(
+    db: Database,
+    settings: Settings,
+    size: int = BATCH,
+    advance: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Sync every pending response, one short write transaction per batch (so citizens'
+    submissions interleave even with a long backlog on SQLite's single writer):
+    (responses processed, comments created)."""
+    processed = created = 0
     while True:
-        processed, created = await sync_batch(session, settings)
-        if not processed:
-            return total
-        total += created
-        if progress is not None:
-            progress(processed)
+        async with db.write_sessions.begin() as session:
+            done, made = await sync_batch(session, settings, size)
+        if not done:
+            return processed, created
+        processed, created = processed + done, created + made
+        if advance is not None:
+            advance(done)
 
 
 async def ensure_synced(request: Request) -> None:
-    """Before comments are listed or counted: sync what is pending, in a write transaction of
-    its own (only when there is something to do, so a quiet system never takes the lock)."""
+    """Before comments are listed or counted: sync what is pending (only when there is
+    something to do, so that a quiet system never takes the write lock for it)."""
     db: Database = request.app.state.db
-    settings: Settings = request.app.state.settings
     async with db.sessions() as session:
-        pending = await has_pending(session)
-    if pending:
-        async with db.write_sessions.begin() as session:
-            await sync_comments(session, settings)
+        if not await has_pending(session):
+            return
+    await sync_pending(db, request.app.state.settings)

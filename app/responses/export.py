@@ -58,13 +58,18 @@ def _columns(instruments: dict[int, Instrument]) -> tuple[list[str], set[str]]:
 
 async def export_csv(
     session: AsyncSession,
+    audit_session: AsyncSession,
     actor: Actor,
     principal: Principal,
     settings: Settings,
     f: ResponseFilter,
     unmasked: bool = False,
 ) -> str:
-    """CSV text (UTF-8 with BOM, for spreadsheets) of every response matching ``f`` in scope."""
+    """CSV text (UTF-8 with BOM, for spreadsheets) of every response matching ``f`` in scope.
+
+    Read through ``session``; an unmasked export is recorded through ``audit_session`` once
+    built, so that a write transaction (SQLite's single writer) is held for that row only.
+    """
     where = await conditions(session, principal, settings, f)
     unit_id = await _check_unmasked(session, principal, f) if unmasked else None
     rows = (
@@ -101,5 +106,7 @@ async def export_csv(
             writer.writerow(fixed + cells)
     if unmasked:
         scope = {"unit": f.unit, "round": f.round, "rows": len(rows)}
-        await record(session, actor, "response.export_unmasked", "response", None, unit_id, scope)
+        await record(
+            audit_session, actor, "response.export_unmasked", "response", None, unit_id, scope
+        )
     return buffer.getvalue()

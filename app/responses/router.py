@@ -66,7 +66,8 @@ async def get_responses(
 @router.get("/responses.csv")
 async def get_responses_csv(
     request: Request,
-    session: WriteSessionDep,
+    session: SessionDep,
+    audit_session: WriteSessionDep,
     settings: SettingsDep,
     principal: ApiReader,
     f: Filter,
@@ -74,7 +75,7 @@ async def get_responses_csv(
 ) -> Response:
     """The filtered responses as CSV, one column per question code; free text masked."""
     actor = actor_of(request, principal)
-    text = await export_csv(session, actor, principal, settings, f, unmasked)
+    text = await export_csv(session, audit_session, actor, principal, settings, f, unmasked)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -228,3 +228,17 @@ async def test_on_time_share_per_unit(app: FastAPI, client: httpx.AsyncClient):
     key = await make_key(app, "D2")
     scoped = (await client.get("/api/v1/comments/on-time", headers=bearer(key))).json()
     assert [r["unit"] for r in scoped["units"]] == ["C21"]
+
+
+async def test_listing_and_counting_materialise_new_comments(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    province = await make_province(app)
+    first = await respond(app, province, "C11", "Vừa gửi")  # no explicit sync anywhere
+    key = await make_key(app, "P")
+    page = (await client.get("/api/v1/comments", headers=bearer(key))).json()
+    assert [c["response_id"] for c in page["items"]] == [first]
+    assert page["counts"]["new"] == 1
+    await respond(app, province, "C12", "Thêm một ý kiến")
+    report = (await client.get("/api/v1/comments/on-time", headers=bearer(key))).json()
+    assert report["total"]["received"] == 2 and report["total"]["pending"] == 2

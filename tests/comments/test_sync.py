@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
 from app.comments.calendar import due_on, work_calendar
-from app.comments.sync import has_pending, sync_comments
+from app.comments.sync import has_pending, sync_batch
 from app.models import Comment, Response
 from tests.comment_factories import days_ago, respond, sync
 from tests.factories import make_province
@@ -72,7 +72,7 @@ async def test_concurrent_syncs_create_each_comment_once(app: FastAPI):
 
     async def one() -> int:
         async with app.state.db.write_sessions.begin() as session:
-            return await sync_comments(session, app.state.settings)
+            return (await sync_batch(session, app.state.settings))[1]
 
     created = await asyncio.gather(*(one() for _ in range(6)))
     assert sum(created) == 30  # each created by exactly one of the runs
