@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import require
@@ -69,7 +69,9 @@ def _query() -> Select[Comment, str | None, datetime, str, str, str, str | None,
             and_(
                 Answer.response_id == Comment.response_id,
                 Answer.question == Comment.question,
-                Answer.ordinal == 0,
+                # Inline, not a bound parameter: SQLite then plans from the comment side
+                # (a bound value made it scan every answer: 150 ms instead of 3 ms at 20k).
+                Answer.ordinal == literal_column("0"),
             ),
         )
         .join(Round, Round.id == Comment.round_id)

@@ -7,20 +7,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from app.comments.masking import mask
 from app.forms.schema import Instrument, Question
-from app.models import Answer
 from app.responses.schemas import AnswerOut
 
 NOT_APPLICABLE = "na"
+
+
+class AnswerRow(Protocol):
+    """An answer as an ORM object or a plain result row (exports read rows: much faster)."""
+
+    @property
+    def question(self) -> str: ...
+    @property
+    def ordinal(self) -> int: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def text(self) -> str | None: ...
 
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _shown(instrument: Instrument, q: Question, rows: Sequence[Answer], lang: str) -> str:
+def _shown(instrument: Instrument, q: Question, rows: Sequence[AnswerRow], lang: str) -> str:
     first = rows[0]
     if q.type == "rating":
         if first.value is None:
@@ -38,15 +51,15 @@ def _shown(instrument: Instrument, q: Question, rows: Sequence[Answer], lang: st
     return first.text or ""
 
 
-def group(answers: Iterable[Answer]) -> dict[str, list[Answer]]:
-    grouped: dict[str, list[Answer]] = defaultdict(list)
+def group(answers: Iterable[AnswerRow]) -> dict[str, list[AnswerRow]]:
+    grouped: dict[str, list[AnswerRow]] = defaultdict(list)
     for answer in sorted(answers, key=lambda a: (a.question, a.ordinal)):
         grouped[answer.question].append(answer)
     return grouped
 
 
 def present(
-    instrument: Instrument, answers: Iterable[Answer], lang: str, comments: dict[str, int]
+    instrument: Instrument, answers: Iterable[AnswerRow], lang: str, comments: dict[str, int]
 ) -> list[AnswerOut]:
     """Answers in the instrument's order, each with its question text and a readable value."""
     grouped = group(answers)
@@ -69,7 +82,7 @@ def present(
     return shown
 
 
-def cell(rows: Sequence[Answer], free_text: bool, unmasked: bool = False) -> str:
+def cell(rows: Sequence[AnswerRow], free_text: bool, unmasked: bool = False) -> str:
     """A CSV cell: rating or number as a number, N/A as 'na', options joined by ';', text."""
     if rows[0].value is not None:
         return _number(rows[0].value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,12 +23,22 @@ from app.forms.schema import Instrument
 from app.forms.stored import free_text_codes, stored_instruments
 from app.models import Answer, Response, Round, Unit
 from app.models.base import as_utc
-from app.responses.display import cell, group
+from app.responses.display import AnswerRow, cell
 from app.responses.service import ResponseFilter, conditions
 from app.units.service import load_tree
 
 MAX_ROWS = 100_000
 CHUNK = 1000
+RESPONSE_COLUMNS = (
+    Response.id,
+    Round.code.label("round"),
+    Unit.code.label("unit"),
+    Response.channel,
+    Response.status,
+    Response.submitted_at,
+    Response.status_reason,
+    Response.form_version_id,
+)
 FIXED = ["response_id", "round", "unit", "channel", "status", "submitted_at", "status_reason"]
 
 
@@ -74,7 +85,7 @@ async def export_csv(
     unit_id = await _check_unmasked(session, principal, f) if unmasked else None
     rows = (
         await session.execute(
-            select(Response, Round.code, Unit.code)
+            select(*RESPONSE_COLUMNS)
             .join(Round, Round.id == Response.round_id)
             .join(Unit, Unit.id == Response.unit_id)
             .where(*where)
@@ -84,7 +95,7 @@ async def export_csv(
     ).all()
     if len(rows) > MAX_ROWS:
         raise Conflict(f"more than {MAX_ROWS} responses: narrow the filter")
-    instruments = await stored_instruments(session, {r.form_version_id for r, _, _ in rows})
+    instruments = await stored_instruments(session, {r.form_version_id for r in rows})
     codes, free = _columns(instruments)
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -92,16 +103,18 @@ async def export_csv(
     writer.writerow(FIXED + codes)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        answers = await session.scalars(
-            select(Answer).where(Answer.response_id.in_([r.id for r, _, _ in chunk]))
+        answers = await session.execute(
+            select(Answer.response_id, Answer.question, Answer.ordinal, Answer.value, Answer.text)
+            .where(Answer.response_id.in_([r.id for r in chunk]))
+            .order_by(Answer.response_id, Answer.question, Answer.ordinal)
         )
-        by_response: dict[int, list[Answer]] = {}
-        for answer in answers:
-            by_response.setdefault(answer.response_id, []).append(answer)
-        for response, round_code, unit_code in chunk:
-            grouped = group(by_response.get(response.id, []))
-            fixed = [response.id, round_code, unit_code, response.channel, response.status]
-            fixed += [as_utc(response.submitted_at).isoformat(), response.status_reason or ""]
+        by_response: dict[int, dict[str, list[AnswerRow]]] = defaultdict(dict)
+        for answer in answers:  # ordered: options of a question stay in their order
+            by_response[answer.response_id].setdefault(answer.question, []).append(answer)
+        for r in chunk:
+            grouped = by_response.get(r.id, {})
+            fixed = [r.id, r.round, r.unit, r.channel, r.status]
+            fixed += [as_utc(r.submitted_at).isoformat(), r.status_reason or ""]
             cells = [cell(grouped[c], c in free, unmasked) if c in grouped else "" for c in codes]
             writer.writerow(fixed + cells)
     if unmasked:
