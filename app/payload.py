@@ -10,13 +10,18 @@ import json
 from datetime import date
 from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from app.errors import AppError
 
 M = TypeVar("M", bound=BaseModel)
+# Query parameters shared by the list filters (str: a blank form field arrives as "").
+ROUND_QUERY = Query(None, description="Round code")
+UNIT_QUERY = Query(None, description="Unit code: the unit and everything under it")
+SINCE_QUERY = Query(None, description="Submitted on or after (local date YYYY-MM-DD)")
+UNTIL_QUERY = Query(None, description="Submitted on or before (local date YYYY-MM-DD)")
 
 
 async def read_payload(request: Request, model: type[M]) -> M:
@@ -55,3 +60,8 @@ def optional_day(name: str, raw: str | None) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise AppError(f"{name}: expected a date YYYY-MM-DD, got {raw!r}") from None
+
+
+def yes_no(raw: str | None) -> bool | None:
+    """A "yes"/"no" filter; anything else (a blank form field) means "either"."""
+    return {"yes": True, "no": False}.get(raw or "")

@@ -27,34 +27,24 @@ from sqlalchemy import insert, text
 from app.audit.service import CLI, Actor
 from app.auth.principal import Principal
 from app.comments.calendar import local_today
-from app.comments.ontime import on_time_report
+from app.comments.ontime import OnTimeFilter, on_time_report
 from app.comments.service import CommentFilter, list_comments
 from app.comments.sync import has_pending, sync_pending
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
 from app.migrate import upgrade
-from app.models import Answer, Base, Response
+from app.models import Answer, Response
 from app.models.base import utcnow
 from app.responses.export import export_csv
 from app.responses.service import ResponseFilter, list_responses
 from app.rounds.service import create_round, set_volume
 from app.units.service import upsert_unit
+from tests.conftest import _truncate
 from tests.factories import CRITERIA
 
 SUPER = Principal(kind="user", id=0, label="bench", is_superadmin=True)
 COMMENTS = ["Cán bộ nhiệt tình", "Phải chờ lâu, gọi 0912345678", "Cần thêm ghế chờ", "Tốt"]
-
-
-async def reset(db: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    async with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            await conn.execute(text("UPDATE unit SET parent_id = NULL"))
-            for table in tables:
-                await conn.execute(text(f"DELETE FROM {table}"))
 
 
 async def seed(db: Database, settings: Settings, n: int, first: int = 1) -> None:
@@ -144,7 +134,7 @@ async def timed(label: str, action: Callable[[], Awaitable[Any]]) -> Any:
 async def main(url: str, n: int) -> None:
     settings = Settings(database_url=url, log_level="WARNING")
     db = Database(settings)
-    await reset(db)
+    await _truncate(db)
     await timed(f"seed {n} responses (bulk, not timed below)", lambda: seed(db, settings, n))
     made = await timed(f"sync backlog of {n} responses", lambda: sync_pending(db, settings))
     print(f"  -> {made[1]} comments created")
@@ -172,7 +162,7 @@ async def main(url: str, n: int) -> None:
         )
         await timed(
             "on-time report, 50 counters",
-            lambda: on_time_report(session, SUPER, settings, today, "B"),
+            lambda: on_time_report(session, SUPER, settings, today, OnTimeFilter(round="B")),
         )
         async with db.write_sessions() as audit:
             csv_text = await timed(

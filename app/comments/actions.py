@@ -17,7 +17,7 @@ from app.audit.service import Actor, record
 from app.auth.access import require
 from app.auth.principal import Principal, Role
 from app.comments.masking import mask
-from app.comments.schemas import Assignable, CommentDetail
+from app.comments.schemas import Assignable, CommentAction, CommentDetail
 from app.comments.service import TRANSITIONS, comment_detail, ensure_visible
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Comment, Grant, User
@@ -59,86 +59,73 @@ async def assignable_users(session: AsyncSession, unit_id: int, tree: UnitTree) 
     return [Assignable(id=u.id, email=u.email, name=u.name) for u in users]
 
 
-async def _change(
-    session: AsyncSession, actor: Actor, comment: Comment, action: str, changes: dict[str, Any]
-) -> None:
+async def _assign(
+    session: AsyncSession, actor: Actor, comment: Comment, body: CommentAction, today: date
+) -> dict[str, Any]:
+    """Give it to someone who may handle it (manager or admin on its unit)."""
+    candidates = await assignable_users(session, comment.unit_id, await load_tree(session))
+    chosen = next((u for u in candidates if u.id == body.assignee_id), None)
+    if chosen is None:
+        raise AppError("Người được giao phải có quyền quản lý trên đơn vị của góp ý.")
+    comment.assignee_id, comment.status = chosen.id, "assigned"
+    return {"assignee": chosen.email}
+
+
+async def _reply(
+    session: AsyncSession, actor: Actor, comment: Comment, body: CommentAction, today: date
+) -> dict[str, Any]:
+    """Record the answer given; the comment counts as handled from today."""
+    reply = body.reply.strip()
+    if not reply:
+        raise AppError("Vui lòng nhập nội dung trả lời.")
+    comment.reply, comment.replied_by_id, comment.replied_at = reply, actor.user_id, utcnow()
+    comment.status, comment.handled_on = "answered", comment.handled_on or today
+    return {"reply": mask(reply)}
+
+
+async def _close(
+    session: AsyncSession, actor: Actor, comment: Comment, body: CommentAction, today: date
+) -> dict[str, Any]:
+    """Close it: after a reply, or without one (e.g. nothing actionable) with a note."""
+    comment.status, comment.closed_at = "closed", utcnow()
+    comment.handled_on = comment.handled_on or today
+    return {"note": body.note.strip()}
+
+
+async def _reopen(
+    session: AsyncSession, actor: Actor, comment: Comment, body: CommentAction, today: date
+) -> dict[str, Any]:
+    """Open a closed comment again: no longer handled until answered or closed anew."""
+    comment.status = "assigned" if comment.assignee_id else "new"
+    comment.closed_at, comment.handled_on = None, None
+    return {"note": body.note.strip()}
+
+
+CHANGES = {"assign": _assign, "reply": _reply, "close": _close, "reopen": _reopen}
+
+
+async def handle_comment(
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    comment_id: int,
+    action: str,
+    body: CommentAction,
+    today: date,
+) -> CommentDetail:
+    """Assign, reply, close or reopen a comment of a unit in the manager's scope; audited.
+
+    The status must allow the action (TRANSITIONS, else 409); the scope is checked before the
+    body, so that a caller without rights learns nothing from a validation message."""
+    comment = await _locked(session, principal, comment_id, "manager", action)
+    previous = comment.status
+    changes = await CHANGES[action](session, actor, comment, body, today)
     comment.updated_at = utcnow()
     await session.flush()
+    changes = {"from": previous, **changes}
     await record(
         session, actor, f"comment.{action}", "comment", comment.id, comment.unit_id, changes
     )
-
-
-async def assign_comment(
-    session: AsyncSession,
-    actor: Actor,
-    principal: Principal,
-    comment_id: int,
-    assignee_id: int,
-    today: date,
-) -> CommentDetail:
-    """Give the comment to someone who may handle it (manager or admin on its unit)."""
-    comment = await _locked(session, principal, comment_id, "manager", "assign")
-    candidates = await assignable_users(session, comment.unit_id, await load_tree(session))
-    chosen = next((u for u in candidates if u.id == assignee_id), None)
-    if chosen is None:
-        raise AppError("Người được giao phải có quyền quản lý trên đơn vị của góp ý.")
-    previous = comment.status
-    comment.assignee_id, comment.status = chosen.id, "assigned"
-    await _change(session, actor, comment, "assign", {"from": previous, "assignee": chosen.email})
-    return await comment_detail(session, principal, comment_id, today)
-
-
-async def reply_comment(
-    session: AsyncSession,
-    actor: Actor,
-    principal: Principal,
-    comment_id: int,
-    reply: str,
-    today: date,
-) -> CommentDetail:
-    """Record the answer given; the comment counts as handled from today."""
-    reply = reply.strip()
-    comment = await _locked(session, principal, comment_id, "manager", "reply")
-    if not reply:
-        raise AppError("Vui lòng nhập nội dung trả lời.")
-    previous = comment.status
-    comment.reply, comment.replied_by_id, comment.replied_at = reply, actor.user_id, utcnow()
-    comment.status, comment.handled_on = "answered", comment.handled_on or today
-    await _change(session, actor, comment, "reply", {"from": previous, "reply": mask(reply)})
-    return await comment_detail(session, principal, comment_id, today)
-
-
-async def close_comment(
-    session: AsyncSession,
-    actor: Actor,
-    principal: Principal,
-    comment_id: int,
-    note: str,
-    today: date,
-) -> CommentDetail:
-    """Close it (after a reply, or without one — e.g. no actionable content — with a note)."""
-    comment = await _locked(session, principal, comment_id, "manager", "close")
-    previous = comment.status
-    comment.status, comment.closed_at = "closed", utcnow()
-    comment.handled_on = comment.handled_on or today
-    await _change(session, actor, comment, "close", {"from": previous, "note": note.strip()})
-    return await comment_detail(session, principal, comment_id, today)
-
-
-async def reopen_comment(
-    session: AsyncSession,
-    actor: Actor,
-    principal: Principal,
-    comment_id: int,
-    note: str,
-    today: date,
-) -> CommentDetail:
-    """Open a closed comment again; it is no longer handled until answered or closed anew."""
-    comment = await _locked(session, principal, comment_id, "manager", "reopen")
-    comment.status = "assigned" if comment.assignee_id else "new"
-    comment.closed_at, comment.handled_on = None, None
-    await _change(session, actor, comment, "reopen", {"from": "closed", "note": note.strip()})
     return await comment_detail(session, principal, comment_id, today)
 
 

@@ -10,6 +10,7 @@ share = on time / due. Periods select comments by the day the response was submi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
@@ -45,17 +46,19 @@ def _row(code: str, name: str, counts: Sequence[int]) -> OnTimeRow:
     )
 
 
+@dataclass(frozen=True)
+class OnTimeFilter:
+    round: str | None = None
+    unit: str | None = None  # a unit code: its whole subtree
+    since: date | None = None  # local dates of submission, both inclusive
+    until: date | None = None
+
+
 async def on_time_report(
-    session: AsyncSession,
-    principal: Principal,
-    settings: Settings,
-    today: date,
-    round_code: str | None = None,
-    unit_code: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    session: AsyncSession, principal: Principal, settings: Settings, today: date, f: OnTimeFilter
 ) -> OnTimeReport:
-    """Per unit in scope (and in ``unit_code``'s subtree): received, on time, late, share."""
+    """Per unit in scope (and in ``f.unit``'s subtree): received, on time, late, share."""
+    round_code, unit_code, since, until = f.round, f.unit, f.since, f.until
     tree = await load_tree(session)
     units = units_in_scope(principal, tree, unit_code)
     handled = Comment.handled_on.is_not(None)

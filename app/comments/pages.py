@@ -12,12 +12,12 @@ from app.auth.principal import Principal
 from app.comments import actions
 from app.comments.calendar import local_today
 from app.comments.ontime import on_time_report
-from app.comments.router import Filter, StaffManager, Synced
-from app.comments.schemas import AssignIn, CloseIn, CommentDetail, ReplyIn
+from app.comments.router import Filter, OnTime, StaffManager, Synced
+from app.comments.schemas import CommentAction, CommentActionName, CommentDetail
 from app.comments.service import comment_detail, list_comments
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
-from app.payload import optional_day, read_payload
-from app.responses.pages import StaffViewer, scope_choices, with_query
+from app.payload import read_payload
+from app.responses.pages import StaffViewer, list_context, scope_choices
 from app.units.service import load_tree
 
 router = APIRouter(tags=["console"], include_in_schema=False)
@@ -37,14 +37,7 @@ async def comments_page(
 ) -> Response:
     """Comments in scope, masked, with filters (status, overdue, round, unit) and counts."""
     page = await list_comments(session, principal, f, local_today(settings), before, PAGE_SIZE)
-    context = {
-        "principal": principal,
-        "page": page,
-        "f": f,
-        "next": with_query(request, before=page.next_before) if page.next_before else None,
-        "first": with_query(request, before=None) if before else None,
-        **await scope_choices(session, principal),
-    }
+    context = await list_context(request, session, principal, page, f, before)
     return templates.TemplateResponse(request, "comments/list.html", context)
 
 
@@ -56,22 +49,10 @@ async def on_time_page(
     templates: TemplatesDep,
     principal: StaffViewer,
     _: Synced,
-    round: str | None = None,
-    unit: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    f: OnTime,
 ) -> Response:
     """The share of comments handled on time, per unit, for a round or a period."""
-    report = await on_time_report(
-        session,
-        principal,
-        settings,
-        local_today(settings),
-        round or None,
-        unit or None,
-        optional_day("since", since),
-        optional_day("until", until),
-    )
+    report = await on_time_report(session, principal, settings, local_today(settings), f)
     context = {"principal": principal, "report": report, **await scope_choices(session, principal)}
     return templates.TemplateResponse(request, "comments/on_time.html", context)
 
@@ -112,98 +93,6 @@ async def comment_page(
     return await _render(request, templates, session, principal, detail)
 
 
-def _back(comment_id: int, done: str) -> Response:
-    return RedirectResponse(f"/console/comments/{comment_id}?done={done}", status_code=303)
-
-
-@router.post("/console/comments/{comment_id}/assign")
-async def assign_form(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> Response:
-    """Assign the comment, then back to it."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, AssignIn)
-    await actions.assign_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.assignee_id,
-        local_today(settings),
-    )
-    return _back(comment_id, "assigned")
-
-
-@router.post("/console/comments/{comment_id}/reply")
-async def reply_form(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> Response:
-    """Record the reply, then back to the comment."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, ReplyIn)
-    await actions.reply_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.reply,
-        local_today(settings),
-    )
-    return _back(comment_id, "answered")
-
-
-@router.post("/console/comments/{comment_id}/close")
-async def close_form(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> Response:
-    """Close the comment, then back to it."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, CloseIn)
-    await actions.close_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.note,
-        local_today(settings),
-    )
-    return _back(comment_id, "closed")
-
-
-@router.post("/console/comments/{comment_id}/reopen")
-async def reopen_form(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> Response:
-    """Reopen the comment, then back to it."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, CloseIn)
-    await actions.reopen_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.note,
-        local_today(settings),
-    )
-    return _back(comment_id, "reopened")
-
-
 @router.post("/console/comments/{comment_id}/reveal", response_class=HTMLResponse)
 async def reveal_form(
     request: Request,
@@ -219,3 +108,25 @@ async def reveal_form(
         session, actor_of(request, principal), principal, comment_id, local_today(settings)
     )
     return await _render(request, templates, session, principal, detail)
+
+
+DONE = {"assign": "assigned", "reply": "answered", "close": "closed", "reopen": "reopened"}
+
+
+@router.post("/console/comments/{comment_id}/{action}")
+async def action_form(
+    request: Request,
+    comment_id: int,
+    action: CommentActionName,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    principal: StaffManager,
+) -> Response:
+    """Assign, reply, close or reopen from the comment page's forms, then back to it."""
+    await check_csrf(request, principal)
+    body = await read_payload(request, CommentAction)
+    actor = actor_of(request, principal)
+    today = local_today(settings)
+    await actions.handle_comment(session, actor, principal, comment_id, action, body, today)
+    url = f"/console/comments/{comment_id}?done={DONE[action]}"
+    return RedirectResponse(url, status_code=303)

@@ -11,20 +11,28 @@ from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf, staff
 from app.auth.principal import Principal
 from app.comments import actions
 from app.comments.calendar import local_today
-from app.comments.ontime import on_time_report
+from app.comments.ontime import OnTimeFilter, on_time_report
 from app.comments.schemas import (
-    AssignIn,
-    CloseIn,
+    CommentAction,
+    CommentActionName,
     CommentDetail,
     CommentPage,
     CommentStatus,
     OnTimeReport,
-    ReplyIn,
 )
 from app.comments.service import CommentFilter, comment_detail, list_comments
 from app.comments.sync import ensure_synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
-from app.payload import body_schema, optional_day, read_payload
+from app.payload import (
+    ROUND_QUERY,
+    SINCE_QUERY,
+    UNIT_QUERY,
+    UNTIL_QUERY,
+    body_schema,
+    optional_day,
+    read_payload,
+    yes_no,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
 StaffManager = Annotated[Principal, Depends(staff("manager"))]
@@ -33,8 +41,8 @@ Lang = Literal["vi", "en"]
 
 
 def comment_filter(
-    round: str | None = Query(None, description="Round code"),
-    unit: str | None = Query(None, description="Unit code: the unit and everything under it"),
+    round: str | None = ROUND_QUERY,
+    unit: str | None = UNIT_QUERY,
     status: CommentStatus | Literal[""] | None = None,
     overdue: Literal["yes", "no", ""] | None = Query(None, description="Past due and open"),
     assignee: int | None = Query(None, description="Assigned user id"),
@@ -44,7 +52,7 @@ def comment_filter(
         round=round or None,
         unit=unit or None,
         status=status or None,
-        overdue={"yes": True, "no": False}.get(overdue or ""),
+        overdue=yes_no(overdue),
         assignee_id=assignee,
     )
 
@@ -68,28 +76,27 @@ async def get_comments(
     return await list_comments(session, principal, f, today, before, limit, lang)
 
 
+def on_time_filter(
+    round: str | None = ROUND_QUERY,
+    unit: str | None = UNIT_QUERY,
+    since: str | None = SINCE_QUERY,
+    until: str | None = UNTIL_QUERY,
+) -> OnTimeFilter:
+    """A round and/or a period of submission, within a unit's subtree; blanks mean "any"."""
+    return OnTimeFilter(
+        round or None, unit or None, optional_day("since", since), optional_day("until", until)
+    )
+
+
+OnTime = Annotated[OnTimeFilter, Depends(on_time_filter)]
+
+
 @router.get("/comments/on-time", response_model=OnTimeReport)
 async def get_on_time(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: ApiReader,
-    _: Synced,
-    round: str | None = None,
-    unit: str | None = None,
-    since: str | None = Query(None, description="Responses submitted on or after (local date)"),
-    until: str | None = Query(None, description="Responses submitted on or before (local date)"),
+    session: SessionDep, settings: SettingsDep, principal: ApiReader, _: Synced, f: OnTime
 ) -> OnTimeReport:
     """Per unit: comments handled by their due date over those due (the on-time share)."""
-    return await on_time_report(
-        session,
-        principal,
-        settings,
-        local_today(settings),
-        round or None,
-        unit or None,
-        optional_day("since", since),
-        optional_day("until", until),
-    )
+    return await on_time_report(session, principal, settings, local_today(settings), f)
 
 
 @router.get("/comments/{comment_id}", response_model=CommentDetail)
@@ -102,102 +109,6 @@ async def get_comment(
 ) -> CommentDetail:
     """One comment (masked), what may be done next, and its history."""
     return await comment_detail(session, principal, comment_id, local_today(settings), lang)
-
-
-@router.post(
-    "/comments/{comment_id}/assign",
-    response_model=CommentDetail,
-    openapi_extra=body_schema(AssignIn),
-)
-async def assign(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> CommentDetail:
-    """Assign to a user holding manager or admin on the comment's unit (audited)."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, AssignIn)
-    return await actions.assign_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.assignee_id,
-        local_today(settings),
-    )
-
-
-@router.post(
-    "/comments/{comment_id}/reply", response_model=CommentDetail, openapi_extra=body_schema(ReplyIn)
-)
-async def reply(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> CommentDetail:
-    """Record the reply; the comment is answered (handled) from today (audited)."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, ReplyIn)
-    return await actions.reply_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.reply,
-        local_today(settings),
-    )
-
-
-@router.post(
-    "/comments/{comment_id}/close", response_model=CommentDetail, openapi_extra=body_schema(CloseIn)
-)
-async def close(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> CommentDetail:
-    """Close the comment, with an optional note (audited)."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, CloseIn)
-    return await actions.close_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.note,
-        local_today(settings),
-    )
-
-
-@router.post(
-    "/comments/{comment_id}/reopen",
-    response_model=CommentDetail,
-    openapi_extra=body_schema(CloseIn),
-)
-async def reopen(
-    request: Request,
-    comment_id: int,
-    session: WriteSessionDep,
-    settings: SettingsDep,
-    principal: StaffManager,
-) -> CommentDetail:
-    """Reopen a closed comment; it is no longer counted as handled (audited)."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, CloseIn)
-    return await actions.reopen_comment(
-        session,
-        actor_of(request, principal),
-        principal,
-        comment_id,
-        body.note,
-        local_today(settings),
-    )
 
 
 @router.post("/comments/{comment_id}/reveal", response_model=CommentDetail)
@@ -215,3 +126,26 @@ async def reveal(
     return await actions.reveal_comment(
         session, actor_of(request, principal), principal, comment_id, local_today(settings)
     )
+
+
+@router.post(
+    "/comments/{comment_id}/{action}",
+    response_model=CommentDetail,
+    openapi_extra=body_schema(CommentAction),
+)
+async def handle(
+    request: Request,
+    comment_id: int,
+    action: CommentActionName,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    principal: StaffManager,
+) -> CommentDetail:
+    """assign (assignee_id: a manager or admin of the unit), reply (reply), close or reopen
+    (an optional note): managers of the comment's unit, CSRF token, audited; 409 when the
+    comment's status does not allow it (a closed comment must be reopened first)."""
+    await check_csrf(request, principal)
+    body = await read_payload(request, CommentAction)
+    actor = actor_of(request, principal)
+    today = local_today(settings)
+    return await actions.handle_comment(session, actor, principal, comment_id, action, body, today)

@@ -54,16 +54,15 @@ class CommentDetail(CommentItem):
     history: list[HistoryEntry]
 
 
-class AssignIn(BaseModel):
-    assignee_id: int = Field(default=0, description="A user holding manager or admin on the unit")
+CommentActionName = Literal["assign", "reply", "close", "reopen"]
 
 
-class ReplyIn(BaseModel):
-    reply: str = Field(default="", max_length=5000)
+class CommentAction(BaseModel):
+    """The body of a handling action; each action reads its own field."""
 
-
-class CloseIn(BaseModel):
-    note: str = Field(default="", max_length=2000)
+    assignee_id: int = Field(default=0, description="assign: a manager or admin of the unit")
+    reply: str = Field(default="", max_length=5000, description="reply: the answer given")
+    note: str = Field(default="", max_length=2000, description="close, reopen: optional note")
 
 
 class OnTimeRow(BaseModel):

@@ -12,7 +12,7 @@ from app.auth.access import actor_of, check_csrf, staff
 from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
 from app.payload import read_payload
-from app.responses.router import Filter, StaffManager, Synced
+from app.responses.router import STATUS_AFTER, Filter, ResponseAction, StaffManager, Synced
 from app.responses.schemas import StatusChange
 from app.responses.service import list_responses, response_detail, set_status
 from app.rounds.service import rounds_in_scope
@@ -30,6 +30,25 @@ def with_query(request: Request, **changes: Any) -> str:
     for key in [k for k, v in changes.items() if v is None]:
         params.pop(key, None)
     return urlencode(params)
+
+
+async def list_context(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    page: Any,
+    f: Any,
+    before: int | None,
+) -> dict[str, Any]:
+    """What a filtered, paged list page shows besides its rows: links and filter choices."""
+    return {
+        "principal": principal,
+        "page": page,
+        "f": f,
+        "next": with_query(request, before=page.next_before) if page.next_before else None,
+        "first": with_query(request, before=None) if before else None,
+        **await scope_choices(session, principal),
+    }
 
 
 async def scope_choices(session: SessionDep, principal: Principal) -> dict[str, Any]:
@@ -56,15 +75,8 @@ async def responses_page(
 ) -> Response:
     """Responses in scope: filters, a table, pages, and the CSV export of the filter."""
     page = await list_responses(session, principal, settings, f, before, PAGE_SIZE)
-    context = {
-        "principal": principal,
-        "page": page,
-        "f": f,
-        "export": "/api/v1/responses.csv?" + with_query(request, before=None),
-        "next": with_query(request, before=page.next_before) if page.next_before else None,
-        "first": with_query(request, before=None) if before else None,
-        **await scope_choices(session, principal),
-    }
+    context = await list_context(request, session, principal, page, f, before)
+    context["export"] = "/api/v1/responses.csv?" + with_query(request, before=None)
     return templates.TemplateResponse(request, "responses/list.html", context)
 
 
@@ -90,27 +102,18 @@ async def response_page(
     return templates.TemplateResponse(request, "responses/detail.html", context)
 
 
-async def _change(
-    request: Request, response_id: int, session: WriteSessionDep, principal: Principal, to: str
+@router.post("/console/responses/{response_id}/{action}")
+async def status_form(
+    request: Request,
+    response_id: int,
+    action: ResponseAction,
+    session: WriteSessionDep,
+    principal: StaffManager,
 ) -> Response:
+    """Exclude or restore from the response page's form, then back to it."""
     await check_csrf(request, principal)
     body = await read_payload(request, StatusChange)
-    await set_status(session, actor_of(request, principal), principal, response_id, to, body.reason)
-    done = "excluded" if to == "excluded" else "restored"
+    actor = actor_of(request, principal)
+    await set_status(session, actor, principal, response_id, STATUS_AFTER[action], body.reason)
+    done = "excluded" if action == "exclude" else "restored"
     return RedirectResponse(f"/console/responses/{response_id}?done={done}", status_code=303)
-
-
-@router.post("/console/responses/{response_id}/exclude")
-async def exclude_form(
-    request: Request, response_id: int, session: WriteSessionDep, principal: StaffManager
-) -> Response:
-    """Exclude the response (the reason comes from the form), then back to it."""
-    return await _change(request, response_id, session, principal, "excluded")
-
-
-@router.post("/console/responses/{response_id}/restore")
-async def restore_form(
-    request: Request, response_id: int, session: WriteSessionDep, principal: StaffManager
-) -> Response:
-    """Restore the response, then back to it."""
-    return await _change(request, response_id, session, principal, "valid")

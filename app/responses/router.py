@@ -12,7 +12,16 @@ from app.auth.principal import Principal
 from app.comments.sync import ensure_synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError
-from app.payload import body_schema, optional_day, read_payload
+from app.payload import (
+    ROUND_QUERY,
+    SINCE_QUERY,
+    UNIT_QUERY,
+    UNTIL_QUERY,
+    body_schema,
+    optional_day,
+    read_payload,
+    yes_no,
+)
 from app.responses.export import export_csv
 from app.responses.schemas import ResponseDetail, ResponsePage, StatusChange
 from app.responses.service import ResponseFilter, list_responses, response_detail, set_status
@@ -24,11 +33,11 @@ STATUSES = ("valid", "excluded")
 
 
 def response_filter(
-    round: str | None = Query(None, description="Round code"),
-    unit: str | None = Query(None, description="Unit code: the unit and everything under it"),
+    round: str | None = ROUND_QUERY,
+    unit: str | None = UNIT_QUERY,
     channel: str | None = Query(None, description="qr, kiosk, web, ..."),
-    since: str | None = Query(None, description="Submitted on or after (local date)"),
-    until: str | None = Query(None, description="Submitted on or before (local date)"),
+    since: str | None = SINCE_QUERY,
+    until: str | None = UNTIL_QUERY,
     status: str | None = Query(None, description="valid or excluded"),
     commented: str | None = Query(None, description="yes: holds free text; no: none"),
 ) -> ResponseFilter:
@@ -42,7 +51,7 @@ def response_filter(
         since=optional_day("since", since),
         until=optional_day("until", until),
         status=status or None,
-        commented={"yes": True, "no": False}.get(commented or ""),
+        commented=yes_no(commented),
     )
 
 
@@ -98,31 +107,26 @@ async def get_response(
     return await response_detail(session, principal, response_id, lang)
 
 
-@router.post(
-    "/responses/{response_id}/exclude",
-    response_model=ResponseDetail,
-    openapi_extra=body_schema(StatusChange),
-)
-async def exclude_response(
-    request: Request, response_id: int, session: WriteSessionDep, principal: StaffManager
-) -> ResponseDetail:
-    """Exclude a response from the statistics, with a reason (audited; nothing is deleted)."""
-    await check_csrf(request, principal)
-    body = await read_payload(request, StatusChange)
-    actor = actor_of(request, principal)
-    return await set_status(session, actor, principal, response_id, "excluded", body.reason)
+ResponseAction = Literal["exclude", "restore"]
+STATUS_AFTER = {"exclude": "excluded", "restore": "valid"}
 
 
 @router.post(
-    "/responses/{response_id}/restore",
+    "/responses/{response_id}/{action}",
     response_model=ResponseDetail,
     openapi_extra=body_schema(StatusChange),
 )
-async def restore_response(
-    request: Request, response_id: int, session: WriteSessionDep, principal: StaffManager
+async def change_status(
+    request: Request,
+    response_id: int,
+    action: ResponseAction,
+    session: WriteSessionDep,
+    principal: StaffManager,
 ) -> ResponseDetail:
-    """Count an excluded response again (audited; the reason is optional)."""
+    """exclude (with a reason) or restore (reason optional) a response of a unit in your
+    manager scope: the statistics follow at once; CSRF token; audited; nothing is deleted."""
     await check_csrf(request, principal)
     body = await read_payload(request, StatusChange)
     actor = actor_of(request, principal)
-    return await set_status(session, actor, principal, response_id, "valid", body.reason)
+    status = STATUS_AFTER[action]
+    return await set_status(session, actor, principal, response_id, status, body.reason)

@@ -44,42 +44,37 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/account/password"): Example("/account/password", False),
     ("GET", "/admin/users"): Example("/admin/users", False),
     ("POST", "/admin/users/{user_id}/reset"): Example("/admin/users/{target}/reset", True),
-    # Responses and comments: {response} and {comment} are a response at C11 and its comment.
+    # Responses and comments: {response} and {comment} are a response at C11 and its comment;
+    # {action} routes serve several actions (tests/comments and tests/responses try each).
     ("GET", "/api/v1/responses"): Example("/api/v1/responses?unit=C11", True),
     ("GET", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
     ("GET", "/api/v1/responses/{response_id}"): Example("/api/v1/responses/{response}", True),
-    ("POST", "/api/v1/responses/{response_id}/exclude"): Example(
+    ("POST", "/api/v1/responses/{response_id}/{action}"): Example(
         "/api/v1/responses/{response}/exclude", True
-    ),
-    ("POST", "/api/v1/responses/{response_id}/restore"): Example(
-        "/api/v1/responses/{response}/restore", True
     ),
     ("GET", "/api/v1/comments"): Example("/api/v1/comments?unit=C11", True),
     ("GET", "/api/v1/comments/on-time"): Example("/api/v1/comments/on-time?unit=C11", True),
     ("GET", "/api/v1/comments/{comment_id}"): Example("/api/v1/comments/{comment}", True),
-    **{
-        ("POST", f"/api/v1/comments/{{comment_id}}/{action}"): Example(
-            f"/api/v1/comments/{{comment}}/{action}", True
-        )
-        for action in ("assign", "reply", "close", "reopen", "reveal")
-    },
+    ("POST", "/api/v1/comments/{comment_id}/reveal"): Example(
+        "/api/v1/comments/{comment}/reveal", True
+    ),
+    ("POST", "/api/v1/comments/{comment_id}/{action}"): Example(
+        "/api/v1/comments/{comment}/reply", True
+    ),
     ("GET", "/console/responses"): Example("/console/responses?unit=C11", True),
     ("GET", "/console/responses/{response_id}"): Example("/console/responses/{response}", True),
-    ("POST", "/console/responses/{response_id}/exclude"): Example(
+    ("POST", "/console/responses/{response_id}/{action}"): Example(
         "/console/responses/{response}/exclude", True
-    ),
-    ("POST", "/console/responses/{response_id}/restore"): Example(
-        "/console/responses/{response}/restore", True
     ),
     ("GET", "/console/comments"): Example("/console/comments?unit=C11", True),
     ("GET", "/console/comments/on-time"): Example("/console/comments/on-time?unit=C11", True),
     ("GET", "/console/comments/{comment_id}"): Example("/console/comments/{comment}", True),
-    **{
-        ("POST", f"/console/comments/{{comment_id}}/{action}"): Example(
-            f"/console/comments/{{comment}}/{action}", True
-        )
-        for action in ("assign", "reply", "close", "reopen", "reveal")
-    },
+    ("POST", "/console/comments/{comment_id}/reveal"): Example(
+        "/console/comments/{comment}/reveal", True
+    ),
+    ("POST", "/console/comments/{comment_id}/{action}"): Example(
+        "/console/comments/{comment}/close", True
+    ),
 }
 
 

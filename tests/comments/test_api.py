@@ -42,6 +42,7 @@ async def test_assign_reply_close_reopen_with_transitions_and_audit(
     assert detail["status"] == "new" and detail["text"] == "Gọi tôi 09******78, CCCD **********45"
     assert detail["actions"] == ["assign", "reply", "close"]  # a manager: no reveal
     assert (await post(client, f"{url}/reopen")).status_code == 409  # not closed
+    assert (await post(client, f"{url}/delete")).status_code == 422  # no such action
 
     assigned = await post(client, f"{url}/assign", assignee_id=clerk)
     assert assigned.status_code == 200, assigned.text
