@@ -12,6 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.auth.cli import keys_cli, users_cli
+from app.comments.cli import comments_cli
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
@@ -29,6 +30,7 @@ cli.command("weights")(weights)
 cli.add_typer(frame_cli, name="frame")
 cli.command("sample-size")(sample_size_command)
 cli.command("draw")(draw_command)
+cli.add_typer(comments_cli, name="comments")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

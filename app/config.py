@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = 15
     # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
     kiosk_frame_ancestors: str | None = None
+    # Citizens' comments (góp ý, phản ánh, kiến nghị) are due this many working days after
+    # submission; working days are Monday–Friday minus the public holidays listed, one ISO date
+    # a line, in ``holidays_file`` (default: app/comments/holidays_vn.txt, which explains itself).
+    comment_due_working_days: int = Field(default=15, ge=1, le=120)
+    holidays_file: Path | None = None
     db_pool_size: int = Field(default=20, ge=1)
     # Reports: an estimate is reliable with at least this many valid answers and a relative
     # standard error (SE / estimate) of at most this; unreliable estimates can be withheld

@@ -116,15 +116,20 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         await session.commit()
 
 
-def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING for the session's backend (both speak it)."""
+def dialect_insert(session: AsyncSession, model: Any) -> Any:
+    """The session backend's INSERT construct (it knows ON CONFLICT)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(model).values(values).on_conflict_do_nothing()
+        return pg_insert(model)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(model).values(values).on_conflict_do_nothing()
+    return sqlite_insert(model)
+
+
+def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the session's backend (both speak it)."""
+    return dialect_insert(session, model).values(values).on_conflict_do_nothing()
 
 
 @asynccontextmanager

@@ -17,6 +17,9 @@ from app.auth.router import router as auth_router
 from app.collection.cache import CounterCache
 from app.collection.router import router as collection_router
 from app.collection.service import SubmissionSigner
+from app.comments.calendar import time_filters
+from app.comments.pages import router as comments_pages
+from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
@@ -25,6 +28,8 @@ from app.forms.router import router as forms_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
 from app.reporting.router import router as reporting_router
+from app.responses.pages import router as responses_pages
+from app.responses.router import router as responses_router
 from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
 from app.units.router import router as units_router
@@ -61,6 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
     app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    # Every user-facing string is marked {{ _("…") }} with Vietnamese msgids; the catalogues
+    # (app/locale) are installed by the console's i18n work; until then the source text shows.
+    app.state.templates.env.add_extension("jinja2.ext.i18n")
+    app.state.templates.env.install_null_translations(newstyle=True)
+    app.state.templates.env.filters.update(time_filters(settings))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     for router in (
@@ -74,6 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         audit_router,
         weights_router,
+        responses_router,
+        comments_router,
+        responses_pages,
+        comments_pages,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -3,6 +3,7 @@
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.comment import Comment
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.response import Answer, Response
@@ -20,6 +21,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Comment",
     "Dossier",
     "FormVersion",
     "FrameCell",

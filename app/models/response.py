@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Float, ForeignKey, Index, SmallInteger, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, Timestamp, utcnow
@@ -14,7 +14,17 @@ class Response(Base):
     """One citizen's submitted form. Holds no personal data beyond what the form asks."""
 
     __tablename__ = "response"
-    __table_args__ = (Index("ix_response_round_unit_status", "round_id", "unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_response_round_unit_status", "round_id", "unit_id", "status"),
+        # Only the responses whose free text has not been turned into comments yet: the
+        # comment sync finds them without scanning the answers (see app.comments.sync).
+        Index(
+            "ix_response_comments_pending",
+            "id",
+            postgresql_where=text("NOT comments_synced"),
+            sqlite_where=text("NOT comments_synced"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # The signed one-time id the form carried: a retried or double-tapped POST is stored once.
@@ -31,6 +41,15 @@ class Response(Base):
     stratum: Mapped[str | None] = mapped_column(String(64))
     psu: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # The last change of ``status`` (exclusion or restoration): why, by whom, when. The full
+    # history is in the audit trail; a response is never deleted.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    status_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Set once the sync has turned this response's free-text answers into comments.
+    comments_synced: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Answer(Base):

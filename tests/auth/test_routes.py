@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app.auth.access import classified_routes
 from tests.auth_helpers import csrf_of, sign_in
+from tests.comment_factories import comment_of, respond
 from tests.factories import make_province, make_user
 
 
@@ -70,6 +71,37 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/api/v1/rounds/{round_code}/weight-sets/{weight_set_id}/activate"): Example(
         "/api/v1/rounds/R2026/weight-sets/1/activate", True
     ),
+    # Responses and comments: {response} and {comment} are a response at C11 and its comment;
+    # {action} routes serve several actions (tests/comments and tests/responses try each).
+    ("GET", "/api/v1/responses"): Example("/api/v1/responses?unit=C11", True),
+    ("GET", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
+    ("GET", "/api/v1/responses/{response_id}"): Example("/api/v1/responses/{response}", True),
+    ("POST", "/api/v1/responses/{response_id}/{action}"): Example(
+        "/api/v1/responses/{response}/exclude", True
+    ),
+    ("GET", "/api/v1/comments"): Example("/api/v1/comments?unit=C11", True),
+    ("GET", "/api/v1/comments/on-time"): Example("/api/v1/comments/on-time?unit=C11", True),
+    ("GET", "/api/v1/comments/{comment_id}"): Example("/api/v1/comments/{comment}", True),
+    ("POST", "/api/v1/comments/{comment_id}/reveal"): Example(
+        "/api/v1/comments/{comment}/reveal", True
+    ),
+    ("POST", "/api/v1/comments/{comment_id}/{action}"): Example(
+        "/api/v1/comments/{comment}/reply", True
+    ),
+    ("GET", "/console/responses"): Example("/console/responses?unit=C11", True),
+    ("GET", "/console/responses/{response_id}"): Example("/console/responses/{response}", True),
+    ("POST", "/console/responses/{response_id}/{action}"): Example(
+        "/console/responses/{response}/exclude", True
+    ),
+    ("GET", "/console/comments"): Example("/console/comments?unit=C11", True),
+    ("GET", "/console/comments/on-time"): Example("/console/comments/on-time?unit=C11", True),
+    ("GET", "/console/comments/{comment_id}"): Example("/console/comments/{comment}", True),
+    ("POST", "/console/comments/{comment_id}/reveal"): Example(
+        "/console/comments/{comment}/reveal", True
+    ),
+    ("POST", "/console/comments/{comment_id}/{action}"): Example(
+        "/console/comments/{comment}/close", True
+    ),
 }
 
 
@@ -105,7 +137,9 @@ def refused_anonymously(answer: httpx.Response) -> bool:
 async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
     app: FastAPI, settings, client: httpx.AsyncClient
 ):
-    await make_province(app)
+    province = await make_province(app)
+    response = await respond(app, province, "C11", "Góp ý")
+    comment = await comment_of(app, response)
     target = await make_user(app, "target@x.vn", [("viewer", "C11")])
     await make_user(app, "nobody@x.vn", [])
     await make_user(app, "viewer@x.vn", [("viewer", "D1")])
@@ -117,7 +151,7 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
 
     for method, path, role in routes:
         example = EXAMPLES[(method, path)]
-        url = example.url.format(target=target)
+        url = example.url.format(target=target, response=response, comment=comment)
         async with new_client() as anonymous:
             answer = await anonymous.request(method, url, headers={"accept": "application/json"})
             assert refused_anonymously(answer), (method, path, answer.status_code)

@@ -1,0 +1,132 @@
+"""Console pages for comments: the list, one comment and its handling, the on-time table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth.access import StaffAdmin, actor_of, check_csrf
+from app.auth.principal import Principal
+from app.comments import actions
+from app.comments.calendar import local_today
+from app.comments.ontime import on_time_report
+from app.comments.router import Filter, OnTime, StaffManager, Synced
+from app.comments.schemas import CommentAction, CommentActionName, CommentDetail
+from app.comments.service import comment_detail, list_comments
+from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
+from app.payload import read_payload
+from app.responses.pages import StaffViewer, list_context, scope_choices
+from app.units.service import load_tree
+
+router = APIRouter(tags=["console"], include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/console/comments", response_class=HTMLResponse)
+async def comments_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    principal: StaffViewer,
+    _: Synced,
+    f: Filter,
+    before: int | None = Query(None, ge=1),
+) -> Response:
+    """Comments in scope, masked, with filters (status, overdue, round, unit) and counts."""
+    page = await list_comments(session, principal, f, local_today(settings), before, PAGE_SIZE)
+    context = await list_context(request, session, principal, page, f, before)
+    return templates.TemplateResponse(request, "comments/list.html", context)
+
+
+@router.get("/console/comments/on-time", response_class=HTMLResponse)
+async def on_time_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    principal: StaffViewer,
+    _: Synced,
+    f: OnTime,
+) -> Response:
+    """The share of comments handled on time, per unit, for a round or a period."""
+    report = await on_time_report(session, principal, settings, local_today(settings), f)
+    context = {"principal": principal, "report": report, **await scope_choices(session, principal)}
+    return templates.TemplateResponse(request, "comments/on_time.html", context)
+
+
+async def _render(
+    request: Request,
+    templates: TemplatesDep,
+    session: SessionDep,
+    principal: Principal,
+    detail: CommentDetail,
+) -> Response:
+    assignable: list[Any] = []
+    if "assign" in detail.actions:
+        tree = await load_tree(session)
+        assignable = await actions.assignable_users(session, tree.get(detail.unit).id, tree)
+    context = {
+        "principal": principal,
+        "c": detail,
+        "assignable": assignable,
+        "done": request.query_params.get("done"),
+    }
+    response = templates.TemplateResponse(request, "comments/detail.html", context)
+    response.headers["Cache-Control"] = "no-store"  # a revealed text must not linger in caches
+    return response
+
+
+@router.get("/console/comments/{comment_id}", response_class=HTMLResponse)
+async def comment_page(
+    request: Request,
+    comment_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    principal: StaffViewer,
+) -> Response:
+    """One comment (masked), its history, and the forms its status allows."""
+    detail = await comment_detail(session, principal, comment_id, local_today(settings))
+    return await _render(request, templates, session, principal, detail)
+
+
+@router.post("/console/comments/{comment_id}/reveal", response_class=HTMLResponse)
+async def reveal_form(
+    request: Request,
+    comment_id: int,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    principal: StaffAdmin,
+) -> Response:
+    """The comment page with its text unmasked (admins; audited; never cached)."""
+    await check_csrf(request, principal)
+    detail = await actions.reveal_comment(
+        session, actor_of(request, principal), principal, comment_id, local_today(settings)
+    )
+    return await _render(request, templates, session, principal, detail)
+
+
+DONE = {"assign": "assigned", "reply": "answered", "close": "closed", "reopen": "reopened"}
+
+
+@router.post("/console/comments/{comment_id}/{action}")
+async def action_form(
+    request: Request,
+    comment_id: int,
+    action: CommentActionName,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    principal: StaffManager,
+) -> Response:
+    """Assign, reply, close or reopen from the comment page's forms, then back to it."""
+    await check_csrf(request, principal)
+    body = await read_payload(request, CommentAction)
+    actor = actor_of(request, principal)
+    today = local_today(settings)
+    await actions.handle_comment(session, actor, principal, comment_id, action, body, today)
+    url = f"/console/comments/{comment_id}?done={DONE[action]}"
+    return RedirectResponse(url, status_code=303)

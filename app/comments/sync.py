@@ -1,0 +1,146 @@
+"""Turning free-text answers into comments, without touching the collection path.
+
+Responses not yet synced are found through a partial index (``comments_synced`` false); their
+free-text answers are copied into ``comment`` by one INSERT … SELECT … ON CONFLICT DO NOTHING,
+then the responses are marked. Running it twice, or in two processes at once, creates each
+comment once: the unique key (response_id, question) decides, not this code. A response still
+being stored is invisible until it commits, and is picked up by the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi import Request
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.comments.calendar import due_on, work_calendar
+from app.config import Settings
+from app.db import Database, dialect_insert
+from app.forms.stored import free_text_codes, stored_instruments
+from app.models import Answer, Comment, Response
+from app.models.base import Timestamp, utcnow
+
+BATCH = 2000
+# Spelled as the partial index's predicate, so that SQLite uses the index too.
+PENDING = text("NOT response.comments_synced")
+
+
+async def has_pending(session: AsyncSession) -> bool:
+    """Are there responses whose free text is not yet in ``comment``? (an index lookup)"""
+    return await session.scalar(select(Response.id).where(PENDING).limit(1)) is not None
+
+
+async def _free_text_condition(session: AsyncSession) -> Sequence[ColumnElement[bool]]:
+    """Per stored instrument version, its free-text question codes, as SQL conditions."""
+    instruments = await stored_instruments(session)
+    return [
+        and_(Response.form_version_id == vid, Answer.question.in_(codes))
+        for vid, instrument in instruments.items()
+        if (codes := free_text_codes(instrument))
+    ]
+
+
+async def _materialise(
+    session: AsyncSession,
+    response_ids: list[int],
+    conditions: Sequence[ColumnElement[bool]],
+    settings: Settings,
+) -> int:
+    now = utcnow()
+    source = (
+        select(
+            Answer.response_id,
+            Answer.question,
+            Response.unit_id,
+            Response.round_id,
+            literal("new"),
+            literal(now, Timestamp),
+            literal(now, Timestamp),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.response_id.in_(response_ids), Answer.ordinal == 0)
+        .where(Answer.text.is_not(None), func.trim(Answer.text) != "", or_(*conditions))
+    )
+    columns = ["response_id", "question", "unit_id", "round_id", "status"]
+    stmt = (
+        dialect_insert(session, Comment)
+        .from_select([*columns, "created_at", "updated_at"], source)
+        .on_conflict_do_nothing(index_elements=["response_id", "question"])
+        .returning(Comment.id, Comment.response_id)
+    )
+    created = (await session.execute(stmt)).all()
+    if created:
+        submitted = dict(
+            (
+                await session.execute(
+                    select(Response.id, Response.submitted_at).where(
+                        Response.id.in_({rid for _, rid in created})
+                    )
+                )
+            ).all()
+        )
+        calendar = work_calendar(settings)
+        await session.execute(
+            update(Comment),
+            [
+                {"id": cid, "due_on": due_on(submitted[rid], settings, calendar)}
+                for cid, rid in created
+            ],
+        )
+    return len(created)
+
+
+async def sync_batch(
+    session: AsyncSession, settings: Settings, size: int = BATCH
+) -> tuple[int, int]:
+    """Sync up to ``size`` pending responses: (responses processed, comments created)."""
+    ids = list(
+        (
+            await session.scalars(
+                select(Response.id).where(PENDING).order_by(Response.id).limit(size)
+            )
+        ).all()
+    )
+    if not ids:
+        return 0, 0
+    conditions = await _free_text_condition(session)
+    created = await _materialise(session, ids, conditions, settings) if conditions else 0
+    await session.execute(
+        update(Response)
+        .where(Response.id.in_(ids))
+        .values(comments_synced=True)
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids), created
+
+
+async def sync_pending(
+    db: Database,
+    settings: Settings,
+    size: int = BATCH,
+    advance: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Sync every pending response, one short write transaction per batch (so citizens'
+    submissions interleave even with a long backlog on SQLite's single writer):
+    (responses processed, comments created)."""
+    processed = created = 0
+    while True:
+        async with db.write_sessions.begin() as session:
+            done, made = await sync_batch(session, settings, size)
+        if not done:
+            return processed, created
+        processed, created = processed + done, created + made
+        if advance is not None:
+            advance(done)
+
+
+async def ensure_synced(request: Request) -> None:
+    """Before comments are listed or counted: sync what is pending (only when there is
+    something to do, so that a quiet system never takes the write lock for it)."""
+    db: Database = request.app.state.db
+    async with db.sessions() as session:
+        if not await has_pending(session):
+            return
+    await sync_pending(db, request.app.state.settings)

@@ -1,0 +1,1 @@
+"""Responses for staff: list, inspect, exclude or restore, export."""

@@ -1,0 +1,119 @@
+"""Console pages for responses: the filtered list, one response, exclude and restore."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth.access import actor_of, check_csrf, staff
+from app.auth.principal import Principal
+from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
+from app.payload import read_payload
+from app.responses.router import STATUS_AFTER, Filter, ResponseAction, StaffManager, Synced
+from app.responses.schemas import StatusChange
+from app.responses.service import list_responses, response_detail, set_status
+from app.rounds.service import rounds_in_scope
+from app.units.service import UnitNode, load_tree
+
+router = APIRouter(tags=["console"], include_in_schema=False)
+StaffViewer = Annotated[Principal, Depends(staff("viewer"))]
+PAGE_SIZE = 50
+
+
+def with_query(request: Request, **changes: Any) -> str:
+    """This page's query string with some parameters changed (None drops one)."""
+    params = {k: v for k, v in request.query_params.items() if v}
+    params.update({k: str(v) for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        params.pop(key, None)
+    return urlencode(params)
+
+
+async def list_context(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    page: Any,
+    f: Any,
+    before: int | None,
+) -> dict[str, Any]:
+    """What a filtered, paged list page shows besides its rows: links and filter choices."""
+    return {
+        "principal": principal,
+        "page": page,
+        "f": f,
+        "next": with_query(request, before=page.next_before) if page.next_before else None,
+        "first": with_query(request, before=None) if before else None,
+        **await scope_choices(session, principal),
+    }
+
+
+async def scope_choices(session: SessionDep, principal: Principal) -> dict[str, Any]:
+    """Rounds and units a filter form offers: those in the principal's scope."""
+    tree = await load_tree(session)
+    visible = principal.visible_units("viewer", tree)
+    units: list[UnitNode] = sorted(
+        (n for n in tree.by_id.values() if visible is None or n.id in visible),
+        key=lambda n: n.code,
+    )
+    return {"rounds": await rounds_in_scope(session, principal), "units": units}
+
+
+@router.get("/console/responses", response_class=HTMLResponse)
+async def responses_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    principal: StaffViewer,
+    _: Synced,
+    f: Filter,
+    before: int | None = Query(None, ge=1),
+) -> Response:
+    """Responses in scope: filters, a table, pages, and the CSV export of the filter."""
+    page = await list_responses(session, principal, settings, f, before, PAGE_SIZE)
+    context = await list_context(request, session, principal, page, f, before)
+    context["export"] = "/api/v1/responses.csv?" + with_query(request, before=None)
+    return templates.TemplateResponse(request, "responses/list.html", context)
+
+
+@router.get("/console/responses/{response_id}", response_class=HTMLResponse)
+async def response_page(
+    request: Request,
+    response_id: int,
+    session: SessionDep,
+    templates: TemplatesDep,
+    principal: StaffViewer,
+    _: Synced,
+) -> Response:
+    """One response with its answers, and the exclude or restore form for managers."""
+    detail = await response_detail(session, principal, response_id)
+    tree = await load_tree(session)
+    unit_id = tree.get(detail.unit).id
+    context = {
+        "principal": principal,
+        "r": detail,
+        "can_change": principal.can("manager", unit_id, tree),
+        "done": request.query_params.get("done"),
+    }
+    return templates.TemplateResponse(request, "responses/detail.html", context)
+
+
+@router.post("/console/responses/{response_id}/{action}")
+async def status_form(
+    request: Request,
+    response_id: int,
+    action: ResponseAction,
+    session: WriteSessionDep,
+    principal: StaffManager,
+) -> Response:
+    """Exclude or restore from the response page's form, then back to it."""
+    await check_csrf(request, principal)
+    body = await read_payload(request, StatusChange)
+    actor = actor_of(request, principal)
+    await set_status(session, actor, principal, response_id, STATUS_AFTER[action], body.reason)
+    done = "excluded" if action == "exclude" else "restored"
+    return RedirectResponse(f"/console/responses/{response_id}?done={done}", status_code=303)
