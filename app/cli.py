@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
 from app.migrate import upgrade
+from app.sampling.tokens_cli import tokens
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -23,6 +24,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="api-keys")
 cli.add_typer(forms_cli, name="forms")
+cli.command("tokens")(tokens)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -25,6 +25,8 @@ from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHe
 from app.ops import router as ops_router
 from app.reporting.router import router as reporting_router
 from app.rounds.router import router as rounds_router
+from app.sampling.token_router import router as token_router
+from app.sampling.tokens_api import router as sampling_api_router
 from app.units.router import router as units_router
 
 HERE = Path(__file__).resolve().parent
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops_router,
         auth_router,
         audit_router,
+        token_router,
+        sampling_api_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -24,6 +24,7 @@ from app.deps import (
     TemplatesDep,
     WriteSessionDep,
 )
+from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
 router = APIRouter(tags=["collection"], dependencies=[Depends(public_access)])
@@ -49,6 +50,7 @@ def _render_form(
     values: Mapping[str, Sequence[str]] | None = None,
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
+    action: str | None = None,
 ) -> HTMLResponse:
     context = {
         "unit": target.unit,
@@ -58,6 +60,7 @@ def _render_form(
         "values": values or {},
         "errors": errors or {},
         "notice": notice,
+        "action": action,  # where the form posts: /s/{unit} unless given (invitations: /t/...)
     }
     status = 422 if errors or notice else 200
     return templates.TemplateResponse(
@@ -78,6 +81,7 @@ async def show_form(
 ) -> HTMLResponse:
     """The survey form of the open round at this counter."""
     target = await counter_form(session, catalogue, unit_code, _today(settings))
+    await ensure_not_full(session, target.round.id, target.unit.id, None)  # sampling hook
     return _render_form(request, templates, target, signer.issue(unit_code), lang)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import insert
@@ -16,6 +18,7 @@ from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
 from app.models import Answer, Response, Round, Unit
 from app.rounds.service import open_round_for_unit
+from app.sampling.quotas import count_response
 from app.units.service import get_unit
 
 
@@ -78,11 +81,13 @@ async def store_response(
     submission_id: str,
     answers: list[ParsedAnswer],
     channel: str = "qr",
+    extra: Mapping[str, Any] | None = None,
 ) -> bool:
     """Store a response and its answers; False when this submission id was already stored.
 
     The unique submission id makes a retried or double-tapped POST a no-op, also when
     concurrent requests race: the database, not this process, decides who stored it.
+    ``extra``: further response columns (an invitation's ``invitation_id`` and ``stratum``).
     """
     values = {
         "submission_id": submission_id,
@@ -91,11 +96,15 @@ async def store_response(
         "form_version_id": target.form.version_id,
         "channel": channel,
         "status": "valid",
+        **(extra or {}),
     }
     stmt = insert_ignore(session, Response, values).returning(Response.id)
     response_id = (await session.execute(stmt)).scalar_one_or_none()
     if response_id is None:
         return False
+    # Sampling hook: count against quotas; a full hard quota raises QuotaFull (rolled back).
+    stratum = values.get("stratum")
+    await count_response(session, target.round.id, target.unit.id, stratum, response_id)
     if answers:
         await session.execute(
             insert(Answer),

@@ -4,6 +4,8 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.form import FormVersion
+from app.models.invitation import Invitation
+from app.models.quota import Quota
 from app.models.response import Answer, Response
 from app.models.round import Round, RoundUnit
 from app.models.session import LoginFailure, UserSession
@@ -17,7 +19,9 @@ __all__ = [
     "Base",
     "FormVersion",
     "Grant",
+    "Invitation",
     "LoginFailure",
+    "Quota",
     "Response",
     "Round",
     "RoundUnit",

@@ -43,6 +43,18 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/account/password"): Example("/account/password", False),
     ("GET", "/admin/users"): Example("/admin/users", False),
     ("POST", "/admin/users/{user_id}/reset"): Example("/admin/users/{target}/reset", True),
+    # Invitations, quotas, progress (app/sampling): a round's, so every unit it covers counts.
+    ("POST", "/api/v1/rounds/{round_code}/invitations"): Example(
+        "/api/v1/rounds/R2026/invitations", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/invitations"): Example(
+        "/api/v1/rounds/R2026/invitations", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/quotas"): Example("/api/v1/rounds/R2026/quotas", True),
+    ("PUT", "/api/v1/rounds/{round_code}/quotas"): Example("/api/v1/rounds/R2026/quotas", True),
+    ("GET", "/api/v1/rounds/{round_code}/progress"): Example(
+        "/api/v1/rounds/R2026/progress", False
+    ),
 }
 
 

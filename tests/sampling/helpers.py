@@ -1,0 +1,74 @@
+"""Invitations made through the service layer, admins signed in through the real pages,
+and PDFs opened the way a reader (and a phone's QR scanner) would."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from app.audit.service import CLI
+from app.db import Database
+from app.sampling.invitations import issue_invitations
+from tests.auth_helpers import csrf_of, sign_in
+from tests.factories import Province, make_user
+
+HTML = {"accept": "text/html"}
+
+
+async def invite(
+    app: FastAPI, province: Province, unit: str, count: int, stratum: str | None = None
+) -> list[str]:
+    """``count`` fresh tokens for ``unit`` (plaintext, as the issuing call hands them out)."""
+    db: Database = app.state.db
+    async with db.write_sessions.begin() as session:
+        batch = await issue_invitations(
+            session, CLI, province.round, unit, stratum=stratum, count=count
+        )
+    return [i.token for i in batch.invitations]
+
+
+async def signed_in_admin(
+    app: FastAPI, client: httpx.AsyncClient, unit: str = "P"
+) -> dict[str, str]:
+    """Sign ``client`` in as an admin of ``unit``; the CSRF header its writes need."""
+    email = f"admin-{unit.lower()}@x.vn"
+    await make_user(app, email, [("admin", unit)])
+    await sign_in(client, email)
+    return {"X-CSRF-Token": await csrf_of(client)}
+
+
+def sid_of(page: str) -> str:
+    match = re.search(r'name="sid" value="([^"]+)"', page)
+    assert match, "form carries no submission id"
+    return match.group(1)
+
+
+async def count_rows(app: FastAPI, model: type, *where: object) -> int:
+    async with app.state.db.sessions() as session:
+        stmt = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
+        return int(await session.scalar(stmt) or 0)
+
+
+@dataclass(frozen=True)
+class OpenedPdf:
+    pages: int
+    qr_texts: list[str]  # decoded from the rendered pages, as a phone would read them
+    text: str  # the text layer
+
+
+def open_pdf(data: bytes) -> OpenedPdf:
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    document = pdfium.PdfDocument(data)
+    texts: list[str] = []
+    words: list[str] = []
+    for page in document:
+        image = page.render(scale=200 / 72).to_pil()
+        texts += [code.text for code in zxingcpp.read_barcodes(image)]
+        words.append(page.get_textpage().get_text_range())
+    return OpenedPdf(len(document), texts, "\n".join(words))
