@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.errors import AppError, Gone
+from app.errors import AppError, Conflict, Gone
 from app.models import Quota, Response, Round
 from app.rounds.service import covered_unit_ids
 from app.units.service import load_tree
@@ -138,6 +139,25 @@ async def _by_key(
     return wanted
 
 
+async def _upsert(
+    session: AsyncSession,
+    actor: Actor,
+    round_: Round,
+    key: tuple[int, str],
+    quota: Quota | None,
+    spec: QuotaSpec,
+) -> None:
+    unit_id, stratum = key
+    if quota is None:
+        filled = await _stored_count(session, round_.id, unit_id, stratum)
+        quota = Quota(round_id=round_.id, unit_id=unit_id, stratum=stratum, filled=filled)
+        session.add(quota)
+    quota.target, quota.mode, quota.exclude_over = spec.target, spec.mode, spec.exclude_over
+    changes = {"unit": spec.unit, "stratum": stratum or None, "target": spec.target}
+    changes |= {"mode": spec.mode, "exclude_over": spec.exclude_over}
+    await record(session, actor, "quota.set", "round", round_.code, unit_id, changes)
+
+
 async def set_quotas(
     session: AsyncSession, actor: Actor, round_: Round, specs: Sequence[QuotaSpec]
 ) -> list[Quota]:
@@ -152,17 +172,9 @@ async def set_quotas(
             await session.delete(old)
             changes = {"stratum": stratum or None, "target": old.target, "filled": old.filled}
             await record(session, actor, "quota.delete", "round", round_.code, unit_id, changes)
-    for (unit_id, stratum), spec in wanted.items():
-        quota = existing.get((unit_id, stratum)) or Quota(
-            round_id=round_.id,
-            unit_id=unit_id,
-            stratum=stratum,
-            filled=await _stored_count(session, round_.id, unit_id, stratum),
-        )
-        session.add(quota)
-        quota.target, quota.mode, quota.exclude_over = spec.target, spec.mode, spec.exclude_over
-        changes = {"unit": spec.unit, "stratum": stratum or None, "target": spec.target}
-        changes |= {"mode": spec.mode, "exclude_over": spec.exclude_over}
-        await record(session, actor, "quota.set", "round", round_.code, unit_id, changes)
-    await session.flush()
+    try:
+        for key, spec in wanted.items():
+            await _upsert(session, actor, round_, key, existing.get(key), spec)
+    except IntegrityError as exc:  # a concurrent change created the same quota first
+        raise Conflict("the quotas were changed at the same time; reload and try again") from exc
     return await list_quotas(session, round_.id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
 from app.sampling.invitations import MAX_BATCH
 
 Stratum = Field(None, min_length=1, max_length=64, description="Stratum within the unit")
+SelectionId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class InvitationRequest(BaseModel):
@@ -17,7 +18,7 @@ class InvitationRequest(BaseModel):
     unit: str = Field(min_length=1, max_length=64)
     stratum: str | None = Stratum
     count: int | None = Field(None, ge=1, le=MAX_BATCH)
-    selection_ids: list[int] | None = Field(None, min_length=1, max_length=MAX_BATCH)
+    selection_ids: list[SelectionId] | None = Field(None, min_length=1, max_length=MAX_BATCH)
 
     @model_validator(mode="after")
     def _one_of(self) -> Self:

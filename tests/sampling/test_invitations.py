@@ -79,6 +79,7 @@ async def test_bad_requests_are_refused_without_issuing(app: FastAPI, client: ht
         ({"unit": "C11", "count": 0}, 422),
         ({"unit": "C11", "count": 10_001}, 422),
         ({"unit": "C11", "selection_ids": [4, 4]}, 400),
+        ({"unit": "C11", "selection_ids": [2**63]}, 422),
         ({"unit": "C12", "count": 1}, 400),  # not covered by the round
         ({"unit": "NOPE", "count": 1}, 404),
     ]
