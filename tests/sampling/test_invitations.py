@@ -86,6 +86,10 @@ async def test_bad_requests_are_refused_without_issuing(app: FastAPI, client: ht
     for payload, status in cases:
         answer = await client.post(INVITATIONS, json=payload, headers=csrf)
         assert answer.status_code == status, (payload, answer.text)
+    big = await client.post(
+        f"{INVITATIONS}?format=pdf", json={"unit": "C11", "count": 2001}, headers=csrf
+    )
+    assert big.status_code == 400 and "PDF" in big.text  # refused before issuing
     assert (await client.post(INVITATIONS, json={"unit": "C11", "count": 1})).status_code == 403
     async with app.state.db.write_sessions.begin() as session:
         await session.execute(update(Round).values(status="closed"))

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import date
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from app.models import AuditEvent, Quota, Response
+from app.models import AuditEvent, Invitation, Quota, Response
+from app.sampling.invitations import open_invitation, redeem
+from app.sampling.quotas import QuotaFull
 from tests.conftest import LiveServer
 from tests.factories import add_response, form_body, make_province, ratings
 from tests.sampling.helpers import HTML, count_rows, invite, sid_of, signed_in_admin
@@ -117,10 +122,13 @@ async def test_stratum_quota_counts_its_invitations_and_the_unit_quota_counts_al
     )
     first, second = await invite(app, province, "C11", 2, stratum="A")
     [other] = await invite(app, province, "C11", 1, stratum="B")
-    page = await client.get(f"/t/{first}")
+    page, late = [await client.get(f"/t/{token}") for token in (first, second)]
     assert (await client.post(f"/t/{first}", data=form_body(sid_of(page.text)))).status_code == 303
     blocked = await client.get(f"/t/{second}", headers=HTML)
     assert blocked.status_code == 410 and "đủ số phiếu" in blocked.text
+    refused = await client.post(f"/t/{second}", data=form_body(sid_of(late.text)))
+    assert refused.status_code == 410 and "đủ số phiếu" in refused.text
+    assert await count_rows(app, Invitation, Invitation.redeemed_at.is_not(None)) == 1
     page = await client.get(f"/t/{other}")
     assert (await client.post(f"/t/{other}", data=form_body(sid_of(page.text)))).status_code == 303
     assert (await submit(client, "C11")).status_code == 303
@@ -145,3 +153,24 @@ async def test_fifty_concurrent_submissions_against_a_hard_quota_of_ten_store_te
     assert sorted(pairs) == [(303, 303)] * 10 + [(410, 410)] * 40  # a retry sees its outcome
     assert await count_rows(app, Response) == 10
     assert list((await filled(app)).values()) == [10]
+
+
+async def test_a_full_quota_inside_the_transaction_rolls_the_redemption_back(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    province = await make_province(app)
+    csrf = await signed_in_admin(app, client)
+    await put_quotas(client, csrf, {"unit": "C11", "target": 1})
+    first, second = await invite(app, province, "C11", 2)
+    db, catalogue = app.state.db, app.state.catalogue
+    async with db.sessions() as session:  # both opened while the quota still had room
+        today = date.today()
+        opened = [await open_invitation(session, catalogue, t, today) for t in (first, second)]
+    async with db.write_sessions.begin() as session:
+        await redeem(session, opened[0], str(uuid.uuid4()), ratings({}))
+    with pytest.raises(QuotaFull):
+        async with db.write_sessions.begin() as session:
+            await redeem(session, opened[1], str(uuid.uuid4()), ratings({}))
+    assert await count_rows(app, Response) == 1
+    assert await count_rows(app, Invitation, Invitation.redeemed_at.is_not(None)) == 1
+    assert list((await filled(app)).values()) == [1]
