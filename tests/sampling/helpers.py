@@ -67,8 +67,12 @@ def open_pdf(data: bytes) -> OpenedPdf:
     document = pdfium.PdfDocument(data)
     texts: list[str] = []
     words: list[str] = []
-    for page in document:
-        image = page.render(scale=200 / 72).to_pil()
-        texts += [code.text for code in zxingcpp.read_barcodes(image)]
-        words.append(page.get_textpage().get_text_range())
-    return OpenedPdf(len(document), texts, "\n".join(words))
+    try:
+        for page in document:
+            image = page.render(scale=200 / 72).to_pil()
+            texts += [code.text for code in zxingcpp.read_barcodes(image)]
+            # PDFium reports a hyphen ending a line as a soft hyphen (U+FFFE): a link may end so.
+            words.append(page.get_textpage().get_text_range().replace("\ufffe", "-\n"))
+        return OpenedPdf(len(document), texts, "\n".join(words))
+    finally:
+        document.close()
