@@ -4,7 +4,9 @@ and PDFs opened the way a reader (and a phone's QR scanner) would."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 from fastapi import FastAPI
@@ -12,9 +14,9 @@ from sqlalchemy import func, select
 
 from app.audit.service import CLI
 from app.db import Database
-from app.sampling.invitations import issue_invitations
+from app.sampling.invitations import InvitedForm, issue_invitations, open_invitation, redeem
 from tests.auth_helpers import csrf_of, sign_in
-from tests.factories import Province, make_user
+from tests.factories import Province, make_user, ratings
 
 HTML = {"accept": "text/html"}
 
@@ -29,6 +31,19 @@ async def invite(
             session, CLI, province.round, unit, stratum=stratum, count=count
         )
     return [i.token for i in batch.invitations]
+
+
+async def opened_together(app: FastAPI, tokens: list[str]) -> list[InvitedForm]:
+    """Each token's form as opened now: submissions that all saw their invitation open."""
+    async with app.state.db.sessions() as session:
+        today = date.today()
+        return [await open_invitation(session, app.state.catalogue, t, today) for t in tokens]
+
+
+async def redeem_now(app: FastAPI, invited: InvitedForm) -> None:
+    """Submit ``invited`` (all 16 criteria at 5) in a transaction of its own."""
+    async with app.state.db.write_sessions.begin() as session:
+        await redeem(session, invited, str(uuid.uuid4()), ratings({}))
 
 
 async def signed_in_admin(

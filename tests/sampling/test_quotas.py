@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import date
 
 import httpx
 import pytest
@@ -12,11 +10,18 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import AuditEvent, Invitation, Quota, Response
-from app.sampling.invitations import open_invitation, redeem
 from app.sampling.quotas import QuotaFull
 from tests.conftest import LiveServer
 from tests.factories import add_response, form_body, make_province, ratings
-from tests.sampling.helpers import HTML, count_rows, invite, sid_of, signed_in_admin
+from tests.sampling.helpers import (
+    HTML,
+    count_rows,
+    invite,
+    opened_together,
+    redeem_now,
+    sid_of,
+    signed_in_admin,
+)
 
 QUOTAS = "/api/v1/rounds/R2026/quotas"
 
@@ -162,15 +167,10 @@ async def test_a_full_quota_inside_the_transaction_rolls_the_redemption_back(
     csrf = await signed_in_admin(app, client)
     await put_quotas(client, csrf, {"unit": "C11", "target": 1})
     first, second = await invite(app, province, "C11", 2)
-    db, catalogue = app.state.db, app.state.catalogue
-    async with db.sessions() as session:  # both opened while the quota still had room
-        today = date.today()
-        opened = [await open_invitation(session, catalogue, t, today) for t in (first, second)]
-    async with db.write_sessions.begin() as session:
-        await redeem(session, opened[0], str(uuid.uuid4()), ratings({}))
+    opened = await opened_together(app, [first, second])  # while the quota had room
+    await redeem_now(app, opened[0])
     with pytest.raises(QuotaFull):
-        async with db.write_sessions.begin() as session:
-            await redeem(session, opened[1], str(uuid.uuid4()), ratings({}))
+        await redeem_now(app, opened[1])
     assert await count_rows(app, Response) == 1
     assert await count_rows(app, Invitation, Invitation.redeemed_at.is_not(None)) == 1
     assert list((await filled(app)).values()) == [1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from datetime import date, timedelta
 
 import httpx
@@ -13,10 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from app.models import Answer, Invitation, Response, Round
-from app.sampling.invitations import AlreadyAnswered, open_invitation, redeem
+from app.sampling.invitations import AlreadyAnswered
 from tests.conftest import LiveServer
-from tests.factories import CRITERIA, form_body, make_province, ratings
-from tests.sampling.helpers import HTML, count_rows, invite, sid_of
+from tests.factories import CRITERIA, form_body, make_province
+from tests.sampling.helpers import HTML, count_rows, invite, opened_together, redeem_now, sid_of
 
 
 async def test_token_opens_the_form_and_the_first_answer_redeems_it(
@@ -167,12 +166,8 @@ async def test_the_conditional_update_decides_when_both_saw_an_open_invitation(a
     cannot close): the first to redeem stores its response, the second is "already answered"."""
     province = await make_province(app)
     [token] = await invite(app, province, "C11", 1)
-    db, catalogue = app.state.db, app.state.catalogue
-    async with db.sessions() as session:
-        seen = [await open_invitation(session, catalogue, token, date.today()) for _ in range(2)]
-    async with db.write_sessions.begin() as session:
-        await redeem(session, seen[0], str(uuid.uuid4()), ratings({}))
+    seen = await opened_together(app, [token, token])
+    await redeem_now(app, seen[0])
     with pytest.raises(AlreadyAnswered):
-        async with db.write_sessions.begin() as session:
-            await redeem(session, seen[1], str(uuid.uuid4()), ratings({}))
+        await redeem_now(app, seen[1])
     assert await count_rows(app, Response) == 1
