@@ -9,7 +9,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     SIPAS_ENVIRONMENT=production SIPAS_LOG_FORMAT=json
-RUN useradd --system --uid 10001 --home-dir /srv/sipas sipas
+# DejaVu Sans: the Unicode font of the printable invitations (app/sampling/sheets.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /srv/sipas sipas
 WORKDIR /srv/sipas
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels

@@ -18,6 +18,7 @@ from app.db import standalone_session
 from app.forms.cli import forms_cli
 from app.migrate import upgrade
 from app.sampling.cli import draw_command, frame_cli, sample_size_command
+from app.sampling.tokens_cli import tokens
 from app.weights.cli import weights
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
@@ -31,6 +32,7 @@ cli.add_typer(frame_cli, name="frame")
 cli.command("sample-size")(sample_size_command)
 cli.command("draw")(draw_command)
 cli.add_typer(comments_cli, name="comments")
+cli.command("tokens")(tokens)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -32,6 +32,8 @@ from app.responses.pages import router as responses_pages
 from app.responses.router import router as responses_router
 from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
+from app.sampling.token_router import router as token_router
+from app.sampling.tokens_api import router as sampling_api_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
 
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_router,
         responses_pages,
         comments_pages,
+        token_router,
+        sampling_api_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

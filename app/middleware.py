@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("sipas.request")
+# An invitation's path holds its secret token: it never reaches the logs.
+INVITATION_PATH = re.compile(r"^/t/[^/]+")
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -45,16 +48,17 @@ class RequestLogMiddleware:
     def _log(self, scope: Scope, status: int, ms: float) -> None:
         if not log.isEnabledFor(logging.INFO):
             return
+        path = INVITATION_PATH.sub("/t/<token>", scope["path"])
         record: dict[str, Any] = {
             "method": scope["method"],
-            "path": scope["path"],
+            "path": path,
             "status": status,
             "duration_ms": round(ms, 2),
         }
         if self.json_format:
             log.info(json.dumps(record))
         else:
-            log.info("%s %s %s %.2fms", scope["method"], scope["path"], status, ms)
+            log.info("%s %s %s %.2fms", scope["method"], path, status, ms)
 
 
 class BodyLimitMiddleware:

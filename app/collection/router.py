@@ -20,6 +20,7 @@ from app.collection.cache import CounterCache
 from app.collection.service import CounterForm, ExpiredSubmission, counter_form, store_submission
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, SignerDep, TemplatesDep
+from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
 router = APIRouter(tags=["collection"], dependencies=[Depends(public_access)])
@@ -70,6 +71,7 @@ def _render_form(
     values: Mapping[str, Sequence[str]] | None = None,
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
+    action: str | None = None,
 ) -> HTMLResponse:
     context = {
         "unit": target.unit,
@@ -79,6 +81,7 @@ def _render_form(
         "values": values or {},
         "errors": errors or {},
         "notice": notice,
+        "action": action,  # where the form posts: /s/{unit} unless given (invitations: /t/...)
     }
     status = 422 if errors or notice else 200
     return templates.TemplateResponse(
@@ -92,6 +95,9 @@ async def show_form(
 ) -> HTMLResponse:
     """The survey form of the open round at this counter."""
     target = await _counter(request, unit_code)
+    if target.quotas:  # a full hard quota: say so before anyone fills in the form
+        async with request.app.state.db.sessions() as session:
+            await ensure_not_full(session, target.round.id, target.unit.id, None)
     return _blank_form(request, target, signer.issue(unit_code), lang)
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.collection.answers import ParsedAnswer
 from app.db import Database, insert_ignore
 from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
-from app.models import Answer, Response, Round, Unit
+from app.models import Answer, Quota, Response, Round, Unit
 from app.rounds.service import open_round_for_unit
+from app.sampling.quotas import count_response
 from app.units.service import get_unit
 
 
@@ -35,6 +37,8 @@ class CounterForm:
     unit: Unit
     round: Round
     form: RegisteredForm
+    # Whether quotas apply at this unit: then submissions count against them in a transaction.
+    quotas: bool = False
 
 
 async def counter_form(
@@ -43,7 +47,10 @@ async def counter_form(
     """The form a counter serves now: its unit, the open round covering it, the instrument."""
     unit = await get_unit(session, unit_code)
     round_ = await open_round_for_unit(session, unit.id, today)
-    return CounterForm(unit, round_, catalogue.get(round_.form_code))
+    quotas = await session.scalar(
+        select(Quota.id).where(Quota.round_id == round_.id, Quota.unit_id == unit.id).limit(1)
+    )
+    return CounterForm(unit, round_, catalogue.get(round_.form_code), quotas is not None)
 
 
 class SubmissionSigner:
@@ -82,12 +89,13 @@ async def store_submission(
 ) -> bool:
     """Store a citizen's submission on its own, committed when this returns.
 
-    On PostgreSQL the response and its answers are one statement, atomic by itself, run in
-    autocommit: one round trip instead of BEGIN, INSERT, COMMIT (docs/performance.md). On
-    SQLite a write transaction that takes the lock up front. Work that must commit together
-    with the response (redeeming a token, a quota) uses ``store_response`` in a session.
+    On PostgreSQL, at a unit without quotas, the response and its answers are one statement,
+    atomic by itself, run in autocommit: one round trip instead of BEGIN, INSERT, COMMIT
+    (docs/performance.md). Otherwise a write transaction (on SQLite one that takes the lock up
+    front) that also counts the response against the unit's quotas. Work that must commit
+    together with the response (redeeming a token) uses ``store_response`` in its session.
     """
-    if db.engine.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql" and not target.quotas:
         async with db.engine.connect() as connection:
             raw = await connection.get_raw_connection()
             values = _response_values(target, submission_id, channel)
@@ -113,21 +121,22 @@ async def store_response(
     submission_id: str,
     answers: list[ParsedAnswer],
     channel: str = "qr",
+    extra: Mapping[str, Any] | None = None,
 ) -> bool:
     """Store a response and its answers; False when this submission id was already stored.
 
     The unique submission id makes a retried or double-tapped POST a no-op, also when
     concurrent requests race: the database, not this process, decides who stored it.
+    ``extra``: further response columns (an invitation's ``invitation_id`` and ``stratum``).
     """
-    values = _response_values(target, submission_id, channel)
-    if session.get_bind().dialect.name == "postgresql":
-        connection = await session.connection()  # inside the session's transaction
-        raw = await connection.get_raw_connection()
-        return await _store_in_one_statement(raw.driver_connection, values, answers)
+    values = {**_response_values(target, submission_id, channel), **(extra or {})}
     stmt = insert_ignore(session, Response, values).returning(Response.id)
     response_id = (await session.execute(stmt)).scalar_one_or_none()
     if response_id is None:
         return False
+    # Sampling hook: count against quotas; a full hard quota raises QuotaFull (rolled back).
+    stratum = values.get("stratum")
+    await count_response(session, target.round.id, target.unit.id, stratum, response_id)
     if answers:
         await session.execute(
             insert(Answer),

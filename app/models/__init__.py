@@ -6,6 +6,8 @@ from app.models.base import Base
 from app.models.comment import Comment
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
+from app.models.invitation import Invitation
+from app.models.quota import Quota
 from app.models.response import Answer, Response
 from app.models.round import Round, RoundUnit
 from app.models.sample_draw import SampleDraw, SampleSelection
@@ -26,7 +28,9 @@ __all__ = [
     "FormVersion",
     "FrameCell",
     "Grant",
+    "Invitation",
     "LoginFailure",
+    "Quota",
     "Response",
     "Round",
     "RoundUnit",

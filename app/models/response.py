@@ -40,6 +40,12 @@ class Response(Base):
     # Design variables given with the response (imports, list samples): see Round.design_*.
     stratum: Mapped[str | None] = mapped_column(String(64))
     psu: Mapped[str | None] = mapped_column(String(64))
+    # Sampling (app/sampling): the invitation redeemed by this response, and whether it came
+    # in beyond its quota's target (soft quotas accept such responses, marked).
+    invitation_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("invitation.id", ondelete="RESTRICT"), unique=True
+    )
+    over_quota: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     # The last change of ``status`` (exclusion or restoration): why, by whom, when. The full
     # history is in the audit trail; a response is never deleted.

@@ -102,6 +102,18 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/comments/{comment_id}/{action}"): Example(
         "/console/comments/{comment}/close", True
     ),
+    # Invitations, quotas, progress (app/sampling): a round's, so every unit it covers counts.
+    ("POST", "/api/v1/rounds/{round_code}/invitations"): Example(
+        "/api/v1/rounds/R2026/invitations", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/invitations"): Example(
+        "/api/v1/rounds/R2026/invitations", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/quotas"): Example("/api/v1/rounds/R2026/quotas", True),
+    ("PUT", "/api/v1/rounds/{round_code}/quotas"): Example("/api/v1/rounds/R2026/quotas", True),
+    ("GET", "/api/v1/rounds/{round_code}/progress"): Example(
+        "/api/v1/rounds/R2026/progress", False
+    ),
 }
 
 
