@@ -7,6 +7,8 @@ from app.models.form import FormVersion
 from app.models.response import Answer, Response
 from app.models.round import Round, RoundUnit
 from app.models.session import LoginFailure, UserSession
+from app.models.snapshot import ReportSnapshot, ReportSnapshotItem
+from app.models.target import Target
 from app.models.unit import Unit
 from app.models.user import Grant, User
 
@@ -18,9 +20,12 @@ __all__ = [
     "FormVersion",
     "Grant",
     "LoginFailure",
+    "ReportSnapshot",
+    "ReportSnapshotItem",
     "Response",
     "Round",
     "RoundUnit",
+    "Target",
     "Unit",
     "User",
     "UserSession",
