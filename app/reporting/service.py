@@ -21,7 +21,7 @@ from app.reporting.schemas import (
 )
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.estimates import UnitEstimate, competition_ranks, estimate
-from app.statistics.tally import tally_round
+from app.statistics.tally import RoundTally, tally_round
 from app.units.service import UnitNode, UnitTree, load_tree
 
 
@@ -55,7 +55,12 @@ async def report_target(
     return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit)
 
 
-def _elements(instrument: Instrument, est: UnitEstimate, lang: str) -> list[ElementResult]:
+def aggregation_text(instrument: Instrument) -> str:
+    rule = instrument.aggregation
+    return f"element: {rule.element}; overall: {rule.overall}"
+
+
+def element_results(instrument: Instrument, est: UnitEstimate, lang: str) -> list[ElementResult]:
     names = {e.code: e.name.get(lang) for e in instrument.elements}
     texts = {q.code: q.text.get(lang) for q in instrument.criteria}
     return [
@@ -88,8 +93,7 @@ async def satisfaction_report(
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children."""
     target = await report_target(session, catalogue, round_code, unit_code, principal)
-    round_, instrument, tree, unit = target.round, target.form.instrument, target.tree, target.unit
-    covered = target.covered
+    round_, instrument = target.round, target.form.instrument
     if instrument.aggregation.is_points:
         raise Conflict(
             f"{instrument.code} is scored in points with classes, not as a satisfaction share: "
@@ -97,6 +101,13 @@ async def satisfaction_report(
         )
     satisfied = {q.code: instrument.scale_of(q).satisfied for q in instrument.criteria}
     tally = await tally_round(session, round_.id, list(satisfied), satisfied)
+    return build_report(target, tally, lang)
+
+
+def build_report(target: ReportTarget, tally: RoundTally, lang: str) -> SatisfactionReport:
+    """The report of ``target.unit`` from the round's tallies (computed once for many units)."""
+    round_, instrument, tree, unit = target.round, target.form.instrument, target.tree, target.unit
+    covered = target.covered
     own = estimate(instrument, tally, tree.subtree_ids(unit.id))
 
     children = []
@@ -110,13 +121,12 @@ async def satisfaction_report(
         round=round_.code,
         form=instrument.code,
         form_version=instrument.version,
-        aggregation=f"element: {instrument.aggregation.element}; "
-        f"overall: {instrument.aggregation.overall}",
+        aggregation=aggregation_text(instrument),
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
         respondents=own.respondents,
         weighted_respondents=own.weighted_respondents,
         index=own.index,
-        elements=_elements(instrument, own, lang),
+        elements=element_results(instrument, own, lang),
         children=[
             ChildResult(
                 code=child.code,

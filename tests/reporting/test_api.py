@@ -93,6 +93,9 @@ async def test_empty_round_reports_nulls(app: FastAPI, client: httpx.AsyncClient
             "weighted_respondents": 0,
             "index": None,
             "rank": None,
+            "band": None,
+            "previous": None,
+            "target": None,
         }
     ]
 
