@@ -21,10 +21,14 @@ from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
 from app.forms.router import router as forms_router
+from app.imports.router import router as imports_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
+from app.reporting.publish_router import router as publishing_router
 from app.reporting.router import router as reporting_router
+from app.reporting.tables_router import router as tables_router
 from app.rounds.router import router as rounds_router
+from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 
 HERE = Path(__file__).resolve().parent
@@ -63,7 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collection_router,
         rounds_router,
         units_router,
+        lineage_router,
+        imports_router,
         reporting_router,
+        tables_router,
+        publishing_router,
         forms_router,
         ops_router,
         auth_router,
@@ -74,7 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        import_limit=settings.max_import_bytes,
+    )
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts=settings.secure_cookies,
