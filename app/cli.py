@@ -15,7 +15,10 @@ from app.auth.cli import keys_cli, users_cli
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
+from app.imports.cli import responses_cli
 from app.migrate import upgrade
+from app.rounds.cli import rounds_cli
+from app.units.cli import units_cli
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -23,6 +26,9 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="api-keys")
 cli.add_typer(forms_cli, name="forms")
+cli.add_typer(units_cli, name="units")
+cli.add_typer(rounds_cli, name="rounds")
+cli.add_typer(responses_cli, name="responses")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # A citizen's form is valid for this long after it was served (signed submission id).
     submission_max_age_seconds: int = 24 * 3600
     max_body_bytes: int = 64 * 1024
+    # CSV imports (units, responses) by staff: 100,000 responses fit in about 10 MB.
+    max_import_bytes: int = 64 * 1024 * 1024
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     login_max_failures_per_account: int = 5

@@ -58,18 +58,21 @@ class RequestLogMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed; paths that
+    end in "/import" (file uploads of staff) may send up to ``import_limit``."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, import_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.import_limit = import_limit or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.import_limit if scope["path"].endswith("/import") else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send)
             return
         received = 0
@@ -79,7 +82,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge()
             return message
 
