@@ -27,10 +27,10 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -52,6 +52,8 @@ REQUIRED = ("unit", "submitted_at", "channel")
 OPTIONAL = ("stratum", "psu", "weight", "id")
 NAMESPACE = uuid.UUID("6f1c3c1e-7f57-4d3b-9a59-5e1f0a9c2b11")
 BATCH = 1000
+RESPONSES = cast(Table, Response.__table__)
+ANSWERS = cast(Table, Answer.__table__)
 
 
 @dataclass(frozen=True)
@@ -181,8 +183,10 @@ class _Writer:
             "form_version_id": self.ctx.form.version_id,
             "status": "valid",
         }
+        # Core table inserts: ORM bulk inserts leave out None values and so split the batch
+        # into one statement per run of rows with the same columns.
         inserted = await self.session.execute(
-            insert(Response).returning(Response.id, Response.submission_id),
+            insert(RESPONSES).returning(RESPONSES.c.id, RESPONSES.c.submission_id),
             [{**common, **r.values} for r in rows],
         )
         ids = {sid: rid for rid, sid in inserted}
@@ -198,7 +202,7 @@ class _Writer:
             for a in r.answers
         ]
         if answers:
-            await self.session.execute(insert(Answer), answers)
+            await self.session.execute(insert(ANSWERS), answers)
 
 
 async def _context(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -32,6 +32,9 @@ from app.units.service import UnitTree, load_tree
 COLUMNS = ("code", "name", "level", "parent")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 BATCH = 5000
+# Core tables: an ORM bulk insert leaves out None values and so splits a batch into runs.
+UNITS = cast(Table, Unit.__table__)
+EVENTS = cast(Table, AuditEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,9 @@ async def _insert(
                 }
                 for r in layer[start : start + BATCH]
             ]
-            inserted = await session.execute(insert(Unit).returning(Unit.id, Unit.code), values)
+            inserted = await session.execute(
+                insert(UNITS).returning(UNITS.c.id, UNITS.c.code), values
+            )
             ids.update({code: unit_id for unit_id, code in inserted})
             created += [{**v, "id": ids[v["code"]]} for v in values]
             progress.advance(len(values))
@@ -231,7 +236,7 @@ async def _audit(
                 }
             )
     for start in range(0, len(events), BATCH):
-        await session.execute(insert(AuditEvent), events[start : start + BATCH])
+        await session.execute(insert(EVENTS), events[start : start + BATCH])
 
 
 async def import_units(

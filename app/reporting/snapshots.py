@@ -173,15 +173,18 @@ async def frozen_report(
 async def frozen_items(
     session: AsyncSession, snapshot: ReportSnapshot, unit_ids: list[int], lang: str
 ) -> dict[int, SatisfactionReport]:
-    """Frozen reports of many units (for rankings), by unit id."""
-    rows = await session.execute(
-        select(ReportSnapshotItem.unit_id, ReportSnapshotItem.body).where(
-            ReportSnapshotItem.snapshot_id == snapshot.id,
-            ReportSnapshotItem.lang == lang,
-            ReportSnapshotItem.unit_id.in_(unit_ids),
+    """Frozen reports of many units (for rankings), by unit id, read in chunks of ids."""
+    found: dict[int, SatisfactionReport] = {}
+    for start in range(0, len(unit_ids), 10_000):
+        rows = await session.execute(
+            select(ReportSnapshotItem.unit_id, ReportSnapshotItem.body).where(
+                ReportSnapshotItem.snapshot_id == snapshot.id,
+                ReportSnapshotItem.lang == lang,
+                ReportSnapshotItem.unit_id.in_(unit_ids[start : start + 10_000]),
+            )
         )
-    )
-    return {unit_id: SatisfactionReport.model_validate(body) for unit_id, body in rows}
+        found.update((uid, SatisfactionReport.model_validate(body)) for uid, body in rows)
+    return found
 
 
 async def list_revisions(session: AsyncSession, round_: Round) -> list[tuple[ReportSnapshot, int]]:

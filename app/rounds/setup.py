@@ -58,18 +58,27 @@ def _check_design(spec: RoundSpec, levels: set[str]) -> None:
         raise AppError("a new round is a draft or open")
 
 
-async def _covered(session: AsyncSession, tree: UnitTree, spec: RoundSpec) -> list[Unit]:
+async def _covered(session: AsyncSession, tree: UnitTree, spec: RoundSpec) -> list[tuple[int, str]]:
+    """(id, code) of the units to cover, active on the first day (read whole: no IN list of
+    a hundred thousand ids)."""
     root = tree.get(spec.root)
     ids = tree.subtree_ids(root.id)
     if spec.cover == "leaves":
         ids = {u for u in ids if not tree.children.get(u)}
-    units = await session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.code))
-    return [u for u in units if u.inactive_from is None or u.inactive_from > spec.starts_on]
+    rows = await session.execute(select(Unit.id, Unit.code, Unit.inactive_from))
+    return sorted(
+        (
+            (uid, code)
+            for uid, code, gone in rows
+            if uid in ids and (gone is None or gone > spec.starts_on)
+        ),
+        key=lambda pair: pair[1],
+    )
 
 
 async def create_round_over(
     session: AsyncSession, actor: Actor, catalogue: Catalogue, spec: RoundSpec
-) -> tuple[Round, list[Unit]]:
+) -> tuple[Round, list[tuple[int, str]]]:
     """Create the round, declare its design and cover ROOT's units (volumes unknown); audited."""
     catalogue.get(spec.form)  # 404 for an unknown instrument
     tree = await load_tree(session)
@@ -91,7 +100,7 @@ async def create_round_over(
     round_.weighting, round_.design_strata = spec.weighting, spec.strata
     round_.design_psu, round_.design_fpc = spec.psu, spec.fpc
     await session.flush()
-    rows = [{"round_id": round_.id, "unit_id": u.id, "volume": None} for u in units]
+    rows = [{"round_id": round_.id, "unit_id": uid, "volume": None} for uid, _ in units]
     await session.execute(insert(RoundUnit), rows)
     changes = {
         "weighting": spec.weighting,
@@ -99,7 +108,7 @@ async def create_round_over(
         "psu": spec.psu,
         "fpc": spec.fpc,
         "cover": spec.cover,
-        "units": [u.code for u in units],
+        "units": [code for _, code in units],
     }
     await record(session, actor, "round.design", "round", spec.code, root.id, changes)
     return round_, units

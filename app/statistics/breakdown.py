@@ -23,6 +23,7 @@ from app.statistics.tally import (
 )
 
 CHANNEL = "channel"
+CHUNK = 10_000  # unit ids per statement
 
 
 @dataclass(frozen=True)
@@ -51,21 +52,65 @@ async def tally_by(
     by: str,
     satisfied: Mapping[str, Sequence[int]],
 ) -> CategoryTally:
-    """Per category: respondents and weights; per category and criterion: the four sums."""
+    """Per category: respondents and weights; per category and criterion: the four sums.
+
+    Sums are additive, so a large subtree is tallied in chunks of units (a database takes
+    at most some 32,000 parameters per statement).
+    """
+    keys: dict[str | None, int] = {}
+    units: dict[int, UnitTally] = {}
+    criteria: dict[str, dict[int, CriterionTally]] = {code: {} for code in satisfied}
+    ids = sorted(unit_ids)
+    for start in range(0, len(ids), CHUNK):
+        part = await _tally_part(session, round_id, ids[start : start + CHUNK], by, satisfied)
+        for category, unit in part.units.items():
+            key = keys.setdefault(category, len(keys))
+            units[key] = _add_units(units.get(key), unit)
+        for code, by_category in part.criteria.items():
+            for category, tally in by_category.items():
+                key = keys.setdefault(category, len(keys))
+                criteria[code][key] = _add_criteria(criteria[code].get(key), tally)
+    return CategoryTally(RoundTally(units, criteria), keys)
+
+
+def _add_units(a: UnitTally | None, b: UnitTally) -> UnitTally:
+    return b if a is None else UnitTally(a.respondents + b.respondents, a.weight_sum + b.weight_sum)
+
+
+def _add_criteria(a: CriterionTally | None, b: CriterionTally) -> CriterionTally:
+    if a is None:
+        return b
+    return CriterionTally(
+        a.n + b.n,
+        a.satisfied + b.satisfied,
+        a.weight_sum + b.weight_sum,
+        a.satisfied_weight + b.satisfied_weight,
+    )
+
+
+@dataclass(frozen=True)
+class _Part:
+    units: dict[str | None, UnitTally]
+    criteria: dict[str, dict[str | None, CriterionTally]]
+
+
+async def _tally_part(
+    session: AsyncSession,
+    round_id: int,
+    unit_ids: list[int],
+    by: str,
+    satisfied: Mapping[str, Sequence[int]],
+) -> _Part:
     weighted = weighted_responses(round_id).subquery("weighted")
     cats = _categories(round_id, by).subquery("cats")
-    in_units = weighted.c.unit_id.in_(list(unit_ids))
+    in_units = weighted.c.unit_id.in_(unit_ids)
     unit_rows = await session.execute(
         select(cats.c.category, func.count(), func.sum(weighted.c.weight))
         .join(cats, cats.c.rid == weighted.c.id)
         .where(in_units)
         .group_by(cats.c.category)
     )
-    keys: dict[str | None, int] = {}
-    units: dict[int, UnitTally] = {}
-    for category, n, w in unit_rows:
-        key = keys.setdefault(category, len(keys))
-        units[key] = UnitTally(int(n), float(w))
+    units = {category: UnitTally(int(n), float(w)) for category, n, w in unit_rows}
     is_satisfied = satisfied_condition(satisfied)
     rows = await session.execute(
         select(
@@ -81,8 +126,9 @@ async def tally_by(
         .where(in_units, Answer.question.in_(list(satisfied)), Answer.value.is_not(None))
         .group_by(cats.c.category, Answer.question)
     )
-    criteria: dict[str, dict[int, CriterionTally]] = {code: {} for code in satisfied}
+    criteria: dict[str, dict[str | None, CriterionTally]] = {}
     for category, code, n, s, w, sw in rows:
-        key = keys.setdefault(category, len(keys))
-        criteria[code][key] = CriterionTally(int(n), int(s), float(w), float(sw))
-    return CategoryTally(RoundTally(units, criteria), keys)
+        criteria.setdefault(code, {})[category] = CriterionTally(
+            int(n), int(s), float(w), float(sw)
+        )
+    return _Part(units, criteria)
