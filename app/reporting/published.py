@@ -15,6 +15,7 @@ from app.forms.registry import Catalogue
 from app.models import AuditEvent, Response, Round
 from app.models.base import as_utc
 from app.reporting.comparisons import compare_report, load_comparisons
+from app.reporting.queries import ReportQuery
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import report_target, satisfaction_report
 from app.reporting.snapshots import frozen_report, get_snapshot
@@ -46,17 +47,15 @@ async def served_report(
     session: AsyncSession,
     catalogue: Catalogue,
     round_code: str,
-    unit_code: str | None,
-    lang: str,
+    query: ReportQuery,
     principal: Principal | None,
-    revision: int | None = None,
-    live: bool = False,
 ) -> Served:
     """The published revision (latest, or ``revision``) if any and not ``live``; else current."""
-    if live and revision is not None:
+    if query.live and query.revision is not None:
         raise AppError("ask for a revision or for live figures, not both")
+    unit_code, lang = query.unit, query.lang
     target = await report_target(session, catalogue, round_code, unit_code, principal)
-    snapshot = None if live else await get_snapshot(session, target.round, revision)
+    snapshot = None if query.live else await get_snapshot(session, target.round, query.revision)
     if snapshot is not None:
         report = await frozen_report(session, snapshot, target.round, target.unit, lang)
         return Served(report, snapshot.created_at, target.round)

@@ -24,6 +24,7 @@ from app.reporting.comparisons import (
     round_targets,
 )
 from app.reporting.previous import answered_instrument, previous_round, share_tally
+from app.reporting.queries import RankingQuery
 from app.reporting.schemas import UnitRef
 from app.reporting.service import ReportTarget, aggregation_text, report_target
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
@@ -221,25 +222,23 @@ async def ranking_report(
     session: AsyncSession,
     catalogue: Catalogue,
     round_code: str,
-    parent_code: str | None,
-    level: str,
-    lang: str = "vi",
+    query: RankingQuery,
     principal: Principal | None = None,
-    revision: int | None = None,
-    live: bool = False,
 ) -> RankingReport:
     """Units of ``level`` under ``parent`` (default: the round's top unit), ranked."""
-    if live and revision is not None:
+    if query.live and query.revision is not None:
         raise AppError("ask for a revision or for live figures, not both")
-    target = await report_target(session, catalogue, round_code, parent_code, principal)
+    target = await report_target(session, catalogue, round_code, query.parent, principal)
     instrument = target.form.instrument
-    peers = peers_of(target, level)
+    peers = peers_of(target, query.level)
     points = instrument.aggregation.is_points
-    snapshot = None if live or points else await get_snapshot(session, target.round, revision)
+    snapshot = (
+        None if query.live or points else await get_snapshot(session, target.round, query.revision)
+    )
     if snapshot is not None:
-        figures = await _frozen(session, snapshot, peers, lang)
+        figures = await _frozen(session, snapshot, peers, query.lang)
     elif points:
-        figures = await _live_points(session, catalogue, target, peers, lang)
+        figures = await _live_points(session, catalogue, target, peers, query.lang)
     else:
         figures = await _live_shares(session, catalogue, target, peers)
     tree = target.tree
@@ -251,7 +250,7 @@ async def ranking_report(
         measure="points" if points else "percent",
         aggregation=aggregation_text(instrument),
         parent=UnitRef(code=target.unit.code, name=target.unit.name, level=target.unit.level),
-        level=level,
+        level=query.level,
         bands=figures.bands,
         previous_round=figures.previous_round,
         rows=ranked_rows(figures, parents),

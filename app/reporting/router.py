@@ -2,21 +2,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep
 from app.reporting.http import conditional
 from app.reporting.published import served_report
+from app.reporting.queries import ReportQueryDep, UnitQuery
 from app.reporting.question_schemas import QuestionsReport
 from app.reporting.questions import questions_report
 from app.reporting.schemas import SatisfactionReport
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
-UnitQuery = Query(None, description="Unit code; default: the round's top unit")
-RevisionQuery = Query(None, description="A published revision; default: the latest, if any")
-LiveQuery = Query(False, description="Current data even if the round is frozen (a preview)")
 
 
 @router.get("/rounds/{round_code}/satisfaction", response_model=SatisfactionReport)
@@ -26,18 +24,14 @@ async def get_satisfaction(
     session: SessionDep,
     catalogue: CatalogueDep,
     principal: ApiReader,
-    unit: str | None = UnitQuery,
-    lang: Literal["vi", "en"] = "vi",
-    revision: int | None = RevisionQuery,
-    live: bool = LiveQuery,
+    query: ReportQueryDep,
 ) -> Response:
     """Weighted satisfaction of a unit's subtree by element and criterion; ranked children.
 
     A frozen round serves its published revision (``snapshot`` names it). Answers carry an
     ETag and Last-Modified; If-None-Match with the current ETag answers 304.
     """
-    args = (round_code, unit, lang, principal, revision, live)
-    served = await served_report(session, catalogue, *args)
+    served = await served_report(session, catalogue, round_code, query, principal)
     return conditional(request, served.report, served.last_modified)
 
 

@@ -108,9 +108,11 @@ async def test_breakdown_by_channel(app: FastAPI, client: httpx.AsyncClient):
     await respond(app, province, "C11", ratings({}, default=5), channel="qr")
     await respond(app, province, "C11", ratings({}, default=1), channel="paper")
     client.headers.update(bearer(await make_key(app, "P")))
-    found = (
-        await client.get("/api/v1/rounds/R2026/satisfaction/breakdown?by=channel&lang=en")
-    ).json()
+    url = "/api/v1/rounds/R2026/satisfaction/breakdown?by=channel&lang=en"
+    answer = await client.get(url)
+    found = answer.json()
+    cached = await client.get(url, headers={"If-None-Match": answer.headers["etag"]})
+    assert cached.status_code == 304
     assert [(c["value"], c["label"], c["index"]) for c in found["categories"]] == [
         ("qr", "QR code at the counter", 100.0),
         ("paper", "Paper form", 0.0),
