@@ -27,7 +27,7 @@ from app.imports.csvfile import (
     read_rows,
 )
 from app.models import AuditEvent, Unit
-from app.units.service import UnitTree, load_tree
+from app.units.service import UnitNode, UnitTree, load_tree
 
 COLUMNS = ("code", "name", "level", "parent")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -99,6 +99,10 @@ def _in_scope(
     return memo
 
 
+def _parent_code(tree: UnitTree, node: UnitNode) -> str | None:
+    return tree.by_id[node.parent_id].code if node.parent_id is not None else None
+
+
 def _check_scope(
     principal: Principal | None,
     tree: UnitTree,
@@ -113,6 +117,8 @@ def _check_scope(
         stored = tree.by_code.get(code)
         if stored is not None and not principal.can("admin", stored.id, tree):
             result.error(row.line, "code", f"unit {code} is outside your admin scope")
+        elif stored is not None and _parent_code(tree, stored) == row.parent:
+            continue  # a unit of the scope that stays where it is (the scope's own root too)
         elif not reaches[code]:
             result.error(row.line, "parent", "this parent is outside your admin scope")
 
@@ -131,10 +137,7 @@ def _validate(
             result.error(line, "code", f"{row.code} already appears on line {rows[row.code].line}")
             continue
         rows[row.code] = row
-    parents: dict[str, str | None] = {
-        n.code: tree.by_id[n.parent_id].code if n.parent_id is not None else None
-        for n in tree.by_id.values()
-    }
+    parents = {n.code: _parent_code(tree, n) for n in tree.by_id.values()}
     parents.update({code: row.parent for code, row in rows.items()})
     for row in rows.values():
         if row.parent is not None and row.parent not in parents:

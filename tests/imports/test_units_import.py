@@ -133,12 +133,15 @@ async def test_an_admin_imports_only_inside_the_scope(app: FastAPI, client: http
         "C21,Steal,counter,D1\n"  # a stored unit of D2
         "TOP,No,province,\n"  # a new root
         "C15,Ok too,counter,C14\n"  # under a new unit inside D1
+        "D1,Huyện D1 (tên mới),department,P\n"  # the scope's root, where it stays
+        "C12,Moved out,counter,D2\n"  # a unit of D1 moved outside
     )
     body = (await upload(client, text)).json()
     assert {(e["line"], e["column"]) for e in body["errors"]} == {
         (3, "parent"),
         (4, "code"),
         (5, "parent"),
+        (8, "parent"),
     }
     assert (await parents(app)).get("C14") is None
 
