@@ -18,9 +18,11 @@ import sys
 import time
 from pathlib import Path
 
-from tests.factories import CRITERIA
+from app.forms.loader import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
+INSTRUMENT = load_file(ROOT / "survey_forms" / "one-stop-counter.yaml").instrument
+CRITERIA = [q.code for q in INSTRUMENT.criteria]
 N = int(os.environ.get("BENCH_ROWS", "100000"))
 
 
@@ -50,8 +52,9 @@ def write_files(tmp: Path) -> tuple[Path, Path]:
 def run(db: str, *args: str) -> float:
     env = {**os.environ, "SIPAS_DATABASE_URL": db, "SIPAS_LOG_LEVEL": "WARNING"}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{args}: {done.stderr[-2000:]}")
@@ -63,12 +66,28 @@ def main() -> None:
     db = sys.argv[1]
     tmp = Path("/tmp")
     unit_file, response_file = write_files(tmp)
-    print(f"{unit_file.stat().st_size / 1e6:.1f} MB units, "
-          f"{response_file.stat().st_size / 1e6:.1f} MB responses")
+    print(
+        f"{unit_file.stat().st_size / 1e6:.1f} MB units, "
+        f"{response_file.stat().st_size / 1e6:.1f} MB responses"
+    )
     run(db, "db", "upgrade")
     run(db, "units", "import", str(unit_file))
-    run(db, "rounds", "create", "BENCH", "--form", "one-stop-counter", "--unit", "BP",
-        "--starts", "2026-03-01", "--ends", "2026-03-31", "--weighting", "as-given")
+    run(
+        db,
+        "rounds",
+        "create",
+        "BENCH",
+        "--form",
+        "one-stop-counter",
+        "--unit",
+        "BP",
+        "--starts",
+        "2026-03-01",
+        "--ends",
+        "2026-03-31",
+        "--weighting",
+        "as-given",
+    )
     run(db, "responses", "import", "BENCH", str(response_file))
     run(db, "responses", "import", "BENCH", str(response_file))
 
