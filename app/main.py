@@ -25,15 +25,19 @@ from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
 from app.forms.router import router as forms_router
+from app.imports.router import router as imports_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
+from app.reporting.publish_router import router as publishing_router
 from app.reporting.router import router as reporting_router
+from app.reporting.tables_router import router as tables_router
 from app.responses.pages import router as responses_pages
 from app.responses.router import router as responses_router
 from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
 from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
+from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
 
@@ -80,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rounds_router,
         sampling_router,
         units_router,
+        lineage_router,
+        imports_router,
         reporting_router,
+        tables_router,
+        publishing_router,
         forms_router,
         ops_router,
         auth_router,

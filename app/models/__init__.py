@@ -13,7 +13,9 @@ from app.models.round import Round, RoundUnit
 from app.models.sample_draw import SampleDraw, SampleSelection
 from app.models.sample_plan import SamplePlan, SampleStratum
 from app.models.session import LoginFailure, UserSession
+from app.models.snapshot import ReportSnapshot, ReportSnapshotItem
 from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
+from app.models.target import Target
 from app.models.unit import Unit
 from app.models.user import Grant, User
 from app.models.weight import WeightSet, WeightValue
@@ -31,6 +33,8 @@ __all__ = [
     "Invitation",
     "LoginFailure",
     "Quota",
+    "ReportSnapshot",
+    "ReportSnapshotItem",
     "Response",
     "Round",
     "RoundUnit",
@@ -42,6 +46,7 @@ __all__ = [
     "TallyPair",
     "TallyQueue",
     "TallyState",
+    "Target",
     "Unit",
     "User",
     "UserSession",

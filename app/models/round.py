@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
@@ -36,6 +37,9 @@ class Round(Base):
     design_psu: Mapped[str | None] = mapped_column(String(16))
     # Finite-population correction from the strata's volumes N_h (only with strata = "unit").
     design_fpc: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Score bands of this round's reports, best first: [{"label": "A", "min": 90}, ...,
+    # {"label": "C", "min": null}]; NULL: no bands.
+    bands: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class RoundUnit(Base):

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
@@ -21,3 +21,7 @@ class Unit(Base):
         ForeignKey("unit.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # Lineage: a merged (or renamed) unit stops on ``inactive_from`` and its results continue
+    # in ``successor_id``; reports pool a successor's predecessors to compare with the past.
+    inactive_from: Mapped[date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))

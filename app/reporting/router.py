@@ -2,35 +2,40 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep, SettingsDep
+from app.reporting.http import conditional
+from app.reporting.published import served_report
+from app.reporting.queries import ReportQueryDep, UnitQuery
 from app.reporting.question_schemas import QuestionsReport
 from app.reporting.questions import questions_report
 from app.reporting.schemas import SatisfactionReport
-from app.reporting.service import satisfaction_report
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
-UnitQuery = Query(None, description="Unit code; default: the round's top unit")
 
 
 @router.get("/rounds/{round_code}/satisfaction", response_model=SatisfactionReport)
 async def get_satisfaction(
+    request: Request,
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
     principal: ApiReader,
-    unit: str | None = UnitQuery,
-    lang: Literal["vi", "en"] = "vi",
-) -> SatisfactionReport:
+    query: ReportQueryDep,
+) -> Response:
     """Weighted satisfaction of a unit's subtree by element and criterion, with standard
     errors, 95% intervals, design effects and reliability under the round's design; ranked
-    children."""
-    return await satisfaction_report(
-        session, catalogue, round_code, unit, lang, principal, settings
-    )
+    children.
+
+    A frozen round serves its published revision (``snapshot`` names it). Answers carry an
+    ETag and Last-Modified; If-None-Match with the current ETag answers 304.
+    """
+    served = await served_report(session, catalogue, round_code, query, principal, settings)
+    return conditional(request, served.report, served.last_modified)
 
 
 @router.get("/rounds/{round_code}/questions", response_model=QuestionsReport)

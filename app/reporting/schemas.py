@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+
+BAND = Field(None, description="Score band of the round (null: no bands set)")
+PREVIOUS = Field(None, description="The previous round of this instrument (null: none)")
+TARGET = Field(None, description="The unit's target for this round (null: none set)")
+
 
 class UnitRef(BaseModel):
     code: str
@@ -42,6 +48,8 @@ class CriterionResult(Precision):
     index: float | None = Field(description="Weighted share satisfied, percent 0–100")
     respondents: int = Field(description="Valid (not N/A) answers to this criterion")
     weighted_respondents: float = Field(description="Sum of their weights")
+    band: str | None = BAND
+    previous: PreviousResult | None = PREVIOUS
 
 
 class ElementResult(Precision):
@@ -51,6 +59,8 @@ class ElementResult(Precision):
     respondents: int = Field(default=0, description="Responses that answered any criterion")
     weighted_respondents: float = 0.0
     criteria: list[CriterionResult]
+    band: str | None = BAND
+    previous: PreviousResult | None = PREVIOUS
 
 
 class ChildResult(Precision):
@@ -61,6 +71,9 @@ class ChildResult(Precision):
     weighted_respondents: float
     index: float | None
     rank: int | None = Field(description="Among siblings; 1 = best; ties share a rank")
+    band: str | None = BAND
+    previous: PreviousResult | None = PREVIOUS
+    target: TargetResult | None = TARGET
 
 
 class Reliability(BaseModel):
@@ -97,3 +110,11 @@ class SatisfactionReport(Precision):
     index: float | None = Field(description="Overall index, percent 0–100; null if no answers")
     elements: list[ElementResult]
     children: list[ChildResult]
+    band: str | None = BAND
+    previous: PreviousResult | None = PREVIOUS
+    target: TargetResult | None = TARGET
+    bands: list[BandOut] | None = Field(None, description="The round's score bands, best first")
+    previous_round: str | None = Field(None, description="Code of the round compared with")
+    snapshot: SnapshotRef | None = Field(
+        None, description="The frozen revision served; null: computed from current data"
+    )

@@ -24,6 +24,7 @@ from app.reporting.schemas import (
 )
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.design import Design
+from app.statistics.estimates import UnitEstimate
 from app.statistics.inference import DomainEstimates
 from app.statistics.load import round_engine
 from app.units.service import UnitNode, UnitTree, load_tree
@@ -75,13 +76,13 @@ def _covered_children(target: ReportTarget, parent_id: int) -> list[UnitNode]:
 
 
 async def _estimate(
-    session: AsyncSession, target: ReportTarget, settings: Settings
+    session: AsyncSession, target: ReportTarget, settings: Settings, live: bool = False
 ) -> tuple[Estimated, Design]:
     tree, unit = target.tree, target.unit
     parent = unit.parent_id
     scope = tree.subtree_ids(parent if parent is not None else unit.id)
     engine = await round_engine(
-        session, target.round, target.form, settings.timezone, tree, pair_units=scope
+        session, target.round, target.form, settings.timezone, tree, pair_units=scope, live=live
     )
     children = [
         (child, engine.domain(tree.subtree_ids(child.id)))
@@ -166,9 +167,14 @@ async def satisfaction_report(
     lang: str = "vi",
     principal: Principal | None = None,
     settings: Settings | None = None,
+    live: bool = False,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children, each
-    with its standard error, interval, design effect, reliability and rank among siblings."""
+    with its standard error, interval, design effect, reliability and rank among siblings.
+
+    ``live``: computed from the responses in this session's transaction rather than from the
+    maintained tallies (which refresh in a transaction of their own): for use inside a write
+    transaction, such as freezing a round."""
     settings = settings or get_settings()
     target = await report_target(session, catalogue, round_code, unit_code, principal)
     round_, instrument, unit = target.round, target.form.instrument, target.unit
@@ -177,14 +183,13 @@ async def satisfaction_report(
             f"{instrument.code} is scored in points with classes, not as a satisfaction share: "
             f"see /api/v1/rounds/{round_.code}/questions"
         )
-    est, design = await _estimate(session, target, settings)
+    est, design = await _estimate(session, target, settings, live)
     overall = rank_among(est.position, est.siblings, lambda d: d.overall, settings)
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
         form_version=instrument.version,
-        aggregation=f"element: {instrument.aggregation.element}; "
-        f"overall: {instrument.aggregation.overall}",
+        aggregation=aggregation_text(instrument),
         design=design_info(design, settings),
         weight_set=None,
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
@@ -194,3 +199,31 @@ async def satisfaction_report(
         children=_children(est, settings),
         **fields(est.own.overall, settings, overall),
     )
+
+
+def aggregation_text(instrument: Instrument) -> str:
+    rule = instrument.aggregation
+    return f"element: {rule.element}; overall: {rule.overall}"
+
+
+def element_results(instrument: Instrument, est: UnitEstimate, lang: str) -> list[ElementResult]:
+    names = {e.code: e.name.get(lang) for e in instrument.elements}
+    texts = {q.code: q.text.get(lang) for q in instrument.criteria}
+    return [
+        ElementResult(
+            code=e.code,
+            name=names[e.code],
+            index=e.index,
+            criteria=[
+                CriterionResult(
+                    code=c.code,
+                    name=texts[c.code],
+                    index=c.index,
+                    respondents=c.respondents,
+                    weighted_respondents=c.weighted_respondents,
+                )
+                for c in e.criteria
+            ],
+        )
+        for e in est.elements
+    ]

@@ -1,7 +1,7 @@
 """statistics: maintained tallies of rounds (cells, pairs), their queue and state; triggers
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0007
 
 Responses entering or leaving a round's valid responses are queued by triggers on
 ``response`` (as they were at that moment); app.statistics.maintained folds the queue into
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0005'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

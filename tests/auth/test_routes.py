@@ -49,6 +49,29 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/draws/{draw_id}"): Example(
         "/api/v1/rounds/R2026/draws/1", True
     ),
+    ("GET", "/api/v1/rounds/{round_code}/satisfaction/breakdown"): Example(
+        "/api/v1/rounds/R2026/satisfaction/breakdown?unit=C11&by=field", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/satisfaction/export"): Example(
+        "/api/v1/rounds/R2026/satisfaction/export?unit=C11&format=xlsx", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/ranking"): Example(
+        "/api/v1/rounds/R2026/ranking?parent=D1&level=counter", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/ranking/export"): Example(
+        "/api/v1/rounds/R2026/ranking/export?parent=D1&level=counter&format=csv", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/revisions"): Example(
+        "/api/v1/rounds/R2026/revisions", False
+    ),
+    ("PUT", "/api/v1/rounds/{round_code}/bands"): Example("/api/v1/rounds/R2026/bands", True),
+    ("PUT", "/api/v1/rounds/{round_code}/targets"): Example("/api/v1/rounds/R2026/targets", True),
+    ("POST", "/api/v1/rounds/{round_code}/freeze"): Example("/api/v1/rounds/R2026/freeze", True),
+    ("POST", "/api/v1/rounds/{round_code}/responses/import"): Example(
+        "/api/v1/rounds/R2026/responses/import", True
+    ),
+    ("POST", "/api/v1/units/import"): Example("/api/v1/units/import", False),
+    ("POST", "/api/v1/units/merge"): Example("/api/v1/units/merge", False),
     ("GET", "/api/v1/forms"): Example("/api/v1/forms", False),
     ("GET", "/api/v1/forms/{code}"): Example("/api/v1/forms/one-stop-counter", False),
     ("GET", "/api/v1/audit"): Example("/api/v1/audit", False),

@@ -97,6 +97,7 @@ async def test_empty_round_reports_nulls(app: FastAPI, client: httpx.AsyncClient
     }
     assert child["se"] is None and child["ci95"] is None and child["reliable"] is False
     assert child["rank_of"] == {"rank": None, "of": 0}
+    assert (child["band"], child["previous"], child["target"]) == (None, None, None)
 
 
 async def test_tied_children_share_a_rank(app: FastAPI, client: httpx.AsyncClient):

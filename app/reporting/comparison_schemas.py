@@ -1,0 +1,39 @@
+"""JSON shapes (v1) of comparisons: score band, target, change from the previous round, and
+the frozen revision a report comes from. Every field is optional in the report: null when
+the round has no bands, the unit no target, the instrument no earlier round."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class PreviousResult(BaseModel):
+    index: float | None = Field(description="The figure in the previous round (same lineage)")
+    rank: int | None = Field(description="Its rank then among the same peers; null if unranked")
+    delta: float | None = Field(description="Change in points, this round minus previous")
+    significant: bool | None = Field(
+        description="|delta| > 1.96·√(se² + se_prev²); null when standard errors are unknown"
+    )
+
+
+class TargetResult(BaseModel):
+    value: float = Field(description="The target for the overall index, percent")
+    status: Literal["met", "not_met", "not_determinable"]
+    basis: Literal["ci95", "point_estimate", "no_data"] = Field(
+        description="ci95: judged on the 95% interval (straddling: not determinable); "
+        "point_estimate: no interval was available, the index itself was compared"
+    )
+
+
+class BandOut(BaseModel):
+    label: str
+    min: float | None = Field(description="Reached at this index or more; null: the lowest band")
+
+
+class SnapshotRef(BaseModel):
+    revision: int = Field(description="Revision of the round's published figures, 1, 2, ...")
+    content_hash: str = Field(description="SHA-256 of the revision's canonical JSON")
+    frozen_at: datetime

@@ -1,0 +1,290 @@
+"""CSV and XLSX files of the satisfaction report and the ranking, with the method stated.
+
+The numbers are those of the JSON report, unrounded. The method (instrument version,
+aggregation rule, weights, design, interval method, the revision served) is a block of "# "
+comment lines at the top of a CSV file and a sheet named "Phương pháp" in an XLSX file.
+Headers are English column keys, or Vietnamese labels with ``vi=True``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from openpyxl import Workbook
+
+from app.models import Round
+from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.reporting.comparisons import ci_of, se_of
+from app.reporting.schemas import SatisfactionReport
+from app.reporting.table_schemas import RankingReport
+
+Format = Literal["csv", "xlsx"]
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+METHOD_SHEET = "Phương pháp"
+
+HEADERS_VI = {
+    "kind": "Loại",
+    "code": "Mã",
+    "name": "Tên",
+    "element": "Yếu tố",
+    "parent": "Đơn vị cấp trên",
+    "index": "Chỉ số (%)",
+    "respondents": "Số phiếu hợp lệ",
+    "weighted_respondents": "Số phiếu theo trọng số",
+    "rank": "Xếp hạng",
+    "rank_of": "Trên tổng số",
+    "band": "Xếp loại",
+    "target": "Chỉ tiêu",
+    "target_status": "Đánh giá chỉ tiêu",
+    "previous_index": "Kỳ trước",
+    "previous_rank": "Xếp hạng kỳ trước",
+    "delta": "Thay đổi (điểm)",
+    "significant": "Thay đổi có ý nghĩa thống kê",
+    "se": "Sai số chuẩn",
+    "ci95_low": "Cận dưới KTC 95%",
+    "ci95_high": "Cận trên KTC 95%",
+}
+VALUES_VI: dict[str | bool, str] = {
+    "unit": "Đơn vị",
+    "element": "Yếu tố",
+    "criterion": "Tiêu chí",
+    "child": "Đơn vị trực thuộc",
+    "met": "Đạt",
+    "not_met": "Không đạt",
+    "not_determinable": "Chưa xác định được",
+    True: "Có",
+    False: "Không",
+}
+VALUES_EN: dict[str | bool, str] = {True: "yes", False: "no"}
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    method: list[tuple[str, str]]
+
+
+def _comparison_cells(item: Any) -> dict[str, Any]:
+    previous: PreviousResult | None = getattr(item, "previous", None)
+    target: TargetResult | None = getattr(item, "target", None)
+    ci = ci_of(item)
+    return {
+        "band": getattr(item, "band", None),
+        "target": target.value if target else None,
+        "target_status": target.status if target else None,
+        "previous_index": previous.index if previous else None,
+        "previous_rank": previous.rank if previous else None,
+        "delta": previous.delta if previous else None,
+        "significant": previous.significant if previous else None,
+        "se": se_of(item),
+        "ci95_low": ci[0] if ci else None,
+        "ci95_high": ci[1] if ci else None,
+    }
+
+
+def _row(kind: str, item: Any, figures: Any, **extra: Any) -> dict[str, Any]:
+    """A row for ``item`` (code, name) with the figures and comparisons of ``figures``."""
+    counts = _counts(figures) if hasattr(figures, "respondents") else {"index": figures.index}
+    head = {"kind": kind, "code": item.code, "name": item.name, **extra}
+    return {**head, **counts, **_comparison_cells(figures)}
+
+
+def _report_rows(report: SatisfactionReport) -> list[dict[str, Any]]:
+    rows = [_row("unit", report.unit, report)]
+    for e in report.elements:
+        rows.append(_row("element", e, e))
+        rows.extend(_row("criterion", c, c, element=e.code) for c in e.criteria)
+    rows.extend(_row("child", child, child, rank=child.rank) for child in report.children)
+    return rows
+
+
+def _counts(item: Any) -> dict[str, Any]:
+    return {
+        "index": item.index,
+        "respondents": item.respondents,
+        "weighted_respondents": item.weighted_respondents,
+    }
+
+
+REPORT_COLUMNS = ["kind", "code", "name", "element", "index", "respondents"]
+REPORT_COLUMNS += ["weighted_respondents", "rank", "band", "target", "target_status"]
+REPORT_COLUMNS += ["previous_index", "delta", "previous_rank", "significant"]
+RANKING_COLUMNS = ["rank", "rank_of", "code", "name", "parent", "index", "respondents"]
+RANKING_COLUMNS += ["weighted_respondents", "band", "target", "target_status"]
+RANKING_COLUMNS += ["previous_index", "delta", "previous_rank", "significant"]
+STAT_COLUMNS = ["se", "ci95_low", "ci95_high"]
+
+
+def _with_stats(columns: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    """The interval columns appear when the statistics provide them."""
+    present = [c for c in STAT_COLUMNS if any(r.get(c) is not None for r in rows)]
+    return columns + present
+
+
+WEIGHTING = {
+    "volume": "N_h / n_h: the unit's transaction volume over its valid responses (1 if unknown)",
+    "as-given": "the weight given with each response (base_weight)",
+    "raked": "the round's raked weight set",
+}
+
+
+def _design(round_: Round) -> str:
+    strata = {None: "none", "unit": "the round's units", "column": "the response's stratum"}
+    psu = {None: "each response", "column": "the response's psu", "day": "unit × day"}
+    level = round_.design_strata
+    stratum_text = strata.get(level) or f"the ancestor unit at level {level}"
+    fpc = "with" if round_.design_fpc else "without"
+    return f"strata: {stratum_text}; PSU: {psu.get(round_.design_psu, '?')}; {fpc} fpc"
+
+
+def _bands_text(bands: Sequence[BandOut] | None) -> str:
+    if not bands:
+        return "none"
+    return "; ".join(
+        f"{b.label} ≥ {b.min:g}" if b.min is not None else f"{b.label}: below" for b in bands
+    )
+
+
+def method(
+    report: Any, round_: Round, subject: str, snapshot: SnapshotRef | None, as_of: datetime
+) -> list[tuple[str, str]]:
+    """(label, text) lines stating what the figures are and how they were obtained."""
+    design = getattr(report, "design", None)  # absent on rankings: their own line below
+    ci_method = design.ci_method if design else "not stated for this table"
+    design_text = _design(round_) + (
+        f"; variance: {design.variance_method}; deff: {design.deff_method}" if design else ""
+    )
+    served = (
+        f"published revision {snapshot.revision} (sha256 {snapshot.content_hash}), "
+        f"frozen {snapshot.frozen_at.isoformat()}"
+        if snapshot
+        else "current data (not frozen)"
+    )
+    return [
+        (
+            "Đợt khảo sát / Round",
+            f"{round_.code} — {round_.name} ({round_.starts_on} – {round_.ends_on})",
+        ),
+        ("Phạm vi / Scope", subject),
+        ("Bộ công cụ / Instrument", f"{report.form} version {report.form_version}"),
+        (
+            "Chỉ số / Index",
+            "weighted percent of valid answers at a satisfied level; "
+            "'not applicable' answers leave the denominator",
+        ),
+        ("Quy tắc tổng hợp / Aggregation", report.aggregation),
+        (
+            "Trọng số / Weights",
+            str(
+                getattr(report, "weight_set", None)
+                or WEIGHTING.get(round_.weighting, round_.weighting)
+            ),
+        ),
+        ("Thiết kế mẫu / Design", design_text),
+        ("Khoảng tin cậy / CI method", ci_method),
+        ("Kỳ so sánh / Previous round", report.previous_round or "none"),
+        ("Xếp loại / Bands", _bands_text(report.bands)),
+        ("Số liệu / Figures", served),
+        ("Số liệu tính đến / Data as of", as_of.isoformat(timespec="seconds")),
+    ]
+
+
+def report_table(report: SatisfactionReport, round_: Round, as_of: datetime) -> Table:
+    rows = _report_rows(report)
+    subject = f"{report.unit.code} — {report.unit.name}"
+    return Table(
+        f"SIPAS {report.round} {report.unit.code}",
+        _with_stats(REPORT_COLUMNS, rows),
+        rows,
+        method(report, round_, subject, report.snapshot, as_of),
+    )
+
+
+def ranking_table(ranking: RankingReport, round_: Round, as_of: datetime) -> Table:
+    rows = [
+        {
+            "rank": r.rank,
+            "rank_of": r.rank_of,
+            "code": r.code,
+            "name": r.name,
+            "parent": r.parent,
+            **_counts(r),
+            **_comparison_cells(r),
+        }
+        for r in ranking.rows
+    ]
+    subject = f"level {ranking.level} under {ranking.parent.code} — {ranking.parent.name}"
+    return Table(
+        f"SIPAS {ranking.round} ranking {ranking.parent.code} {ranking.level}",
+        _with_stats(RANKING_COLUMNS, rows),
+        rows,
+        method(ranking, round_, subject, ranking.snapshot, as_of),
+    )
+
+
+def _cell(column: str, value: Any, vi: bool) -> Any:
+    """Codes of kind, target status and significance in words; everything else as it is."""
+    if isinstance(value, bool):
+        return (VALUES_VI if vi else VALUES_EN)[value]
+    if vi and column in ("kind", "target_status") and isinstance(value, str):
+        return VALUES_VI.get(value, value)
+    return value
+
+
+def _header(columns: list[str], vi: bool) -> list[str]:
+    return [HEADERS_VI[c] if vi else c for c in columns]
+
+
+def to_csv(table: Table, vi: bool) -> bytes:
+    """UTF-8 with a byte-order mark (for spreadsheet programs), method as '# ' lines first."""
+    buffer = io.StringIO()
+    buffer.write(f"# {table.title}\n")
+    for label, text in table.method:
+        buffer.write(f"# {label}: {text}\n")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_header(table.columns, vi))
+    for row in table.rows:
+        cells = [_cell(c, row.get(c), vi) for c in table.columns]
+        writer.writerow(["" if v is None else v for v in cells])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def to_xlsx(table: Table, vi: bool) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Số liệu" if vi else "Figures"
+    sheet.append(_header(table.columns, vi))
+    for row in table.rows:
+        sheet.append([_cell(c, row.get(c), vi) for c in table.columns])
+    sheet.freeze_panes = "A2"
+    method_sheet = workbook.create_sheet(METHOD_SHEET)
+    method_sheet.append([table.title])
+    for label, text in table.method:
+        method_sheet.append([label, text])
+    method_sheet.column_dimensions["A"].width = 34
+    method_sheet.column_dimensions["B"].width = 100
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def fingerprint(table: Table, fmt: Format, vi: bool) -> bytes:
+    """What the file says, as bytes: equal for equal files whatever their creation time."""
+    content = [table.title, table.columns, table.rows, table.method, fmt, vi]
+    return json.dumps(content, sort_keys=True, default=str).encode()
+
+
+def render(table: Table, fmt: Format, vi: bool) -> bytes:
+    return to_csv(table, vi) if fmt == "csv" else to_xlsx(table, vi)

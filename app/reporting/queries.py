@@ -1,0 +1,69 @@
+"""Query parameters shared by report routes and their exports, as dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from app.reporting.exports import Format
+
+Lang = Literal["vi", "en"]
+UnitQuery = Query(None, description="Unit code; default: the round's top unit")
+RevisionQuery = Query(None, description="A published revision; default: the latest, if any")
+LiveQuery = Query(False, description="Current data even if the round is frozen (a preview)")
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    unit: str | None
+    lang: Lang
+    revision: int | None
+    live: bool
+
+
+async def _report_query(
+    unit: str | None = UnitQuery,
+    lang: Lang = "vi",
+    revision: int | None = RevisionQuery,
+    live: bool = LiveQuery,
+) -> ReportQuery:
+    return ReportQuery(unit, lang, revision, live)
+
+
+@dataclass(frozen=True)
+class RankingQuery:
+    level: str
+    parent: str | None
+    lang: Lang
+    revision: int | None
+    live: bool
+
+
+async def _ranking_query(
+    level: str = Query(..., description="Unit level to rank, e.g. commune, counter"),
+    parent: str | None = Query(None, description="Parent unit; default: the round's top unit"),
+    lang: Lang = "vi",
+    revision: int | None = RevisionQuery,
+    live: bool = LiveQuery,
+) -> RankingQuery:
+    return RankingQuery(level, parent, lang, revision, live)
+
+
+@dataclass(frozen=True)
+class FileQuery:
+    format: Format
+    vi: bool  # Vietnamese column headers
+
+
+async def _file_query(
+    format: Format = Query("csv", description="csv (UTF-8, method as '# ' lines) or xlsx"),
+    headers: Lang = Query("en", description="Column headers: en (keys) or vi (Vietnamese)"),
+) -> FileQuery:
+    return FileQuery(format, headers == "vi")
+
+
+ReportQueryDep = Annotated[ReportQuery, Depends(_report_query)]
+RankingQueryDep = Annotated[RankingQuery, Depends(_ranking_query)]
+FileQueryDep = Annotated[FileQuery, Depends(_file_query)]

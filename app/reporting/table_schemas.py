@@ -1,0 +1,66 @@
+"""JSON shapes (v1) of the ranking table and of a report broken down by a category."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.reporting.schemas import ElementResult, UnitRef
+
+
+class RankingRow(BaseModel):
+    code: str
+    name: str
+    level: str
+    parent: str | None = Field(description="Code of the unit's parent")
+    index: float | None = Field(description="Overall index (percent), or total points")
+    respondents: int
+    weighted_respondents: float
+    rank: int | None = Field(description="1 = best; ties share a rank; null without data")
+    rank_of: int = Field(description="Number of ranked units: rank is 'rank of rank_of'")
+    band: str | None = Field(description="Score band, or the TT 01/2018 class for points")
+    previous: PreviousResult | None = Field(
+        description="Previous round; rank among the same units then; null: no previous round"
+    )
+    target: TargetResult | None
+
+
+class RankingReport(BaseModel):
+    round: str
+    form: str
+    form_version: str
+    measure: Literal["percent", "points"] = Field(
+        description="percent: weighted satisfaction share; points: TT 01/2018 total"
+    )
+    aggregation: str
+    parent: UnitRef
+    level: str
+    bands: list[BandOut] | None
+    previous_round: str | None
+    rows: list[RankingRow]
+    snapshot: SnapshotRef | None = Field(
+        None, description="The frozen revision served; null: computed from current data"
+    )
+
+
+class CategoryResult(BaseModel):
+    value: str | None = Field(description="Option value or channel; null: not answered")
+    label: str
+    respondents: int
+    weighted_respondents: float
+    index: float | None
+    band: str | None = None
+    elements: list[ElementResult]
+
+
+class BreakdownReport(BaseModel):
+    round: str
+    form: str
+    form_version: str
+    aggregation: str
+    unit: UnitRef
+    by: str = Field(description="A single-choice question code, or 'channel'")
+    by_text: str
+    categories: list[CategoryResult]

@@ -1,0 +1,97 @@
+"""`sipas rounds ...`: create a round over a unit's subtree; freeze (publish) its figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from app.audit.service import CLI
+from app.auth.cli import _run
+from app.config import get_settings
+from app.db import standalone_session
+from app.forms.registry import Catalogue
+from app.reporting.snapshots import freeze_round
+from app.rounds.service import get_round
+from app.rounds.setup import RoundSpec, create_round_over
+
+rounds_cli = typer.Typer(help="Survey rounds.", no_args_is_help=True)
+DAY = ["%Y-%m-%d"]
+
+
+def _day(value: datetime | None, default: date) -> date:
+    return value.date() if value else default
+
+
+@rounds_cli.command("create")
+def rounds_create(
+    code: str = typer.Argument(..., metavar="CODE"),
+    form: str = typer.Option(..., help="Instrument code, e.g. one-stop-counter."),
+    unit: str = typer.Option(..., metavar="ROOT", help="Root unit: the round covers its leaves."),
+    name: str | None = typer.Option(None, help="Display name (default: the code)."),
+    starts: datetime | None = typer.Option(None, formats=DAY, help="First day (default: today)."),
+    ends: datetime | None = typer.Option(None, formats=DAY, help="Last day (default: +30 days)."),
+    weighting: str = typer.Option("volume", help="volume | as-given | raked"),
+    strata: str | None = typer.Option(None, help="unit | column | a unit level"),
+    psu: str | None = typer.Option(None, help="column | day"),
+    fpc: bool = typer.Option(False, help="Finite-population correction (strata = unit)."),
+    cover: str = typer.Option("leaves", help="leaves (counters) | all (every descendant)."),
+    status: str = typer.Option("draft", help="draft | open"),
+) -> None:
+    """Create a round of FORM covering ROOT's leaf units (or all with --cover all)."""
+    settings = get_settings()
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    first = _day(starts, today)
+    if cover not in ("leaves", "all"):
+        typer.echo("error: --cover is leaves or all", err=True)
+        raise typer.Exit(2)
+    spec = RoundSpec(
+        code,
+        form,
+        unit,
+        name or code,
+        first,
+        _day(ends, first + timedelta(days=30)),
+        weighting,
+        strata,
+        psu,
+        fpc,
+        "all" if cover == "all" else "leaves",
+        status,
+    )
+
+    async def run() -> tuple[Any, int]:
+        catalogue = Catalogue.from_directory(settings.forms_dir)
+        async with standalone_session(settings) as session:
+            await catalogue.register(session)
+            round_, units = await create_round_over(session, CLI, catalogue, spec)
+            return round_, len(units)
+
+    round_, n = _run(run())
+    typer.echo(
+        f"created round {round_.code} ({round_.form_code}, {round_.starts_on} – "
+        f"{round_.ends_on}, {round_.status}) covering {n} unit(s) under {unit}"
+    )
+
+
+@rounds_cli.command("freeze")
+def rounds_freeze(
+    code: str = typer.Argument(..., metavar="CODE"),
+    note: str = typer.Option("", help="Why this revision (e.g. a correction)."),
+) -> None:
+    """Publish the round's figures as a new revision (unchanged figures: nothing new)."""
+    settings = get_settings()
+
+    async def run() -> tuple[int, str, bool]:
+        catalogue = Catalogue.from_directory(settings.forms_dir)
+        async with standalone_session(settings) as session:
+            await catalogue.register(session)
+            round_ = await get_round(session, code)
+            snapshot, created = await freeze_round(session, catalogue, CLI, round_, note)
+            return snapshot.revision, snapshot.content_hash, created
+
+    revision, digest, created = _run(run())
+    state = "frozen as" if created else "unchanged since"
+    typer.echo(f"round {code} {state} revision {revision} (sha256 {digest})")

@@ -1,0 +1,167 @@
+"""Unit lineage: merges (A and B become C from a date) and the predecessors reports pool.
+
+A merged unit stays in the tree, inactive from the merge date, with a link to its successor.
+Its responses stay where they were collected; a report that compares a successor with an
+earlier round pools the successor's subtree with its predecessors' (recursively), so that
+"C in 2025" is compared with "A and B together in 2024".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import Actor, record
+from app.auth.access import require
+from app.auth.principal import Principal
+from app.errors import AppError, Conflict, Forbidden
+from app.models import Unit
+from app.units.service import UnitNode, UnitTree, get_unit, load_tree, upsert_unit
+
+Predecessors = dict[int, list[int]]  # successor id -> ids of the units merged into it
+
+
+async def load_predecessors(session: AsyncSession) -> Predecessors:
+    rows = await session.execute(
+        select(Unit.id, Unit.successor_id).where(Unit.successor_id.is_not(None))
+    )
+    found: Predecessors = {}
+    for unit_id, successor_id in rows:
+        if successor_id is not None:
+            found.setdefault(successor_id, []).append(unit_id)
+    return found
+
+
+def lineage_ids(tree: UnitTree, predecessors: Predecessors, unit_id: int) -> set[int]:
+    """The unit's subtree with every predecessor's subtree, followed back through merges."""
+    found: set[int] = set()
+    stack = [unit_id]
+    while stack:
+        for member in tree.subtree_ids(stack.pop()):
+            if member not in found:
+                found.add(member)
+                stack.extend(predecessors.get(member, ()))
+    return found
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    sources: Sequence[str]
+    into: str
+    effective: date
+    name: str | None = None  # for a new successor
+    level: str | None = None  # default: the sources' common level
+    parent: str | None = None  # default: the sources' common parent
+    move_children: bool = False
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    successor: str
+    created: bool
+    merged: list[str]
+    moved_children: list[str]
+
+
+def _new_parent(tree: UnitTree, sources: list[Unit], req: MergeRequest) -> str | None:
+    """Where a new successor goes: the given parent, else the sources' common parent."""
+    if req.parent is not None:
+        return tree.get(req.parent).code
+    parent_ids = {u.parent_id for u in sources}
+    if len(parent_ids) != 1:
+        raise AppError("the merged units have different parents: give the successor's parent")
+    parent_id = next(iter(parent_ids))
+    return tree.by_id[parent_id].code if parent_id is not None else None
+
+
+def _check_sources(tree: UnitTree, sources: list[Unit], into: str, parent: str | None) -> None:
+    if not sources:
+        raise AppError("name at least one unit to merge")
+    if len({u.code for u in sources}) != len(sources):
+        raise AppError("a unit is named twice among those merged")
+    for unit in sources:
+        if unit.code == into:
+            raise AppError(f"{into} cannot be merged into itself")
+        if unit.successor_id is not None or unit.inactive_from is not None:
+            raise Conflict(f"unit {unit.code} was already merged or closed")
+    inside = {tree.by_id[m].code for u in sources for m in tree.subtree_ids(u.id)}
+    if into in inside or (parent is not None and parent in inside):
+        raise AppError("the successor would lie inside a unit being merged")
+
+
+def _check_scope(
+    principal: Principal | None, tree: UnitTree, units: list[UnitNode], new_top: bool
+) -> None:
+    """Admin on each of ``units``; creating a top-level unit is for a superadmin only."""
+    if principal is None:
+        return
+    for unit in units:
+        require(principal, "admin", unit.id, tree)
+    if new_top and not principal.is_superadmin:
+        raise Forbidden("only a superadmin may create a top-level unit")
+
+
+async def _successor(
+    session: AsyncSession,
+    actor: Actor,
+    sources: list[Unit],
+    req: MergeRequest,
+    parent: str | None,
+    exists: bool,
+) -> Unit:
+    if exists:
+        successor = await get_unit(session, req.into)
+        if successor.inactive_from is not None:
+            raise Conflict(f"unit {req.into} is inactive; merge into an active unit")
+        return successor
+    if not req.name:
+        raise AppError(f"unit {req.into} does not exist yet: give its name to create it")
+    levels = {u.level for u in sources}
+    if req.level is None and len(levels) != 1:
+        raise AppError("the merged units differ in level: give the successor's level")
+    level = req.level or next(iter(levels))
+    return await upsert_unit(session, actor, req.into, req.name, level, parent)
+
+
+async def merge_units(
+    session: AsyncSession, actor: Actor, req: MergeRequest, principal: Principal | None = None
+) -> MergeResult:
+    """Mark ``sources`` inactive from ``effective`` with ``into`` as their successor (created
+    if new); optionally move their active children under it. Audited; checks admin scope."""
+    tree = await load_tree(session)
+    sources = [await get_unit(session, code) for code in req.sources]
+    _check_scope(principal, tree, [tree.by_id[u.id] for u in sources], False)
+    exists = req.into in tree.by_code
+    parent = None if exists else _new_parent(tree, sources, req)
+    _check_sources(tree, sources, req.into, parent)
+    anchor = req.into if exists else parent
+    anchors = [tree.by_code[anchor]] if anchor is not None else []
+    _check_scope(principal, tree, anchors, anchor is None)
+    successor = await _successor(session, actor, sources, req, parent, exists)
+    moved: list[str] = []
+    for unit in sources:
+        unit.inactive_from, unit.successor_id = req.effective, successor.id
+        if req.move_children:
+            children = await session.scalars(
+                select(Unit).where(Unit.parent_id == unit.id, Unit.inactive_from.is_(None))
+            )
+            for child in children:
+                child.parent_id = successor.id
+                moved.append(child.code)
+        await session.flush()
+        changes = {"successor": successor.code, "inactive_from": req.effective.isoformat()}
+        await record(session, actor, "unit.merge", "unit", unit.code, unit.id, changes)
+    await record(
+        session,
+        actor,
+        "unit.merge",
+        "unit",
+        successor.code,
+        successor.id,
+        {"predecessors": [u.code for u in sources], "moved_children": moved},
+    )
+    return MergeResult(successor.code, not exists, [u.code for u in sources], moved)

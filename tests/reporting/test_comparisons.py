@@ -1,0 +1,185 @@
+"""Bands, targets and the previous round on the satisfaction report, through the API."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.collection.answers import ParsedAnswer
+from app.config import Settings
+from app.forms.registry import Catalogue
+from app.main import create_app
+from tests.factories import add_response, bearer, make_key, make_province, ratings
+from tests.reporting.helpers import add_round, audit_actions, respond, staff_client
+
+LAST_YEAR = date.today() - timedelta(days=365)
+
+
+async def seed_two_rounds(app: FastAPI):
+    """R2025 (last year) and R2026 (now), same volumes: C11 1000, C12 500, C21 300.
+
+    R2025: C11 one all-5 and one all-2 (weights 500 each), C12 one all-5 (500), C21 one
+    all-2 (300): P = 1000/1800, D1 = 1000/1500, D2 = 0.
+    R2026: C11 all-5 (1000), C12 all-4 (500), C21 all-1 (300): P = 1500/1800, D1 = 1, D2 = 0.
+    """
+    province = await make_province(app)
+    earlier = await add_round(
+        app, province, "R2025", LAST_YEAR, {"C11": 1000, "C12": 500, "C21": 300}
+    )
+    for unit, level in [("C11", 5), ("C11", 2), ("C12", 5), ("C21", 2)]:
+        await respond(app, earlier, unit, ratings({}, default=level))
+    for unit, level in [("C11", 5), ("C12", 4), ("C21", 1)]:
+        await add_response(app, province, unit, ratings({}, default=level))
+    return province
+
+
+async def test_bands_targets_and_previous_round(app: FastAPI, client: httpx.AsyncClient):
+    await seed_two_rounds(app)
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    bands = {
+        "bands": [{"label": "A", "min": 90}, {"label": "B", "min": 80}, {"label": "C", "min": None}]
+    }
+    answer = await client.put("/api/v1/rounds/R2026/bands", json=bands)
+    assert answer.status_code == 200, answer.text
+    targets = {"targets": [{"unit": "P", "value": 89}, {"unit": "D1", "value": 95}]}
+    answer = await client.put("/api/v1/rounds/R2026/targets", json=targets)
+    assert answer.json() == [{"unit": "D1", "value": 95.0}, {"unit": "P", "value": 89.0}]
+    assert await audit_actions(app, "round.bands") == 1
+    assert await audit_actions(app, "round.target") == 2
+
+    report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
+    assert report["index"] == pytest.approx(1500 / 1800 * 100)
+    assert report["band"] == "B"
+    assert report["bands"][0] == {"label": "A", "min": 90.0}
+    # 83.3% from three responses: the 95% interval straddles 89, so no verdict
+    low, high = report["ci95"]
+    assert low < 89 < high
+    assert report["target"] == {"value": 89.0, "status": "not_determinable", "basis": "ci95"}
+    assert report["previous_round"] == "R2025"
+    previous = report["previous"]
+    assert previous["index"] == pytest.approx(1000 / 1800 * 100)
+    assert previous["delta"] == pytest.approx(500 / 1800 * 100)
+    assert previous["rank"] is None and previous["significant"] is None
+
+    acc1 = report["elements"][0]["criteria"][0]
+    assert acc1["band"] == "B" and acc1["previous"]["index"] == pytest.approx(1000 / 1800 * 100)
+    assert report["elements"][0]["previous"]["delta"] == pytest.approx(500 / 1800 * 100)
+
+    children = {c["code"]: c for c in report["children"]}
+    d1, d2 = children["D1"], children["D2"]
+    assert (d1["band"], d2["band"]) == ("A", "C")
+    assert d1["ci95"] == [100.0, 100.0]  # every answer satisfied: no variation to estimate
+    assert d1["target"] == {"value": 95.0, "status": "met", "basis": "ci95"}
+    assert d2["target"] is None
+    assert d1["previous"]["index"] == pytest.approx(1000 / 1500 * 100)
+    assert (d1["previous"]["rank"], d2["previous"]["rank"]) == (1, 2)
+    assert d2["previous"]["delta"] == 0.0
+
+
+async def test_round_settings_need_an_admin_of_the_whole_round_and_valid_input(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    await make_province(app)
+    token = await staff_client(app, client, "d1-admin@x.vn", [("admin", "D1")])
+    bands = {"bands": [{"label": "A", "min": 90}, {"label": "B", "min": None}]}
+    refused = await client.put("/api/v1/rounds/R2026/bands", json=bands)
+    assert refused.status_code == 403  # R2026 also covers C21 (under D2)
+
+    client.headers.pop("X-CSRF-Token")
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    del client.headers["X-CSRF-Token"]
+    assert (await client.put("/api/v1/rounds/R2026/bands", json=bands)).status_code == 403
+    client.headers["X-CSRF-Token"] = token  # the other session's token does not count
+    assert (await client.put("/api/v1/rounds/R2026/bands", json=bands)).status_code == 403
+
+
+async def test_invalid_bands_and_targets_are_refused(app: FastAPI, client: httpx.AsyncClient):
+    await make_province(app)
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    rising = {
+        "bands": [{"label": "A", "min": 80}, {"label": "B", "min": 90}, {"label": "C", "min": None}]
+    }
+    answer = await client.put("/api/v1/rounds/R2026/bands", json=rising)
+    assert answer.status_code == 400 and "decrease" in answer.json()["error"]["message"]
+    over = await client.put(
+        "/api/v1/rounds/R2026/targets", json={"targets": [{"unit": "P", "value": 120}]}
+    )
+    assert over.status_code == 400
+    unknown = await client.put(
+        "/api/v1/rounds/R2026/targets", json={"targets": [{"unit": "NOPE", "value": 80}]}
+    )
+    assert unknown.status_code == 404
+    assert await audit_actions(app, "round.target") == 0
+    cleared = await client.put("/api/v1/rounds/R2026/bands", json={"bands": None})
+    assert cleared.status_code == 200 and cleared.json() == []
+
+
+async def test_without_a_previous_round_previous_is_null(app: FastAPI, client: httpx.AsyncClient):
+    province = await make_province(app)
+    await add_response(app, province, "C11", ratings({}, default=5))
+    client.headers.update(bearer(await make_key(app, "P")))
+    report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
+    assert report["previous_round"] is None and report["previous"] is None
+    assert report["band"] is None and report["target"] is None and report["bands"] is None
+    assert all(c["previous"] is None for c in report["children"])
+
+
+def as_old(answers: list[ParsedAnswer]) -> list[ParsedAnswer]:
+    return [
+        ParsedAnswer("OLDACC1", 0, a.value, None) if a.question == "ACC1" else a for a in answers
+    ]
+
+
+def revised_forms(forms_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Last year's instrument (2024.1) named ACC1 'OLDACC1'; this year's says so."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    text = (forms_dir / "one-stop-counter.yaml").read_text(encoding="utf-8")
+    (old / "one-stop-counter.yaml").write_text(
+        text.replace('version: "2025.1"', 'version: "2024.1"').replace(
+            "code: ACC1", "code: OLDACC1"
+        ),
+        encoding="utf-8",
+    )
+    marker = "      - code: ACC1\n        type: rating\n        element: access\n"
+    assert marker in text
+    mapped = marker + '        previous_codes: {"2024.1": OLDACC1}\n'
+    (new / "one-stop-counter.yaml").write_text(text.replace(marker, mapped), encoding="utf-8")
+    shutil.copy(forms_dir / "tt01-2018.yaml", new / "tt01-2018.yaml")
+    return old, new
+
+
+async def test_revised_instrument_is_followed_through_previous_codes(
+    app: FastAPI, settings: Settings, forms_dir: Path, tmp_path: Path
+):
+    old_dir, new_dir = revised_forms(forms_dir, tmp_path)
+    old = Catalogue.from_directory(old_dir)
+    async with app.state.db.write_sessions.begin() as session:
+        await old.register(session)
+    old_version = old.get("one-stop-counter").version_id
+
+    revised = create_app(settings.model_copy(update={"forms_dir": new_dir}))
+    async with revised.router.lifespan_context(revised):
+        province = await make_province(revised)
+        earlier = await add_round(revised, province, "R2025", LAST_YEAR, {"C11": 100})
+        for answers in (ratings({"ACC1": 2, "ACC2": 2}), ratings({}, default=5)):
+            await respond(revised, earlier, "C11", as_old(answers), form_version_id=old_version)
+        await add_response(revised, province, "C11", ratings({}, default=5))
+
+        transport = httpx.ASGITransport(app=revised)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+            c.headers.update(bearer(await make_key(revised, "P")))
+            report = (await c.get("/api/v1/rounds/R2026/satisfaction?unit=C11")).json()
+    criteria = {cr["code"]: cr for e in report["elements"] for cr in e["criteria"]}
+    # ACC1 was OLDACC1 in 2024.1: one of two satisfied then (2 and 5).
+    assert criteria["ACC1"]["previous"]["index"] == pytest.approx(50.0)
+    assert criteria["ACC1"]["previous"]["delta"] == pytest.approx(50.0)
+    # ACC2 kept its code: also 50% then.
+    assert criteria["ACC2"]["previous"]["index"] == pytest.approx(50.0)
+    assert criteria["ACC3"]["previous"]["index"] == pytest.approx(100.0)
