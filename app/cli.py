@@ -15,6 +15,7 @@ from app.auth.cli import keys_cli, users_cli
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
+from app.i18n.cli import app as i18n_cli
 from app.migrate import upgrade
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
@@ -23,6 +24,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(keys_cli, name="api-keys")
 cli.add_typer(forms_cli, name="forms")
+cli.add_typer(i18n_cli, name="i18n")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

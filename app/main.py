@@ -17,10 +17,16 @@ from app.auth.router import router as auth_router
 from app.collection.router import router as collection_router
 from app.collection.service import SubmissionSigner
 from app.config import Settings, get_settings
+from app.console import views as console_views
+from app.console.nav import mounted
+from app.console.router import router as console_router
 from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
 from app.forms.router import router as forms_router
+from app.i18n import Translator
+from app.i18n import install as install_i18n
+from app.i18n.router import router as i18n_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
 from app.reporting.router import router as reporting_router
@@ -56,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings)
     app.state.catalogue = catalogue
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
-    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
+    install_i18n(templates, Translator())
+    console_views.install(templates)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     for router in (
@@ -68,8 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops_router,
         auth_router,
         audit_router,
+        console_router,
+        i18n_router,
     ):
         app.include_router(router)
+    app.state.nav = mounted(app)  # after every router: the console shows what is served
     install_error_handlers(app)
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")

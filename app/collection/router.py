@@ -6,6 +6,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
@@ -24,12 +25,23 @@ from app.deps import (
     TemplatesDep,
     WriteSessionDep,
 )
+from app.i18n import N_, request_lang
 from app.units.service import get_unit
 
 router = APIRouter(tags=["collection"], dependencies=[Depends(public_access)])
 Lang = Literal["vi", "en"]
 NO_STORE = {"Cache-Control": "no-store"}
-MSG_EXPIRED = "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."
+MSG_EXPIRED = N_(
+    "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."
+)
+# Kiosk mode (a tablet at the desk): the thank-you page returns to a fresh form after this
+# long, and a form left half-answered is cleared after this long without a touch or a key.
+KIOSK_RETURN_SECONDS = 30
+KIOSK_IDLE_SECONDS = 90
+
+
+def _kiosk(request: Request) -> bool:
+    return request.query_params.get("kiosk", "").lower() in ("1", "true", "yes", "on")
 
 
 def _today(settings: Settings) -> date:
@@ -40,24 +52,33 @@ def public_url(settings: Settings, unit_code: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/s/{unit_code}"
 
 
+def _query(lang: str, kiosk: bool) -> str:
+    """What the form's pages keep in their URLs: the language if not Vietnamese, kiosk mode."""
+    params = [("lang", "en")] if lang == "en" else []
+    params += [("kiosk", "1")] if kiosk else []
+    return f"?{urlencode(params)}" if params else ""
+
+
 def _render_form(
     request: Request,
     templates: TemplatesDep,
     target: CounterForm,
     token: str,
-    lang: str,
     values: Mapping[str, Sequence[str]] | None = None,
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
 ) -> HTMLResponse:
+    kiosk = _kiosk(request)
     context = {
         "unit": target.unit,
         "form": target.form.instrument,
         "token": token,
-        "lang": lang,
         "values": values or {},
         "errors": errors or {},
         "notice": notice,
+        "query": _query(request_lang(request), kiosk),
+        "kiosk": kiosk,
+        "kiosk_idle": KIOSK_IDLE_SECONDS,
     }
     status = 422 if errors or notice else 200
     return templates.TemplateResponse(
@@ -75,10 +96,11 @@ async def show_form(
     signer: SignerDep,
     templates: TemplatesDep,
     lang: Lang = "vi",
+    kiosk: bool = False,
 ) -> HTMLResponse:
-    """The survey form of the open round at this counter."""
+    """The survey form of the open round at this counter (``kiosk=1``: on a desk tablet)."""
     target = await counter_form(session, catalogue, unit_code, _today(settings))
-    return _render_form(request, templates, target, signer.issue(unit_code), lang)
+    return _render_form(request, templates, target, signer.issue(unit_code))
 
 
 async def _form_fields(request: Request) -> dict[str, list[str]]:
@@ -102,20 +124,19 @@ async def submit_form(
 ) -> Response:
     """Store a citizen's answers once, then redirect (303) to the thank-you page."""
     fields = await _form_fields(request)
-    lang = "en" if fields.get("lang") == ["en"] else "vi"
     target = await counter_form(session, catalogue, unit_code, _today(settings))
     try:
         submission_id = signer.verify((fields.get("sid") or [""])[0], unit_code)
     except ExpiredSubmission:
         token = signer.issue(unit_code)
-        return _render_form(request, templates, target, token, lang, fields, notice=MSG_EXPIRED)
+        return _render_form(request, templates, target, token, fields, notice=MSG_EXPIRED)
     parsed = parse_submission(target.form.instrument, fields)
     if not parsed.ok:
         token = (fields.get("sid") or [""])[0]
-        return _render_form(request, templates, target, token, lang, fields, parsed.errors)
+        return _render_form(request, templates, target, token, fields, parsed.errors)
     await store_response(session, target, submission_id, parsed.answers)
-    suffix = "?lang=en" if lang == "en" else ""
-    return RedirectResponse(f"/s/{unit_code}/thanks{suffix}", status_code=303)
+    query = _query(request_lang(request), _kiosk(request))
+    return RedirectResponse(f"/s/{unit_code}/thanks{query}", status_code=303)
 
 
 @router.get("/s/{unit_code}/thanks", response_class=HTMLResponse)
@@ -127,10 +148,16 @@ async def thanks(
     settings: SettingsDep,
     templates: TemplatesDep,
     lang: Lang = "vi",
+    kiosk: bool = False,
 ) -> HTMLResponse:
-    """Thank-you page shown after a stored submission."""
+    """Thank-you page shown after a stored submission (in kiosk mode: back to a new form)."""
     target = await counter_form(session, catalogue, unit_code, _today(settings))
-    context = {"unit": target.unit, "form": target.form.instrument, "lang": lang}
+    context = {
+        "unit": target.unit,
+        "form": target.form.instrument,
+        "kiosk": kiosk,
+        "kiosk_return": KIOSK_RETURN_SECONDS,
+    }
     return templates.TemplateResponse(request, "thanks.html", context, headers=NO_STORE)
 
 
