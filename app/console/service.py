@@ -136,15 +136,12 @@ async def covered_units(
     session: AsyncSession, round_: Round, tree: UnitTree, visible: set[int] | None
 ) -> list[CoveredUnit]:
     """The round's units that ``visible`` allows (None: all), with volume and valid responses."""
-    counts = dict(
-        (
-            await session.execute(
-                select(Response.unit_id, func.count())
-                .where(Response.round_id == round_.id, Response.status == "valid")
-                .group_by(Response.unit_id)
-            )
-        ).tuples()
+    answered = await session.execute(
+        select(Response.unit_id, func.count())
+        .where(Response.round_id == round_.id, Response.status == "valid")
+        .group_by(Response.unit_id)
     )
+    counts = {unit_id: n for unit_id, n in answered}
     rows = await session.execute(
         select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_.id)
     )
