@@ -80,7 +80,9 @@ def main_flow(browser: Any, base: str, size: tuple[int, int], shot: Callable[[st
     seen["posters"] = page.locator("article.poster").count()
     seen["print_button"] = page.get_by_role("button", name="In").is_visible()
     snap("posters")
-    seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page(?!s)", page.pdf(prefer_css_page_size=True)))
+    pdf = page.pdf(path=shot("posters").with_suffix(".pdf"), prefer_css_page_size=True)
+    seen["pdf_pages"] = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    seen["a4"] = set(re.findall(rb"/MediaBox\s*\[0 0 (\d+)\.\d+ (\d+)\.\d+\]", pdf))
 
     page.get_by_role("link", name="English").click()
     seen["english"] = (page.locator("html").get_attribute("lang"), page.locator("h1").inner_text())
@@ -111,6 +113,7 @@ async def test_staff_create_a_round_open_it_print_posters_and_switch_language(
     assert seen["draft"] == "Nháp" and seen["opened"] == "Đang mở"
     assert seen["covered"][:2] == ["C11", "C12"]
     assert seen["posters"] == 2 and seen["pdf_pages"] == 2  # one A4 page per counter
+    assert seen["a4"] == {(b"594", b"841")}  # 210 × 297 mm in points
     assert seen["print_button"]  # console.js revealed it: scripts run under the CSP
     assert seen["english"] == ("en", "QR code posters · Đơn vị D1")
     assert seen["english_nav"][:4] == ["Overview", "Units", "Instruments", "Survey rounds"]
