@@ -14,6 +14,7 @@ from fastapi import Request
 from app.i18n import N_, Message
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+WHOLE_PATTERN = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
 MSG_REQUIRED = N_("Vui lòng điền mục này.")
 MSG_CODE = N_("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")
 MSG_DATE = N_("Vui lòng nhập ngày hợp lệ.")
@@ -77,14 +78,15 @@ class Form:
             return None
 
     def whole(self, name: str) -> int | None:
-        """A non-negative integer, or None when left empty."""
-        value = self.get(name).replace(".", "").replace(",", "").replace(" ", "")
+        """A non-negative integer (thousands may be grouped: 1.200, 1,200, 1 200), or None
+        when left empty; "1.5" is refused rather than read as 15."""
+        value = self.get(name)
         if not value:
             return None
-        if not value.isdigit() or len(value) > 15:
+        if not WHOLE_PATTERN.match(value) or len(value) > 20:
             self.fail(name, MSG_WHOLE)
             return None
-        return int(value)
+        return int(re.sub(r"[.,\s]", "", value))
 
     @property
     def ok(self) -> bool:

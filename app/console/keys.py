@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +17,7 @@ from app.auth.principal import Principal
 from app.console.forms import Form
 from app.console.service import unit_options, units_with_role
 from app.console.views import done, render
-from app.deps import SessionDep, WriteSessionDep
+from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import NotFound
 from app.models import ApiKey
 from app.models.base import as_utc, utcnow
@@ -64,7 +65,7 @@ async def keys_page(request: Request, principal: StaffAdmin, session: SessionDep
 
 @router.post("", response_class=HTMLResponse)
 async def create_key_page(
-    request: Request, principal: StaffAdmin, session: WriteSessionDep
+    request: Request, principal: StaffAdmin, session: WriteSessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Create a read-only key on a unit you administer; the key is shown on this page only."""
     await check_csrf(request, principal)
@@ -75,7 +76,8 @@ async def create_key_page(
     if not form.ok:
         extra = {"values": form.values(), "errors": form.errors}
         return await _page(request, session, principal, tree, extra, 422)
-    until = datetime.combine(expires + timedelta(days=1), time(), UTC) if expires else None
+    zone = ZoneInfo(settings.timezone)  # valid through that whole local day
+    until = datetime.combine(expires + timedelta(days=1), time(), zone) if expires else None
     issued = await create_key(session, actor_of(request, principal), name, unit, until)
     return await _page(request, session, principal, tree, {"issued": issued.key})
 

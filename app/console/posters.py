@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import segno
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
@@ -52,7 +52,7 @@ async def posters_page(
     principal: StaffViewer,
     session: SessionDep,
     settings: SettingsDep,
-    round: str = "",
+    round_code: str = Query("", alias="round", description="only the counters of this round"),
 ) -> HTMLResponse:
     """One printable document: an A4 poster for every counter under the unit (or the unit
     itself if it is a counter); with ``round``, only the counters that round covers."""
@@ -60,10 +60,10 @@ async def posters_page(
     unit = tree.get(code)
     require(principal, "viewer", unit.id, tree)
     counters = tree.leaves(unit.id)
-    if round:
-        covered = await covered_unit_ids(session, (await get_round(session, round)).id)
+    if round_code:
+        covered = await covered_unit_ids(session, (await get_round(session, round_code)).id)
         counters = [c for c in counters if c.id in covered]
         if not counters:
-            raise NotFound(f"round {round!r} covers no counter under {code!r}")
+            raise NotFound(f"round {round_code!r} covers no counter under {code!r}")
     posters = [poster(settings, tree, c) for c in counters]
     return render(request, "console/posters.html", {"unit": unit, "posters": posters})

@@ -23,6 +23,13 @@ VIEWPORTS = {"laptop": (1280, 800), "phone": (360, 640)}
 NAV = "nav.nav"
 
 
+@pytest.fixture
+async def province(app: FastAPI) -> None:
+    """Province P (D1: C11, C12; D2: C21) with round R2026, and admin@x.vn, admin on P."""
+    await make_province(app)
+    await make_user(app, "admin@x.vn", [("admin", "P")])
+
+
 def open_page(browser: Any, size: tuple[int, int], axe: str | None = None) -> tuple[Any, Any]:
     """A fresh context and page; page errors and console errors (CSP refusals) are kept."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="vi-VN")
@@ -98,10 +105,13 @@ def main_flow(browser: Any, base: str, size: tuple[int, int], shot: Callable[[st
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 async def test_staff_create_a_round_open_it_print_posters_and_switch_language(
-    app: FastAPI, live_server: LiveServer, browser: None, artifacts: Path, viewport: str
+    app: FastAPI,
+    province: None,
+    live_server: LiveServer,
+    browser: None,
+    artifacts: Path,
+    viewport: str,
 ):
-    await make_province(app)
-    await make_user(app, "admin@x.vn", [("admin", "P")])
     size = VIEWPORTS[viewport]
 
     def shot(name: str) -> Path:
@@ -178,10 +188,8 @@ def axe_scan(browser: Any, base: str, size: tuple[int, int], axe: str) -> dict[s
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 async def test_no_serious_accessibility_violations(
-    app: FastAPI, live_server: LiveServer, browser: None, axe_source: str, viewport: str
+    province: None, live_server: LiveServer, browser: None, axe_source: str, viewport: str
 ):
-    await make_province(app)
-    await make_user(app, "admin@x.vn", [("admin", "P")])
     size = VIEWPORTS[viewport]
     found = await anyio.to_thread.run_sync(
         in_browser, lambda b: axe_scan(b, live_server.url, size, axe_source)
@@ -251,10 +259,8 @@ def keyboard_flow(browser: Any, base: str) -> dict[str, Any]:
 
 
 async def test_main_flow_with_the_keyboard_only(
-    app: FastAPI, live_server: LiveServer, browser: None
+    province: None, live_server: LiveServer, browser: None
 ):
-    await make_province(app)
-    await make_user(app, "admin@x.vn", [("admin", "P")])
     seen = await anyio.to_thread.run_sync(in_browser, lambda b: keyboard_flow(b, live_server.url))
     assert seen["status"] == "Đang mở"
     focus = seen["focus"]

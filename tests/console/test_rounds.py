@@ -87,6 +87,8 @@ async def test_round_form_refuses_bad_input_per_field(app: FastAPI):
             answer = await client.post("/console/rounds", data=body)
             assert answer.status_code == 422, field
             assert f'href="#f-{field}"' in answer.text, field
+        decimal = await client.post("/console/rounds", data=new_round(csrf, volume_C11="1.5"))
+        assert decimal.status_code == 422  # not read as 15
         foreign = await client.post("/console/rounds", data=new_round(csrf, unit=["C21"]))
         assert foreign.status_code == 422 and "ngoài phạm vi" in foreign.text
         # A root outside one's scope is refused outright.
