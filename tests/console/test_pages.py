@@ -9,6 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.rounds.service import get_round
+from tests.auth.test_routes import EXAMPLES
 from tests.console.helpers import HTML, staff_client
 from tests.factories import add_response, make_province, ratings
 
@@ -120,3 +122,20 @@ async def test_unknown_or_bad_input_is_a_4xx_page(app: FastAPI, url: str):
         answer = await client.get(url, headers=HTML)
     assert 400 <= answer.status_code < 500, (url, answer.status_code)
     assert "<html" in answer.text
+
+
+async def test_every_post_refuses_a_missing_or_wrong_csrf_token(app: FastAPI):
+    """Every state-changing staff route, including ones added later (from EXAMPLES)."""
+    await make_province(app)
+    posts = [example.url for (method, _), example in EXAMPLES.items() if method == "POST"]
+    assert "/console/rounds/R2026/status" in posts
+    async with staff_client(app, "root@x.vn", superadmin=True) as (client, _):
+        for url in posts:
+            target = url.format(target=1)
+            for token in ({}, {"csrf_token": "forged"}):
+                answer = await client.post(target, data={**token, "to": "open", "name": "x"})
+                assert answer.status_code in (403, 404), (target, answer.status_code)
+                if answer.status_code == 404:  # refused before: nothing to change there
+                    assert "/revoke" in target or "/reset" in target, target
+    async with app.state.db.sessions() as session:
+        assert (await get_round(session, "R2026")).status == "open"  # nothing moved
