@@ -16,10 +16,11 @@ from app.comments.cli import comments_cli
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
+from app.i18n.cli import app as i18n_cli
 from app.imports.cli import responses_cli
 from app.migrate import upgrade
 from app.rounds.cli import rounds_cli
-from app.sampling.cli import draw_command, frame_cli, sample_size_command
+from app.sampling.cli import draw_command, frame_cli, plan_command, sample_size_command
 from app.sampling.tokens_cli import tokens
 from app.units.cli import units_cli
 from app.weights.cli import weights
@@ -33,12 +34,14 @@ cli.add_typer(forms_cli, name="forms")
 cli.command("weights")(weights)
 cli.add_typer(frame_cli, name="frame")
 cli.command("sample-size")(sample_size_command)
+cli.command("plan")(plan_command)
 cli.command("draw")(draw_command)
 cli.add_typer(comments_cli, name="comments")
 cli.command("tokens")(tokens)
 cli.add_typer(units_cli, name="units")
 cli.add_typer(rounds_cli, name="rounds")
 cli.add_typer(responses_cli, name="responses")
+cli.add_typer(i18n_cli, name="i18n")
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

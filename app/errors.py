@@ -11,13 +11,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.i18n import N_
+
 
 class AppError(Exception):
     """A business outcome with an HTTP status; ``code`` is stable for API clients."""
 
     status_code = 400
     code = "bad_request"
-    title = "Yêu cầu không hợp lệ"
+    title = N_("Yêu cầu không hợp lệ")
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -28,31 +30,31 @@ class AppError(Exception):
 class NotAuthenticated(AppError):
     status_code = 401
     code = "not_authenticated"
-    title = "Cần đăng nhập"
+    title = N_("Cần đăng nhập")
 
 
 class Forbidden(AppError):
     status_code = 403
     code = "forbidden"
-    title = "Không có quyền truy cập"
+    title = N_("Không có quyền truy cập")
 
 
 class PasswordChangeRequired(AppError):
     status_code = 403
     code = "password_change_required"
-    title = "Cần đổi mật khẩu"
+    title = N_("Cần đổi mật khẩu")
 
 
 class NotFound(AppError):
     status_code = 404
     code = "not_found"
-    title = "Không tìm thấy"
+    title = N_("Không tìm thấy")
 
 
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
-    title = "Xung đột dữ liệu"
+    title = N_("Xung đột dữ liệu")
 
 
 class Unprocessable(AppError):
@@ -66,7 +68,7 @@ class Unprocessable(AppError):
 class Gone(AppError):
     status_code = 410
     code = "gone"
-    title = "Không còn hiệu lực"
+    title = N_("Không còn hiệu lực")
 
 
 def wants_html(request: Request) -> bool:
@@ -97,8 +99,8 @@ def render_error(
 
 
 STATUS_TEXT = {
-    404: ("not_found", "Không tìm thấy", "Trang bạn tìm không tồn tại."),
-    405: ("method_not_allowed", "Không hỗ trợ", "Phương thức không được hỗ trợ."),
+    404: ("not_found", N_("Không tìm thấy"), N_("Trang bạn tìm không tồn tại.")),
+    405: ("method_not_allowed", N_("Không hỗ trợ"), N_("Phương thức không được hỗ trợ.")),
 }
 
 
@@ -120,14 +122,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code, title, detail = STATUS_TEXT.get(
-            exc.status_code, ("http_error", "Lỗi", str(exc.detail))
+            exc.status_code, ("http_error", N_("Lỗi"), str(exc.detail))
         )
         return render_error(request, exc.status_code, code, title, detail)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         if wants_html(request):
-            return render_error(request, 422, "invalid", "Dữ liệu không hợp lệ", str(exc))
+            return render_error(request, 422, "invalid", N_("Dữ liệu không hợp lệ"), str(exc))
         errors = [
             {"loc": list(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
         ]

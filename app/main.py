@@ -21,10 +21,16 @@ from app.comments.calendar import time_filters
 from app.comments.pages import router as comments_pages
 from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
+from app.console import views as console_views
+from app.console.nav import mounted
+from app.console.router import router as console_router
 from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
 from app.forms.router import router as forms_router
+from app.i18n import Translator
+from app.i18n import install as install_i18n
+from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
@@ -71,12 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue = catalogue
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
     app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
-    app.state.templates = Jinja2Templates(directory=HERE / "templates")
-    # Every user-facing string is marked {{ _("…") }} with Vietnamese msgids; the catalogues
-    # (app/locale) are installed by the console's i18n work; until then the source text shows.
-    app.state.templates.env.add_extension("jinja2.ext.i18n")
-    app.state.templates.env.install_null_translations(newstyle=True)
-    app.state.templates.env.filters.update(time_filters(settings))
+    app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
+    install_i18n(templates, Translator())
+    console_views.install(templates)
+    # Local times of stored UTC moments (comments, responses); the console's filters win on
+    # the names both define (``day``: the same dd/mm/yyyy).
+    for name, apply in time_filters(settings).items():
+        templates.env.filters.setdefault(name, apply)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     for router in (
@@ -100,8 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_pages,
         token_router,
         sampling_api_router,
+        console_router,
+        i18n_router,
     ):
         app.include_router(router)
+    app.state.nav = mounted(app)  # after every router: the console shows what is served
     install_error_handlers(app)
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")

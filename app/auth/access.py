@@ -24,6 +24,7 @@ from app.auth.sessions import resolve_session, touch_session
 from app.config import Settings
 from app.db import Database
 from app.errors import Forbidden, NotAuthenticated, PasswordChangeRequired
+from app.i18n import N_
 from app.units.service import UnitTree
 
 SESSION_COOKIE = "sipas_session"
@@ -95,11 +96,12 @@ def staff(
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request, allow_keys=False)
         if principal is None:
-            raise NotAuthenticated("Vui lòng đăng nhập.")
+            raise NotAuthenticated(N_("Vui lòng đăng nhập."))
         if principal.must_change_password and not allow_unchanged_password:
-            raise PasswordChangeRequired("Vui lòng đổi mật khẩu tạm trước khi tiếp tục.")
+            raise PasswordChangeRequired(N_("Vui lòng đổi mật khẩu tạm trước khi tiếp tục."))
         if role is not None and not principal.has_any(role):
-            raise Forbidden("Tài khoản không có quyền này.")
+            raise Forbidden(N_("Tài khoản không có quyền này."))
+        request.state.principal = principal  # for the page layout (user, navigation)
         return principal
 
     return dependency  # type: ignore[no-any-return]
@@ -135,7 +137,7 @@ async def check_csrf(request: Request, principal: Principal) -> None:
         sent = value if isinstance(value, str) else None
     expected = principal.csrf_token
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        raise Forbidden("Phiên làm việc không hợp lệ (CSRF). Vui lòng tải lại trang.")
+        raise Forbidden(N_("Phiên làm việc không hợp lệ (CSRF). Vui lòng tải lại trang."))
 
 
 def _effective_routes(app: FastAPI) -> list[Any]:
@@ -176,5 +178,17 @@ def unclassified_routes(app: FastAPI) -> list[str]:
 
 
 StaffAdmin = Annotated[Principal, Depends(staff("admin"))]
+StaffManager = Annotated[Principal, Depends(staff("manager"))]
+StaffViewer = Annotated[Principal, Depends(staff("viewer"))]
 SignedIn = Annotated[Principal, Depends(staff(None, allow_unchanged_password=True))]
 ApiReader = Annotated[Principal, Depends(api_reader)]
+
+
+async def _admin_writing(request: Request, principal: StaffAdmin) -> Principal:
+    """An admin whose request carries the session's CSRF token, checked as a dependency: a
+    refusal (403) comes before the body is validated (422)."""
+    await check_csrf(request, principal)
+    return principal
+
+
+StaffAdminWrite = Annotated[Principal, Depends(_admin_writing)]

@@ -22,8 +22,10 @@ from app.auth.secrets import new_token
 from app.auth.service import change_password, get_user, grants_with_units, reset_password
 from app.auth.sessions import end_session, sign_in
 from app.auth.users_view import users_in_scope
+from app.console.views import done
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
 from app.errors import AppError, Forbidden
+from app.i18n import N_
 from app.units.service import load_tree
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
@@ -67,7 +69,7 @@ async def login(
     fields = await _fields(request)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, fields.get("csrf_token", "")):
-        raise Forbidden("Phiên đăng nhập không hợp lệ. Vui lòng tải lại trang đăng nhập.")
+        raise Forbidden(N_("Phiên đăng nhập không hợp lệ. Vui lòng tải lại trang đăng nhập."))
     try:
         created = await sign_in(
             session,
@@ -114,9 +116,9 @@ async def logout(request: Request, principal: SignedIn, session: WriteSessionDep
 
 @router.get("/account", response_class=HTMLResponse)
 async def account(principal: SignedIn) -> Response:
-    """Where staff land after signing in (the console grows here)."""
+    """Where staff land after signing in: the console, or the password page without a role."""
     return RedirectResponse(
-        "/admin/users" if principal.has_any("admin") else "/account/password", status_code=303
+        "/console" if principal.has_any("viewer") else "/account/password", status_code=303
     )
 
 
@@ -157,7 +159,7 @@ async def users_page(
 ) -> Response:
     """Users holding roles inside the admin's scope."""
     users = await users_in_scope(session, principal)
-    context = {"principal": principal, "users": users, "message": request.query_params.get("ok")}
+    context = {"principal": principal, "users": users}
     return templates.TemplateResponse(request, "users.html", context)
 
 
@@ -173,7 +175,7 @@ async def user_reset(
     if (user.is_superadmin and not principal.is_superadmin) or (
         not grants and not principal.is_superadmin
     ):
-        raise Forbidden("Không thể đặt lại mật khẩu của tài khoản này.")
+        raise Forbidden(N_("Không thể đặt lại mật khẩu của tài khoản này."))
     for _, unit in grants:
         require(principal, "admin", unit.id, tree)
     unit_id = grants[0][1].id if grants else None
@@ -181,4 +183,4 @@ async def user_reset(
     await reset_password(
         session, actor_of(request, principal), user, fields.get("temporary", ""), unit_id
     )
-    return RedirectResponse("/admin/users?ok=Đã+đặt+lại+mật+khẩu", status_code=303)
+    return done("/admin/users", "password-reset")

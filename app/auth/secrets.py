@@ -9,6 +9,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.i18n import N_, Message
+
 _hasher = PasswordHasher()
 # Verified against when an account does not exist, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -30,9 +32,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def password_problem(password: str) -> str | None:
     """A reason to refuse a new password, in Vietnamese, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+        return Message("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH)
     if password.strip() != password:
-        return "Mật khẩu không được bắt đầu hoặc kết thúc bằng khoảng trắng."
+        return N_("Mật khẩu không được bắt đầu hoặc kết thúc bằng khoảng trắng.")
     return None
 
 

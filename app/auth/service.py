@@ -9,6 +9,7 @@ from app.audit.service import Actor, record
 from app.auth.principal import ROLE_RANK
 from app.auth.secrets import hash_password, password_problem, verify_password
 from app.errors import AppError, Conflict, NotFound
+from app.i18n import N_
 from app.models import Grant, Unit, User, UserSession
 from app.models.base import utcnow
 from app.units.service import get_unit
@@ -128,11 +129,11 @@ async def change_password(
 ) -> None:
     """The user's own change: needs the current password; ends every other session."""
     if not verify_password(user.password_hash, current):
-        raise AppError("Mật khẩu hiện tại không đúng.")
+        raise AppError(N_("Mật khẩu hiện tại không đúng."))
     if problem := password_problem(new):
         raise AppError(problem)
     if new == current:
-        raise AppError("Mật khẩu mới phải khác mật khẩu hiện tại.")
+        raise AppError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."))
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()

@@ -15,23 +15,24 @@ from app.auth.secrets import keyed_hash, new_token, sha256, verify_password
 from app.auth.service import find_user, grants_of
 from app.config import Settings
 from app.errors import AppError
+from app.i18n import N_
 from app.models import LoginFailure, User, UserSession
 from app.models.base import as_utc, utcnow
 
-GENERIC_FAILURE = "Email/tên đăng nhập hoặc mật khẩu không đúng."
-THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+GENERIC_FAILURE = N_("Email/tên đăng nhập hoặc mật khẩu không đúng.")
+THROTTLED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
 
 
 class LoginRefused(AppError):
     status_code = 400
     code = "login_refused"
-    title = "Không đăng nhập được"
+    title = N_("Không đăng nhập được")
 
 
 class Throttled(AppError):
     status_code = 429
     code = "too_many_attempts"
-    title = "Thử lại sau"
+    title = N_("Thử lại sau")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.forms.schema import Instrument, Question
+from app.i18n import N_, Message
 
 NOT_APPLICABLE = "na"
 
@@ -33,11 +34,11 @@ class Submission:
         return not self.errors
 
 
-MSG_REQUIRED = "Vui lòng trả lời câu hỏi này."
-MSG_CHOICE = "Lựa chọn không hợp lệ, vui lòng chọn lại."
-MSG_NUMBER = "Vui lòng nhập một số hợp lệ."
-MSG_DATE = "Vui lòng nhập ngày hợp lệ (ngày/tháng/năm)."
-MSG_NOT_APPLICABLE = "Câu này không áp dụng với các câu trả lời trước nên đã được bỏ trống."
+MSG_REQUIRED = N_("Vui lòng trả lời câu hỏi này.")
+MSG_CHOICE = N_("Lựa chọn không hợp lệ, vui lòng chọn lại.")
+MSG_NUMBER = N_("Vui lòng nhập một số hợp lệ.")
+MSG_DATE = N_("Vui lòng nhập ngày hợp lệ (ngày/tháng/năm).")
+MSG_NOT_APPLICABLE = N_("Câu này không áp dụng với các câu trả lời trước nên đã được bỏ trống.")
 
 
 def clean_text(raw: str) -> str:
@@ -66,7 +67,7 @@ def _parse_number(q: Question, raw: str) -> ParsedAnswer | str:
     if (low is not None and number < low) or (high is not None and number > high):
         start = "" if low is None else f"{low:g}"
         end = "" if high is None else f"{high:g}"
-        return f"Vui lòng nhập một số trong khoảng {start}–{end}."
+        return Message("Vui lòng nhập một số trong khoảng %(start)s–%(end)s.", start=start, end=end)
     return ParsedAnswer(q.code, 0, number, None)
 
 
@@ -96,7 +97,7 @@ def _parse_one(
     if q.type == "text":
         text = clean_text(values[0]) if values else ""
         if len(text) > q.max_length:
-            return f"Vui lòng viết ngắn hơn ({q.max_length} ký tự)."
+            return Message("Vui lòng viết ngắn hơn (%(n)s ký tự).", n=q.max_length)
         if not text:
             return MSG_REQUIRED if required else []
         return [ParsedAnswer(q.code, 0, None, text)]

@@ -6,7 +6,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Literal
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 import segno
@@ -20,13 +20,24 @@ from app.collection.cache import CounterCache
 from app.collection.service import CounterForm, ExpiredSubmission, counter_form, store_submission
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, SignerDep, TemplatesDep
+from app.i18n import N_, request_lang
 from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
 router = APIRouter(tags=["collection"], dependencies=[Depends(public_access)])
 Lang = Literal["vi", "en"]
 NO_STORE = {"Cache-Control": "no-store"}
-MSG_EXPIRED = "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."
+MSG_EXPIRED = N_(
+    "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."
+)
+# Kiosk mode (a tablet at the desk): the thank-you page returns to a fresh form after this
+# long, and a form left half-answered is cleared after this long without a touch or a key.
+KIOSK_RETURN_SECONDS = 30
+KIOSK_IDLE_SECONDS = 90
+
+
+def _kiosk(request: Request) -> bool:
+    return request.query_params.get("kiosk", "").lower() in ("1", "true", "yes", "on")
 
 
 def _today(settings: Settings) -> date:
@@ -50,16 +61,25 @@ async def _counter(request: Request, unit_code: str) -> CounterForm:
     return await cache.counter_form(unit_code, today, load)
 
 
-def _blank_form(request: Request, target: CounterForm, token: str, lang: str) -> HTMLResponse:
-    """The unanswered form: rendered once per TTL, then only the submission id changes."""
+def _blank_form(request: Request, target: CounterForm, token: str) -> HTMLResponse:
+    """The unanswered form: rendered once per TTL and variant (language, kiosk mode), then
+    only the submission id changes."""
     templates: Jinja2Templates = request.app.state.templates
     cache: CounterCache = request.app.state.counter_cache
+    variant = _query(request_lang(request), _kiosk(request))
 
     def render(sid: str) -> str:
-        response = _render_form(request, templates, target, sid, lang)
+        response = _render_form(request, templates, target, sid)
         return bytes(response.body).decode()
 
-    return HTMLResponse(cache.page(target, lang, render, token), headers=NO_STORE)
+    return HTMLResponse(cache.page(target, variant, render, token), headers=NO_STORE)
+
+
+def _query(lang: str, kiosk: bool) -> str:
+    """What the form's pages keep in their URLs: the language if not Vietnamese, kiosk mode."""
+    params = [("lang", "en")] if lang == "en" else []
+    params += [("kiosk", "1")] if kiosk else []
+    return f"?{urlencode(params)}" if params else ""
 
 
 def _render_form(
@@ -67,21 +87,23 @@ def _render_form(
     templates: Jinja2Templates,
     target: CounterForm,
     token: str,
-    lang: str,
     values: Mapping[str, Sequence[str]] | None = None,
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
     action: str | None = None,
 ) -> HTMLResponse:
+    kiosk = _kiosk(request)
     context = {
         "unit": target.unit,
         "form": target.form.instrument,
         "token": token,
-        "lang": lang,
         "values": values or {},
         "errors": errors or {},
         "notice": notice,
         "action": action,  # where the form posts: /s/{unit} unless given (invitations: /t/...)
+        "query": _query(request_lang(request), kiosk),
+        "kiosk": kiosk,
+        "kiosk_idle": KIOSK_IDLE_SECONDS,
     }
     status = 422 if errors or notice else 200
     return templates.TemplateResponse(
@@ -91,14 +113,18 @@ def _render_form(
 
 @router.get("/s/{unit_code}", response_class=HTMLResponse)
 async def show_form(
-    request: Request, unit_code: str, signer: SignerDep, lang: Lang = "vi"
+    request: Request,
+    unit_code: str,
+    signer: SignerDep,
+    lang: Lang = "vi",
+    kiosk: bool = False,
 ) -> HTMLResponse:
-    """The survey form of the open round at this counter."""
+    """The survey form of the open round at this counter (``kiosk=1``: on a desk tablet)."""
     target = await _counter(request, unit_code)
     if target.quotas:  # a full hard quota: say so before anyone fills in the form
         async with request.app.state.db.sessions() as session:
             await ensure_not_full(session, target.round.id, target.unit.id, None)
-    return _blank_form(request, target, signer.issue(unit_code), lang)
+    return _blank_form(request, target, signer.issue(unit_code))
 
 
 async def _form_fields(request: Request) -> dict[str, list[str]]:
@@ -126,20 +152,19 @@ async def submit_form(
 ) -> Response:
     """Store a citizen's answers once, then redirect (303) to the thank-you page."""
     fields = await _form_fields(request)
-    lang = "en" if fields.get("lang") == ["en"] else "vi"
     target = await _counter(request, unit_code)
     try:
         submission_id = signer.verify((fields.get("sid") or [""])[0], unit_code)
     except ExpiredSubmission:
         token = signer.issue(unit_code)
-        return _render_form(request, templates, target, token, lang, fields, notice=MSG_EXPIRED)
+        return _render_form(request, templates, target, token, fields, notice=MSG_EXPIRED)
     parsed = parse_submission(target.form.instrument, fields)
     if not parsed.ok:
         token = (fields.get("sid") or [""])[0]
-        return _render_form(request, templates, target, token, lang, fields, parsed.errors)
+        return _render_form(request, templates, target, token, fields, parsed.errors)
     await store_submission(request.app.state.db, target, submission_id, parsed.answers)
-    suffix = "?lang=en" if lang == "en" else ""
-    return RedirectResponse(f"/s/{unit_code}/thanks{suffix}", status_code=303)
+    query = _query(request_lang(request), _kiosk(request))
+    return RedirectResponse(f"/s/{unit_code}/thanks{query}", status_code=303)
 
 
 @router.get("/s/{unit_code}/thanks", response_class=HTMLResponse)
@@ -148,10 +173,16 @@ async def thanks(
     unit_code: str,
     templates: TemplatesDep,
     lang: Lang = "vi",
+    kiosk: bool = False,
 ) -> HTMLResponse:
-    """Thank-you page shown after a stored submission."""
+    """Thank-you page shown after a stored submission (in kiosk mode: back to a new form)."""
     target = await _counter(request, unit_code)
-    context = {"unit": target.unit, "form": target.form.instrument, "lang": lang}
+    context = {
+        "unit": target.unit,
+        "form": target.form.instrument,
+        "kiosk": kiosk,
+        "kiosk_return": KIOSK_RETURN_SECONDS,
+    }
     return templates.TemplateResponse(request, "thanks.html", context, headers=NO_STORE)
 
 

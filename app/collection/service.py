@@ -16,6 +16,7 @@ from app.collection.answers import ParsedAnswer
 from app.db import Database, insert_ignore
 from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
+from app.i18n import N_
 from app.models import Answer, Quota, Response, Round, Unit
 from app.rounds.service import open_round_for_unit
 from app.sampling.quotas import count_response
@@ -25,7 +26,7 @@ from app.units.service import get_unit
 class TamperedSubmission(AppError):
     status_code = 400
     code = "invalid_submission"
-    title = "Phiếu không hợp lệ"
+    title = N_("Phiếu không hợp lệ")
 
 
 class ExpiredSubmission(Exception):
@@ -74,9 +75,9 @@ class SubmissionSigner:
         except SignatureExpired as exc:
             raise ExpiredSubmission() from exc
         except (BadSignature, ValueError, TypeError) as exc:
-            raise TamperedSubmission("Phiếu không hợp lệ. Vui lòng quét lại mã QR.") from exc
+            raise TamperedSubmission(N_("Phiếu không hợp lệ. Vui lòng quét lại mã QR.")) from exc
         if signed_unit != unit_code:
-            raise TamperedSubmission("Phiếu không thuộc đơn vị này. Vui lòng quét lại mã QR.")
+            raise TamperedSubmission(N_("Phiếu không thuộc đơn vị này. Vui lòng quét lại mã QR."))
         return str(submission_id)
 
 

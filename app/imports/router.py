@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from app.auth.access import StaffAdmin, actor_of, check_csrf
 from app.deps import CatalogueDep, SettingsDep, WriteSessionDep
+from app.errors import Unprocessable
 from app.imports.csvfile import PREVIEW_ROWS
 from app.imports.responses import import_responses
 from app.imports.schemas import ImportOut
@@ -24,10 +25,18 @@ from app.rounds.deps import RoundManager
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 DryRun = Query(False, description="Check only: answer the rows and problems, write nothing")
 Preview = Query(PREVIEW_ROWS, ge=0, le=5000, description="How many rows to echo back")
-FileField = File(..., description="CSV, UTF-8, header row first")
+# Optional at the framework level so that authorisation and CSRF are checked (403) before a
+# missing file is reported (422).
+FileField = File(None, description="CSV, UTF-8, header row first (required)")
 IMPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
     422: {"model": ImportOut, "description": "Rejected rows; nothing written"}
 }
+
+
+async def _read(file: UploadFile | None) -> bytes:
+    if file is None:
+        raise Unprocessable("send the CSV file as the multipart field 'file'")
+    return await file.read()
 
 
 def _answer(out: ImportOut) -> JSONResponse:
@@ -39,13 +48,13 @@ async def post_units_import(
     request: Request,
     session: WriteSessionDep,
     principal: StaffAdmin,
-    file: UploadFile = FileField,
+    file: UploadFile | None = FileField,
     dry_run: bool = DryRun,
     preview: int = Preview,
 ) -> JSONResponse:
     """Create or update units from CSV (code,name,level,parent), all within your admin scope."""
     await check_csrf(request, principal)
-    data = await file.read()
+    data = await _read(file)
     result = await import_units(
         session,
         actor_of(request, principal),
@@ -66,12 +75,12 @@ async def post_responses_import(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     target: RoundManager,
-    file: UploadFile = FileField,
+    file: UploadFile | None = FileField,
     dry_run: bool = DryRun,
     preview: int = Preview,
 ) -> JSONResponse:
     """Import responses (paper forms, interviews, other systems) validated as the form does."""
-    data = await file.read()
+    data = await _read(file)
     result = await import_responses(
         session,
         actor_of(request, target.principal),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import Actor, record
 from app.auth.principal import Principal, Role
 from app.errors import AppError, Conflict, Forbidden, Gone, NotFound
+from app.i18n import N_, Message
 from app.models import Round, RoundUnit, Unit
 from app.units.service import load_tree
 
@@ -38,7 +39,7 @@ async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) 
     )
     found = await session.scalar(stmt)
     if found is None:
-        raise Gone("Hiện đơn vị này không có đợt khảo sát nào đang mở. Xin cảm ơn Ông/Bà.")
+        raise Gone(N_("Hiện đơn vị này không có đợt khảo sát nào đang mở. Xin cảm ơn Ông/Bà."))
     return found
 
 
@@ -52,7 +53,9 @@ async def create_round(
     starts_on: date,
     ends_on: date,
     status: str = "draft",
+    unit_id: int | None = None,
 ) -> Round:
+    """A new round (no units yet); ``unit_id`` files the audit event under that unit's scope."""
     if ends_on < starts_on:
         raise AppError("a round cannot end before it starts")
     if await session.scalar(select(Round.id).where(Round.code == code)) is not None:
@@ -73,7 +76,7 @@ async def create_round(
         "round.create",
         "round",
         code,
-        None,
+        unit_id,
         {
             "form": form_code,
             "status": status,
@@ -82,6 +85,39 @@ async def create_round(
         },
     )
     return created
+
+
+# The life of a round: prepared as a draft, open for collection, closed, results published.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("open",),
+    "open": ("closed",),
+    "closed": ("published",),
+}
+
+
+async def change_status(
+    session: AsyncSession, actor: Actor, round_: Round, to: str, unit_id: int | None = None
+) -> Round:
+    """Move a round one step along draft → open → closed → published; audited.
+
+    Any other move is a 409; a round covering no unit cannot open (no counter would serve it).
+    """
+    if to not in TRANSITIONS.get(round_.status, ()):
+        raise Conflict(
+            Message(
+                "Không thể chuyển đợt khảo sát từ trạng thái %(current)s sang %(to)s.",
+                current=round_.status,
+                to=to,
+            )
+        )
+    if to == "open" and not await covered_unit_ids(session, round_.id):
+        raise Conflict(N_("Đợt khảo sát chưa có đơn vị nào nên chưa thể mở."))
+    before, round_.status = round_.status, to
+    await session.flush()
+    await record(
+        session, actor, "round.status", "round", round_.code, unit_id, {"from": before, "to": to}
+    )
+    return round_
 
 
 async def set_volume(

@@ -129,3 +129,49 @@ def draw_command(
         f"draw {draw.id}: {draw.selected} dossier(s) from {len(draw.strata)} stratum/strata "
         f"(plan v{draw.plan_version}, {draw.method}, seed {draw.seed})"
     )
+
+
+def plan_command(
+    round_code: str = typer.Argument(..., metavar="ROUND"),
+    rule: SizeRule = typer.Option(SizeRule.yamane, help="n = N/(1+N·e²), or Cochran with fpc."),
+    margin: float = typer.Option(0.05, min=0.001, max=0.5, help="Margin of error e."),
+    total: int | None = typer.Option(
+        None, min=1, help="Share this total across strata (else a size per stratum)."
+    ),
+    allocation: str = typer.Option("proportional", help="proportional | equal | neyman"),
+    minimum: int = typer.Option(0, min=0, help="At least this many per stratum (≤ N_h)."),
+    maximum: int | None = typer.Option(None, min=1, help="At most this many per stratum."),
+    threshold: int = typer.Option(0, min=0, help="Strata with fewer dossiers are small."),
+    small: str = typer.Option("exclude", help="Small strata: exclude | merge (per parent)."),
+) -> None:
+    """Compute the round's sample plan from its frame and store it as the next version."""
+    from pydantic import ValidationError
+
+    from app.forms.registry import Catalogue
+    from app.rounds.service import get_round
+    from app.sampling.plans import compute_plan
+    from app.sampling.schemas import PlanIn
+
+    try:
+        params = PlanIn.model_validate(
+            {"rule": rule.value, "margin": margin, "total": total, "allocation": allocation}
+            | {"method": "allocate" if total else "per-stratum", "minimum": minimum}
+            | {"maximum": maximum, "threshold": threshold, "small": small}
+        )
+    except ValidationError as exc:
+        typer.echo(f"error: {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from None
+    settings = get_settings()
+
+    async def run() -> Any:
+        catalogue = Catalogue.from_directory(settings.forms_dir)
+        async with standalone_session(settings) as session:
+            scope = await import_scope(session, await get_round(session, round_code), None)
+            return await compute_plan(session, catalogue, CLI, scope, params)
+
+    plan = _run(run())
+    typer.echo(f"plan v{plan.version} ({plan.source}): n = {plan.total} of N = {plan.population}")
+    for s in plan.strata:
+        typer.echo(f"  {s.stratum}: N = {s.population}, n = {s.size}")
+    for note in plan.notes:
+        typer.echo(f"  note: {note}")

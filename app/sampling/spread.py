@@ -72,11 +72,10 @@ async def previous_moments(
     session: AsyncSession, catalogue: Catalogue, round_: Round, unit_ids: Sequence[int]
 ) -> dict[int, tuple[str, Moments]]:
     """Per unit: (round code, moments) from its latest earlier round with ≥ 2 responses."""
-    earlier = await session.scalars(
+    covering = select(RoundUnit.round_id).where(RoundUnit.unit_id.in_(list(unit_ids)))
+    earlier = await session.scalars(  # no DISTINCT over rows: JSON columns have no equality
         select(Round)
-        .join(RoundUnit, RoundUnit.round_id == Round.id)
-        .where(Round.starts_on < round_.starts_on, RoundUnit.unit_id.in_(list(unit_ids)))
-        .distinct()
+        .where(Round.starts_on < round_.starts_on, Round.id.in_(covering))
         .order_by(Round.starts_on.desc(), Round.id.desc())
     )
     found: dict[int, tuple[str, Moments]] = {}

@@ -108,7 +108,8 @@ def _csv_rows(file: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
     except csv.Error as exc:
         raise _refuse(f"line {line + 1}: malformed CSV ({exc})") from None
     finally:
-        stream.detach()  # the caller owns the file
+        if not file.closed:  # a generator dropped early may close after the caller's file
+            stream.detach()  # the caller owns the file
 
 
 def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:

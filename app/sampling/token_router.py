@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.access import public_access
 from app.collection.answers import parse_submission
-from app.collection.router import MSG_EXPIRED, NO_STORE, _form_fields, _render_form, _today
+from app.collection.router import (
+    MSG_EXPIRED,
+    NO_STORE,
+    _form_fields,
+    _query,
+    _render_form,
+    _today,
+)
 from app.collection.service import ExpiredSubmission
 from app.deps import (
     CatalogueDep,
@@ -19,6 +26,7 @@ from app.deps import (
     TemplatesDep,
     WriteSessionDep,
 )
+from app.i18n import request_lang
 from app.sampling.invitations import InvitedForm, find_invitation, open_invitation, redeem
 
 router = APIRouter(tags=["invitations"], dependencies=[Depends(public_access)])
@@ -44,7 +52,8 @@ async def show_invited_form(
     """The form an invitation opens (410 once answered, for a closed round or a full quota)."""
     invited = await open_invitation(session, catalogue, token, _today(settings))
     sid = signer.issue(_binding(invited))
-    return _render_form(request, templates, invited.target, sid, lang, action=f"/t/{token}")
+    action = f"/t/{token}{_query(request_lang(request), False)}"
+    return _render_form(request, templates, invited.target, sid, action=action)
 
 
 @router.post("/t/{token}", response_class=HTMLResponse)
@@ -59,25 +68,24 @@ async def submit_invited_form(
 ) -> Response:
     """Store the invitation's answers and redeem it in one transaction, then redirect (303)."""
     fields = await _form_fields(request)
-    lang = "en" if fields.get("lang") == ["en"] else "vi"
+    query = _query(request_lang(request), False)
     invited = await open_invitation(session, catalogue, token, _today(settings))
-    action = f"/t/{token}"
+    action = f"/t/{token}{query}"
     try:
         submission_id = signer.verify((fields.get("sid") or [""])[0], _binding(invited))
     except ExpiredSubmission:
         sid = signer.issue(_binding(invited))
         return _render_form(
-            request, templates, invited.target, sid, lang, fields, notice=MSG_EXPIRED, action=action
+            request, templates, invited.target, sid, fields, notice=MSG_EXPIRED, action=action
         )
     parsed = parse_submission(invited.target.form.instrument, fields)
     if not parsed.ok:
         sid = (fields.get("sid") or [""])[0]
         return _render_form(
-            request, templates, invited.target, sid, lang, fields, parsed.errors, action=action
+            request, templates, invited.target, sid, fields, parsed.errors, action=action
         )
     await redeem(session, invited, submission_id, parsed.answers)
-    suffix = "?lang=en" if lang == "en" else ""
-    return RedirectResponse(f"/t/{token}/thanks{suffix}", status_code=303)
+    return RedirectResponse(f"/t/{token}/thanks{query}", status_code=303)
 
 
 @router.get("/t/{token}/thanks", response_class=HTMLResponse)
@@ -93,5 +101,5 @@ async def invited_thanks(
     invitation, round_, unit = await find_invitation(session, token)
     if invitation.redeemed_at is None:
         return RedirectResponse(f"/t/{token}", status_code=303)
-    context = {"unit": unit, "form": catalogue.get(round_.form_code).instrument, "lang": lang}
+    context = {"unit": unit, "form": catalogue.get(round_.form_code).instrument}
     return templates.TemplateResponse(request, "thanks.html", context, headers=NO_STORE)

@@ -4,11 +4,16 @@
   "use strict";
   var form = document.querySelector("form[method=post]");
   if (!form) return;
-  var parts = form.querySelectorAll("[data-show-if]");
-  if (!parts.length) return;
+  if (!form.querySelector("[data-show-if]")) return;
+  // Sections and questions in document order; those with a condition may be hidden, and so is
+  // everything inside a hidden one (the server may also have hidden some after a submit).
+  var parts = form.querySelectorAll("section, .q");
 
+  // Answers as the server would receive them, except those inside parts already found off in
+  // this pass (``off``): a hidden question counts as unanswered for the conditions after it.
   function given(data, code) {
-    return data.getAll(code).map(function (v) { return String(v).trim(); })
+    return data.filter(function (d) { return d.name === code && !d.off(); })
+      .map(function (d) { return String(d.value).trim(); })
       .filter(function (v) { return v !== ""; });
   }
   function num(v) {
@@ -30,15 +35,30 @@
   }
   function setOn(el, on) {
     el.hidden = !on;
+    if (el.tagName === "FIELDSET") el.disabled = !on;  // the server disables hidden ones too
     el.querySelectorAll("input,textarea,select").forEach(function (i) { i.disabled = !on; });
   }
   function update() {
-    // Document order: a section before its questions, an answer before what depends on it.
-    form.querySelectorAll("section").forEach(function (s) { setOn(s, true); });
-    form.querySelectorAll(".q").forEach(function (q) { setOn(q, true); });
+    // Decide every part first (document order: a section before its questions, an answer
+    // before what depends on it), then touch only what changes: showing and re-hiding parts
+    // in between would let the page jump under the citizen's finger.
+    var state = new Map();
+    function off(el) {
+      for (var a = el; a && a !== form; a = a.parentElement) if (state.get(a) === false) return true;
+      return false;
+    }
+    var data = [];
+    Array.prototype.forEach.call(form.elements, function (i) {
+      if (!i.name || ((i.type === "radio" || i.type === "checkbox") && !i.checked)) return;
+      data.push({ name: i.name, value: i.value, off: function () { return off(i); } });
+    });
     parts.forEach(function (el) {
-      var inside = el.parentElement.closest("[hidden]");
-      setOn(el, !inside && holds(JSON.parse(el.getAttribute("data-show-if")), new FormData(form)));
+      var rule = el.getAttribute("data-show-if");
+      state.set(el, !off(el.parentElement) && (!rule || holds(JSON.parse(rule), data)));
+    });
+    state.forEach(function (on, el) { if (el.hidden === on) setOn(el, on); });
+    state.forEach(function (on, el) {  // a part shown again re-enabled what it holds
+      if (!on) el.querySelectorAll("input,textarea,select").forEach(function (i) { i.disabled = true; });
     });
   }
   form.addEventListener("change", update);

@@ -22,15 +22,8 @@ async def get_units(
         node = tree.get(parent)
         require(principal, "viewer", node.id, tree)
         nodes = tree.children.get(node.id, [])
-    elif principal.is_superadmin:
-        nodes = tree.children.get(None, [])
     else:
-        roots = principal.scope_roots("viewer")
-        # A grant inside another grant's subtree is not a top unit of the scope.
-        nodes = sorted(
-            (tree.by_id[r] for r in roots if not any(a.id in roots for a in tree.ancestors(r)[1:])),
-            key=lambda n: n.code,
-        )
+        nodes = tree.tops(None if principal.is_superadmin else principal.scope_roots("viewer"))
     return [
         UnitOut(
             code=n.code,

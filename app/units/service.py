@@ -55,6 +55,27 @@ class UnitTree:
             node = self.by_id.get(node.parent_id) if node.parent_id is not None else None
         return chain
 
+    def tops(self, roots: set[int] | None) -> list[UnitNode]:
+        """The top units of a scope given by its grant roots (None: the whole hierarchy); a
+        root inside another root's subtree is not a top unit."""
+        if roots is None:
+            return list(self.children.get(None, []))
+        return sorted(
+            (self.by_id[r] for r in roots if not any(a.id in roots for a in self.ancestors(r)[1:])),
+            key=lambda n: n.code,
+        )
+
+    def leaves(self, unit_id: int) -> list[UnitNode]:
+        """The units without children in ``unit_id``'s subtree (counters), in tree order."""
+        found, stack = [], [self.by_id[unit_id]]
+        while stack:
+            node = stack.pop()
+            children = self.children.get(node.id, [])
+            if not children:
+                found.append(node)
+            stack.extend(reversed(children))
+        return found
+
     def common_ancestor(self, unit_ids: Iterable[int]) -> UnitNode | None:
         chains = [list(reversed(self.ancestors(u))) for u in unit_ids]
         if not chains:

@@ -137,6 +137,30 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/progress"): Example(
         "/api/v1/rounds/R2026/progress", False
     ),
+    # The console (tests/console/ checks what each page shows and refuses in detail).
+    ("GET", "/console"): Example("/console", False),
+    ("GET", "/console/overview"): Example("/console/overview", False),
+    ("GET", "/console/units"): Example("/console/units", False),
+    ("GET", "/console/units/new"): Example("/console/units/new?parent=C11", True),
+    ("POST", "/console/units"): Example("/console/units", False),
+    ("GET", "/console/units/{code}/edit"): Example("/console/units/C11/edit", True),
+    ("POST", "/console/units/{code}"): Example("/console/units/C11", True),
+    ("GET", "/console/instruments"): Example("/console/instruments", False),
+    ("GET", "/console/instruments/{code}"): Example("/console/instruments/one-stop-counter", False),
+    ("GET", "/console/instruments/{code}/preview"): Example(
+        "/console/instruments/one-stop-counter/preview", False
+    ),
+    ("GET", "/console/rounds"): Example("/console/rounds", False),
+    ("GET", "/console/rounds/new"): Example("/console/rounds/new?root=C11", True),
+    ("POST", "/console/rounds"): Example("/console/rounds", False),
+    ("GET", "/console/rounds/{code}"): Example("/console/rounds/R2026", False),
+    ("POST", "/console/rounds/{code}/status"): Example("/console/rounds/R2026/status", True),
+    ("GET", "/console/qr"): Example("/console/qr", False),
+    ("GET", "/console/qr/{code}"): Example("/console/qr/C11", True),
+    ("GET", "/console/keys"): Example("/console/keys", False),
+    ("POST", "/console/keys"): Example("/console/keys", False),
+    ("POST", "/console/keys/{prefix}/revoke"): Example("/console/keys/sk_unknown/revoke", False),
+    ("GET", "/console/audit"): Example("/console/audit", False),
 }
 
 

@@ -13,6 +13,9 @@ import pytest
 T = TypeVar("T")
 CHROMIUM = os.environ.get("SIPAS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# axe-core, pinned in tests/browser/package.json (`npm ci --prefix tests/browser`).
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -50,6 +53,35 @@ def in_browser(scenario: Callable[[Any], T]) -> T:
 @pytest.fixture
 def browser() -> None:
     require_chromium()
+
+
+@pytest.fixture
+def axe_source() -> str:
+    """axe-core's source, injected into pages by the accessibility tests."""
+    if not AXE.exists():
+        message = f"axe-core is not installed ({AXE}): run npm ci --prefix tests/browser"
+        if os.environ.get("SIPAS_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe violations on the page as it is now.
+
+    axe must have been added with ``context.add_init_script(axe_source)``: init scripts are
+    injected by the browser itself, so the pages keep their CSP (no inline scripts) intact.
+    """
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+            }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in SERIOUS]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from app.models import Answer, Response, Round
 from tests.collection.test_form import token_of
 from tests.factories import CRITERIA, form_body, make_province
 
-TTL = 0.5
+TTL = 3.0
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 
 import httpx
+from babel.messages.pofile import read_po
 from fastapi import FastAPI
 from jinja2.ext import babel_extract
 
@@ -15,7 +14,7 @@ from tests.comment_factories import comment_of, respond
 from tests.factories import make_province, make_user
 
 APP = Path(__file__).resolve().parents[2] / "app"
-CATALOGUE = APP / "locale" / "en" / "LC_MESSAGES" / "pakn.po"
+CATALOGUE = APP / "locale" / "en" / "LC_MESSAGES" / "messages.po"
 TEMPLATES = [
     *sorted((APP / "templates" / "responses").glob("*.html")),
     *sorted((APP / "templates" / "comments").glob("*.html")),
@@ -24,9 +23,9 @@ TEMPLATES = [
 
 
 def catalogue() -> dict[str, str]:
-    """msgid -> msgstr of a .po file with one-line entries (as pakn.po is written)."""
-    pairs = re.findall(r'^msgid (".*")\nmsgstr (".*")$', CATALOGUE.read_text("utf-8"), re.M)
-    return {ast.literal_eval(k): ast.literal_eval(v) for k, v in pairs if k != '""'}
+    """msgid -> msgstr of the English catalogue."""
+    with CATALOGUE.open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh) if isinstance(m.id, str) and m.id}
 
 
 def msgids() -> set[str]:

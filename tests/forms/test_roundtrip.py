@@ -7,15 +7,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from fastapi.templating import Jinja2Templates
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jinja2 import Environment, FileSystemLoader
 
 from app.collection.answers import parse_submission
 from app.forms.schema import Instrument
+from app.i18n import Translator, install
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
-ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "app" / "templates")
+install(TEMPLATES, Translator())  # the same gettext as the app's
+ENV = TEMPLATES.env
 TYPES = ["rating", "single", "multiple", "number", "percent", "text", "date"]
 words = st.text(
     st.characters(codec="utf-8", exclude_categories=("C", "Zl", "Zp")) | st.just("\n"), max_size=30

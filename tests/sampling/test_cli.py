@@ -13,15 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from app.audit.service import CLI
 from app.cli import cli
 from app.config import Settings, get_settings
 from app.db import Database
 from app.models import Dossier, SampleSelection
-from app.rounds.service import get_round
-from app.sampling.plans import compute_plan
-from app.sampling.schemas import PlanIn
-from app.sampling.scope import import_scope
 from tests.factories import make_province
 from tests.sampling.helpers import dossier_csv, in_period, volumes
 
@@ -86,12 +81,17 @@ async def test_import_volumes_and_dossiers_then_draw(
     assert done.exit_code == 0, done.output
     assert await count(app, Dossier) == 245
 
-    db: Database = app.state.db
-    async with db.write_sessions.begin() as session:
-        scope = await import_scope(session, await get_round(session, "R2026"), None)
-        await compute_plan(
-            session, app.state.catalogue, CLI, scope, PlanIn(method="allocate", total=20)
-        )
+    planned = await sipas("plan", "R2026", "--total", "20")
+    assert planned.exit_code == 0, planned.output
+    # proportional: 20 · (140, 70, 35) / 245 = (11.43, 5.71, 2.86) → largest remainders 11, 6, 3
+    assert planned.stdout.splitlines() == [
+        "plan v1 (dossiers): n = 20 of N = 245",
+        "  C11: N = 140, n = 11",
+        "  C12: N = 70, n = 6",
+        "  C21: N = 35, n = 3",
+    ]
+    refused = await sipas("plan", "R2026", "--allocation", "random")
+    assert refused.exit_code == 2 and "allocation" in refused.stderr
 
     first = await sipas("draw", "R2026", "--seed", "99", "--method", "systematic")
     assert first.exit_code == 0, first.output

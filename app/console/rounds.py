@@ -1,0 +1,147 @@
+"""Console pages: rounds in scope, a new round from an instrument, a round and its status."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.auth.access import StaffManager, StaffViewer, actor_of, check_csrf, require
+from app.auth.principal import Principal
+from app.console.editing import create_round_for_units, read_round
+from app.console.forms import Form
+from app.console.service import covered_units, round_summaries, unit_options, units_with_role
+from app.console.views import done, render
+from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
+from app.errors import Forbidden
+from app.forms.registry import Catalogue
+from app.i18n import N_, request_lang
+from app.rounds.service import TRANSITIONS, change_status, get_round, round_in_scope
+from app.units.service import UnitNode, UnitTree, load_tree
+
+router = APIRouter(prefix="/console/rounds", include_in_schema=False)
+MSG_OUTSIDE = N_("Đợt khảo sát này không có đơn vị nào trong phạm vi của bạn.")
+
+
+@router.get("", response_class=HTMLResponse)
+async def rounds_page(
+    request: Request, principal: StaffViewer, session: SessionDep
+) -> HTMLResponse:
+    """Rounds covering units in your scope, newest first."""
+    summaries = await round_summaries(session, principal, await load_tree(session))
+    context = {"summaries": summaries, "can_create": principal.has_any("manager")}
+    return render(request, "console/rounds.html", context)
+
+
+def _new_page(
+    request: Request,
+    catalogue: Catalogue,
+    tree: UnitTree,
+    principal: Principal,
+    root: UnitNode | None,
+    values: dict[str, Any],
+    form: Form | None = None,
+) -> HTMLResponse:
+    lang = request_lang(request)
+    context = {
+        "roots_options": unit_options(units_with_role(tree, principal, "manager")),
+        "root": root,
+        "counters": tree.leaves(root.id) if root else [],
+        "forms_options": [
+            (code, f"{form.instrument.title.get(lang)} ({code} {form.version})")
+            for code, form in ((c, catalogue.get(c)) for c in catalogue.codes())
+        ],
+        "values": values,
+        "chosen": set(form.getlist("unit")) if form else None,
+        "errors": form.errors if form else {},
+    }
+    return render(request, "console/round_new.html", context, 422 if form else 200)
+
+
+@router.get("/new", response_class=HTMLResponse)
+async def new_round_page(
+    request: Request,
+    principal: StaffManager,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    root: str = "",
+) -> HTMLResponse:
+    """Step 1: pick the unit whose counters the round covers; step 2: the round's details."""
+    tree = await load_tree(session)
+    node = tree.get(root) if root else None
+    if node is not None:
+        require(principal, "manager", node.id, tree)
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    values = _defaults(catalogue, today)
+    return _new_page(request, catalogue, tree, principal, node, values)
+
+
+def _defaults(catalogue: Catalogue, today: date) -> dict[str, Any]:
+    codes = catalogue.codes()
+    form = "one-stop-counter" if "one-stop-counter" in codes else codes[0]
+    ends = today + timedelta(days=30)
+    return {"form": form, "starts_on": today.isoformat(), "ends_on": ends.isoformat()}
+
+
+@router.post("", response_class=HTMLResponse)
+async def create_round_page(
+    request: Request,
+    principal: StaffManager,
+    session: WriteSessionDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """Create a round (draft) covering the chosen counters with their volumes; audited."""
+    await check_csrf(request, principal)
+    form, tree = await Form.read(request), await load_tree(session)
+    root = tree.by_code.get(form.get("root"))
+    if root is None or not principal.can("manager", root.id, tree):
+        raise Forbidden(N_("Vui lòng chọn một đơn vị trong phạm vi quản lý của bạn."))
+    draft = read_round(form, catalogue, tree, principal, root)
+    created = None
+    if draft is not None:
+        actor = actor_of(request, principal)
+        created = await create_round_for_units(session, actor, draft, root, form)
+    if created is None:
+        return _new_page(request, catalogue, tree, principal, root, form.values(), form)
+    return done(f"/console/rounds/{created.code}", "round-created")
+
+
+@router.get("/{code}", response_class=HTMLResponse)
+async def round_page(
+    request: Request, code: str, principal: StaffViewer, session: SessionDep
+) -> HTMLResponse:
+    """A round: its period, status, covered units in your scope with volumes and responses."""
+    round_, tree = await get_round(session, code), await load_tree(session)
+    units = await covered_units(session, round_, tree, principal.visible_units("viewer", tree))
+    if not units and not principal.is_superadmin:
+        raise Forbidden(MSG_OUTSIDE)
+    everything = await covered_units(session, round_, tree, None)
+    can_manage = all(principal.can("manager", c.node.id, tree) for c in everything)
+    context = {
+        "round": round_,
+        "units": units,
+        "next_status": TRANSITIONS.get(round_.status, ()) if can_manage else (),
+        "total": sum(c.responses for c in units),
+    }
+    return render(request, "console/round.html", context)
+
+
+@router.post("/{code}/status")
+async def round_status(
+    request: Request, code: str, principal: StaffManager, session: WriteSessionDep
+) -> Response:
+    """Open, close or publish a round (one step at a time); audited."""
+    round_ = await round_in_scope(session, principal, code, "manager")
+    await check_csrf(request, principal)
+    form, tree = await Form.read(request), await load_tree(session)
+    units = await covered_units(session, round_, tree, None)
+    scope = tree.common_ancestor(c.node.id for c in units)
+    await change_status(
+        session, actor_of(request, principal), round_, form.get("to"), scope.id if scope else None
+    )
+    return done(f"/console/rounds/{quote(round_.code)}", "round-status")

@@ -1,0 +1,73 @@
+"""What every console page shares: the signed-in user, the navigation, one-line notices after
+a change (``?done=<code>``, never free text from the URL), labels, and rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from app.console.nav import active, allowed
+from app.i18n import N_
+
+DONE: dict[str, str] = {
+    "unit-created": N_("Đã tạo đơn vị."),
+    "unit-saved": N_("Đã lưu thay đổi của đơn vị."),
+    "round-created": N_("Đã tạo đợt khảo sát (trạng thái nháp)."),
+    "round-status": N_("Đã cập nhật trạng thái đợt khảo sát."),
+    "key-revoked": N_("Đã thu hồi khóa API."),
+    "password-reset": N_("Đã đặt lại mật khẩu."),
+}
+ROUND_STATUS: dict[str, str] = {
+    "draft": N_("Nháp"),
+    "open": N_("Đang mở"),
+    "closed": N_("Đã đóng"),
+    "published": N_("Đã công bố"),
+}
+ROLE_LABELS: dict[str, str] = {
+    "viewer": N_("Xem"),
+    "manager": N_("Quản lý"),
+    "admin": N_("Quản trị"),
+}
+
+
+def console_context(request: Request) -> dict[str, Any]:
+    """Added to every page: ``principal`` (or None), ``nav``, ``nav_active``, ``done``, and
+    ``zone`` (the deployment's time zone, for ``| moment(zone)``)."""
+    principal = getattr(request.state, "principal", None)
+    items = allowed(request.app.state.nav, principal)
+    return {
+        "zone": ZoneInfo(request.app.state.settings.timezone),
+        "principal": principal,
+        "nav": items,
+        "nav_active": active(items, request.url.path),
+        "done": DONE.get(request.query_params.get("done", "")),
+    }
+
+
+def install(templates: Jinja2Templates) -> None:
+    templates.context_processors.append(console_context)
+    templates.env.globals.update(round_status=ROUND_STATUS, role_labels=ROLE_LABELS)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+
+
+def done(url: str, code: str) -> RedirectResponse:
+    """After a change: back to a page, which shows the notice ``DONE[code]``."""
+    assert code in DONE, code
+    joiner = "&" if "?" in url else "?"
+    return RedirectResponse(f"{url}{joiner}done={code}", status_code=303)

@@ -1,0 +1,32 @@
+"""Audit page: events of one's admin scope, filters, the CSV link."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import FastAPI
+
+from tests.console.helpers import HTML, staff_client
+from tests.factories import make_province
+
+
+async def test_audit_page_shows_scope_and_filters(app: FastAPI):
+    await make_province(app)
+    async with staff_client(app, "d1@x.vn", [("admin", "D1")]) as (client, _):
+        page = (await client.get("/console/audit", headers=HTML)).text
+        assert "<code>unit.create</code>" in page and "<code>C11</code>" in page
+        assert "<code>C21</code>" not in page  # D2's events belong to another scope
+        rounds = (await client.get("/console/audit?action=round", headers=HTML)).text
+        assert "<code>round.volume</code>" in rounds and "<code>unit.create</code>" not in rounds
+        assert 'href="/api/v1/audit.csv?action=round"' in rounds
+        today = date.today().isoformat()
+        dated = await client.get(f"/console/audit?since={today}&until={today}", headers=HTML)
+        assert dated.status_code == 200 and "<code>unit.create</code>" in dated.text
+        csv_link = dated.text.split('href="/api/v1/audit.csv?', 1)[1].split('"', 1)[0]
+        csv = await client.get("/api/v1/audit.csv?" + csv_link.replace("&amp;", "&"))
+        assert csv.status_code == 200 and "unit.create" in csv.text and "C21" not in csv.text
+        future = (date.today() + timedelta(days=2)).isoformat()
+        later = (await client.get(f"/console/audit?since={future}", headers=HTML)).text
+        assert "Không có sự kiện nào." in later
+        bad = await client.get("/console/audit?until=31-12-2026", headers=HTML)
+        assert bad.status_code == 422 and "Vui lòng nhập ngày hợp lệ." in bad.text

@@ -1,0 +1,186 @@
+"""Rounds pages: list in scope, create from an instrument for chosen counters with volumes,
+and the status steps draft → open → closed → published (manager, CSRF, audited)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.audit.service import CLI
+from app.models import AuditEvent, Round, RoundUnit, Unit
+from app.rounds.service import create_round
+from tests.console.helpers import HTML, staff_client
+from tests.factories import make_province
+
+TODAY = date.today()
+
+
+def new_round(csrf: str, **extra: str) -> dict[str, str | list[str]]:
+    body: dict[str, str | list[str]] = {
+        "csrf_token": csrf,
+        "root": "D1",
+        "code": "R-NEW",
+        "name": "Đợt quý IV",
+        "form": "one-stop-counter",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + timedelta(days=30)).isoformat(),
+        "unit": ["C11", "C12"],
+        "volume_C11": "1.200",
+        "volume_C12": "",
+    }
+    body.update(extra)
+    return body
+
+
+async def stored(app: FastAPI, code: str) -> tuple[Round | None, dict[str, int | None]]:
+    """The round and its volumes by unit code, as stored."""
+    async with app.state.db.sessions() as session:
+        round_ = await session.scalar(select(Round).where(Round.code == code))
+        if round_ is None:
+            return None, {}
+        rows = await session.execute(
+            select(Unit.code, RoundUnit.volume)
+            .join(Unit, Unit.id == RoundUnit.unit_id)
+            .where(RoundUnit.round_id == round_.id)
+        )
+        return round_, {unit_code: volume for unit_code, volume in rows}
+
+
+async def test_manager_creates_a_round_for_two_counters(app: FastAPI):
+    await make_province(app)
+    async with staff_client(app, "m@x.vn", [("manager", "D1")]) as (client, csrf):
+        step1 = await client.get("/console/rounds/new?root=D1", headers=HTML)
+        assert step1.status_code == 200
+        assert 'name="unit" value="C11" checked' in step1.text and "C21" not in step1.text
+        created = await client.post("/console/rounds", data=new_round(csrf))
+        assert created.status_code == 303
+        assert created.headers["location"] == "/console/rounds/R-NEW?done=round-created"
+        page = await client.get(created.headers["location"], headers=HTML)
+        assert "Đã tạo đợt khảo sát" in page.text and "Nháp" in page.text
+        assert "Mở đợt khảo sát" in page.text
+    round_, volumes = await stored(app, "R-NEW")
+    assert (
+        round_ is not None and round_.status == "draft" and round_.form_code == "one-stop-counter"
+    )
+    assert volumes == {"C11": 1200, "C12": None}
+    async with app.state.db.sessions() as session:
+        actions = set(
+            await session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == "R-NEW"))
+        )
+    assert actions == {"round.create", "round.volume"}
+
+
+async def test_round_form_refuses_bad_input_per_field(app: FastAPI):
+    await make_province(app)
+    async with staff_client(app, "m@x.vn", [("manager", "D1")]) as (client, csrf):
+        cases = {
+            "ends_on": new_round(csrf, ends_on=(TODAY - timedelta(days=1)).isoformat()),
+            "unit": new_round(csrf, unit=[]),
+            "volume_C11": new_round(csrf, volume_C11="-5"),
+            "code": new_round(csrf, code="R2026"),
+            "form": new_round(csrf, form="no-such-form"),
+            "starts_on": new_round(csrf, starts_on="31/02/2026"),
+        }
+        for field, body in cases.items():
+            answer = await client.post("/console/rounds", data=body)
+            assert answer.status_code == 422, field
+            assert f'href="#f-{field}"' in answer.text, field
+        decimal = await client.post("/console/rounds", data=new_round(csrf, volume_C11="1.5"))
+        assert decimal.status_code == 422  # not read as 15
+        foreign = await client.post("/console/rounds", data=new_round(csrf, unit=["C21"]))
+        assert foreign.status_code == 422 and "ngoài phạm vi" in foreign.text
+        # A root outside one's scope is refused outright.
+        assert (
+            await client.post("/console/rounds", data=new_round(csrf, root="P"))
+        ).status_code == 403
+        assert (await client.get("/console/rounds/new?root=P", headers=HTML)).status_code == 403
+        no_csrf = await client.post("/console/rounds", data=new_round("forged"))
+        assert no_csrf.status_code == 403
+    assert (await stored(app, "R-NEW"))[0] is None
+
+
+async def test_status_moves_one_step_at_a_time_and_is_audited(app: FastAPI):
+    await make_province(app, status="draft")
+    async with staff_client(app, "m@x.vn", [("manager", "P")]) as (client, csrf):
+        skip = await client.post(
+            "/console/rounds/R2026/status", data={"csrf_token": csrf, "to": "closed"}
+        )
+        assert skip.status_code == 409
+        for step in ("open", "closed", "published"):
+            moved = await client.post(
+                "/console/rounds/R2026/status", data={"csrf_token": csrf, "to": step}
+            )
+            assert moved.status_code == 303, step
+            assert (await stored(app, "R2026"))[0].status == step  # type: ignore[union-attr]
+        done = await client.get("/console/rounds/R2026", headers=HTML)
+        assert "Đã công bố" in done.text and 'name="to"' not in done.text
+        again = await client.post(
+            "/console/rounds/R2026/status", data={"csrf_token": csrf, "to": "open"}
+        )
+        assert again.status_code == 409
+    async with app.state.db.sessions() as session:
+        events = (
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "round.status")
+                .order_by(AuditEvent.id)
+            )
+        ).all()
+    assert [(e.changes["from"], e.changes["to"]) for e in events] == [
+        ("draft", "open"),
+        ("open", "closed"),
+        ("closed", "published"),
+    ]
+    assert all(e.unit_id is not None for e in events)  # filed under the round's units
+
+
+async def test_status_needs_manager_on_every_unit_and_csrf(app: FastAPI):
+    await make_province(app, status="draft")
+    async with staff_client(app, "d1@x.vn", [("manager", "D1")]) as (client, csrf):
+        partial = await client.post(
+            "/console/rounds/R2026/status", data={"csrf_token": csrf, "to": "open"}
+        )
+        assert partial.status_code == 403  # R2026 also covers C21
+        page = await client.get("/console/rounds/R2026", headers=HTML)
+        assert page.status_code == 200 and 'name="to"' not in page.text
+        assert "<code>C11</code>" in page.text and "<code>C21</code>" not in page.text
+    async with staff_client(app, "v@x.vn", [("viewer", "P")]) as (client, csrf):
+        viewer = await client.post(
+            "/console/rounds/R2026/status", data={"csrf_token": csrf, "to": "open"}
+        )
+        assert viewer.status_code == 403
+    async with staff_client(app, "p@x.vn", [("manager", "P")]) as (client, _):
+        forged = await client.post(
+            "/console/rounds/R2026/status", data={"csrf_token": "x", "to": "open"}
+        )
+        assert forged.status_code == 403
+    assert (await stored(app, "R2026"))[0].status == "draft"  # type: ignore[union-attr]
+
+
+async def test_a_round_without_units_cannot_open(app: FastAPI):
+    await make_province(app)
+    async with app.state.db.write_sessions.begin() as session:
+        await create_round(
+            session,
+            CLI,
+            code="EMPTY",
+            name="Trống",
+            form_code="one-stop-counter",
+            starts_on=TODAY,
+            ends_on=TODAY,
+        )
+    async with staff_client(app, "root@x.vn", superadmin=True) as (client, csrf):
+        answer = await client.post(
+            "/console/rounds/EMPTY/status", data={"csrf_token": csrf, "to": "open"}
+        )
+    assert answer.status_code == 409 and "chưa có đơn vị nào" in answer.text
+
+
+async def test_rounds_outside_scope_are_neither_listed_nor_shown(app: FastAPI):
+    await make_province(app, volumes={"C21": 10})
+    async with staff_client(app, "d1@x.vn", [("admin", "D1")]) as (client, _):
+        listing = await client.get("/console/rounds", headers=HTML)
+        assert "R2026" not in listing.text and "Chưa có đợt khảo sát" in listing.text
+        assert (await client.get("/console/rounds/R2026", headers=HTML)).status_code == 403
