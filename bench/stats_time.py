@@ -98,7 +98,7 @@ class Bench:
                 self.catalogue.get(FORM),
                 self.settings.timezone,
                 tree,
-                pair_units=() if points_only else None,
+                points_only=points_only,
             )
         return len(unit_table(engine, tree, covered))
 
