@@ -125,7 +125,7 @@ class Bench:
         return out
 
     async def fold(self, k: int = 1000) -> dict[str, float]:
-        offset = 10_000_000
+        offset = (await self.execute("SELECT max(id) FROM response"))[0][0]
         await self.execute(COPY_RESPONSES, offset=offset, r=self.round_id, k=k)
         await self.execute(COPY_ANSWERS, offset=offset, r=self.round_id, k=k)
         result = await timed(lambda: self.report("BC000"), 1)
