@@ -123,9 +123,9 @@ async def units_and_round(conn: AsyncConnection, code: str) -> tuple[int, int]:
             "weighting, design_fpc) VALUES (:c, 'Bench', :f, 'closed', '2026-09-01', '2026-10-31', "
             "CURRENT_TIMESTAMP, 'volume', FALSE)"
         ),
-        {"c": ROUND, "f": FORM},
+        {"c": code, "f": FORM},
     )
-    round_id = await conn.scalar(text("SELECT id FROM round WHERE code = :c"), {"c": ROUND})
+    round_id = await conn.scalar(text("SELECT id FROM round WHERE code = :c"), {"c": code})
     await conn.execute(
         text(
             "INSERT INTO round_unit (round_id, unit_id, volume) "
