@@ -152,13 +152,19 @@ async def seed(url: str, n: int, code: str) -> None:
                 raise SystemExit(f"{code} exists: seed once")
             first, round_id = await units_and_round(conn, code)
             r1 = RND.format(x="g.x", salt=5)
+            offset = await conn.scalar(text("SELECT COALESCE(max(id), 0) FROM response"))
             await conn.execute(
                 text(
                     RESPONSES.format(
                         counters=COUNTERS, r1=r1, moment=moment(dialect), series=series(dialect, n)
                     )
                 ),
-                {"round_id": round_id, "first_counter": first, "form_version": form_version},
+                {
+                    "round_id": round_id,
+                    "first_counter": first,
+                    "form_version": form_version,
+                    "offset": offset,
+                },
             )
             took_r = time.perf_counter() - started
             await conn.execute(text(answers_sql(codes)), {"round_id": round_id})
