@@ -33,7 +33,7 @@ RND = "((({x}) * 2654435761 + {salt} * 40503) % 1000003)"
 RESPONSES = """
 INSERT INTO response (id, submission_id, round_id, unit_id, form_version_id, channel, status,
                       base_weight, submitted_at)
-SELECT g.x, 'bench-' || g.x, :round_id,
+SELECT :offset + g.x, 'bench-' || (:offset + g.x), :round_id,
        :first_counter + ({r1} / 1000) * ({r1} / 1000) * {counters} / 1002001, :form_version, 'qr',
        'valid', NULL, {moment}
 FROM {series}
@@ -81,7 +81,9 @@ def answers_sql(codes: list[str]) -> str:
     return ANSWERS.format(codes=values, draws=draws)
 
 
-async def units_and_round(conn: AsyncConnection, form_version: int) -> tuple[int, int]:
+async def units(conn: AsyncConnection) -> None:
+    if await conn.scalar(text("SELECT id FROM unit WHERE code = 'BP'")):
+        return
     await conn.execute(
         text(
             "INSERT INTO unit (code, name, level, parent_id, created_at) "
@@ -110,6 +112,10 @@ async def units_and_round(conn: AsyncConnection, form_version: int) -> tuple[int
             ),
             {"c": f"BC{c:03d}", "p": departments[c % DEPARTMENTS]},
         )
+
+
+async def units_and_round(conn: AsyncConnection, code: str) -> tuple[int, int]:
+    await units(conn)
     first = await conn.scalar(text("SELECT min(id) FROM unit WHERE level = 'counter'"))
     await conn.execute(
         text(
@@ -117,9 +123,9 @@ async def units_and_round(conn: AsyncConnection, form_version: int) -> tuple[int
             "weighting, design_fpc) VALUES (:c, 'Bench', :f, 'closed', '2026-09-01', '2026-10-31', "
             "CURRENT_TIMESTAMP, 'volume', FALSE)"
         ),
-        {"c": ROUND, "f": FORM},
+        {"c": code, "f": FORM},
     )
-    round_id = await conn.scalar(text("SELECT id FROM round WHERE code = :c"), {"c": ROUND})
+    round_id = await conn.scalar(text("SELECT id FROM round WHERE code = :c"), {"c": code})
     await conn.execute(
         text(
             "INSERT INTO round_unit (round_id, unit_id, volume) "
@@ -130,7 +136,7 @@ async def units_and_round(conn: AsyncConnection, form_version: int) -> tuple[int
     return int(first), int(round_id)
 
 
-async def seed(url: str, n: int) -> None:
+async def seed(url: str, n: int, code: str) -> None:
     settings = Settings(database_url=url)
     db = Database(settings)
     catalogue = Catalogue.from_directory(settings.forms_dir)
@@ -142,17 +148,23 @@ async def seed(url: str, n: int) -> None:
         form_version = catalogue.get(FORM).version_id
         started = time.perf_counter()
         async with db.engine.begin() as conn:
-            if await conn.scalar(text("SELECT id FROM round WHERE code = :c"), {"c": ROUND}):
-                raise SystemExit(f"{ROUND} exists: seed once")
-            first, round_id = await units_and_round(conn, form_version)
+            if await conn.scalar(text("SELECT id FROM round WHERE code = :c"), {"c": code}):
+                raise SystemExit(f"{code} exists: seed once")
+            first, round_id = await units_and_round(conn, code)
             r1 = RND.format(x="g.x", salt=5)
+            offset = await conn.scalar(text("SELECT COALESCE(max(id), 0) FROM response"))
             await conn.execute(
                 text(
                     RESPONSES.format(
                         counters=COUNTERS, r1=r1, moment=moment(dialect), series=series(dialect, n)
                     )
                 ),
-                {"round_id": round_id, "first_counter": first, "form_version": form_version},
+                {
+                    "round_id": round_id,
+                    "first_counter": first,
+                    "form_version": form_version,
+                    "offset": offset,
+                },
             )
             took_r = time.perf_counter() - started
             await conn.execute(text(answers_sql(codes)), {"round_id": round_id})
@@ -173,9 +185,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--round", default=ROUND)
     args = parser.parse_args()
     upgrade(args.url)  # Alembic runs its own event loop
-    asyncio.run(seed(args.url, args.n))
+    asyncio.run(seed(args.url, args.n, args.round))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.load import round_engine, unit_table
 from app.units.service import load_tree
 
-FORM, ROUND = "sipas-2017", "BENCH-STATS"
+FORM = "sipas-2017"
+ROUND = "BENCH-STATS"  # --round
 DESIGNS = {
     "weights-only": (None, None, False),
     "unit-strata-fpc": ("unit", None, True),
@@ -44,11 +45,12 @@ COPY_RESPONSES = """
 INSERT INTO response (id, submission_id, round_id, unit_id, form_version_id, channel, status,
                       base_weight, submitted_at)
 SELECT id + :offset, 'more-' || (id + :offset), round_id, unit_id, form_version_id, channel,
-       status, base_weight, submitted_at FROM response WHERE round_id = :r AND id <= :k"""
+       status, base_weight, submitted_at FROM response
+WHERE id IN (SELECT id FROM response WHERE round_id = :r ORDER BY id LIMIT :k)"""
 COPY_ANSWERS = """
 INSERT INTO answer (response_id, question, ordinal, value, text)
 SELECT response_id + :offset, question, ordinal, value, text FROM answer
-WHERE response_id <= :k AND response_id IN (SELECT id FROM response WHERE round_id = :r)"""
+WHERE response_id IN (SELECT id FROM response WHERE round_id = :r ORDER BY id LIMIT :k)"""
 
 
 async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, float]:
@@ -66,7 +68,8 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, floa
 
 
 class Bench:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, round_code: str = ROUND) -> None:
+        self.round_code = round_code
         self.settings = Settings(database_url=url)
         self.db = Database(self.settings)
         self.catalogue = Catalogue.from_directory(self.settings.forms_dir)
@@ -74,7 +77,7 @@ class Bench:
     async def start(self) -> None:
         async with self.db.write_sessions.begin() as session:
             await self.catalogue.register(session)
-            self.round_id = (await get_round(session, ROUND)).id
+            self.round_id = (await get_round(session, self.round_code)).id
 
     async def execute(self, sql: str, **params: Any) -> Any:
         async with self.db.write_sessions.begin() as session:
@@ -86,7 +89,7 @@ class Bench:
 
     async def table(self, points_only: bool) -> int:
         async with self.db.sessions() as session:
-            round_ = await get_round(session, ROUND)
+            round_ = await get_round(session, self.round_code)
             tree = await load_tree(session)
             covered = await covered_unit_ids(session, round_.id)
             engine = await round_engine(
@@ -95,13 +98,15 @@ class Bench:
                 self.catalogue.get(FORM),
                 self.settings.timezone,
                 tree,
-                pair_units=() if points_only else None,
+                points_only=points_only,
             )
         return len(unit_table(engine, tree, covered))
 
     async def report(self, unit: str) -> None:
         async with self.db.sessions() as session:
-            await satisfaction_report(session, self.catalogue, ROUND, unit, settings=self.settings)
+            await satisfaction_report(
+                session, self.catalogue, self.round_code, unit, settings=self.settings
+            )
 
     async def design(self, name: str, repeat: int) -> dict[str, Any]:
         strata, psu, fpc = DESIGNS[name]
@@ -120,10 +125,11 @@ class Bench:
         return out
 
     async def fold(self, k: int = 1000) -> dict[str, float]:
-        offset = 10_000_000
+        offset = (await self.execute("SELECT max(id) FROM response"))[0][0]
         await self.execute(COPY_RESPONSES, offset=offset, r=self.round_id, k=k)
         await self.execute(COPY_ANSWERS, offset=offset, r=self.round_id, k=k)
         result = await timed(lambda: self.report("BC000"), 1)
+        # leave them out again (queued as -1, folded by the next read)
         await self.execute("UPDATE response SET status = 'excluded' WHERE id > :o", o=offset)
         return result
 
@@ -135,8 +141,8 @@ class Bench:
         return peak
 
 
-async def run(url: str, repeat: int, designs: list[str]) -> dict[str, Any]:
-    bench = Bench(url)
+async def run(url: str, repeat: int, designs: list[str], round_code: str) -> dict[str, Any]:
+    bench = Bench(url, round_code)
     await bench.start()
     try:
         count = (
@@ -161,8 +167,9 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--designs", default=",".join(DESIGNS))
+    parser.add_argument("--round", default=ROUND)
     args = parser.parse_args()
-    result = asyncio.run(run(args.url, args.repeat, args.designs.split(",")))
+    result = asyncio.run(run(args.url, args.repeat, args.designs.split(","), args.round))
     print(json.dumps(result, indent=1))
 
 

@@ -80,21 +80,22 @@ async def _estimate(
 ) -> tuple[Estimated, Design]:
     tree, unit = target.tree, target.unit
     parent = unit.parent_id
-    scope = tree.subtree_ids(parent if parent is not None else unit.id)
-    engine = await round_engine(
-        session, target.round, target.form, settings.timezone, tree, pair_units=scope, live=live
-    )
-    children = [
-        (child, engine.domain(tree.subtree_ids(child.id)))
-        for child in _covered_children(target, unit.id)
-    ]
-    own = engine.domain(tree.subtree_ids(unit.id))
+    children = _covered_children(target, unit.id)
     peers = _covered_children(target, parent) if parent is not None else []
     if parent is not None and unit not in peers:
         peers.append(unit)
+    nodes = [unit, *children, *peers]
+    domains = [tree.subtree_ids(node.id) for node in nodes]
+    engine = await round_engine(
+        session, target.round, target.form, settings.timezone, tree, domains=domains, live=live
+    )
+    own = engine.domain(domains[0])
+    estimated = [engine.domain(d) for d in domains[1 : 1 + len(children)]]
     siblings = [own if p.id == unit.id else engine.domain(tree.subtree_ids(p.id)) for p in peers]
     position = next((i for i, p in enumerate(peers) if p.id == unit.id), 0)
-    return Estimated(own, children, siblings, position), engine.design
+    return Estimated(own, list(zip(children, estimated, strict=True)), siblings, position), (
+        engine.design
+    )
 
 
 def _criterion(code: str) -> Measure:

@@ -125,9 +125,9 @@ def psu_gram_read(source: str, where: str) -> str:
     """Σ over PSUs of products of PSU totals (clustered designs), from PSU-level cells.
     ``source`` is joined to itself on the cell and PSU keys (an index prefix of tally_cell)."""
     return f"""
-    SELECT c1.unit_id, c1.given, c1.skey, c1.question, c2.question,
-           SUM(c1.sw * c2.sw), SUM(c1.sw_sat * c2.sw), SUM(c1.sw * c2.sw_sat),
-           SUM(c1.sw_sat * c2.sw_sat)
+    SELECT c1.unit_id, c1.given, c1.skey, c1.question AS q1, c2.question AS q2,
+           SUM(c1.sw * c2.sw) AS g_n, SUM(c1.sw_sat * c2.sw) AS g_y1,
+           SUM(c1.sw * c2.sw_sat) AS g_y2, SUM(c1.sw_sat * c2.sw_sat) AS g_y12
     FROM {source} c1
     JOIN {source} c2 ON c2.unit_id = c1.unit_id AND c2.given = c1.given
       AND c2.skey = c1.skey AND c2.pkey = c1.pkey AND c1.question <= c2.question

@@ -21,7 +21,7 @@ import numpy as np
 from app.forms.schema import Instrument
 from app.statistics.design import Design
 from app.statistics.distributions import t_quantile
-from app.statistics.sufficient import RoundStats
+from app.statistics.sufficient import PairWeights, RoundStats
 from app.units.service import UnitTree
 
 N, N_SAT, SW, SW_SAT = range(4)
@@ -153,9 +153,7 @@ class Engine:
             axis=1,
         )
         if self.stats.paired:
-            variance = self._variance(member, m, b)
-            s1 = np.einsum("k,kij->ij", m, self.stats.s1[member])
-            srs_quad = np.einsum("ei,ij,ej->e", b, s1, b)
+            variance, srs_quad = self._variance(member, b)
         else:
             variance = srs_quad = np.full(len(a), np.nan)
         q = self.estimate_q
@@ -181,14 +179,40 @@ class Engine:
             criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
         )
 
-    def _variance(self, member: np.ndarray, m: np.ndarray, b: np.ndarray) -> np.ndarray:
-        weights = self.scale[self.stratum[member]] * m * m
-        gram = np.einsum("k,kij->ij", weights, self.stats.g[member])
+    def pair_weights(self, group: np.ndarray) -> PairWeights:
+        """Per cell in a group: the multipliers of its g (c_h·m²) and s1 (m) rows."""
+        return [
+            (
+                unit,
+                given,
+                skey,
+                int(group[k]),
+                float(self.scale[self.stratum[k]] * self.m[k] ** 2),
+                float(self.m[k]),
+            )
+            for k, (unit, given, skey) in enumerate(self.stats.keys)
+            if group[k] >= 0
+        ]
+
+    def _groups(self, member: np.ndarray) -> np.ndarray:
+        group = self.stats.group
+        assert group is not None
+        inside: np.ndarray = np.unique(group[member & (group >= 0)])
+        if (np.isin(group, inside) != member)[group >= 0].any():
+            raise ValueError("the domain cuts through a group of cells: plan it in domains")
+        return inside
+
+    def _variance(self, member: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The design variance and the SRS quadratic form b'S1 b of every estimate."""
+        assert self.stats.g is not None and self.stats.s1 is not None
+        groups = self._groups(member)
+        gram = self.stats.g[groups].sum(axis=0)
         quad = np.einsum("ei,ij,ej->e", b, gram, b)
+        srs = np.einsum("ei,ij,ej->e", b, self.stats.s1[groups].sum(axis=0), b)
         totals = np.zeros((len(self.centre), 2 * self.size))
         np.add.at(totals, self.stratum[member], self.tv[member])
         variance: np.ndarray = np.maximum(quad - ((b @ totals.T) ** 2) @ self.centre, 0.0)
-        return variance
+        return variance, srs
 
     def _df(self, member: np.ndarray) -> np.ndarray:
         """PSUs with data minus strata with data, per estimate."""

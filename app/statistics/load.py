@@ -1,10 +1,11 @@
-"""Sufficient statistics of a round for its report: maintained tallies when the weighting
-allows (refreshed first), else computed live from the responses."""
+"""Estimation engines for a round's reports: maintained tallies when the weighting allows
+(refreshed first), else statistics computed live from the responses."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -14,29 +15,26 @@ from app.statistics.cells import Spec
 from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
-from app.statistics.sufficient import RoundStats, load_live, load_maintained
+from app.statistics.sufficient import load_live, load_maintained, pairs_live, pairs_maintained
 from app.units.service import UnitTree
 
 
-async def round_stats(
-    session: AsyncSession,
-    round_: Round,
-    form: RegisteredForm,
-    design: Design,
-    pair_units: Collection[int] | None = None,
-    live: bool = False,
-) -> RoundStats:
-    """``pair_units``: units whose cross-products are needed (None: all; empty: none, for
-    point estimates only)."""
-    spec = Spec.of(form.instrument)
-    if live or not uses_maintained(design):
-        return await load_live(session, round_.id, design, spec, pair_units)
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine)
-    await refresh(engine, round_.id, design, spec, form.content_hash)
-    # A fresh session: the caller's may hold a snapshot from before the refresh (SQLite WAL).
-    async with AsyncSession(engine) as fresh:
-        return await load_maintained(fresh, round_.id, design, spec, pair_units)
+def cell_groups(units: np.ndarray, domains: Sequence[set[int]] | None) -> np.ndarray:
+    """Group of each cell: cells in exactly the same domains share one (-1: in none).
+    Without domains every unit is its own group (any subtree is then a union of groups)."""
+    numbers: dict[object, int] = {}
+    group = []
+    for unit in units.tolist():
+        key = unit if domains is None else tuple(i for i, d in enumerate(domains) if unit in d)
+        group.append(numbers.setdefault(key, len(numbers)) if key != () else -1)
+    return np.array(group, dtype=int)
+
+
+async def _volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:
+    rows = await session.execute(
+        select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
+    )
+    return {int(unit): volume for unit, volume in rows}
 
 
 async def round_engine(
@@ -45,17 +43,37 @@ async def round_engine(
     form: RegisteredForm,
     timezone: str,
     tree: UnitTree,
-    pair_units: Collection[int] | None = None,
+    domains: Sequence[set[int]] | None = None,
     live: bool = False,
+    points_only: bool = False,
 ) -> Engine:
-    """An estimation engine for any domain of the round."""
+    """An engine for the given domains (sets of units; None: every subtree of the tree).
+    ``points_only``: no cross-products are read and estimates carry no SE."""
     design = Design.of(round_, timezone)
-    stats = await round_stats(session, round_, form, design, pair_units, live)
-    rows = await session.execute(
-        select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_.id)
-    )
-    volumes = {int(unit): volume for unit, volume in rows}
-    return Engine(form.instrument, stats, design, tree, volumes)
+    spec = Spec.of(form.instrument)
+    volumes = await _volumes(session, round_.id)
+    if live or not uses_maintained(design):
+        stats = await load_live(session, round_.id, design, spec)
+        engine = Engine(form.instrument, stats, design, tree, volumes)
+        if not points_only:
+            group = cell_groups(stats.units, domains)
+            engine.stats = await pairs_live(
+                session, round_.id, design, stats, group, engine.pair_weights(group)
+            )
+        return engine
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)
+    await refresh(bind, round_.id, design, spec, form.content_hash)
+    # A fresh session: the caller's may hold a snapshot from before the refresh (SQLite WAL).
+    async with AsyncSession(bind) as fresh:
+        stats = await load_maintained(fresh, round_.id, design, spec)
+        engine = Engine(form.instrument, stats, design, tree, volumes)
+        if not points_only:
+            group = cell_groups(stats.units, domains)
+            engine.stats = await pairs_maintained(
+                fresh, round_.id, stats, group, engine.pair_weights(group)
+            )
+    return engine
 
 
 def unit_table(engine: Engine, tree: UnitTree, covered: set[int]) -> dict[int, DomainEstimates]:

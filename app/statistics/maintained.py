@@ -138,6 +138,8 @@ async def _fill(
     await session.execute(text(BATCH_TABLE))
     if not rebuild:
         await session.execute(text(_fill_batch(design, dialect, QUEUED)), params)
+        if dialect == "postgresql":  # a small batch: let the planner use answer's index
+            await session.execute(text("ANALYZE tally_batch"))
         return
     tables = ("tally_cell", "tally_pair") + (() if dialect == "postgresql" else (QUEUED,))
     for table in tables:

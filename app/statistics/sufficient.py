@@ -2,19 +2,23 @@
 sums of every question and the cross-product matrices of the criteria.
 
 Layout of a criterion vector (length 2C): y_c (satisfied) at c, x_c (answered) at C + c.
-``s1[k]`` = Σ_i f_i·v_i·v_i' over the cell's responses; ``g[k]`` = Σ_j V_j·V_j' over its PSUs
+Per cell, s1 = Σ_i f_i·v_i·v_i' over its responses and g = Σ_j V_j·V_j' over its PSUs
 (V_j = Σ_{i∈j} f_i·v_i; with single-response PSUs g = Σ f²·v·v'). Cells of responses without
 a base weight hold f = 1: the unit's derived weight multiplies when estimates are made.
+
+The cross-products are read pooled: the database sums them over the cells of each group
+(a set of cells that every domain of interest either contains or not) with each cell's
+multipliers, so a report reads groups × pairs rows, not cells × pairs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.statistics.cells import (
@@ -32,7 +36,6 @@ CellKey = tuple[int, bool, str]
 MAINTAINED_CELLS = """
 SELECT unit_id, given, skey, question, n, n_sat, sw, sw_sat, psus FROM tally_cell
 WHERE round_id = :round_id AND pkey = ''"""
-PAIR_COLUMNS = "unit_id, given, skey, q1, q2, s_n, s_y1, s_y2, s_y12, g_n, g_y1, g_y2, g_y12"
 
 
 @dataclass
@@ -41,19 +44,27 @@ class RoundStats:
     keys: list[CellKey]
     t: np.ndarray  # (K, Q, 4): n, n_sat, Σf, Σf·y per question (Spec.questions order)
     psus: np.ndarray  # (K, Q): PSUs with a valid answer (clustered designs; else = n)
-    s1: np.ndarray  # (K, 2C, 2C)
-    g: np.ndarray  # (K, 2C, 2C)
-    paired: bool = True  # False: cross-products not loaded (point estimates only)
+    group: np.ndarray | None = None  # (K,): group of each cell, -1 for none
+    s1: np.ndarray | None = None  # (G, 2C, 2C): Σ over the group's cells of m·s1
+    g: np.ndarray | None = None  # (G, 2C, 2C): Σ over the group's cells of c_h·m²·g
 
     @property
     def units(self) -> np.ndarray:
         return np.array([k[0] for k in self.keys], dtype=np.int64)
 
+    @property
+    def paired(self) -> bool:
+        return self.group is not None
+
+
+# Per cell: (unit, given, skey, group, multiplier of g, multiplier of s1)
+PairWeights = list[tuple[int, bool, str, int, float, float]]
+
 
 def _fill(
     target: np.ndarray, at: tuple[np.ndarray, np.ndarray, np.ndarray], values: np.ndarray
 ) -> None:
-    """Rows (n = Σ x1·x2, Σ y1·x2, Σ x1·y2, Σ y1·y2) of (cell, q1 <= q2) into the symmetric
+    """Rows (Σ x1·x2, Σ y1·x2, Σ x1·y2, Σ y1·y2) of (group, q1 <= q2) into the symmetric
     2C×2C block layout."""
     k, i, j = at
     size = target.shape[1] // 2
@@ -64,32 +75,22 @@ def _fill(
         target[k, c, r] = v
 
 
-def _pair_positions(
-    rows: Sequence[Sequence[Any]], where: dict[CellKey, int], index: dict[str, int], size: int
+def _positions(
+    rows: Sequence[Sequence[Any]], index: dict[str, int], size: int
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """(cell, q1, q2) positions of the rows that belong to known cells and criteria."""
-    k = np.array([where.get((int(r[0]), bool(r[1]), str(r[2])), -1) for r in rows], dtype=int)
-    i = np.array([index.get(r[3], size) for r in rows], dtype=int)
-    j = np.array([index.get(r[4], size) for r in rows], dtype=int)
-    keep = (k >= 0) & (i < size) & (j < size)
+    """(group, q1, q2) positions of the rows about known criteria."""
+    k = np.array([int(r[0]) for r in rows], dtype=int)
+    i = np.array([index.get(r[1], size) for r in rows], dtype=int)
+    j = np.array([index.get(r[2], size) for r in rows], dtype=int)
+    keep = (i < size) & (j < size)
     return (k[keep], i[keep], j[keep]), keep
 
 
-def assemble(
-    spec: Spec,
-    design: Design,
-    cells: Sequence[Sequence[Any]],
-    pairs: Sequence[Sequence[Any]],
-    grams: Sequence[Sequence[Any]],
-    pair_units: Collection[int] | None = None,
-    maintained: bool = False,
-) -> RoundStats:
-    """Arrays from the rows of cells (unit, given, skey, question, n, n_sat, Σf, Σf·y, PSUs),
-    pairs (PAIR_COLUMNS) and, computed live in a clustered design, psu_gram_read."""
+def assemble(spec: Spec, design: Design, cells: Sequence[Sequence[Any]]) -> RoundStats:
+    """Arrays from the rows of cells (unit, given, skey, question, n, n_sat, Σf, Σf·y, PSUs)."""
     index = {q: i for i, q in enumerate(spec.questions)}
     keys = sorted({(int(r[0]), bool(r[1]), str(r[2])) for r in cells})
     where = {key: k for k, key in enumerate(keys)}
-    size = len(spec.criteria)
     t = np.zeros((len(keys), len(index), 4))
     psus = np.zeros((len(keys), len(index)))
     for unit, given, skey, question, n, n_sat, sw, sw_sat, kept in cells:
@@ -98,97 +99,129 @@ def assemble(
             k = where[(int(unit), bool(given), str(skey))]
             t[k, q] = (n, n_sat, sw, sw_sat)
             psus[k, q] = kept if design.clustered else n
-    s1 = np.zeros((len(keys), 2 * size, 2 * size))
+    return RoundStats(spec, keys, t, psus)
+
+
+def with_pairs(
+    stats: RoundStats,
+    group: np.ndarray,
+    pairs: Sequence[Sequence[Any]],
+    grams: Sequence[Sequence[Any]] | None,
+) -> RoundStats:
+    """``stats`` with pooled cross-products (rows: group, q1, q2, s×4, g×4; ``grams``: group,
+    q1, q2, g×4 when the PSU products come separately)."""
+    size = len(stats.spec.criteria)
+    index = {q: i for i, q in enumerate(stats.spec.criteria)}
+    count = int(group.max()) + 1 if len(group) else 0
+    s1 = np.zeros((count, 2 * size, 2 * size))
     g = np.zeros_like(s1)
     if pairs:
-        at, keep = _pair_positions(pairs, where, index, size)
-        values = np.array([r[5:13] for r in pairs], dtype=float)[keep]
+        at, keep = _positions(pairs, index, size)
+        values = np.array([r[3:11] for r in pairs], dtype=float)[keep]
         _fill(s1, at, values[:, :4])
-        if maintained or not design.clustered:
+        if grams is None:
             _fill(g, at, values[:, 4:])
-    if grams:  # Σ X1·X2, Σ Y1·X2, Σ X1·Y2, Σ Y1·Y2 over PSUs (live, clustered)
-        at, keep = _pair_positions(grams, where, index, size)
-        _fill(g, at, np.array([r[5:9] for r in grams], dtype=float)[keep])
-    paired = pair_units is None or bool(pair_units)
-    return RoundStats(spec, keys, t, psus, s1, g, paired)
+    if grams:
+        at, keep = _positions(grams, index, size)
+        _fill(g, at, np.array([r[3:7] for r in grams], dtype=float)[keep])
+    return RoundStats(stats.spec, stats.keys, stats.t, stats.psus, group, s1, g)
 
 
-async def _pairs_and_grams(
-    session: AsyncSession,
-    design: Design,
-    params: dict[str, Any],
-    pairs_sql: str,
-    grams_sql: str,
-    pair_units: Collection[int] | None,
-) -> tuple[list[Any], list[Any]]:
-    if pair_units is not None and not pair_units:
-        return [], []
-    pairs = await _rows(
-        session, pairs_sql + _units_filter("unit_id", pair_units), params, pair_units
+def _weights_cte(weights: PairWeights) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {}
+    rows = []
+    for i, (unit, given, skey, grp, gm, sm) in enumerate(weights):
+        params.update(
+            {
+                f"wu{i}": unit,
+                f"wb{i}": given,
+                f"wk{i}": skey,
+                f"wr{i}": grp,
+                f"wg{i}": gm,
+                f"ws{i}": sm,
+            }
+        )
+        rows.append(
+            f"(CAST(:wu{i} AS INTEGER), CAST(:wb{i} AS BOOLEAN), CAST(:wk{i} AS TEXT), "
+            f"CAST(:wr{i} AS INTEGER), CAST(:wg{i} AS FLOAT), CAST(:ws{i} AS FLOAT))"
+        )
+    return f"w(unit_id, given, skey, grp, gm, sm) AS (VALUES {', '.join(rows)})", params
+
+
+S_AND_G = [("sm", c) for c in ("s_n", "s_y1", "s_y2", "s_y12")] + [
+    ("gm", c) for c in ("g_n", "g_y1", "g_y2", "g_y12")
+]
+G_ONLY = S_AND_G[4:]
+
+
+def _pooled(source: str, where: str, columns: list[tuple[str, str]]) -> str:
+    """Pair rows summed per group, each cell's row times its multiplier."""
+    sums = ", ".join(f"SUM(w.{m} * p.{c})" for m, c in columns)
+    return (
+        f"SELECT w.grp, p.q1, p.q2, {sums} FROM {source} p "
+        "JOIN w ON w.unit_id = p.unit_id AND w.given = p.given AND w.skey = p.skey "
+        f"WHERE {where} GROUP BY w.grp, p.q1, p.q2"
     )
-    grams: list[Any] = []
-    if design.clustered:
-        grams_sql += _units_filter("c1.unit_id", pair_units)
-        grams = await _rows(session, grams_sql, params, pair_units)
-    return pairs, grams
 
 
-def _units_filter(column: str, units: Collection[int] | None) -> str:
-    return "" if units is None else f" AND {column} IN :units"
-
-
-async def _rows(
-    session: AsyncSession,
-    sql: str,
-    params: dict[str, Any],
-    units: Collection[int] | None = None,
-) -> list[Any]:
-    statement = text(sql)
-    values = dict(params)
-    if units is not None:
-        statement = statement.bindparams(bindparam("units", expanding=True))
-        values["units"] = list(units)
-    return list((await session.execute(statement, values)).all())
+async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
+    return list((await session.execute(text(sql), params)).all())
 
 
 async def load_maintained(
-    session: AsyncSession,
-    round_id: int,
-    design: Design,
-    spec: Spec,
-    pair_units: Collection[int] | None = None,
+    session: AsyncSession, round_id: int, design: Design, spec: Spec
 ) -> RoundStats:
-    """From the maintained tallies (fold the queue first: app.statistics.maintained).
-    ``pair_units``: units whose cross-products are read (None: all; empty: none)."""
-    params: dict[str, Any] = {"round_id": round_id}
-    cells = await _rows(session, MAINTAINED_CELLS, params)
-    pairs: list[Any] = []
-    if pair_units is None or pair_units:
-        sql = f"SELECT {PAIR_COLUMNS} FROM tally_pair WHERE round_id = :round_id"
-        pairs = await _rows(session, sql + _units_filter("unit_id", pair_units), params, pair_units)
-    return assemble(spec, design, cells, pairs, [], pair_units, maintained=True)
+    """Cells from the maintained tallies (fold the queue first: app.statistics.maintained)."""
+    return assemble(spec, design, await _rows(session, MAINTAINED_CELLS, {"round_id": round_id}))
 
 
-async def load_live(
+async def pairs_maintained(
     session: AsyncSession,
     round_id: int,
-    design: Design,
-    spec: Spec,
-    pair_units: Collection[int] | None = None,
+    stats: RoundStats,
+    group: np.ndarray,
+    weights: PairWeights,
 ) -> RoundStats:
-    """Straight from responses and answers with their current weights (any weighting)."""
-    dialect = session.get_bind().dialect
+    cte, params = _weights_cte(weights)
+    sql = f"WITH {cte} " + _pooled("tally_pair", "p.round_id = :round_id", S_AND_G)
+    rows = await _rows(session, sql, params | {"round_id": round_id}) if weights else []
+    return with_pairs(stats, group, rows, None)
+
+
+def _live_head(
+    round_id: int, design: Design, spec: Spec, dialect: Any
+) -> tuple[str, dict[str, Any]]:
     crit, params = spec.ctes()
     if design.psu == "day":
         params["tz"] = design.tz_param(dialect.name)
-    head = f"WITH {live_batch(round_id, design, dialect)}, {crit}, {CA_CTE}"
-    cells = await _rows(session, head + cells_read(f"({CELLS_SELECT}) d"), params)
-    pairs, grams = await _pairs_and_grams(
-        session,
-        design,
-        params,
-        f"{head} SELECT {PAIR_COLUMNS} FROM ({PAIRS_SELECT}) p WHERE TRUE",
-        f"{head}, tc AS MATERIALIZED ({CELLS_SELECT}) " + psu_gram_read("tc", "TRUE"),
-        pair_units,
+    return f"WITH {live_batch(round_id, design, dialect)}, {crit}, {CA_CTE}", params
+
+
+async def load_live(session: AsyncSession, round_id: int, design: Design, spec: Spec) -> RoundStats:
+    """Cells straight from responses and answers with their current weights (any weighting)."""
+    head, params = _live_head(round_id, design, spec, session.get_bind().dialect)
+    return assemble(
+        spec, design, await _rows(session, head + cells_read(f"({CELLS_SELECT}) d"), params)
     )
-    return assemble(spec, design, cells, pairs, grams, pair_units)
+
+
+async def pairs_live(
+    session: AsyncSession,
+    round_id: int,
+    design: Design,
+    stats: RoundStats,
+    group: np.ndarray,
+    weights: PairWeights,
+) -> RoundStats:
+    if not weights:
+        return with_pairs(stats, group, [], None)
+    head, params = _live_head(round_id, design, stats.spec, session.get_bind().dialect)
+    cte, more = _weights_cte(weights)
+    head, params = f"{head}, {cte}", params | more
+    pairs = await _rows(session, f"{head} " + _pooled(f"({PAIRS_SELECT})", "TRUE", S_AND_G), params)
+    grams = None
+    if design.clustered:
+        psu = psu_gram_read("tc", "TRUE")
+        sql = f"{head}, tc AS MATERIALIZED ({CELLS_SELECT}) " + _pooled(f"({psu})", "TRUE", G_ONLY)
+        grams = await _rows(session, sql, params)
+    return with_pairs(stats, group, pairs, grams)
