@@ -3,7 +3,6 @@ and PDFs opened the way a reader (and a phone's QR scanner) would."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -15,8 +14,9 @@ from sqlalchemy import func, select
 from app.audit.service import CLI
 from app.db import Database
 from app.sampling.invitations import InvitedForm, issue_invitations, open_invitation, redeem
-from tests.auth_helpers import csrf_of, sign_in
-from tests.factories import Province, make_user, ratings
+from tests.collection.test_form import token_of
+from tests.factories import Province, ratings
+from tests.sampling.helpers import signed_in
 
 HTML = {"accept": "text/html"}
 
@@ -50,16 +50,10 @@ async def signed_in_admin(
     app: FastAPI, client: httpx.AsyncClient, unit: str = "P"
 ) -> dict[str, str]:
     """Sign ``client`` in as an admin of ``unit``; the CSRF header its writes need."""
-    email = f"admin-{unit.lower()}@x.vn"
-    await make_user(app, email, [("admin", unit)])
-    await sign_in(client, email)
-    return {"X-CSRF-Token": await csrf_of(client)}
+    return await signed_in(app, client, f"admin-{unit.lower()}@x.vn", [("admin", unit)])
 
 
-def sid_of(page: str) -> str:
-    match = re.search(r'name="sid" value="([^"]+)"', page)
-    assert match, "form carries no submission id"
-    return match.group(1)
+sid_of = token_of  # the signed submission id a served form carries
 
 
 async def count_rows(app: FastAPI, model: type, *where: object) -> int:
