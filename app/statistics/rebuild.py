@@ -24,7 +24,8 @@ MASKS = """
 CREATE TEMP TABLE tally_masks AS
 WITH {crit}, {ca}, bits(question, bit) AS (VALUES {bits})
 SELECT b.unit_id, b.given, b.skey, b.f, b.sign,
-       SUM(bits.bit) AS am, SUM(bits.bit * ca.y) AS sm
+       -- PostgreSQL sums bigint into numeric, which has no bit shifts
+       CAST(SUM(bits.bit) AS BIGINT) AS am, CAST(SUM(bits.bit * ca.y) AS BIGINT) AS sm
 FROM tally_batch b
 JOIN ca ON ca.response_id = b.response_id
 JOIN bits ON bits.question = ca.question
