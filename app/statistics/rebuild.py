@@ -20,11 +20,11 @@ from app.statistics.cells import CA_CTE, Spec
 MAX_CRITERIA = 62  # bits of a signed 64-bit integer
 PAIRS_PER_QUERY = 240  # × 4 products: below both backends' column limits
 PRODUCTS = (("am", "am"), ("sm", "am"), ("am", "sm"), ("sm", "sm"))  # x·x, y·x, x·y, y·y
-# PostgreSQL sums BIGINT into NUMERIC, which has no bit shift: the masks are cast back.
 MASKS = """
 CREATE TEMP TABLE tally_masks AS
 WITH {crit}, {ca}, bits(question, bit) AS (VALUES {bits})
 SELECT b.unit_id, b.given, b.skey, b.f, b.sign,
+       -- PostgreSQL sums bigint into numeric, which has no bit shifts
        CAST(SUM(bits.bit) AS BIGINT) AS am, CAST(SUM(bits.bit * ca.y) AS BIGINT) AS sm
 FROM tally_batch b
 JOIN ca ON ca.response_id = b.response_id
