@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
@@ -85,8 +83,7 @@ async def _seed_demo() -> tuple[str, str]:
     catalogue = Catalogue.from_directory(settings.forms_dir)
     async with standalone_session(settings) as session:
         await catalogue.register(session)
-        today = datetime.now(ZoneInfo(settings.timezone)).date()
-        summary = await seed(session, catalogue, today)
+        summary = await seed(session, catalogue, settings.today())
         key = await seed_access(session)
     state = "created" if summary.created else "already present"
     return f"Demo data {state}: {summary.responses} responses in round DEMO-2026.", key

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_base_url.startswith("https://")
+
+    def today(self) -> date:
+        """Today in the province's time zone (rounds, periods and due dates are local days)."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

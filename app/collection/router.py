@@ -3,45 +3,30 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode
-from zoneinfo import ZoneInfo
 
 import segno
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, Response
 
 from app.auth.access import public_access
-from app.collection.answers import parse_submission
+from app.collection.answers import ParsedAnswer
 from app.collection.cache import CounterCache
-from app.collection.service import CounterForm, ExpiredSubmission, counter_form, store_submission
+from app.collection.pages import (
+    KIOSK_RETURN_SECONDS,
+    NO_STORE,
+    page_query,
+    render_form,
+    submit,
+)
+from app.collection.service import CounterForm, counter_form, store_submission
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, SignerDep, TemplatesDep
-from app.i18n import N_, request_lang
 from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
 router = APIRouter(tags=["collection"], dependencies=[Depends(public_access)])
 Lang = Literal["vi", "en"]
-NO_STORE = {"Cache-Control": "no-store"}
-MSG_EXPIRED = N_(
-    "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."
-)
-# Kiosk mode (a tablet at the desk): the thank-you page returns to a fresh form after this
-# long, and a form left half-answered is cleared after this long without a touch or a key.
-KIOSK_RETURN_SECONDS = 30
-KIOSK_IDLE_SECONDS = 90
-
-
-def _kiosk(request: Request) -> bool:
-    return request.query_params.get("kiosk", "").lower() in ("1", "true", "yes", "on")
-
-
-def _today(settings: Settings) -> date:
-    return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
 def public_url(settings: Settings, unit_code: str) -> str:
@@ -51,7 +36,7 @@ def public_url(settings: Settings, unit_code: str) -> str:
 async def _counter(request: Request, unit_code: str) -> CounterForm:
     """What the counter serves today, through the replica's short-lived cache."""
     app_state = request.app.state
-    today = _today(app_state.settings)
+    today = app_state.settings.today()
 
     async def load() -> CounterForm:
         async with app_state.db.sessions() as own:
@@ -64,51 +49,13 @@ async def _counter(request: Request, unit_code: str) -> CounterForm:
 def _blank_form(request: Request, target: CounterForm, token: str) -> HTMLResponse:
     """The unanswered form: rendered once per TTL and variant (language, kiosk mode), then
     only the submission id changes."""
-    templates: Jinja2Templates = request.app.state.templates
     cache: CounterCache = request.app.state.counter_cache
-    variant = _query(request_lang(request), _kiosk(request))
 
     def render(sid: str) -> str:
-        response = _render_form(request, templates, target, sid)
-        return bytes(response.body).decode()
+        return bytes(render_form(request, target, sid).body).decode()
 
-    return HTMLResponse(cache.page(target, variant, render, token), headers=NO_STORE)
-
-
-def _query(lang: str, kiosk: bool) -> str:
-    """What the form's pages keep in their URLs: the language if not Vietnamese, kiosk mode."""
-    params = [("lang", "en")] if lang == "en" else []
-    params += [("kiosk", "1")] if kiosk else []
-    return f"?{urlencode(params)}" if params else ""
-
-
-def _render_form(
-    request: Request,
-    templates: Jinja2Templates,
-    target: CounterForm,
-    token: str,
-    values: Mapping[str, Sequence[str]] | None = None,
-    errors: Mapping[str, str] | None = None,
-    notice: str | None = None,
-    action: str | None = None,
-) -> HTMLResponse:
-    kiosk = _kiosk(request)
-    context = {
-        "unit": target.unit,
-        "form": target.form.instrument,
-        "token": token,
-        "values": values or {},
-        "errors": errors or {},
-        "notice": notice,
-        "action": action,  # where the form posts: /s/{unit} unless given (invitations: /t/...)
-        "query": _query(request_lang(request), kiosk),
-        "kiosk": kiosk,
-        "kiosk_idle": KIOSK_IDLE_SECONDS,
-    }
-    status = 422 if errors or notice else 200
-    return templates.TemplateResponse(
-        request, "form.html", context, status_code=status, headers=NO_STORE
-    )
+    page = cache.page(target, page_query(request), render, token)
+    return HTMLResponse(page, headers=NO_STORE)
 
 
 @router.get("/s/{unit_code}", response_class=HTMLResponse)
@@ -127,44 +74,16 @@ async def show_form(
     return _blank_form(request, target, signer.issue(unit_code))
 
 
-async def _form_fields(request: Request) -> dict[str, list[str]]:
-    """The submitted fields. The form posts urlencoded; that is parsed directly (a tenth of
-    the general form parser's cost); anything else (multipart) goes through Starlette."""
-    fields: dict[str, list[str]] = {}
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        text = (await request.body()).decode("utf-8", errors="replace")
-        for key, value in parse_qsl(text, keep_blank_values=True):
-            fields.setdefault(key, []).append(value)
-        return fields
-    form = await request.form()
-    for key, item in form.multi_items():
-        if isinstance(item, str):
-            fields.setdefault(key, []).append(item)
-    return fields
-
-
 @router.post("/s/{unit_code}", response_class=HTMLResponse)
-async def submit_form(
-    request: Request,
-    unit_code: str,
-    signer: SignerDep,
-    templates: TemplatesDep,
-) -> Response:
+async def submit_form(request: Request, unit_code: str, signer: SignerDep) -> Response:
     """Store a citizen's answers once, then redirect (303) to the thank-you page."""
-    fields = await _form_fields(request)
     target = await _counter(request, unit_code)
-    try:
-        submission_id = signer.verify((fields.get("sid") or [""])[0], unit_code)
-    except ExpiredSubmission:
-        token = signer.issue(unit_code)
-        return _render_form(request, templates, target, token, fields, notice=MSG_EXPIRED)
-    parsed = parse_submission(target.form.instrument, fields)
-    if not parsed.ok:
-        token = (fields.get("sid") or [""])[0]
-        return _render_form(request, templates, target, token, fields, parsed.errors)
-    await store_submission(request.app.state.db, target, submission_id, parsed.answers)
-    query = _query(request_lang(request), _kiosk(request))
-    return RedirectResponse(f"/s/{unit_code}/thanks{query}", status_code=303)
+
+    async def store(submission_id: str, answers: list[ParsedAnswer]) -> bool:
+        return await store_submission(request.app.state.db, target, submission_id, answers)
+
+    thanks_url = f"/s/{unit_code}/thanks{page_query(request)}"
+    return await submit(request, signer, target, unit_code, store, thanks_url)
 
 
 @router.get("/s/{unit_code}/thanks", response_class=HTMLResponse)

@@ -8,16 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.access import public_access
-from app.collection.answers import parse_submission
-from app.collection.router import (
-    MSG_EXPIRED,
-    NO_STORE,
-    _form_fields,
-    _query,
-    _render_form,
-    _today,
-)
-from app.collection.service import ExpiredSubmission
+from app.collection.answers import ParsedAnswer
+from app.collection.pages import NO_STORE, page_query, render_form, submit
 from app.deps import (
     CatalogueDep,
     SessionDep,
@@ -26,7 +18,6 @@ from app.deps import (
     TemplatesDep,
     WriteSessionDep,
 )
-from app.i18n import request_lang
 from app.sampling.invitations import InvitedForm, find_invitation, open_invitation, redeem
 
 router = APIRouter(tags=["invitations"], dependencies=[Depends(public_access)])
@@ -46,14 +37,12 @@ async def show_invited_form(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     signer: SignerDep,
-    templates: TemplatesDep,
     lang: Lang = "vi",
 ) -> HTMLResponse:
     """The form an invitation opens (410 once answered, for a closed round or a full quota)."""
-    invited = await open_invitation(session, catalogue, token, _today(settings))
-    sid = signer.issue(_binding(invited))
-    action = f"/t/{token}{_query(request_lang(request), False)}"
-    return _render_form(request, templates, invited.target, sid, action=action)
+    invited = await open_invitation(session, catalogue, token, settings.today())
+    action = f"/t/{token}{page_query(request, kiosk=False)}"
+    return render_form(request, invited.target, signer.issue(_binding(invited)), action=action)
 
 
 @router.post("/t/{token}", response_class=HTMLResponse)
@@ -64,28 +53,18 @@ async def submit_invited_form(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     signer: SignerDep,
-    templates: TemplatesDep,
 ) -> Response:
     """Store the invitation's answers and redeem it in one transaction, then redirect (303)."""
-    fields = await _form_fields(request)
-    query = _query(request_lang(request), False)
-    invited = await open_invitation(session, catalogue, token, _today(settings))
-    action = f"/t/{token}{query}"
-    try:
-        submission_id = signer.verify((fields.get("sid") or [""])[0], _binding(invited))
-    except ExpiredSubmission:
-        sid = signer.issue(_binding(invited))
-        return _render_form(
-            request, templates, invited.target, sid, fields, notice=MSG_EXPIRED, action=action
-        )
-    parsed = parse_submission(invited.target.form.instrument, fields)
-    if not parsed.ok:
-        sid = (fields.get("sid") or [""])[0]
-        return _render_form(
-            request, templates, invited.target, sid, fields, parsed.errors, action=action
-        )
-    await redeem(session, invited, submission_id, parsed.answers)
-    return RedirectResponse(f"/t/{token}/thanks{query}", status_code=303)
+    invited = await open_invitation(session, catalogue, token, settings.today())
+    query = page_query(request, kiosk=False)
+
+    async def store(submission_id: str, answers: list[ParsedAnswer]) -> None:
+        await redeem(session, invited, submission_id, answers)
+
+    binding, thanks_url = _binding(invited), f"/t/{token}/thanks{query}"
+    return await submit(
+        request, signer, invited.target, binding, store, thanks_url, f"/t/{token}{query}"
+    )
 
 
 @router.get("/t/{token}/thanks", response_class=HTMLResponse)
