@@ -99,8 +99,9 @@ async def store_submission(
     if db.engine.dialect.name == "postgresql" and not target.quotas:
         async with db.engine.connect() as connection:
             raw = await connection.get_raw_connection()
-            values = _response_values(target, submission_id, channel)
-            return await _store_in_one_statement(raw.driver_connection, values, answers)
+            return await _store_in_one_statement(
+                raw.driver_connection, _response_values(target, submission_id, channel), answers
+            )
     async with db.write_sessions.begin() as session:
         return await store_response(session, target, submission_id, answers, channel)
 
@@ -156,11 +157,11 @@ async def store_response(
 
 
 # PostgreSQL: the response and all its answers in one round trip (data-modifying CTEs).
-STORE_ONE_STATEMENT = """
+STORED_COLUMNS = ("submission_id", "round_id", "unit_id", "form_version_id", "channel", "status")
+STORE_ONE_STATEMENT = f"""
 WITH r AS (
-    INSERT INTO response
-        (submission_id, round_id, unit_id, form_version_id, channel, status, submitted_at)
-    VALUES ($1, $2, $3, $4, $5, $6, now())
+    INSERT INTO response ({", ".join(STORED_COLUMNS)}, submitted_at)
+    VALUES ({", ".join(f"${i}" for i in range(1, len(STORED_COLUMNS) + 1))}, now())
     ON CONFLICT (submission_id) DO NOTHING
     RETURNING id
 ), a AS (
@@ -178,7 +179,7 @@ async def _store_in_one_statement(
     """Run on the asyncpg connection itself: the statement is prepared once per connection."""
     stored = await driver_connection.fetchval(
         STORE_ONE_STATEMENT,
-        *values.values(),
+        *(values[column] for column in STORED_COLUMNS),
         [a.question for a in answers],
         [a.ordinal for a in answers],
         [a.value for a in answers],
