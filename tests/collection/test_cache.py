@@ -47,7 +47,7 @@ async def test_cached_page_equals_the_rendered_one_but_for_its_id(
 
 
 async def test_cached_counter_stores_answers_once(app: FastAPI, cached: httpx.AsyncClient):
-    await make_province(app)
+    province = await make_province(app)
     token = token_of((await cached.get("/s/C12")).text)
     for _ in range(2):
         posted = await cached.post("/s/C12", data=form_body(token, {"ACC1": "3"}))
@@ -56,7 +56,11 @@ async def test_cached_counter_stores_answers_once(app: FastAPI, cached: httpx.As
         responses = (await session.scalars(select(Response))).all()
         answers = await session.scalar(select(func.count()).select_from(Answer))
         acc1 = await session.scalar(select(Answer.value).where(Answer.question == "ACC1"))
-    assert len(responses) == 1 and responses[0].unit_id and responses[0].submitted_at
+    assert len(responses) == 1
+    assert (responses[0].unit_id, responses[0].round_id) == (
+        province.units["C12"].id,
+        province.round.id,
+    )
     assert answers == len(CRITERIA) + 1 and acc1 == 3.0
 
 
