@@ -62,7 +62,7 @@ class Unprocessable(AppError):
 
     status_code = 422
     code = "unprocessable"
-    title = "Dữ liệu không hợp lệ"
+    title = N_("Dữ liệu không hợp lệ")
 
 
 class Gone(AppError):

@@ -74,10 +74,6 @@ def day_start(day: date, settings: Settings) -> datetime:
     return datetime.combine(day, time(), ZoneInfo(settings.timezone)).astimezone(UTC)
 
 
-def local_today(settings: Settings) -> date:
-    return datetime.now(ZoneInfo(settings.timezone)).date()
-
-
 def due_on(submitted_at: datetime, settings: Settings, calendar: WorkCalendar) -> date:
     """When a comment received at ``submitted_at`` must be handled by (local date)."""
     return calendar.add_working_days(

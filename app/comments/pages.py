@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth.access import StaffAdmin, actor_of, check_csrf
 from app.auth.principal import Principal
 from app.comments import actions
-from app.comments.calendar import local_today
 from app.comments.ontime import on_time_report
 from app.comments.router import Filter, OnTime, StaffManager, Synced
 from app.comments.schemas import CommentAction, CommentActionName, CommentDetail
@@ -36,7 +35,7 @@ async def comments_page(
     before: int | None = Query(None, ge=1),
 ) -> Response:
     """Comments in scope, masked, with filters (status, overdue, round, unit) and counts."""
-    page = await list_comments(session, principal, f, local_today(settings), before, PAGE_SIZE)
+    page = await list_comments(session, principal, f, settings.today(), before, PAGE_SIZE)
     context = await list_context(request, session, principal, page, f, before)
     return templates.TemplateResponse(request, "comments/list.html", context)
 
@@ -52,7 +51,7 @@ async def on_time_page(
     f: OnTime,
 ) -> Response:
     """The share of comments handled on time, per unit, for a round or a period."""
-    report = await on_time_report(session, principal, settings, local_today(settings), f)
+    report = await on_time_report(session, principal, settings, settings.today(), f)
     context = {"principal": principal, "report": report, **await scope_choices(session, principal)}
     return templates.TemplateResponse(request, "comments/on_time.html", context)
 
@@ -89,7 +88,7 @@ async def comment_page(
     principal: StaffViewer,
 ) -> Response:
     """One comment (masked), its history, and the forms its status allows."""
-    detail = await comment_detail(session, principal, comment_id, local_today(settings))
+    detail = await comment_detail(session, principal, comment_id, settings.today())
     return await _render(request, templates, session, principal, detail)
 
 
@@ -105,7 +104,7 @@ async def reveal_form(
     """The comment page with its text unmasked (admins; audited; never cached)."""
     await check_csrf(request, principal)
     detail = await actions.reveal_comment(
-        session, actor_of(request, principal), principal, comment_id, local_today(settings)
+        session, actor_of(request, principal), principal, comment_id, settings.today()
     )
     return await _render(request, templates, session, principal, detail)
 
@@ -126,7 +125,7 @@ async def action_form(
     await check_csrf(request, principal)
     body = await read_payload(request, CommentAction)
     actor = actor_of(request, principal)
-    today = local_today(settings)
+    today = settings.today()
     await actions.handle_comment(session, actor, principal, comment_id, action, body, today)
     url = f"/console/comments/{comment_id}?done={DONE[action]}"
     return RedirectResponse(url, status_code=303)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf, staff
 from app.auth.principal import Principal
 from app.comments import actions
-from app.comments.calendar import local_today
 from app.comments.ontime import OnTimeFilter, on_time_report
 from app.comments.schemas import (
     CommentAction,
@@ -72,7 +71,7 @@ async def get_comments(
     lang: Lang = "vi",
 ) -> CommentPage:
     """Citizens' comments in your scope, newest first, masked; counts by status and overdue."""
-    today = local_today(settings)
+    today = settings.today()
     return await list_comments(session, principal, f, today, before, limit, lang)
 
 
@@ -96,7 +95,7 @@ async def get_on_time(
     session: SessionDep, settings: SettingsDep, principal: ApiReader, _: Synced, f: OnTime
 ) -> OnTimeReport:
     """Per unit: comments handled by their due date over those due (the on-time share)."""
-    return await on_time_report(session, principal, settings, local_today(settings), f)
+    return await on_time_report(session, principal, settings, settings.today(), f)
 
 
 @router.get("/comments/{comment_id}", response_model=CommentDetail)
@@ -108,7 +107,7 @@ async def get_comment(
     lang: Lang = "vi",
 ) -> CommentDetail:
     """One comment (masked), what may be done next, and its history."""
-    return await comment_detail(session, principal, comment_id, local_today(settings), lang)
+    return await comment_detail(session, principal, comment_id, settings.today(), lang)
 
 
 @router.post("/comments/{comment_id}/reveal", response_model=CommentDetail)
@@ -124,7 +123,7 @@ async def reveal(
     await check_csrf(request, principal)
     response.headers["Cache-Control"] = "no-store"
     return await actions.reveal_comment(
-        session, actor_of(request, principal), principal, comment_id, local_today(settings)
+        session, actor_of(request, principal), principal, comment_id, settings.today()
     )
 
 
@@ -147,5 +146,5 @@ async def handle(
     await check_csrf(request, principal)
     body = await read_payload(request, CommentAction)
     actor = actor_of(request, principal)
-    today = local_today(settings)
+    today = settings.today()
     return await actions.handle_comment(session, actor, principal, comment_id, action, body, today)

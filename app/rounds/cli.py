@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -42,7 +41,7 @@ def rounds_create(
 ) -> None:
     """Create a round of FORM covering ROOT's leaf units (or all with --cover all)."""
     settings = get_settings()
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    today = settings.today()
     first = _day(starts, today)
     if cover not in ("leaves", "all"):
         typer.echo("error: --cover is leaves or all", err=True)

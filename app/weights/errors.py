@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from app.errors import AppError
+from app.errors import Unprocessable
+from app.i18n import N_
 
 
-class WeightingError(AppError):
+class WeightingError(Unprocessable):
     """The inputs cannot produce weights (unknown variable, invalid bounds, ...)."""
 
-    status_code = 422
     code = "weighting_failed"
-    title = "Không tính được trọng số"
+    title = N_("Không tính được trọng số")
 
 
 class InconsistentMargins(WeightingError):
