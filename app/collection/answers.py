@@ -7,15 +7,15 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
-from app.forms.schema import Instrument, Question
+from app.forms.schema import Instrument, Question, Scale
 from app.i18n import N_, Message
 
 NOT_APPLICABLE = "na"
 
 
-@dataclass(frozen=True)
-class ParsedAnswer:
+class ParsedAnswer(NamedTuple):  # a tuple: made ~20 times per submission, on the hot path
     question: str
     ordinal: int
     value: float | None
@@ -47,13 +47,25 @@ def clean_text(raw: str) -> str:
     return unicodedata.normalize("NFC", kept).strip()
 
 
+_LEVELS: dict[int, tuple[Scale, dict[str, float]]] = {}
+
+
+def _levels(scale: Scale) -> dict[str, float]:
+    """The submitted text of each level of a scale and its value, computed once per scale
+    (scales are immutable; keyed by identity, since hashing a model walks all its fields)."""
+    found = _LEVELS.get(id(scale))
+    if found is None or found[0] is not scale:
+        found = _LEVELS[id(scale)] = (scale, {str(v.value): float(v.value) for v in scale.levels})
+    return found[1]
+
+
 def _parse_rating(instrument: Instrument, q: Question, raw: str) -> ParsedAnswer | str:
     if raw == NOT_APPLICABLE and instrument.not_applicable_label(q) is not None:
         return ParsedAnswer(q.code, 0, None, NOT_APPLICABLE)
-    allowed = {str(level.value): level.value for level in instrument.scale_of(q).levels}
-    if raw not in allowed:
+    value = _levels(instrument.scale_of(q)).get(raw)
+    if value is None:
         return MSG_CHOICE
-    return ParsedAnswer(q.code, 0, float(allowed[raw]), None)
+    return ParsedAnswer(q.code, 0, value, None)
 
 
 def _parse_number(q: Question, raw: str) -> ParsedAnswer | str:

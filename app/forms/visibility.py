@@ -8,8 +8,7 @@ nothing for hidden questions, decides the same way).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.forms.conditions import Values
 
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from app.forms.schema import Instrument
 
 
-@dataclass(frozen=True)
-class Shown:
+class Shown(NamedTuple):  # a tuple: one per question and submission, on the hot path
     visible: bool
     required: bool
 
