@@ -7,16 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth.access import StaffAdmin, actor_of, check_csrf
+from app.auth.access import StaffAdmin, StaffManager, StaffViewer, actor_of, check_csrf
 from app.auth.principal import Principal
 from app.comments import actions
 from app.comments.ontime import on_time_report
-from app.comments.router import Filter, OnTime, StaffManager, Synced
+from app.comments.router import Filter, OnTime
 from app.comments.schemas import CommentAction, CommentActionName, CommentDetail
 from app.comments.service import comment_detail, list_comments
+from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
 from app.payload import read_payload
-from app.responses.pages import StaffViewer, list_context, scope_choices
+from app.responses.pages import list_context, scope_choices
 from app.units.service import load_tree
 
 router = APIRouter(tags=["console"], include_in_schema=False)

@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf, staff
-from app.auth.principal import Principal
+from app.auth.access import ApiReader, StaffAdmin, StaffManager, actor_of, check_csrf
 from app.comments import actions
 from app.comments.ontime import OnTimeFilter, on_time_report
 from app.comments.schemas import (
@@ -20,7 +19,7 @@ from app.comments.schemas import (
     OnTimeReport,
 )
 from app.comments.service import CommentFilter, comment_detail, list_comments
-from app.comments.sync import ensure_synced
+from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.payload import (
     ROUND_QUERY,
@@ -34,8 +33,6 @@ from app.payload import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
-StaffManager = Annotated[Principal, Depends(staff("manager"))]
-Synced = Annotated[None, Depends(ensure_synced)]
 Lang = Literal["vi", "en"]
 
 

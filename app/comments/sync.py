@@ -10,8 +10,9 @@ being stored is invisible until it commits, and is picked up by the next run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -144,3 +145,7 @@ async def ensure_synced(request: Request) -> None:
         if not await has_pending(session):
             return
     await sync_pending(db, request.app.state.settings)
+
+
+# A route that reads comments or responses depends on this: pending comments are synced first.
+Synced = Annotated[None, Depends(ensure_synced)]

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth.access import actor_of, check_csrf, staff
+from app.auth.access import StaffManager, StaffViewer, actor_of, check_csrf
 from app.auth.principal import Principal
+from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
 from app.payload import read_payload
-from app.responses.router import STATUS_AFTER, Filter, ResponseAction, StaffManager, Synced
+from app.responses.router import STATUS_AFTER, Filter, ResponseAction
 from app.responses.schemas import StatusChange
 from app.responses.service import list_responses, response_detail, set_status
 from app.rounds.service import rounds_in_scope
 from app.units.service import UnitNode, load_tree
 
 router = APIRouter(tags=["console"], include_in_schema=False)
-StaffViewer = Annotated[Principal, Depends(staff("viewer"))]
 PAGE_SIZE = 50
 
 

@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.auth.access import ApiReader, actor_of, check_csrf, staff
-from app.auth.principal import Principal
-from app.comments.sync import ensure_synced
+from app.auth.access import ApiReader, StaffManager, actor_of, check_csrf
+from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError
 from app.payload import (
@@ -27,8 +26,6 @@ from app.responses.schemas import ResponseDetail, ResponsePage, StatusChange
 from app.responses.service import ResponseFilter, list_responses, response_detail, set_status
 
 router = APIRouter(prefix="/api/v1", tags=["responses"])
-StaffManager = Annotated[Principal, Depends(staff("manager"))]
-Synced = Annotated[None, Depends(ensure_synced)]
 STATUSES = ("valid", "excluded")
 
 
