@@ -15,7 +15,14 @@ class PreviousResult(BaseModel):
     rank: int | None = Field(description="Its rank then among the same peers; null if unranked")
     delta: float | None = Field(description="Change in points, this round minus previous")
     significant: bool | None = Field(
-        description="|delta| > 1.96·√(se² + se_prev²); null when standard errors are unknown"
+        description="|delta| > z(0.975)·delta_se (1.95996…, independent samples); null when "
+        "a standard error is unknown"
+    )
+    se: float | None = Field(
+        None, description="Standard error of the previous index (its own round's design)"
+    )
+    delta_se: float | None = Field(
+        None, description="Standard error of delta, √(se² + se_prev²); null: an SE is unknown"
     )
 
 

@@ -1,10 +1,10 @@
 """Bands, targets and the change from the previous round, added to satisfaction reports.
 
-Loaded once per round (bands, targets, the previous round's tallies, unit lineage) and then
-applied to as many reports as needed. Standard errors and 95% intervals are read from the
-report items (fields ``se`` and ``ci95``) and from the previous round's estimates (attribute
-``se``) when the statistics provide them; without them ``significant`` is null and targets are
-judged on the point estimate (``basis`` says so).
+Loaded once per round (bands, targets, the previous round's design-based engine, unit
+lineage) and then applied to as many reports as needed. Standard errors and 95% intervals are
+read from the report items (fields ``se`` and ``ci95``) and from the previous round's
+estimates; where one is missing (a withheld index) ``significant`` is null, and a target
+without an interval is judged on the point estimate (``basis`` says so).
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.models import Round, Target
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
 from app.reporting.previous import RoundFigures, criterion_codes, previous_figures
 from app.reporting.schemas import SatisfactionReport
-from app.reporting.service import ReportTarget
-from app.statistics.comparisons import Band, band_of, change, target_status
-from app.statistics.estimates import UnitEstimate, competition_ranks, estimate
+from app.reporting.service import ReportTarget, covered_children
+from app.statistics.comparisons import Band, Change, band_of, change, target_status
+from app.statistics.estimates import competition_ranks
+from app.statistics.inference import DomainEstimates, Estimate
 from app.units.lineage import Predecessors, lineage_ids, load_predecessors
 from app.units.service import UnitTree
 
@@ -60,18 +62,27 @@ def ci_of(item: Any) -> tuple[float, float] | None:
 
 
 def previous_result(
-    index: float | None, item: Any, earlier: Any | None, rank: int | None = None
+    index: float | None, item: Any, earlier: Estimate | None, rank: int | None = None
 ) -> PreviousResult:
-    """The change of ``item`` (now: ``index``) from ``earlier`` (an estimate, or None)."""
+    """The change of ``item`` (now: ``index``, its SE ``item.se``) from ``earlier``."""
     found = change(
         index,
-        getattr(earlier, "index", None),
+        earlier.index if earlier else None,
         se_of(item),
-        se_of(earlier),
+        earlier.se if earlier else None,
         rank,
     )
+    return as_previous(found)
+
+
+def as_previous(found: Change) -> PreviousResult:
     return PreviousResult(
-        index=found.index, rank=found.rank, delta=found.delta, significant=found.significant
+        index=found.index,
+        rank=found.rank,
+        delta=found.delta,
+        significant=found.significant,
+        se=found.se,
+        delta_se=found.delta_se,
     )
 
 
@@ -85,19 +96,24 @@ class Comparisons:
     previous: RoundFigures | None
     criteria: dict[str, str]  # current criterion code -> code in the previous round
     predecessors: Predecessors
-    _earlier: dict[int, UnitEstimate] = field(default_factory=dict)
+    _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
 
-    def earlier(self, unit_id: int) -> UnitEstimate | None:
-        """The unit's estimate in the previous round, pooling its predecessors (merges)."""
+    def earlier(self, unit_id: int) -> DomainEstimates | None:
+        """The unit's estimates in the previous round, pooling its predecessors (merges)."""
         if self.previous is None:
             return None
         if unit_id not in self._earlier:
             ids = lineage_ids(self.tree, self.predecessors, unit_id)
-            self._earlier[unit_id] = estimate(self.previous.instrument, self.previous.tally, ids)
+            self._earlier[unit_id] = self.previous.engine.domain(ids)
         return self._earlier[unit_id]
 
+    def earlier_overall(self, unit_id: int) -> Estimate | None:
+        found = self.earlier(unit_id)
+        return found.overall if found else None
+
     def earlier_ranks(self, unit_ids: Sequence[int]) -> list[int | None]:
-        return competition_ranks([getattr(self.earlier(u), "index", None) for u in unit_ids])
+        earlier = [self.earlier_overall(u) for u in unit_ids]
+        return competition_ranks([e.index if e else None for e in earlier])
 
     def target(self, unit_id: int, index: float | None, item: Any) -> TargetResult | None:
         value = self.targets.get(unit_id)
@@ -110,27 +126,47 @@ class Comparisons:
         return [BandOut(label=b.label, min=b.min) for b in self.bands] or None
 
 
+def report_units(target: ReportTarget) -> list[int]:
+    """The units a satisfaction report compares: the unit and its covered children."""
+    return [target.unit.id, *(c.id for c in covered_children(target, target.unit.id))]
+
+
 async def load_comparisons(
-    session: AsyncSession, catalogue: Catalogue, target: ReportTarget
+    session: AsyncSession,
+    catalogue: Catalogue,
+    target: ReportTarget,
+    units: Sequence[int] | None = (),
+    live: bool = False,
+    settings: Settings | None = None,
 ) -> Comparisons:
-    """Everything a round's reports are compared with, read once."""
-    round_ = target.round
-    previous = await previous_figures(session, catalogue, round_)
+    """Everything a round's reports are compared with, read once.
+
+    ``units``: the units whose previous figures will be asked for (default: those of the
+    target's report; None: any unit). ``live``: the previous round is computed from its
+    responses in this session (inside a write transaction)."""
+    round_, tree = target.round, target.tree
+    predecessors = await load_predecessors(session)
+    planned = report_units(target) if units == () else units
+    domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
+    timezone = (settings or get_settings()).timezone
+    previous = await previous_figures(session, catalogue, round_, timezone, tree, domains, live)
     codes = criterion_codes(target.form.instrument, previous) if previous else {}
     return Comparisons(
-        tree=target.tree,
+        tree=tree,
         bands=round_bands(round_),
         targets=await round_targets(session, round_.id),
         previous=previous,
         criteria=codes,
-        predecessors=await load_predecessors(session),
+        predecessors=predecessors,
     )
 
 
-def _compare_elements(report: SatisfactionReport, cmp: Comparisons, earlier: Any) -> None:
+def _compare_elements(
+    report: SatisfactionReport, cmp: Comparisons, earlier: DomainEstimates | None
+) -> None:
     has_previous = cmp.previous is not None
-    elements = {e.code: e for e in getattr(earlier, "elements", ())}
-    criteria = {c.code: c for e in elements.values() for c in e.criteria}
+    elements = earlier.elements if earlier else {}
+    criteria = earlier.criteria if earlier else {}
     for element in report.elements:
         element.band = band_of(element.index, cmp.bands)
         if has_previous:
@@ -153,7 +189,9 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
     report.band = band_of(report.index, cmp.bands)
     report.target = cmp.target(unit_id, report.index, report)
     if cmp.previous is not None:
-        report.previous = previous_result(report.index, report, earlier)
+        report.previous = previous_result(
+            report.index, report, earlier.overall if earlier else None
+        )
     _compare_elements(report, cmp, earlier)
     child_ids = [cmp.tree.get(c.code).id for c in report.children]
     ranks = cmp.earlier_ranks(child_ids)
@@ -161,5 +199,6 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
         child.band = band_of(child.index, cmp.bands)
         child.target = cmp.target(child_id, child.index, child)
         if cmp.previous is not None:
-            child.previous = previous_result(child.index, child, cmp.earlier(child_id), rank)
+            earlier_child = cmp.earlier_overall(child_id)
+            child.previous = previous_result(child.index, child, earlier_child, rank)
     return report

@@ -28,11 +28,11 @@ def shown_index(est: Estimate, settings: Settings) -> float | None:
     return est.index
 
 
-def fields(est: Estimate, settings: Settings, rank_of: RankOf | None) -> dict[str, Any]:
-    """``index`` and the Precision fields of one estimate."""
+def uncertainty(est: Estimate, settings: Settings) -> dict[str, Any]:
+    """``index`` and the Uncertainty fields of one estimate (only ``reliable`` if withheld)."""
     reliable = is_reliable(est, settings)
     if shown_index(est, settings) is None:
-        return {"index": None, "reliable": reliable, "rank_of": rank_of}
+        return {"index": None, "reliable": reliable}
     return {
         "index": est.index,
         "unweighted_index": est.unweighted,
@@ -41,16 +41,22 @@ def fields(est: Estimate, settings: Settings, rank_of: RankOf | None) -> dict[st
         "deff": est.deff,
         "effective_n": est.effective_n,
         "reliable": reliable,
-        "rank_of": rank_of,
     }
+
+
+def fields(est: Estimate, settings: Settings, rank_of: RankOf | None) -> dict[str, Any]:
+    """``index`` and the Precision fields of one estimate."""
+    return uncertainty(est, settings) | {"rank_of": rank_of}
+
+
+def rankable(est: Estimate, settings: Settings) -> bool:
+    """Whether the estimate takes part in ranks (unreliable ones only if settings say so)."""
+    return settings.rank_unreliable or is_reliable(est, settings)
 
 
 def ranks(estimates: Sequence[Estimate], settings: Settings) -> list[RankOf]:
     """Competition ranks (ties share); unreliable ones unranked unless settings say so."""
-    keyed = [
-        shown_index(e, settings) if settings.rank_unreliable or is_reliable(e, settings) else None
-        for e in estimates
-    ]
+    keyed = [shown_index(e, settings) if rankable(e, settings) else None for e in estimates]
     ranked = competition_ranks(keyed)
     of = sum(r is not None for r in ranked)
     return [RankOf(rank=r, of=of) for r in ranked]

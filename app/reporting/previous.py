@@ -10,25 +10,38 @@ so "previous" is what that round measured.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.forms.registry import Catalogue
+from app.forms.registry import Catalogue, RegisteredForm
 from app.forms.schema import Instrument
 from app.models import FormVersion, Response, Round
-from app.statistics.tally import RoundTally, tally_round
+from app.statistics.inference import Engine
+from app.statistics.load import round_engine
+from app.units.service import UnitTree
 
-_INSTRUMENTS: dict[int, Instrument] = {}  # form version id -> instrument (rows never change)
+_FORMS: dict[int, RegisteredForm] = {}  # form version id -> its instrument (rows never change)
 
 
 @dataclass(frozen=True)
 class RoundFigures:
+    """The previous round with a design-based engine over its own design, weights and the
+    instrument version its responses answered."""
+
     round: Round
-    instrument: Instrument
-    version: str  # the version label its responses answered
-    tally: RoundTally
+    form: RegisteredForm
+    engine: Engine
+
+    @property
+    def instrument(self) -> Instrument:
+        return self.form.instrument
+
+    @property
+    def version(self) -> str:  # the version label its responses answered
+        return self.form.version
 
 
 async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
@@ -45,9 +58,9 @@ async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
     return await session.scalar(stmt)
 
 
-async def answered_instrument(
+async def answered_form(
     session: AsyncSession, catalogue: Catalogue, round_: Round
-) -> tuple[Instrument, str]:
+) -> RegisteredForm:
     """The instrument version most of the round's responses answered (the catalogue's if none)."""
     n = func.count()
     row = (
@@ -60,35 +73,42 @@ async def answered_instrument(
         )
     ).first()
     if row is None:
-        registered = catalogue.get(round_.form_code)
-        return registered.instrument, registered.version
-    stored = await session.get(FormVersion, row[0])
-    assert stored is not None
-    if stored.id not in _INSTRUMENTS:
-        _INSTRUMENTS[stored.id] = Instrument.model_validate(stored.definition)
-    return _INSTRUMENTS[stored.id], stored.version
-
-
-async def share_tally(session: AsyncSession, round_id: int, instrument: Instrument) -> RoundTally:
-    """The round's per-(unit, criterion) sums with each criterion's own satisfied levels."""
-    satisfied = {q.code: instrument.scale_of(q).satisfied for q in instrument.criteria}
-    return await tally_round(session, round_id, list(satisfied), satisfied)
+        return catalogue.get(round_.form_code)
+    if row[0] not in _FORMS:
+        stored = await session.get(FormVersion, row[0])
+        assert stored is not None
+        instrument = Instrument.model_validate(stored.definition)
+        _FORMS[stored.id] = RegisteredForm(
+            stored.id, instrument, stored.content_hash, stored.version
+        )
+    return _FORMS[row[0]]
 
 
 async def previous_figures(
-    session: AsyncSession, catalogue: Catalogue, round_: Round
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_: Round,
+    timezone: str,
+    tree: UnitTree,
+    domains: Sequence[set[int]] | None = None,
+    live: bool = False,
 ) -> RoundFigures | None:
-    """The previous round's tallies under its own instrument; None if there is none (or it
-    is scored in points while this one is a share, which do not compare)."""
+    """The previous round's estimates under its own design and instrument, for ``domains``
+    (sets of units; None: any set); None if there is no previous round (or it is scored in
+    points while this one is a share, which do not compare).
+
+    An instrument other than the catalogue's is computed live, so that the previous round's
+    own maintained tallies (kept for the catalogue's version) are not rebuilt back and forth.
+    """
     earlier = await previous_round(session, round_)
     if earlier is None:
         return None
-    instrument, version = await answered_instrument(session, catalogue, earlier)
-    if instrument.aggregation.is_points:
+    form = await answered_form(session, catalogue, earlier)
+    if form.instrument.aggregation.is_points:
         return None
-    return RoundFigures(
-        earlier, instrument, version, await share_tally(session, earlier.id, instrument)
-    )
+    live = live or form.content_hash != catalogue.get(earlier.form_code).content_hash
+    engine = await round_engine(session, earlier, form, timezone, tree, domains=domains, live=live)
+    return RoundFigures(earlier, form, engine)
 
 
 def criterion_codes(current: Instrument, previous: RoundFigures) -> dict[str, str]:

@@ -1,36 +1,43 @@
 """The ranking table: units of one level under a parent, ranked by their overall index.
 
-Shares are ranked by the weighted satisfaction index (bands from the round); points
-instruments (TT 01/2018) by their total, with the class it reaches as the band. A frozen
-round is ranked from its published reports, so its table does not change until the next
-revision. The previous rank is the rank among the same units in the previous round.
+Shares are ranked by the weighted satisfaction index, each row with its design-based
+uncertainty (as the report's children; unreliable units listed but unranked when the settings
+say so; bands from the round); points instruments (TT 01/2018) by their total, with the class
+it reaches as the band. A frozen round is ranked from its published reports, so its table does
+not change until the next revision. The previous rank is the rank among the same units in the
+previous round.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.config import Settings, get_settings
 from app.errors import AppError, NotFound
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
 from app.models import ReportSnapshot, Round
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
 from app.reporting.comparisons import (
+    as_previous,
     load_comparisons,
     previous_result,
     round_targets,
 )
-from app.reporting.previous import answered_instrument, previous_round, share_tally
+from app.reporting.precision import rankable, uncertainty
+from app.reporting.previous import answered_form, previous_round
 from app.reporting.queries import RankingQuery
-from app.reporting.schemas import UnitRef
+from app.reporting.schemas import Uncertainty, UnitRef
 from app.reporting.service import ReportTarget, aggregation_text, report_target
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
 from app.reporting.table_schemas import RankingReport, RankingRow
-from app.statistics.comparisons import band_of, target_status
-from app.statistics.estimates import competition_ranks, estimate
+from app.statistics.comparisons import band_of, change, target_status
+from app.statistics.estimates import competition_ranks
+from app.statistics.load import round_engine
 from app.statistics.points import points_result
 from app.statistics.unit_points import PointsTally, pool_points, tally_points
 from app.units.lineage import lineage_ids, load_predecessors
@@ -45,8 +52,9 @@ class Figure:
     weighted_respondents: float
     band: str | None
     target: TargetResult | None
-    previous_index: float | None = None
-    significant: bool | None = None
+    previous: PreviousResult | None = None  # its rank is set among the ranked units
+    uncertainty: dict[str, Any] = field(default_factory=dict)  # Uncertainty fields
+    rankable: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,26 +83,36 @@ def _target(targets: dict[int, float], unit_id: int, index: float | None) -> Tar
 
 
 async def _live_shares(
-    session: AsyncSession, catalogue: Catalogue, target: ReportTarget, peers: list[UnitNode]
+    session: AsyncSession,
+    catalogue: Catalogue,
+    target: ReportTarget,
+    peers: list[UnitNode],
+    settings: Settings,
 ) -> Figures:
-    instrument = target.form.instrument
-    tally = await share_tally(session, target.round.id, instrument)
-    cmp = await load_comparisons(session, catalogue, target)
+    """Design-based estimates of each peer's subtree, as its satisfaction report has them."""
+    domains = [target.tree.subtree_ids(node.id) for node in peers]
+    engine = await round_engine(
+        session, target.round, target.form, settings.timezone, target.tree, domains=domains
+    )
+    ids = [node.id for node in peers]
+    cmp = await load_comparisons(session, catalogue, target, ids, settings=settings)
     rows = []
-    for node in peers:
-        est = estimate(instrument, tally, target.tree.subtree_ids(node.id))
-        earlier = cmp.earlier(node.id)
-        change = previous_result(est.index, est, earlier) if cmp.previous else None
+    for node, domain in zip(peers, domains, strict=True):
+        est = engine.domain(domain)
+        shown = uncertainty(est.overall, settings)
+        index = shown.pop("index")
+        earlier = cmp.earlier_overall(node.id)
         rows.append(
             Figure(
                 node,
-                est.index,
+                index,
                 est.respondents,
-                est.weighted_respondents,
-                band_of(est.index, cmp.bands),
-                cmp.target(node.id, est.index, est),
-                change.index if change else None,
-                change.significant if change else None,
+                est.weight,
+                band_of(index, cmp.bands),
+                cmp.target(node.id, index, est.overall),
+                previous_result(index, est.overall, earlier) if cmp.previous else None,
+                shown,
+                rankable(est.overall, settings),
             )
         )
     return Figures(rows, cmp.previous.round.code if cmp.previous else None, cmp.band_list())
@@ -107,7 +125,7 @@ async def _earlier_points(
     earlier = await previous_round(session, round_)
     if earlier is None:
         return None
-    instrument, _ = await answered_instrument(session, catalogue, earlier)
+    instrument = (await answered_form(session, catalogue, earlier)).instrument
     if not instrument.aggregation.is_points:
         return None
     codes = [q.code for q in instrument.criteria]
@@ -133,27 +151,24 @@ async def _live_points(
         result = points_result(instrument, counts)
         total = float(result.total) if result.total is not None else None
         label = result.score_class.label.get(lang) if result.score_class else None
-        before = None
+        previous = None
         if earlier is not None:
             ids = lineage_ids(target.tree, predecessors, node.id)
             before = points_result(earlier[1], pool_points(earlier[2], ids)[1]).total
+            previous = as_previous(change(total, float(before) if before is not None else None))
         rows.append(
-            Figure(
-                node,
-                total,
-                n,
-                float(n),
-                label,
-                _target(targets, node.id, total),
-                float(before) if before is not None else None,
-            )
+            Figure(node, total, n, float(n), label, _target(targets, node.id, total), previous)
         )
     classes = [BandOut(label=c.label.get(lang), min=c.min) for c in instrument.aggregation.classes]
     return Figures(rows, earlier[0] if earlier else None, classes)
 
 
 async def _frozen(
-    session: AsyncSession, snapshot: ReportSnapshot, peers: list[UnitNode], lang: str
+    session: AsyncSession,
+    snapshot: ReportSnapshot,
+    peers: list[UnitNode],
+    lang: str,
+    settings: Settings,
 ) -> Figures:
     reports = await frozen_items(session, snapshot, [p.id for p in peers], lang)
     rows, previous_round_code, bands, version = [], None, None, None
@@ -166,7 +181,6 @@ async def _frozen(
             report.bands,
             report.form_version,
         )
-        before = report.previous
         rows.append(
             Figure(
                 node,
@@ -175,8 +189,9 @@ async def _frozen(
                 report.weighted_respondents,
                 report.band,
                 report.target,
-                before.index if before else None,
-                before.significant if before else None,
+                report.previous,
+                {name: getattr(report, name) for name in Uncertainty.model_fields},
+                settings.rank_unreliable or report.reliable,
             )
         )
     return Figures(rows, previous_round_code, bands, version)
@@ -184,23 +199,15 @@ async def _frozen(
 
 def ranked_rows(figures: Figures, parents: dict[int, str]) -> list[RankingRow]:
     """Rows with ranks now and then among these units, best first (unranked last)."""
-    ranks = competition_ranks([f.index for f in figures.rows])
-    earlier = competition_ranks([f.previous_index for f in figures.rows])
+    ranks = competition_ranks([f.index if f.rankable else None for f in figures.rows])
+    earlier = competition_ranks([f.previous.index if f.previous else None for f in figures.rows])
     ranked = sum(1 for r in ranks if r is not None)
     rows = []
     for f, rank, rank_then in zip(figures.rows, ranks, earlier, strict=True):
-        previous = None
-        if figures.previous_round is not None:
-            delta = (
-                f.index - f.previous_index
-                if f.index is not None and f.previous_index is not None
-                else None
-            )
-            previous = PreviousResult(
-                index=f.previous_index, rank=rank_then, delta=delta, significant=f.significant
-            )
+        previous = f.previous.model_copy(update={"rank": rank_then}) if f.previous else None
         rows.append(
             RankingRow(
+                **f.uncertainty,
                 code=f.node.code,
                 name=f.node.name,
                 level=f.node.level,
@@ -224,8 +231,10 @@ async def ranking_report(
     round_code: str,
     query: RankingQuery,
     principal: Principal | None = None,
+    settings: Settings | None = None,
 ) -> RankingReport:
     """Units of ``level`` under ``parent`` (default: the round's top unit), ranked."""
+    settings = settings or get_settings()
     if query.live and query.revision is not None:
         raise AppError("ask for a revision or for live figures, not both")
     target = await report_target(session, catalogue, round_code, query.parent, principal)
@@ -236,11 +245,11 @@ async def ranking_report(
         None if query.live or points else await get_snapshot(session, target.round, query.revision)
     )
     if snapshot is not None:
-        figures = await _frozen(session, snapshot, peers, query.lang)
+        figures = await _frozen(session, snapshot, peers, query.lang, settings)
     elif points:
         figures = await _live_points(session, catalogue, target, peers, query.lang)
     else:
-        figures = await _live_shares(session, catalogue, target, peers)
+        figures = await _live_shares(session, catalogue, target, peers, settings)
     tree = target.tree
     parents = {n.id: tree.by_id[n.parent_id].code for n in peers if n.parent_id is not None}
     return RankingReport(

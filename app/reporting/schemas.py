@@ -24,7 +24,7 @@ class RankOf(BaseModel):
     of: int = Field(description="Siblings ranked on this measure")
 
 
-class Precision(BaseModel):
+class Uncertainty(BaseModel):
     """Design-based uncertainty of an index (see the report's ``design``)."""
 
     unweighted_index: float | None = Field(
@@ -39,6 +39,11 @@ class Precision(BaseModel):
     reliable: bool = Field(
         default=False, description="n and relative SE within the configured limits"
     )
+
+
+class Precision(Uncertainty):
+    """Uncertainty and the rank among siblings on the same measure."""
+
     rank_of: RankOf | None = Field(default=None, description="Among siblings; null: no siblings")
 
 

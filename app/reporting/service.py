@@ -70,7 +70,7 @@ class Estimated:
     position: int  # of the unit among its siblings
 
 
-def _covered_children(target: ReportTarget, parent_id: int) -> list[UnitNode]:
+def covered_children(target: ReportTarget, parent_id: int) -> list[UnitNode]:
     tree = target.tree
     return [c for c in tree.children.get(parent_id, ()) if tree.subtree_ids(c.id) & target.covered]
 
@@ -80,8 +80,8 @@ async def _estimate(
 ) -> tuple[Estimated, Design]:
     tree, unit = target.tree, target.unit
     parent = unit.parent_id
-    children = _covered_children(target, unit.id)
-    peers = _covered_children(target, parent) if parent is not None else []
+    children = covered_children(target, unit.id)
+    peers = covered_children(target, parent) if parent is not None else []
     if parent is not None and unit not in peers:
         peers.append(unit)
     nodes = [unit, *children, *peers]

@@ -72,7 +72,8 @@ async def round_reports(session: AsyncSession, catalogue: Catalogue, round_: Rou
     top = tree.common_ancestor(covered)
     if top is None:
         raise Conflict(f"round {round_.code} covers no unit: nothing to freeze")
-    cmp = await load_comparisons(session, catalogue, ReportTarget(round_, form, tree, covered, top))
+    target = ReportTarget(round_, form, tree, covered, top)
+    cmp = await load_comparisons(session, catalogue, target, units=None, live=True)
     units = reported_units(tree, covered)
     body: Body = {lang: {} for lang in LANGS}
     for unit in units:  # the live report of each unit, standard errors and all

@@ -7,10 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
-from app.reporting.schemas import ElementResult, UnitRef
+from app.reporting.schemas import ElementResult, Uncertainty, UnitRef
 
 
-class RankingRow(BaseModel):
+class RankingRow(Uncertainty):
+    """A ranked unit: its overall index with the design-based fields of the report's children
+    (points instruments: no standard errors)."""
+
     code: str
     name: str
     level: str

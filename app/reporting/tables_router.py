@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.auth.access import ApiReader
-from app.deps import CatalogueDep, SessionDep
+from app.deps import CatalogueDep, SessionDep, SettingsDep
 from app.reporting.breakdown import breakdown_report
 from app.reporting.exports import (
     MEDIA,
@@ -76,11 +76,13 @@ async def get_ranking(
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
+    settings: SettingsDep,
     principal: ApiReader,
     query: RankingQueryDep,
 ) -> Response:
-    """Units of a level under a parent ranked by index: rank r of N, band, previous, target."""
-    ranking = await ranking_report(session, catalogue, round_code, query, principal)
+    """Units of a level under a parent ranked by index, with standard errors and intervals:
+    rank r of N, band, previous, target."""
+    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings)
     return conditional(request, ranking, await _modified(session, round_code, ranking))
 
 
@@ -107,12 +109,13 @@ async def export_ranking(
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
+    settings: SettingsDep,
     principal: ApiReader,
     query: RankingQueryDep,
     files: FileQueryDep,
 ) -> Response:
     """The ranking table as a CSV or XLSX file, with the method stated in the file."""
-    ranking = await ranking_report(session, catalogue, round_code, query, principal)
+    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings)
     modified = await _modified(session, round_code, ranking)
     table = ranking_table(ranking, await get_round(session, round_code), modified)
     name = f"sipas-{round_code}-ranking-{ranking.parent.code}-{query.level}"

@@ -10,11 +10,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from statistics import NormalDist
 from typing import Literal
 
 from app.statistics.estimates import RANK_DECIMALS
 
-Z95 = 1.96
+Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,21 @@ class Change:
     rank: int | None
     delta: float | None
     significant: bool | None
+    se: float | None = None  # of the earlier figure
+    delta_se: float | None = None
+
+
+def change_se(se: float | None, se_previous: float | None) -> float | None:
+    """The SE of a difference between independent samples, √(se² + se_prev²)."""
+    if se is None or se_previous is None:
+        return None
+    return math.sqrt(se * se + se_previous * se_previous)
 
 
 def significant_change(delta: float, se: float | None, se_previous: float | None) -> bool | None:
-    """|Δ| > 1.96·√(se² + se_prev²) for independent samples; None without both SEs."""
-    if se is None or se_previous is None:
-        return None
-    return abs(delta) > Z95 * math.sqrt(se * se + se_previous * se_previous)
+    """|Δ| > z(0.975)·√(se² + se_prev²) for independent samples; None without both SEs."""
+    delta_se = change_se(se, se_previous)
+    return None if delta_se is None else abs(delta) > Z95 * delta_se
 
 
 def change(
@@ -115,6 +124,13 @@ def change(
 ) -> Change:
     """The change from ``previous`` to ``current`` (points); None parts where data is missing."""
     if current is None or previous is None:
-        return Change(previous, rank_previous, None, None)
+        return Change(previous, rank_previous, None, None, se_previous)
     delta = current - previous
-    return Change(previous, rank_previous, delta, significant_change(delta, se, se_previous))
+    return Change(
+        previous,
+        rank_previous,
+        delta,
+        significant_change(delta, se, se_previous),
+        se_previous,
+        change_se(se, se_previous),
+    )

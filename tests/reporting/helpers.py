@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
@@ -12,10 +16,13 @@ from sqlalchemy import func, select
 from app.audit.service import CLI
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
+from app.config import Settings
+from app.forms.registry import Catalogue
+from app.main import create_app
 from app.models import AuditEvent, Response
 from app.rounds.service import create_round, set_volume
 from tests.auth_helpers import csrf_of, sign_in
-from tests.factories import Province, make_user
+from tests.factories import Province, bearer, make_key, make_user
 
 
 async def add_round(
@@ -90,3 +97,53 @@ async def audit_actions(app: FastAPI, action: str) -> int:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
         )
     return int(found or 0)
+
+
+def as_old(answers: list[ParsedAnswer]) -> list[ParsedAnswer]:
+    return [
+        ParsedAnswer("OLDACC1", 0, a.value, None) if a.question == "ACC1" else a for a in answers
+    ]
+
+
+def revised_forms(forms_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Last year's instrument (2024.1) named ACC1 'OLDACC1'; this year's says so."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    text = (forms_dir / "one-stop-counter.yaml").read_text(encoding="utf-8")
+    (old / "one-stop-counter.yaml").write_text(
+        text.replace('version: "2025.1"', 'version: "2024.1"').replace(
+            "code: ACC1", "code: OLDACC1"
+        ),
+        encoding="utf-8",
+    )
+    marker = "      - code: ACC1\n        type: rating\n        element: access\n"
+    assert marker in text
+    mapped = marker + '        previous_codes: {"2024.1": OLDACC1}\n'
+    (new / "one-stop-counter.yaml").write_text(text.replace(marker, mapped), encoding="utf-8")
+    shutil.copy(forms_dir / "tt01-2018.yaml", new / "tt01-2018.yaml")
+    return old, new
+
+
+@asynccontextmanager
+async def revised_app(
+    app: FastAPI, settings: Settings, forms_dir: Path, tmp_path: Path
+) -> AsyncIterator[tuple[FastAPI, int]]:
+    """An app serving this year's instrument (ACC1, formerly OLDACC1) on ``app``'s database,
+    with last year's version 2024.1 registered: (the app, 2024.1's form version id)."""
+    old_dir, new_dir = revised_forms(forms_dir, tmp_path)
+    old = Catalogue.from_directory(old_dir)
+    async with app.state.db.write_sessions.begin() as session:
+        await old.register(session)
+    revised = create_app(settings.model_copy(update={"forms_dir": new_dir}))
+    async with revised.router.lifespan_context(revised):
+        yield revised, old.get("one-stop-counter").version_id
+
+
+@asynccontextmanager
+async def api_client(app: FastAPI, unit: str = "P") -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of ``app`` with an API key scoped to ``unit``."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        client.headers.update(bearer(await make_key(app, unit)))
+        yield client

@@ -14,6 +14,8 @@ from tests.factories import bearer, make_key
 from tests.statistics.design_data import seed, set_design
 
 PATH = "/api/v1/rounds/R2026/satisfaction"
+RANKING = "/api/v1/rounds/R2026/ranking"
+FIELDS = ["index", "unweighted_index", "se", "ci95", "deff", "effective_n", "reliable"]
 
 
 async def test_report_carries_the_design_based_fields(app: FastAPI, client: httpx.AsyncClient):
@@ -82,6 +84,14 @@ async def test_unreliable_estimates_can_be_withheld_and_left_unranked(
     assert children["D1"]["rank_of"] == {"rank": 1, "of": 1}
     assert report["design"]["reliability"]["withheld"] is True
 
+    ranking = (await client.get(RANKING, params={"level": "department"})).json()
+    rows = {r["code"]: r for r in ranking["rows"]}
+    assert [r["code"] for r in ranking["rows"]] == ["D1", "D2"]  # the unranked one last
+    assert (rows["D2"]["rank"], rows["D2"]["index"], rows["D2"]["se"]) == (None, None, None)
+    assert rows["D2"]["reliable"] is False and rows["D2"]["respondents"] == 9
+    assert (rows["D1"]["rank"], rows["D1"]["rank_of"]) == (1, 1)
+    assert {k: rows["D1"][k] for k in FIELDS} == {k: children["D1"][k] for k in FIELDS}
+
 
 async def test_openapi_documents_the_precision_fields(client: httpx.AsyncClient):
     schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
@@ -96,5 +106,7 @@ async def test_openapi_documents_the_precision_fields(client: httpx.AsyncClient)
             "reliable",
             "rank_of",
         } <= props, name
+    for name in ("RankingRow",):
+        assert set(FIELDS) <= set(schemas[name]["properties"]), name
     assert {"design", "weight_set"} <= set(schemas["SatisfactionReport"]["properties"])
     assert schemas["DesignInfo"]["properties"]["ci_method"]

@@ -37,13 +37,18 @@ async def test_ranking_of_counters_under_the_province(app: FastAPI, client: http
     c11 = rows[2]
     assert c11["index"] == pytest.approx(50.0) and c11["respondents"] == 2
     assert c11["weighted_respondents"] == pytest.approx(1000.0)
-    assert c11["target"] == {"value": 60.0, "status": "not_met", "basis": "point_estimate"}
+    # 50% from two answers: the 95% interval straddles 60, as on the report
+    assert c11["target"] == {"value": 60.0, "status": "not_determinable", "basis": "ci95"}
     assert c11["previous"] is None
+    assert c11["se"] > 0 and c11["ci95"][0] < 50 < c11["ci95"][1]
+    assert c11["reliable"] is False  # 2 answers, fewer than 30
 
-    # The same figures as the satisfaction report of each counter.
+    # The same figures, standard errors and intervals as each counter's satisfaction report.
+    same = ["index", "respondents", "unweighted_index", "se", "ci95", "deff", "effective_n"]
     for row in rows:
         report = (await client.get(f"/api/v1/rounds/R2026/satisfaction?unit={row['code']}")).json()
-        assert report["index"] == row["index"] and report["respondents"] == row["respondents"]
+        assert {k: report[k] for k in same} == {k: row[k] for k in same}
+        assert report["reliable"] is row["reliable"] is False
 
     departments = (await client.get("/api/v1/rounds/R2026/ranking?level=department")).json()
     assert [(r["code"], r["rank"]) for r in departments["rows"]] == [("D2", 1), ("D1", 2)]
