@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.reporting.schemas import UnitRef
+from app.reporting.schemas import DesignInfo, UnitRef
 
 
 class Frequency(BaseModel):
@@ -13,6 +13,17 @@ class Frequency(BaseModel):
     respondents: int
     weighted_respondents: float
     share: float | None = Field(description="Weighted percent of those who answered the question")
+    unweighted_share: float | None = Field(
+        default=None, description="Unweighted percent of those who answered the question"
+    )
+    se: float | None = Field(
+        default=None, description="Standard error of the share, percentage points"
+    )
+    ci95: list[float] | None = Field(
+        default=None, description="95% interval [low, high] of the share inside 0–100 (logit)"
+    )
+    deff: float | None = Field(default=None, description="Design effect (variance ratio)")
+    effective_n: float | None = Field(default=None, description="The question's respondents / deff")
 
 
 class QuestionResult(BaseModel):
@@ -47,6 +58,7 @@ class QuestionsReport(BaseModel):
     round: str
     form: str
     form_version: str
+    design: DesignInfo = Field(description="The design the shares' standard errors follow")
     unit: UnitRef
     questions: list[QuestionResult]
     points: PointsReport | None = Field(description="Only for points instruments (TT 01/2018)")

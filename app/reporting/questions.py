@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument, Question
+from app.reporting.precision import design_info
 from app.reporting.question_schemas import (
     Frequency,
     IndicatorResult,
@@ -16,8 +18,12 @@ from app.reporting.question_schemas import (
 )
 from app.reporting.schemas import UnitRef
 from app.reporting.service import report_target
+from app.statistics.design import Design
+from app.statistics.frequencies import OptionKey
+from app.statistics.inference import Estimate
+from app.statistics.load import round_volumes
 from app.statistics.points import points_result
-from app.statistics.questions import Count, QuestionTally, tally_questions
+from app.statistics.questions import QuestionTally, tally_questions
 
 GROUPED_TYPES = ("rating", "single", "multiple", "number", "percent")
 
@@ -25,28 +31,35 @@ GROUPED_TYPES = ("rating", "single", "multiple", "number", "percent")
 def _frequencies(
     instrument: Instrument, q: Question, tally: QuestionTally, lang: str
 ) -> list[Frequency]:
-    rows: list[tuple[str, str, Count]] = []
+    rows: list[tuple[str, str, OptionKey]] = []
     if q.type == "rating":
         for level in instrument.scale_of(q).levels:
-            count = tally.by_value.get(float(level.value), Count(0, 0.0))
-            rows.append((str(level.value), level.label.get(lang), count))
+            rows.append((str(level.value), level.label.get(lang), float(level.value)))
         na = instrument.not_applicable_label(q)
         if na is not None:
-            rows.append(("na", na.get(lang), tally.by_option.get("na", Count(0, 0.0))))
+            rows.append(("na", na.get(lang), "na"))
     elif q.type in ("single", "multiple"):
-        for option in q.options:
-            count = tally.by_option.get(option.value, Count(0, 0.0))
-            rows.append((option.value, option.label.get(lang), count))
-    return [
-        Frequency(
-            value=value,
-            label=label,
-            respondents=c.n,
-            weighted_respondents=c.weight,
-            share=tally.share(c),
-        )
-        for value, label, c in rows
-    ]
+        rows = [(o.value, o.label.get(lang), o.value) for o in q.options]
+    estimates = tally.estimates([key for _, _, key in rows])
+    return [_frequency(value, label, tally, key, estimates.get(key)) for value, label, key in rows]
+
+
+def _frequency(
+    value: str, label: str, tally: QuestionTally, key: OptionKey, est: Estimate | None
+) -> Frequency:
+    count = tally.count(key)
+    return Frequency(
+        value=value,
+        label=label,
+        respondents=count.n,
+        weighted_respondents=count.weight,
+        share=tally.share(count),
+        unweighted_share=est.unweighted if est else None,
+        se=est.se if est else None,
+        ci95=list(est.ci95) if est and est.ci95 else None,
+        deff=est.deff if est else None,
+        effective_n=est.effective_n if est else None,
+    )
 
 
 def _satisfied_share(instrument: Instrument, q: Question, tally: QuestionTally) -> float | None:
@@ -102,17 +115,24 @@ async def questions_report(
     unit_code: str | None,
     lang: str = "vi",
     principal: Principal | None = None,
+    settings: Settings | None = None,
 ) -> QuestionsReport:
-    """Every question's statistics in a unit's subtree; points and class for TT 01/2018."""
+    """Every question's statistics in a unit's subtree, each option's share with its standard
+    error, interval and design effect under the round's design; points and class for TT 01."""
+    settings = settings or get_settings()
     target = await report_target(session, catalogue, round_code, unit_code, principal)
     round_, registered, tree, unit = target.round, target.form, target.tree, target.unit
     instrument = registered.instrument
+    design = Design.of(round_, settings.timezone)
     grouped = [q.code for q in instrument.questions if q.type in GROUPED_TYPES]
-    tallies = await tally_questions(session, round_.id, tree.subtree_ids(unit.id), grouped)
+    volumes = await round_volumes(session, round_.id)
+    subtree = tree.subtree_ids(unit.id)
+    tallies = await tally_questions(session, round_.id, design, tree, volumes, subtree, grouped)
     return QuestionsReport(
         round=round_.code,
         form=instrument.code,
         form_version=registered.version,
+        design=design_info(design, settings),
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
         questions=[
             _question(instrument, q, tallies.get(q.code, QuestionTally()), lang)

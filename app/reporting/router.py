@@ -43,9 +43,11 @@ async def get_questions(
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
+    settings: SettingsDep,
     principal: ApiReader,
     unit: str | None = UnitQuery,
     lang: Literal["vi", "en"] = "vi",
 ) -> QuestionsReport:
-    """Per-question weighted frequencies and means of a unit's subtree; TT 01 points and class."""
-    return await questions_report(session, catalogue, round_code, unit, lang, principal)
+    """Per-question weighted frequencies and means of a unit's subtree, each share with its
+    standard error, 95% interval and design effect under the round's design; TT 01 points."""
+    return await questions_report(session, catalogue, round_code, unit, lang, principal, settings)

@@ -13,11 +13,15 @@ stratum's variability; R's default "fail" would refuse the report.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from app.models import Round
+from app.units.service import UnitTree
 
 LONELY_PSU = "adjust"
 VARIANCE_METHOD = (
@@ -100,3 +104,59 @@ class Design:
             "ci_method": CI_METHOD,
             "deff_method": DEFF_METHOD,
         }
+
+
+@dataclass(frozen=True)
+class Strata:
+    """The strata of a set of cells (unit, stratum key) and their variance factors."""
+
+    of_cell: np.ndarray  # stratum number of every cell
+    scale: np.ndarray  # per stratum: c_h = (1 − f_h)·n_h/(n_h − 1), multiplies Σ_j z_hj²
+    centre: np.ndarray  # per stratum: c_h/n_h, multiplies (Σ_j z_hj)²; 0 for a single PSU
+
+    @classmethod
+    def of(
+        cls,
+        design: Design,
+        tree: UnitTree,
+        cells: Sequence[tuple[int, str]],
+        psus: np.ndarray,
+        volumes: Mapping[int, int | None],
+    ) -> Strata:
+        """``psus``: every cell's PSUs among all the round's valid responses (n_h counts
+        them all, as R's ``subset`` keeps them)."""
+        stratum = _stratum_numbers(design, tree, cells)
+        count = int(stratum.max()) + 1 if len(stratum) else 0
+        per_stratum = np.zeros(count)
+        np.add.at(per_stratum, stratum, psus)
+        remaining = np.ones(count)
+        if design.fpc:
+            for k, (unit, _skey) in enumerate(cells):
+                volume = volumes.get(unit)
+                if volume:
+                    remaining[stratum[k]] = max(0.0, 1.0 - per_stratum[stratum[k]] / volume)
+        remaining[remaining < 1e-7] = 0.0  # a census stratum: no variance (as R)
+        several = per_stratum > 1
+        scale = np.where(
+            several, remaining * per_stratum / np.maximum(per_stratum - 1, 1), remaining
+        )
+        centre = np.where(several, scale / np.maximum(per_stratum, 1), 0.0)
+        return cls(stratum, scale, centre)
+
+
+def _stratum_numbers(
+    design: Design, tree: UnitTree, cells: Sequence[tuple[int, str]]
+) -> np.ndarray:
+    labels: list[object] = []
+    for unit, skey in cells:
+        if design.strata is None:
+            labels.append(0)
+        elif design.strata == "unit":
+            labels.append(unit)
+        elif design.strata == "column":
+            labels.append(skey)
+        else:
+            level = [a.id for a in tree.ancestors(unit) if a.level == design.strata]
+            labels.append(level[0] if level else ("own", unit))
+    numbers: dict[object, int] = {}
+    return np.array([numbers.setdefault(label, len(numbers)) for label in labels], dtype=int)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.forms.schema import Instrument
-from app.statistics.design import Design
+from app.statistics.design import Design, Strata
 from app.statistics.distributions import t_quantile
 from app.statistics.sufficient import PairWeights, RoundStats
 from app.units.service import UnitTree
@@ -121,8 +121,9 @@ class Engine:
         self.m = np.array(
             [1.0 if given else _derived(volumes.get(u), per_unit[u]) for u, given, _ in stats.keys]
         )
-        self.stratum = _strata(stats, design, tree)
-        self.scale, self.centre = _stratum_factors(stats, design, self.stratum, volumes, self.every)
+        cells = [(unit, skey) for unit, _given, skey in stats.keys]
+        strata = Strata.of(design, tree, cells, stats.psus[:, self.every], volumes)
+        self.stratum, self.scale, self.centre = strata.of_cell, strata.scale, strata.centre
         self.units = stats.units
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
@@ -169,7 +170,7 @@ class Engine:
             self._df(member),
             strict=True,
         )
-        estimates = [_estimate(*row) for row in rows]
+        estimates = [estimate_of(*row) for row in rows]
         elements = self.instrument.elements
         return DomainEstimates(
             respondents=int(n[self.every]),
@@ -206,13 +207,10 @@ class Engine:
         """The design variance and the SRS quadratic form b'S1 b of every estimate."""
         assert self.stats.g is not None and self.stats.s1 is not None
         groups = self._groups(member)
-        gram = self.stats.g[groups].sum(axis=0)
-        quad = np.einsum("ei,ij,ej->e", b, gram, b)
-        srs = np.einsum("ei,ij,ej->e", b, self.stats.s1[groups].sum(axis=0), b)
+        srs = quadratic(b, self.stats.s1[groups].sum(axis=0))
         totals = np.zeros((len(self.centre), 2 * self.size))
         np.add.at(totals, self.stratum[member], self.tv[member])
-        variance: np.ndarray = np.maximum(quad - ((b @ totals.T) ** 2) @ self.centre, 0.0)
-        return variance, srs
+        return design_variance(b, self.stats.g[groups].sum(axis=0), totals, self.centre), srs
 
     def _df(self, member: np.ndarray) -> np.ndarray:
         """PSUs with data minus strata with data, per estimate."""
@@ -223,7 +221,23 @@ class Engine:
         return df
 
 
-def _estimate(
+def quadratic(b: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """b_e'·M·b_e for every row e of b."""
+    result: np.ndarray = np.einsum("ei,ij,ej->e", b, matrix, b)
+    return result
+
+
+def design_variance(
+    b: np.ndarray, gram: np.ndarray, totals: np.ndarray, centre: np.ndarray
+) -> np.ndarray:
+    """Linearised variance of every estimate (row of b): z = b·v summed to PSU totals V_hj,
+    var = Σ_h c_h·Σ_j z_hj² − (c_h/n_h)·(Σ_j z_hj)². ``gram``: Σ_h c_h·Σ_j V_hj·V_hj';
+    ``totals``: per stratum Σ_j V_hj over the domain; ``centre``: c_h/n_h."""
+    variance: np.ndarray = np.maximum(quadratic(b, gram) - ((b @ totals.T) ** 2) @ centre, 0.0)
+    return variance
+
+
+def estimate_of(
     has: bool,
     p: float,
     share: float,
@@ -233,6 +247,8 @@ def _estimate(
     srs_quad: float,
     df: float,
 ) -> Estimate:
+    """One estimate from its point p, unweighted share, n, weight sum W, design variance,
+    b'S1 b (for the SRS variance W·b'S1 b/(n − 1)) and degrees of freedom."""
     n, df = int(n), int(df)
     if not has:
         return Estimate(None, None, n, float(weight), None, None, None, None, df)
@@ -258,44 +274,3 @@ def _estimate(
 def _derived(volume: int | None, responses: float) -> float:
     """N_h / n_h, or 1 when the unit's volume is unknown (as tally.weighted_responses)."""
     return volume / responses if volume is not None and responses else 1.0
-
-
-def _strata(stats: RoundStats, design: Design, tree: UnitTree) -> np.ndarray:
-    """Stratum number of every cell."""
-    labels: list[object] = []
-    for unit, _given, skey in stats.keys:
-        if design.strata is None:
-            labels.append(0)
-        elif design.strata == "unit":
-            labels.append(unit)
-        elif design.strata == "column":
-            labels.append(skey)
-        else:
-            level = [a.id for a in tree.ancestors(unit) if a.level == design.strata]
-            labels.append(level[0] if level else ("own", unit))
-    numbers: dict[object, int] = {}
-    return np.array([numbers.setdefault(label, len(numbers)) for label in labels], dtype=int)
-
-
-def _stratum_factors(
-    stats: RoundStats,
-    design: Design,
-    stratum: np.ndarray,
-    volumes: Mapping[int, int | None],
-    every: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per stratum: c_h (multiplies Σ z²) and c_h/n_h (multiplies (Σ z)²; 0 if one PSU)."""
-    count = int(stratum.max()) + 1 if len(stratum) else 0
-    psus = np.zeros(count)
-    np.add.at(psus, stratum, stats.psus[:, every])
-    remaining = np.ones(count)
-    if design.fpc:
-        for k, (unit, _given, _skey) in enumerate(stats.keys):
-            volume = volumes.get(unit)
-            if volume:
-                remaining[stratum[k]] = max(0.0, 1.0 - psus[stratum[k]] / volume)
-    remaining[remaining < 1e-7] = 0.0  # a census stratum: no variance (as R)
-    several = psus > 1
-    scale = np.where(several, remaining * psus / np.maximum(psus - 1, 1), remaining)
-    centre = np.where(several, scale / np.maximum(psus, 1), 0.0)
-    return scale, centre

@@ -30,7 +30,8 @@ def cell_groups(units: np.ndarray, domains: Sequence[set[int]] | None) -> np.nda
     return np.array(group, dtype=int)
 
 
-async def _volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:
+async def round_volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:
+    """Each covered unit's transaction volume for the round (None: unknown)."""
     rows = await session.execute(
         select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
     )
@@ -51,7 +52,7 @@ async def round_engine(
     ``points_only``: no cross-products are read and estimates carry no SE."""
     design = Design.of(round_, timezone)
     spec = Spec.of(form.instrument)
-    volumes = await _volumes(session, round_.id)
+    volumes = await round_volumes(session, round_.id)
     if live or not uses_maintained(design):
         stats = await load_live(session, round_.id, design, spec)
         engine = Engine(form.instrument, stats, design, tree, volumes)

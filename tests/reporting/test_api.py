@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.collection.answers import ParsedAnswer
+from app.statistics.distributions import t_quantile
 from tests.factories import add_response, bearer, make_key, make_province, ratings
 
 
@@ -163,3 +167,31 @@ async def test_points_instruments_are_not_reported_as_shares(
     answer = await client.get("/api/v1/rounds/R2026/satisfaction")
     assert answer.status_code == 409
     assert "/api/v1/rounds/R2026/questions" in answer.json()["error"]["message"]
+
+
+async def test_question_shares_carry_standard_errors(app: FastAPI, client: httpx.AsyncClient):
+    # Weights only; four responses at C11 (volume 1000: w = 250): gender male, male, female,
+    # unanswered. Male share R = 2/3 of X = 750; z = w·(y − R)/X: 1/9, 1/9, −2/9, 0 (the
+    # unanswered response is a PSU of the round too: n = 4). var = 4/3·6/81 = 8/81.
+    province = await make_province(app)
+    client.headers.update(bearer(await make_key(app, "P")))
+    for gender in ("male", "male", "female", None):
+        extra = [ParsedAnswer("gender", 0, None, gender)] if gender else []
+        await add_response(app, province, "C11", ratings({}) + extra)
+    report = (await client.get("/api/v1/rounds/R2026/questions", params={"unit": "P"})).json()
+    assert report["design"]["strata"] is None and report["design"]["psu"] is None
+    questions = {q["code"]: q for q in report["questions"]}
+    assert questions["gender"]["respondents"] == 3
+    male, female, other = questions["gender"]["frequencies"]
+    se = math.sqrt(8 / 81)
+    assert male["share"] == pytest.approx(200 / 3) and male["se"] == pytest.approx(100 * se)
+    half = t_quantile(0.975, 2) * se / (2 / 9)  # df: 3 PSUs with data − 1 stratum
+    logit = math.log(2)
+    low, high = (100 / (1 + math.exp(-(logit + s * half))) for s in (-1, 1))
+    assert male["ci95"] == pytest.approx([low, high])
+    assert male["deff"] == pytest.approx((8 / 81) / ((2 / 9) / 2))  # SRS: p(1 − p)/(n − 1)
+    assert male["unweighted_share"] == pytest.approx(200 / 3)
+    assert female["se"] == pytest.approx(male["se"])  # two options: the same z, negated
+    assert other["share"] == 0 and other["se"] == 0 and other["ci95"] == [0, 0]
+    land = questions["field"]["frequencies"][0]
+    assert land["share"] == 100 and land["se"] == 0 and land["ci95"] == [100, 100]

@@ -24,8 +24,8 @@ from app.units.lineage import MergeRequest, merge_units
 from tests.factories import CRITERIA, Province, make_province, ratings
 from tests.reporting.helpers import add_round, api_client, as_old, respond, revised_app
 from tests.statistics.design_data import set_design, spread_responses
-from tests.statistics.r_design import Layout, Reference, close, export, reference
-from tests.statistics.r_survey import require_r
+from tests.statistics.r_design import Layout, Reference, export, reference
+from tests.statistics.r_survey import close, require_r
 
 TODAY = date.today()
 DEPARTMENT = {"C11": "D1", "C12": "D1", "C1X": "D1", "C21": "D2"}

@@ -1,25 +1,13 @@
-# Reference estimates from R's survey package for tests/statistics/test_design_based.py.
+# Reference estimates from R's survey package for tests/statistics/test_design_based.py
+# (after survey_design.R).
 # args: data.csv criteria(comma) elements-file domains-file strata(0/1) psu(0/1) fpc(0/1)
 # Output lines (tab-separated): domain kind name estimate se [ci_low ci_high deff df]
-suppressMessages(library(survey))
-options(survey.lonely.psu = "adjust")
 a <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(a[1], stringsAsFactors = FALSE)
 crit <- strsplit(a[2], ",")[[1]]
-parse_lines <- function(path) {
-  lines <- readLines(path)
-  setNames(lapply(lines, function(l) strsplit(strsplit(l, ":")[[1]][2], ",")[[1]]),
-           sapply(lines, function(l) strsplit(l, ":")[[1]][1]))
-}
 elements <- parse_lines(a[3])
 domains <- parse_lines(a[4])
-ids <- if (a[6] == "1") ~psu else ~1
-strata <- if (a[5] == "1") ~stratum else NULL
-fpc <- if (a[7] == "1") ~fpc else NULL
-des <- svydesign(ids = ids, strata = strata, weights = ~weight, fpc = fpc, data = d,
-                 nest = TRUE)
-f <- function(x) sprintf("%.17g", x)
-emit <- function(...) cat(paste(..., sep = "\t"), "\n", sep = "")
+des <- make_design(d, a[5:7])
 num <- as.formula(paste("~", paste0("sat_", crit, collapse = "+")))
 den <- as.formula(paste("~", paste0("ans_", crit, collapse = "+")))
 ratio_name <- function(cs) paste0("sat_", cs, "/ans_", cs)

@@ -8,11 +8,27 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from app.collection.answers import parse_submission
 from tests.factories import CRITERIA, Province, add_response, make_province, ratings
+from tests.forms.answering import fill
+from tests.statistics.r_design import Layout
 
 # Responses per counter; C21 is small so that its strata and PSUs are few.
 SIZES = {"C11": 23, "C12": 14, "C21": 9}
 VOLUMES: dict[str, int | None] = {"C11": 1234, "C12": 377, "C21": 90}
+DEPARTMENT = {"C11": "D1", "C12": "D1", "C21": "D2"}
+DOMAINS = {"P": ["C11", "C12", "C21"], "D1": ["C11", "C12"], "D2": ["C21"]} | {
+    c: [c] for c in DEPARTMENT
+}
+CASES = {
+    # name: (weighting, strata, psu, fpc, base weights and design columns)
+    "weights-only": ("volume", None, None, False, False),
+    "unit-strata-fpc": ("volume", "unit", None, True, False),
+    "unit-strata-base-weights": ("as-given", "unit", None, False, True),
+    "level-strata": ("as-given", "department", None, False, True),
+    "column-strata-column-psu-lonely": ("as-given", "column", "column", False, True),
+    "unit-strata-day-psu": ("volume", "unit", "day", False, True),
+}
 
 
 async def seed(app: FastAPI, seed: int = 7) -> Province:
@@ -76,3 +92,28 @@ async def spread_responses(app: FastAPI, province: Province, seed: int = 3) -> N
                     "id": rid,
                 },
             )
+
+
+async def answer_form(
+    app: FastAPI, form: str, unit: str, province: Province, overrides: dict
+) -> None:
+    """Store a complete, valid submission of ``form`` with ``overrides`` (tests.forms.answering)."""
+    instrument = app.state.catalogue.get(form).instrument
+    parsed = parse_submission(instrument, fill(instrument, overrides))
+    assert parsed.ok, parsed.errors
+    await add_response(app, province, unit, parsed.answers)
+
+
+def layout_of(province: Province, case: tuple) -> Layout:
+    """What r_design.export writes for the case's design over the province's counters."""
+    _weighting, strata, psu, _fpc, _spread = case
+    codes = {u.id: code for code, u in province.units.items()}
+    return Layout(province.round.id, codes, DEPARTMENT, CRITERIA, strata, psu, dict(VOLUMES))
+
+
+async def apply_case(app: FastAPI, province: Province, case: tuple) -> None:
+    """The case's design on the round (and its base weights and design columns)."""
+    weighting, strata, psu, fpc, spread = case
+    if spread:
+        await spread_responses(app, province)
+    await set_design(app, province, weighting, strata, psu, fpc)

@@ -1,18 +1,19 @@
 """A round's responses as design.R reads them, R's reference estimates, and the comparison.
 
 One CSV row per valid response: its weight (as the estimates use it), stratum and PSU labels
-as the round's design defines them, and sat_/ans_ indicators per criterion (N/A: both 0).
+as the round's design defines them, and sat_/ans_ indicators per criterion (N/A: both 0) or
+the columns a test asks for (e.g. the answers to other questions).
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import anyio
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -21,9 +22,13 @@ from app.forms.schema import Instrument
 from app.models import Answer, Response
 from app.models.base import as_utc
 from app.statistics.tally import weighted_responses
-from tests.statistics.r_survey import run_r
+from tests.statistics.r_survey import R_SETUP, run_r
 
-R_PROGRAM = (Path(__file__).parent / "design.R").read_text()
+R_PROGRAM = R_SETUP + (Path(__file__).parent / "design.R").read_text()
+# A response's answers: question -> [(value, text)] in ordinal order
+Answers = dict[str, list[tuple[float | None, str | None]]]
+# Extra CSV columns: their header, and their values from a response's answers
+Columns = tuple[list[str], Callable[[Answers], list[object]]]
 
 
 @dataclass(frozen=True)
@@ -59,48 +64,82 @@ def _psu(layout: Layout, unit: str, response: Response, zone: ZoneInfo) -> str:
     return str(response.id)
 
 
-async def export(app: FastAPI, layout: Layout, path: Path, settings: Settings) -> None:
+def criteria_columns(criteria: list[str]) -> Columns:
+    """sat_/ans_ indicators per criterion (N/A and unanswered: both 0)."""
+
+    def values(answers: Answers) -> list[object]:
+        flags: list[object] = []
+        for c in criteria:
+            v = answers.get(c, [(None, None)])[0][0]
+            flags += [int(v is not None and v >= 4), int(v is not None)]
+        return flags
+
+    return [f"{k}_{c}" for c in criteria for k in ("sat", "ans")], values
+
+
+async def _answers(app: FastAPI, round_id: int) -> dict[int, Answers]:
+    found: dict[int, Answers] = {}
+    async with app.state.db.sessions() as session:
+        stored = await session.execute(
+            select(Answer.response_id, Answer.question, Answer.value, Answer.text)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == round_id)
+            .order_by(Answer.response_id, Answer.question, Answer.ordinal)
+        )
+        for rid, question, value, option in stored:
+            found.setdefault(rid, {}).setdefault(question, []).append((value, option))
+    return found
+
+
+def _label(layout: Layout, unit: str, response: Response, answers: Answers) -> str:
+    if layout.split_by == "channel":
+        return f"{unit}/{response.channel}"
+    if layout.split_by:
+        return f"{unit}/{answers.get(layout.split_by, [(None, '')])[0][1]}"
+    return unit
+
+
+async def export(
+    app: FastAPI, layout: Layout, path: Path, settings: Settings, columns: Columns | None = None
+) -> None:
+    """The round's valid responses with their design labels, then ``columns`` (default: the
+    layout's criteria as sat_/ans_ indicators)."""
     zone = ZoneInfo(settings.timezone)
-    questions = [*layout.criteria, layout.split_by or ""]
+    header, values = columns or criteria_columns(layout.criteria)
+    answers = await _answers(app, layout.round_id)
     async with app.state.db.sessions() as session:
         weighted = weighted_responses(layout.round_id).subquery()
         rows = await session.execute(
             select(Response, weighted.c.weight).join(weighted, weighted.c.id == Response.id)
         )
-        answers = await session.execute(
-            select(Answer.response_id, Answer.question, Answer.value, Answer.text)
-            .join(Response, Response.id == Answer.response_id)
-            .where(Response.round_id == layout.round_id, Answer.question.in_(questions))
-        )
-        values = {(rid, q): (v, t) for rid, q, v, t in answers}
     with path.open("w", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(
-            ["unit", "department", "weight", "stratum", "psu", "fpc"]
-            + [f"{k}_{c}" for c in layout.criteria for k in ("sat", "ans")]
-        )
+        out.writerow(["unit", "department", "weight", "stratum", "psu", "fpc", *header])
         for response, weight in rows:
             unit = layout.units[response.unit_id]
-            flags = []
-            for c in layout.criteria:
-                v = values.get((response.id, c), (None, None))[0]
-                flags += [int(v is not None and v >= 4), int(v is not None)]
-            label = unit
-            if layout.split_by == "channel":
-                label = f"{unit}/{response.channel}"
-            elif layout.split_by:
-                label = f"{unit}/{values.get((response.id, layout.split_by), (None, ''))[1]}"
+            given = answers.get(response.id, {})
             out.writerow(
                 [
-                    label,
+                    _label(layout, unit, response, given),
                     layout.department[unit],
                     repr(float(weight)),
                     _stratum(layout, unit, response),
                     _psu(layout, unit, response, zone),
                     layout.volumes.get(unit),
-                    *flags,
+                    *values(given),
                 ]
             )
+
+
+def domains_file(path: Path, domains: dict[str, list[str]]) -> Path:
+    """name:label,label,... per line, as the R programs read domains."""
+    path.write_text("".join(f"{d}:{','.join(units)}\n" for d, units in domains.items()))
+    return path
+
+
+def design_flags(flags: tuple[object, object, object]) -> list[str]:
+    """R's strata, psu and fpc switches ("0"/"1")."""
+    return [str(int(bool(x))) for x in flags]
 
 
 Reference = dict[tuple[str, str, str], list[float]]
@@ -129,16 +168,10 @@ async def reference(
             for e in instrument.elements
         )
     )
-    listed = workdir / "domains"
-    listed.write_text("".join(f"{d}:{','.join(units)}\n" for d, units in domains.items()))
+    listed = domains_file(workdir / "domains", domains)
     criteria = ",".join(q.code for q in instrument.criteria)
-    args = [str(int(bool(x))) for x in flags]
+    args = design_flags(flags)
     output = await anyio.to_thread.run_sync(
         lambda: run_r(R_PROGRAM, data, criteria, elements, listed, *args, workdir=workdir)
     )
     return parse(output)
-
-
-def close(ours: float | None, theirs: float) -> None:
-    assert ours is not None
-    assert ours == pytest.approx(theirs, rel=1e-8, abs=1e-13)

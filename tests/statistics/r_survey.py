@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 RSCRIPT = shutil.which("Rscript")
+# The design and output helpers that every R program here starts with.
+R_SETUP = (Path(__file__).parent / "survey_design.R").read_text()
 
 
 @lru_cache
@@ -46,3 +48,9 @@ def run_r(program: str, *args: Path | str, workdir: Path) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def close(ours: float | None, theirs: float) -> None:
+    """Equal to R's figure within 1e-8 relative (1e-13 absolute for zeros)."""
+    assert ours is not None
+    assert ours == pytest.approx(theirs, rel=1e-8, abs=1e-13)

@@ -15,24 +15,9 @@ from app.rounds.service import get_round
 from app.statistics.inference import DomainEstimates, Estimate
 from app.statistics.load import round_engine
 from app.units.service import load_tree
-from tests.factories import CRITERIA
-from tests.statistics.design_data import VOLUMES, seed, set_design, spread_responses
-from tests.statistics.r_design import Layout, Reference, close, export, reference
-from tests.statistics.r_survey import require_r
-
-DEPARTMENT = {"C11": "D1", "C12": "D1", "C21": "D2"}
-DOMAINS = {"P": ["C11", "C12", "C21"], "D1": ["C11", "C12"], "D2": ["C21"]} | {
-    c: [c] for c in DEPARTMENT
-}
-CASES = {
-    # name: (weighting, strata, psu, fpc, base weights and design columns)
-    "weights-only": ("volume", None, None, False, False),
-    "unit-strata-fpc": ("volume", "unit", None, True, False),
-    "unit-strata-base-weights": ("as-given", "unit", None, False, True),
-    "level-strata": ("as-given", "department", None, False, True),
-    "column-strata-column-psu-lonely": ("as-given", "column", "column", False, True),
-    "unit-strata-day-psu": ("volume", "unit", "day", False, True),
-}
+from tests.statistics.design_data import CASES, DOMAINS, apply_case, layout_of, seed
+from tests.statistics.r_design import Reference, export, reference
+from tests.statistics.r_survey import close, require_r
 
 
 def check_criterion(est: Estimate, r: list[float]) -> None:
@@ -69,17 +54,12 @@ async def test_estimates_and_standard_errors_match_r(
 ):
     require_r()
     case = CASES[name]
-    weighting, strata, psu, fpc, spread = case
     province = await seed(app)
-    if spread:
-        await spread_responses(app, province)
-    await set_design(app, province, weighting, strata, psu, fpc)
+    await apply_case(app, province, case)
     data = tmp_path / "data.csv"
-    codes = {u.id: code for code, u in province.units.items()}
-    layout = Layout(province.round.id, codes, DEPARTMENT, CRITERIA, strata, psu, dict(VOLUMES))
-    await export(app, layout, data, settings)
+    await export(app, layout_of(province, case), data, settings)
     instrument = app.state.catalogue.get("one-stop-counter").instrument
-    found = await reference(data, instrument, DOMAINS, (strata, psu, fpc), tmp_path)
+    found = await reference(data, instrument, DOMAINS, case[1:4], tmp_path)
 
     form = app.state.catalogue.get("one-stop-counter")
     for live in (False, True):

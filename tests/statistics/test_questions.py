@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from app.collection.answers import parse_submission
 from app.reporting.questions import questions_report
-from tests.factories import add_response, make_province
-from tests.forms.answering import fill
-
-
-async def answer(app: FastAPI, form: str, unit: str, province, overrides) -> None:  # type: ignore[no-untyped-def]
-    instrument = app.state.catalogue.get(form).instrument
-    parsed = parse_submission(instrument, fill(instrument, overrides))
-    assert parsed.ok, parsed.errors
-    await add_response(app, province, unit, parsed.answers)
+from tests.factories import make_province
+from tests.statistics.design_data import answer_form as answer
 
 
 async def report(app: FastAPI, unit: str = "P"):  # type: ignore[no-untyped-def]
