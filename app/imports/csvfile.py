@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any
 
 from app.errors import Unprocessable
@@ -117,13 +118,20 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
+def _cell_text(value: Any) -> str:
+    """A cell as text; a date-time keeps its time of day (a date alone reads as midnight)."""
+    if isinstance(value, datetime) and value.time() != time(0):
+        return value.isoformat()
+    return text(value)
+
+
 def sheet_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells as text) of every non-blank row of a workbook's first sheet, each
     as wide as the header: spreadsheets drop a row's empty trailing cells."""
     width = 0
     try:
         for line, values in xlsx_rows(io.BytesIO(data)):
-            cells = [text(v) for v in values]
+            cells = [_cell_text(v) for v in values]
             while cells and not cells[-1]:
                 cells.pop()
             if cells:

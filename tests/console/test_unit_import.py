@@ -3,18 +3,17 @@ rejected row named by line and column, the file carried signed between the two s
 
 from __future__ import annotations
 
-import io
 import re
 
 import httpx
 from fastapi import FastAPI
-from openpyxl import Workbook
 
 from app.console.unit_import import MAX_FILE_BYTES
 from tests.console.helpers import HTML, staff_client
 from tests.factories import make_province
 from tests.imports.test_units_import import GOOD, parents, unit_count
 from tests.reporting.helpers import audit_actions
+from tests.sampling.helpers import xlsx
 
 URL = "/console/units/import"
 
@@ -69,17 +68,6 @@ async def test_preview_lists_the_changes_then_confirm_writes_them(app: FastAPI):
     assert (await parents(app))["C31"] == "D3"
     assert await audit_actions(app, "unit.import") == 1
     assert "Tệp không thay đổi đơn vị nào." in again.text and 'name="sealed"' not in again.text
-
-
-def xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def test_an_xlsx_file_is_previewed_and_imported(app: FastAPI):
