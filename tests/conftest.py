@@ -95,7 +95,7 @@ async def _truncate(db: Database) -> None:
         if db.engine.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            await conn.execute(text("UPDATE unit SET parent_id = NULL"))
+            await conn.execute(text("UPDATE unit SET parent_id = NULL, successor_id = NULL"))
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
 

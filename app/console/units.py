@@ -1,4 +1,5 @@
-"""Console pages: the units in scope as a tree, search, create and edit."""
+"""Console pages: the units in scope as a tree, search, create and edit (import and merge:
+unit_import.py, unit_merge.py)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,36 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.auth.access import StaffAdmin, StaffViewer, actor_of, check_csrf, require
 from app.auth.principal import Principal
+from app.console import unit_import, unit_merge
 from app.console.editing import save_unit
 from app.console.forms import Form
+from app.console.merging import load_lineage
 from app.console.service import levels, parent_options, search, unit_forest
 from app.console.views import done, render
 from app.deps import SessionDep, WriteSessionDep
 from app.units.service import UnitNode, UnitTree, load_tree
 
 router = APIRouter(prefix="/console/units", include_in_schema=False)
+# Before "/{code}" below, which would take POST /console/units/import and .../merge.
+router.include_router(unit_import.router)
+router.include_router(unit_merge.router)
 
 
 @router.get("", response_class=HTMLResponse)
 async def units_page(
     request: Request, principal: StaffViewer, session: SessionDep, q: str = ""
 ) -> HTMLResponse:
-    """The units in your scope as a collapsible tree, or those matching ``q``."""
-    forest = unit_forest(await load_tree(session), principal)
-    found = search(forest, q) if q.strip() else None
-    context = {"forest": forest, "found": found, "q": q, "can_create": principal.has_any("admin")}
+    """The units in your scope as a collapsible tree, or those matching ``q``, with their
+    lineage (merged into / from)."""
+    tree = await load_tree(session)
+    forest = unit_forest(tree, principal)
+    context = {
+        "forest": forest,
+        "found": search(forest, q) if q.strip() else None,
+        "q": q,
+        "can_create": principal.has_any("admin"),
+        "lineage": await load_lineage(session, tree),
+    }
     return render(request, "console/units.html", context)
 
 

@@ -16,6 +16,8 @@ from app.i18n import N_
 DONE: dict[str, str] = {
     "unit-created": N_("Đã tạo đơn vị."),
     "unit-saved": N_("Đã lưu thay đổi của đơn vị."),
+    "units-imported": N_("Đã nhập các đơn vị từ tệp."),
+    "units-merged": N_("Đã sáp nhập đơn vị."),
     "round-created": N_("Đã tạo đợt khảo sát (trạng thái nháp)."),
     "round-status": N_("Đã cập nhật trạng thái đợt khảo sát."),
     "key-revoked": N_("Đã thu hồi khóa API."),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext as stdlib_gettext
 import io
 from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -95,6 +96,16 @@ class Translator:
             text = self.gettext(lang, message.msgid)
             return text % message.params if message.params else text
         return self.gettext(lang, str(message)) if message else ""
+
+
+@lru_cache(maxsize=1)
+def _translator() -> Translator:
+    return Translator()
+
+
+def english(message: object) -> str:
+    """A message in English, for the API and the command line (Vietnamese is the source)."""
+    return _translator().translate("en", message)
 
 
 def request_lang(request: Request) -> str:

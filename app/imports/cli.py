@@ -18,6 +18,7 @@ from app.auth.cli import _run
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.registry import Catalogue
+from app.i18n import english
 from app.imports.csvfile import ImportResult, Progress
 from app.imports.responses import import_responses
 from app.rounds.service import get_round
@@ -45,7 +46,7 @@ class TerminalProgress(Progress):
         if self.bar is not None:
             self.bar.stop()
 
-    def start(self, phase: str, total: int) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         if self.bar is not None:
             if self.task is not None:
                 self.bar.remove_task(self.task)
@@ -59,7 +60,7 @@ class TerminalProgress(Progress):
 def report(path: Path, result: ImportResult, dry_run: bool) -> None:
     """Print the problems (stderr) or the counts (stdout); exit 1 if anything was rejected."""
     for e in result.errors:
-        typer.echo(f"{path}:{e.line}: {e.column or '-'}: {e.reason}", err=True)
+        typer.echo(f"{path}:{e.line}: {e.column or '-'}: {english(e.reason)}", err=True)
     counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
     if result.error_count:
         more = result.error_count - len(result.errors)

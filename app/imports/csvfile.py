@@ -1,7 +1,10 @@
-"""Reading import files: UTF-8 CSV with a header row; problems named by line and column.
+"""Reading import files: UTF-8 CSV with a header row, or an XLSX workbook's first sheet;
+problems named by line (the sheet's row number) and column.
 
 Imports are all-or-nothing: every row is checked, every problem is reported (up to
-MAX_ERRORS, with the total), and nothing is written unless there is none.
+MAX_ERRORS, with the total), and nothing is written unless there is none. Reasons are
+Vietnamese messages (``Message``/``N_``): pages translate them, the API and the command line
+give them in English (``english``).
 """
 
 from __future__ import annotations
@@ -10,24 +13,36 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from typing import Any
+
+from app.errors import Unprocessable
+from app.i18n import N_, Message
+from app.sampling.tabular import OLE_MAGIC, XLSX_MAGIC, text, xlsx_rows
 
 MAX_ERRORS = 1000
 PREVIEW_ROWS = 200
+MSG_NOT_UTF8 = N_("Tệp không phải văn bản UTF-8 (hãy lưu dưới dạng CSV UTF-8).")
+MSG_EMPTY = N_("Tệp trống.")
+MSG_MISSING = N_("Thiếu cột bắt buộc.")
+MSG_TWICE = N_("Cột xuất hiện hai lần.")
+MSG_UNKNOWN = N_("Cột không được hỗ trợ.")
+MSG_XLS = N_("Không đọc tệp .xls cũ: hãy lưu thành .xlsx hoặc CSV UTF-8.")
+MSG_NOT_XLSX = N_("Không đọc được tệp XLSX này.")
 
 
 @dataclass(frozen=True)
 class RowError:
     line: int  # 1 = the header
     column: str | None
-    reason: str
+    reason: str  # a Vietnamese message (N_ or Message)
 
 
 class Progress:
     """Told how far an import is; the command line draws a bar, the API ignores it."""
 
-    def start(self, phase: str, total: int) -> None:
-        """A phase begins (``total`` steps, approximate)."""
+    def start(self, phase: str, total: int | None) -> None:
+        """A phase begins (``total`` steps, approximate; None: unknown)."""
 
     def advance(self, steps: int = 1) -> None:
         """``steps`` more are done."""
@@ -58,13 +73,21 @@ class ImportResult:
             self.preview.append(row)
 
 
+@dataclass
+class ImportFile:
+    """The records of an import file, the header first, and roughly how many there are."""
+
+    records: Iterator[tuple[int, list[str]]]
+    size: int | None  # approximate data rows (None: not known before reading)
+
+
 def decode(data: bytes, result: ImportResult) -> str | None:
     """The file's text (UTF-8, with or without BOM); None and an error if it is not UTF-8."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        result.error(line, None, "the file is not UTF-8 text (save it as CSV UTF-8)")
+        result.error(line, None, MSG_NOT_UTF8)
         return None
 
 
@@ -88,10 +111,46 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise BadCsv(reader.line_num, f"not valid CSV: {exc}") from exc
+            reason = Message("CSV không hợp lệ: %(problem)s", problem=str(exc))
+            raise BadCsv(reader.line_num, reason) from exc
         if any(f.strip() for f in fields):
             yield start, fields
         start = reader.line_num + 1
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text; a date-time keeps its time of day (a date alone reads as midnight)."""
+    if isinstance(value, datetime) and value.time() != time(0):
+        return value.isoformat()
+    return text(value)
+
+
+def sheet_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of every non-blank row of a workbook's first sheet, each
+    as wide as the header: spreadsheets drop a row's empty trailing cells."""
+    width = 0
+    try:
+        for line, values in xlsx_rows(io.BytesIO(data)):
+            cells = [_cell_text(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                width = width or len(cells)
+                yield line, cells + [""] * (width - len(cells))
+    except Unprocessable:
+        raise BadCsv(1, MSG_NOT_XLSX) from None
+
+
+def open_file(data: bytes, result: ImportResult) -> ImportFile | None:
+    """A CSV file or an XLSX workbook (told apart by content); None, with an error, when it
+    cannot be read at all."""
+    if data.startswith(OLE_MAGIC):
+        result.error(1, None, MSG_XLS)
+        return None
+    if data.startswith(XLSX_MAGIC):
+        return ImportFile(sheet_records(data), None)
+    text = decode(data, result)
+    return None if text is None else ImportFile(records(text), approximate_rows(text))
 
 
 def check_header(
@@ -105,36 +164,41 @@ def check_header(
     ok = True
     for name in required:
         if name not in names:
-            result.error(1, name, "required column is missing")
+            result.error(1, name, MSG_MISSING)
             ok = False
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            result.error(1, name, "column appears twice")
+            result.error(1, name, MSG_TWICE)
             ok = False
         elif not allowed(name):
-            result.error(1, name or None, "unknown column")
+            result.error(1, name or None, MSG_UNKNOWN)
             ok = False
         seen.add(name)
     return names if ok else None
 
 
 def read_rows(
-    text: str, required: Sequence[str], allowed: Callable[[str], bool], result: ImportResult
+    file: ImportFile, required: Sequence[str], allowed: Callable[[str], bool], result: ImportResult
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, column -> trimmed value) of each data row; malformed rows become errors."""
-    found = records(text)
+    found = file.records
     try:
         first = next(found, None)
         if first is None:
-            result.error(1, None, "the file is empty")
+            result.error(1, None, MSG_EMPTY)
             return
         names = check_header(first[1], required, allowed, result)
         if names is None:
             return
         for line, fields in found:
             if len(fields) != len(names):
-                result.error(line, None, f"{len(fields)} fields where the header has {len(names)}")
+                reason = Message(
+                    "%(found)s ô trong khi dòng tiêu đề có %(header)s cột",
+                    found=len(fields),
+                    header=len(names),
+                )
+                result.error(line, None, reason)
                 continue
             yield line, {n: v.strip() for n, v in zip(names, fields, strict=True)}
     except BadCsv as exc:

@@ -1,4 +1,5 @@
-"""Importing responses into a round from CSV, validated exactly as collection validates them.
+"""Importing responses into a round from CSV or XLSX, validated exactly as collection
+validates them.
 
 Columns: ``unit``, ``submitted_at``, ``channel`` (qr | kiosk | token | interviewer | paper),
 optional ``stratum``, ``psu``, ``weight`` (becomes the response's base weight; required when
@@ -38,10 +39,10 @@ from app.collection.answers import ParsedAnswer, parse_submission
 from app.forms.registry import RegisteredForm
 from app.imports.csvfile import (
     QUIET,
+    ImportFile,
     ImportResult,
     Progress,
-    approximate_rows,
-    decode,
+    open_file,
     read_rows,
 )
 from app.models import Answer, Response, Round, RoundUnit, Unit
@@ -219,7 +220,7 @@ async def _context(
 
 
 async def _check_rows(
-    ctx: Context, text: str, writer: _Writer, preview: int, progress: Progress
+    ctx: Context, file: ImportFile, writer: _Writer, preview: int, progress: Progress
 ) -> bool:
     """Check (and hand to the writer) every row; True if the file has an ``id`` column."""
     result = writer.result
@@ -227,7 +228,7 @@ async def _check_rows(
     seen: Counter[bytes] = Counter()
     lines_of_ids: dict[str, int] = {}
     has_id = False
-    for line, values in read_rows(text, REQUIRED, allowed.__contains__, result):
+    for line, values in read_rows(file, REQUIRED, allowed.__contains__, result):
         has_id = "id" in values
         result.rows += 1
         progress.advance()
@@ -264,15 +265,15 @@ async def import_responses(
 ) -> ImportResult:
     """Check every row and store the new ones, all or none; audited when written."""
     result = ImportResult()
-    text = decode(data, result)
-    if text is None:
+    file = open_file(data, result)
+    if file is None:
         return result
     ctx = await _context(session, round_, form, zone)
-    progress.start("checking and writing", approximate_rows(text))
+    progress.start("checking and writing", file.size)
     savepoint = await session.begin_nested()
     try:
         writer = _Writer(session, ctx, result, dry_run)
-        has_id = await _check_rows(ctx, text, writer, preview, progress)
+        has_id = await _check_rows(ctx, file, writer, preview, progress)
     except BaseException:
         await savepoint.rollback()
         raise

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.i18n import english
 from app.imports.csvfile import ImportResult
 
 
@@ -33,7 +34,8 @@ class ImportOut(BaseModel):
             counts=result.counts,
             error_count=result.error_count,
             errors=[
-                RowErrorOut(line=e.line, column=e.column, reason=e.reason) for e in result.errors
+                RowErrorOut(line=e.line, column=e.column, reason=english(e.reason))
+                for e in result.errors
             ],
             preview=result.preview,
         )

@@ -1,4 +1,5 @@
-"""Importing units from CSV (code,name,level,parent): validated whole, then written at once.
+"""Importing units from CSV or XLSX (code,name,level,parent): validated whole, then written
+at once.
 
 Parents may come later in the file or already exist; a unit already stored is updated (name,
 level, parent). Rejected: bad or repeated codes, unknown parents, cycles (also through stored
@@ -18,14 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
 from app.auth.principal import Principal
-from app.imports.csvfile import (
-    QUIET,
-    ImportResult,
-    Progress,
-    approximate_rows,
-    decode,
-    read_rows,
-)
+from app.i18n import N_, Message
+from app.imports.csvfile import QUIET, ImportFile, ImportResult, Progress, open_file, read_rows
 from app.models import AuditEvent, Unit
 from app.units.service import UnitNode, UnitTree, load_tree
 
@@ -46,14 +41,21 @@ class UnitRow:
     parent: str | None
 
 
+MSG_CODE = N_("Mã gồm 1–64 chữ cái không dấu, chữ số, '-', '_' hoặc '.'.")
+MSG_NAME = N_("Tên đơn vị dài 1–255 ký tự.")
+MSG_LEVEL = N_("Cấp dài 1–32 ký tự.")
+MSG_OWN_PARENT = N_("Một đơn vị không thể là cấp trên của chính nó.")
+MSG_PARENT_SCOPE = N_("Đơn vị cấp trên này nằm ngoài phạm vi quản trị của bạn.")
+
+
 def _parse(line: int, values: dict[str, str], result: ImportResult) -> UnitRow | None:
     code, name, level = values["code"], values["name"], values["level"]
     parent = values["parent"] or None
     problems = [
-        ("code", not CODE.match(code), "a code is 1–64 letters, digits, '-', '_' or '.'"),
-        ("name", not name or len(name) > 255, "a name is 1–255 characters"),
-        ("level", not level or len(level) > 32, "a level is 1–32 characters"),
-        ("parent", parent == code, "a unit cannot be its own parent"),
+        ("code", not CODE.match(code), MSG_CODE),
+        ("name", not name or len(name) > 255, MSG_NAME),
+        ("level", not level or len(level) > 32, MSG_LEVEL),
+        ("parent", parent == code, MSG_OWN_PARENT),
     ]
     bad = [(column, reason) for column, failed, reason in problems if failed]
     for column, reason in bad:
@@ -76,7 +78,9 @@ def _cycles(parents: dict[str, str | None], rows: dict[str, UnitRow], result: Im
             for code in loop:
                 if code in rows:
                     cycle = " → ".join([*loop, node])
-                    result.error(rows[code].line, "parent", f"cycle: {cycle}")
+                    result.error(
+                        rows[code].line, "parent", Message("Vòng lặp: %(cycle)s", cycle=cycle)
+                    )
         for code in path:
             state[code] = 2
 
@@ -116,32 +120,40 @@ def _check_scope(
     for code, row in rows.items():
         stored = tree.by_code.get(code)
         if stored is not None and not principal.can("admin", stored.id, tree):
-            result.error(row.line, "code", f"unit {code} is outside your admin scope")
+            reason = Message("Đơn vị %(code)s nằm ngoài phạm vi quản trị của bạn.", code=code)
+            result.error(row.line, "code", reason)
         elif stored is not None and _parent_code(tree, stored) == row.parent:
             continue  # a unit of the scope that stays where it is (the scope's own root too)
         elif not reaches[code]:
-            result.error(row.line, "parent", "this parent is outside your admin scope")
+            result.error(row.line, "parent", MSG_PARENT_SCOPE)
 
 
 def _validate(
-    text: str, tree: UnitTree, principal: Principal | None, result: ImportResult, progress: Progress
+    file: ImportFile,
+    tree: UnitTree,
+    principal: Principal | None,
+    result: ImportResult,
+    progress: Progress,
 ) -> dict[str, UnitRow]:
     rows: dict[str, UnitRow] = {}
-    for line, values in read_rows(text, COLUMNS, COLUMNS.__contains__, result):
+    for line, values in read_rows(file, COLUMNS, COLUMNS.__contains__, result):
         result.rows += 1
         progress.advance()
         row = _parse(line, values, result)
         if row is None:
             continue
         if row.code in rows:
-            result.error(line, "code", f"{row.code} already appears on line {rows[row.code].line}")
+            first = rows[row.code].line
+            reason = Message("%(code)s đã có ở dòng %(line)s.", code=row.code, line=first)
+            result.error(line, "code", reason)
             continue
         rows[row.code] = row
     parents = {n.code: _parent_code(tree, n) for n in tree.by_id.values()}
     parents.update({code: row.parent for code, row in rows.items()})
     for row in rows.values():
         if row.parent is not None and row.parent not in parents:
-            result.error(row.line, "parent", f"unknown parent {row.parent}")
+            reason = Message("Không có đơn vị cấp trên %(parent)s.", parent=row.parent)
+            result.error(row.line, "parent", reason)
     if not result.error_count:
         _cycles(parents, rows, result)
     if not result.error_count:
@@ -242,6 +254,24 @@ async def _audit(
         await session.execute(insert(EVENTS), events[start : start + BATCH])
 
 
+def _plan(rows: dict[str, UnitRow], tree: UnitTree, result: ImportResult, preview: int) -> int:
+    """Count (and show the first ``preview`` of) the rows that create, update or keep a unit;
+    an update shows what the unit was. Returns how many units are new."""
+    counts = {"create": 0, "update": 0, "unchanged": 0}
+    for row in rows.values():
+        values = {"name": row.name, "level": row.level, "parent": row.parent}
+        node = tree.by_code.get(row.code)
+        was = None
+        if node is not None:
+            was = {"name": node.name, "level": node.level, "parent": _parent_code(tree, node)}
+        action = "create" if was is None else "unchanged" if was == values else "update"
+        counts[action] += 1
+        shown = {"line": row.line, "code": row.code, **values, "action": action}
+        result.show({**shown, "was": was} if action == "update" else shown, preview)
+    result.counts = counts
+    return counts["create"]
+
+
 async def import_units(
     session: AsyncSession,
     actor: Actor,
@@ -252,29 +282,16 @@ async def import_units(
     preview: int = 0,
     progress: Progress = QUIET,
 ) -> ImportResult:
-    """Check every row; if none is rejected and not ``dry_run``, write them all; audited."""
+    """Check every row (CSV or XLSX); if none is rejected and not ``dry_run``, write them all;
+    audited. ``preview`` rows are echoed with their action: create, update or unchanged."""
     result = ImportResult()
-    text = decode(data, result)
-    if text is None:
+    file = open_file(data, result)
+    if file is None:
         return result
     tree = await load_tree(session)
-    progress.start("checking", approximate_rows(text))
-    rows = _validate(text, tree, principal, result, progress)
-    for row in list(rows.values())[:preview]:
-        action = "update" if row.code in tree.by_code else "create"
-        result.show(
-            {
-                "line": row.line,
-                "code": row.code,
-                "name": row.name,
-                "level": row.level,
-                "parent": row.parent,
-                "action": action,
-            },
-            preview,
-        )
-    new = sum(1 for code in rows if code not in tree.by_code)
-    result.counts = {"create": new, "update_or_keep": len(rows) - new}
+    progress.start("checking", file.size)
+    rows = _validate(file, tree, principal, result, progress)
+    new = _plan(rows, tree, result, preview)
     if result.error_count or dry_run or not rows:
         return result
     progress.start("writing", new)

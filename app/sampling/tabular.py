@@ -112,7 +112,8 @@ def _csv_rows(file: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
             stream.detach()  # the caller owns the file
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
+def xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, Sequence[Any]]]:
+    """(row number, cell values) of the first sheet; refuses (422) an unreadable workbook."""
     from openpyxl import load_workbook
 
     try:
@@ -131,7 +132,7 @@ def open_table(file: IO[bytes]) -> UploadedTable:
     file.seek(0)
     if magic.startswith(OLE_MAGIC):
         raise _refuse("old .xls workbooks are not read: save it as .xlsx or CSV UTF-8")
-    rows = _xlsx_rows(file) if magic == XLSX_MAGIC else _csv_rows(file)
+    rows = xlsx_rows(file) if magic == XLSX_MAGIC else _csv_rows(file)
     try:
         return _with_header(rows)
     except UnicodeDecodeError:

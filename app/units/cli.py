@@ -1,4 +1,4 @@
-"""`sipas units ...`: import the hierarchy from CSV, merge units into a successor."""
+"""`sipas units ...`: import the hierarchy from CSV or XLSX, merge units into a successor."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ units_cli = typer.Typer(help="Units: the hierarchy and its lineage.", no_args_is
 
 @units_cli.command("import")
 def units_import(
-    path: Path = typer.Argument(..., metavar="FILE.csv"), dry_run: bool = DRY_RUN
+    path: Path = typer.Argument(..., metavar="FILE"), dry_run: bool = DRY_RUN
 ) -> None:
-    """Create or update units from CSV with columns code,name,level,parent.
+    """Create or update units from CSV or XLSX with columns code,name,level,parent.
 
     Parents may appear later in the file; unknown parents and cycles are rejected; all rows
     are written or none.

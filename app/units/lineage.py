@@ -12,27 +12,50 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
 from app.auth.access import require
 from app.auth.principal import Principal
 from app.errors import AppError, Conflict, Forbidden
+from app.i18n import N_, Message
 from app.models import Unit
 from app.units.service import UnitNode, UnitTree, get_unit, load_tree, upsert_unit
 
 Predecessors = dict[int, list[int]]  # successor id -> ids of the units merged into it
+# Refusals name the form field they concern (``field``, also in the API's error body).
+MSG_NO_SOURCES = N_("Vui lòng chọn ít nhất một đơn vị được sáp nhập.")
+MSG_TWICE = N_("Một đơn vị được chọn hai lần.")
+MSG_INSIDE = N_("Đơn vị tiếp nhận không thể nằm bên trong một đơn vị bị sáp nhập.")
+MSG_PARENTS = N_("Các đơn vị có cấp trên khác nhau: vui lòng chọn cấp trên của đơn vị tiếp nhận.")
+MSG_LEVELS = N_("Các đơn vị khác cấp nhau: vui lòng nhập cấp của đơn vị tiếp nhận.")
+MSG_TOP = N_("Chỉ quản trị viên cấp cao nhất mới được tạo đơn vị không có cấp trên.")
+
+
+@dataclass(frozen=True)
+class Inactive:
+    """A unit that stopped: merged into ``successor_id``, or closed (no successor)."""
+
+    unit_id: int
+    successor_id: int | None
+    inactive_from: date | None
+
+
+async def load_inactive(session: AsyncSession) -> list[Inactive]:
+    rows = await session.execute(
+        select(Unit.id, Unit.successor_id, Unit.inactive_from).where(
+            or_(Unit.successor_id.is_not(None), Unit.inactive_from.is_not(None))
+        )
+    )
+    return [Inactive(*row) for row in rows]
 
 
 async def load_predecessors(session: AsyncSession) -> Predecessors:
-    rows = await session.execute(
-        select(Unit.id, Unit.successor_id).where(Unit.successor_id.is_not(None))
-    )
     found: Predecessors = {}
-    for unit_id, successor_id in rows:
-        if successor_id is not None:
-            found.setdefault(successor_id, []).append(unit_id)
+    for unit in await load_inactive(session):
+        if unit.successor_id is not None:
+            found.setdefault(unit.successor_id, []).append(unit.unit_id)
     return found
 
 
@@ -73,24 +96,29 @@ def _new_parent(tree: UnitTree, sources: list[Unit], req: MergeRequest) -> str |
         return tree.get(req.parent).code
     parent_ids = {u.parent_id for u in sources}
     if len(parent_ids) != 1:
-        raise AppError("the merged units have different parents: give the successor's parent")
+        raise AppError(MSG_PARENTS, field="parent")
     parent_id = next(iter(parent_ids))
     return tree.by_id[parent_id].code if parent_id is not None else None
 
 
 def _check_sources(tree: UnitTree, sources: list[Unit], into: str, parent: str | None) -> None:
     if not sources:
-        raise AppError("name at least one unit to merge")
+        raise AppError(MSG_NO_SOURCES, field="sources")
     if len({u.code for u in sources}) != len(sources):
-        raise AppError("a unit is named twice among those merged")
+        raise AppError(MSG_TWICE, field="sources")
     for unit in sources:
         if unit.code == into:
-            raise AppError(f"{into} cannot be merged into itself")
+            raise AppError(
+                Message("Không thể sáp nhập %(code)s vào chính nó.", code=into), field="into"
+            )
         if unit.successor_id is not None or unit.inactive_from is not None:
-            raise Conflict(f"unit {unit.code} was already merged or closed")
+            message = Message(
+                "Đơn vị %(code)s đã được sáp nhập hoặc ngừng hoạt động.", code=unit.code
+            )
+            raise Conflict(message, field="sources")
     inside = {tree.by_id[m].code for u in sources for m in tree.subtree_ids(u.id)}
     if into in inside or (parent is not None and parent in inside):
-        raise AppError("the successor would lie inside a unit being merged")
+        raise AppError(MSG_INSIDE, field="parent" if parent in inside else "into")
 
 
 def _check_scope(
@@ -102,7 +130,7 @@ def _check_scope(
     for unit in units:
         require(principal, "admin", unit.id, tree)
     if new_top and not principal.is_superadmin:
-        raise Forbidden("only a superadmin may create a top-level unit")
+        raise Forbidden(MSG_TOP, field="parent")
 
 
 async def _successor(
@@ -116,13 +144,19 @@ async def _successor(
     if exists:
         successor = await get_unit(session, req.into)
         if successor.inactive_from is not None:
-            raise Conflict(f"unit {req.into} is inactive; merge into an active unit")
+            message = Message(
+                "Đơn vị %(code)s đã ngừng hoạt động; hãy chọn một đơn vị đang hoạt động.",
+                code=req.into,
+            )
+            raise Conflict(message, field="into")
         return successor
     if not req.name:
-        raise AppError(f"unit {req.into} does not exist yet: give its name to create it")
+        raise AppError(
+            Message("Chưa có đơn vị %(code)s: nhập tên để tạo mới.", code=req.into), field="name"
+        )
     levels = {u.level for u in sources}
     if req.level is None and len(levels) != 1:
-        raise AppError("the merged units differ in level: give the successor's level")
+        raise AppError(MSG_LEVELS, field="level")
     level = req.level or next(iter(levels))
     return await upsert_unit(session, actor, req.into, req.name, level, parent)
 

@@ -145,6 +145,11 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/units"): Example("/console/units", False),
     ("GET", "/console/units/{code}/edit"): Example("/console/units/C11/edit", True),
     ("POST", "/console/units/{code}"): Example("/console/units/C11", True),
+    ("GET", "/console/units/import"): Example("/console/units/import", False),
+    ("POST", "/console/units/import"): Example("/console/units/import", False),
+    ("GET", "/console/units/merge"): Example("/console/units/merge?source=C11", True),
+    ("POST", "/console/units/merge"): Example("/console/units/merge", False),
+    ("POST", "/console/units/merge/confirm"): Example("/console/units/merge/confirm", False),
     ("GET", "/console/instruments"): Example("/console/instruments", False),
     ("GET", "/console/instruments/{code}"): Example("/console/instruments/one-stop-counter", False),
     ("GET", "/console/instruments/{code}/preview"): Example(

@@ -142,6 +142,8 @@ CONSOLE_PAGES = [
     "/console/units",
     "/console/units/new",
     "/console/units/C11/edit",
+    "/console/units/import",
+    "/console/units/merge",
     "/console/instruments",
     "/console/instruments/one-stop-counter",
     "/console/instruments/one-stop-counter/preview",

@@ -31,6 +31,9 @@ VIEWER_PAGES = [
 ADMIN_PAGES = [
     "/console/units/new",
     "/console/units/C11/edit",
+    "/console/units/import",
+    "/console/units/merge",
+    "/console/units/merge?source=C11",
     "/console/rounds/new",
     "/console/rounds/new?root=D1",
     "/console/keys",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import httpx
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from app.models import Answer, Response, Round
 from tests.factories import CRITERIA, make_province
 from tests.reporting.helpers import audit_actions, staff_client
+from tests.sampling.helpers import xlsx
 
 TODAY = date.today()
 HEADER = ",".join(
@@ -135,7 +136,8 @@ async def test_rejected_rows_are_named_and_nothing_is_written(
         (first + 5, "submitted_at"),
         (first + 6, "submitted_at"),
     ]
-    assert answer.json()["errors"][3]["reason"] == "Lựa chọn không hợp lệ, vui lòng chọn lại."
+    # The form's own message, in English as every reason the API gives.
+    assert answer.json()["errors"][3]["reason"] == "Invalid choice, please choose again."
     assert await responses(app) == []
     assert await audit_actions(app, "response.import") == 0
 
@@ -189,3 +191,36 @@ async def test_import_needs_a_manager_of_the_whole_round(
     await make_province(app)
     await staff_client(app, client, "someone@x.vn", grants)
     assert (await upload(client, csv_of(row()))).status_code == status
+
+
+async def test_an_xlsx_workbook_is_read_with_its_dates_and_times(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    """Spreadsheet cells: numbers for ratings, a date-time cell keeps its time, a date cell
+    reads as the date alone (as in CSV); line numbers are the sheet's rows."""
+    await make_province(app)
+    await staff_client(app, client, "manager@x.vn", [("manager", "P")])
+    at = datetime.combine(TODAY, time(9, 30))
+    midnight = datetime.combine(TODAY, time(0))
+    header = HEADER.split(",")
+    rows = [
+        ["C11", at, "paper", None, None, None, "land", *[5] * len(CRITERIA)],
+        ["C12", midnight, "paper", None, None, None, "land", *[4] * len(CRITERIA)],
+        ["C12", midnight, "fax", None, None, None, "land", *[4] * len(CRITERIA)],
+    ]
+    url = "/api/v1/rounds/R2026/responses/import"
+
+    async def send(book: bytes, **params: str) -> dict:
+        files = {"file": ("responses.xlsx", book, "application/octet-stream")}
+        return (await client.post(url, files=files, params=params)).json()
+
+    checked = await send(xlsx([header, *rows[:2]]), dry_run="true")
+    assert [(r["line"], r["submitted_at"]) for r in checked["preview"]] == [
+        (2, f"{TODAY.isoformat()}T09:30:00"),
+        (3, TODAY.isoformat()),
+    ]
+    assert (await send(xlsx([header, *rows[:2]])))["counts"]["imported"] == 2
+    refused = await send(xlsx([header, *rows]))
+    reason = "one of qr, kiosk, token, interviewer, paper"
+    assert refused["errors"] == [{"line": 4, "column": "channel", "reason": reason}]
+    assert len(await responses(app)) == 2

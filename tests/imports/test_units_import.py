@@ -67,13 +67,14 @@ async def test_dry_run_previews_and_writes_nothing(app: FastAPI, client: httpx.A
     before = await unit_count(app)
     body = (await upload(client, GOOD, dry_run="true")).json()
     assert body["dry_run"] and not body["written"]
-    assert body["counts"] == {"create": 3, "update_or_keep": 1}
+    assert body["counts"] == {"create": 3, "update": 1, "unchanged": 0}
     assert [(r["line"], r["code"], r["action"]) for r in body["preview"]] == [
         (2, "C13", "create"),
         (3, "D3", "create"),
         (4, "C31", "create"),
         (5, "C11", "update"),
     ]
+    assert body["preview"][3]["was"] == {"name": "Đơn vị C11", "level": "counter", "parent": "D1"}
     assert await unit_count(app) == before
     assert await audit_actions(app, "unit.import") == 0
 
