@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.auth.access import StaffViewer
-from app.console import audit, instruments, keys, posters, rounds, units
+from app.console import audit, instruments, keys, posters, rounds, statistics, units
+from app.console.figures import report_lang
+from app.console.overview import round_views
 from app.console.service import round_summaries
 from app.console.views import render
-from app.deps import SessionDep
+from app.deps import CatalogueDep, SessionDep, SettingsDep
 from app.units.service import load_tree
 
 router = APIRouter(include_in_schema=False)
@@ -22,11 +24,21 @@ async def console_home(principal: StaffViewer) -> RedirectResponse:
 
 
 @router.get("/console/overview", response_class=HTMLResponse)
-async def overview(request: Request, principal: StaffViewer, session: SessionDep) -> HTMLResponse:
-    """Rounds in your scope with their responses so far (the statistics overview comes later)."""
-    summaries = await round_summaries(session, principal, await load_tree(session))
-    return render(request, "console/overview.html", {"summaries": summaries})
+async def overview(
+    request: Request,
+    principal: StaffViewer,
+    session: SessionDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """Current rounds in your scope: progress against the plan, the overall index with its
+    interval and change, units below target; then every round with its responses."""
+    tree = await load_tree(session)
+    lang = report_lang(request)
+    views = await round_views(session, catalogue, settings, principal, tree, lang)
+    summaries = await round_summaries(session, principal, tree)
+    return render(request, "console/overview.html", {"views": views, "summaries": summaries})
 
 
-for module in (units, instruments, rounds, posters, keys, audit):
+for module in (units, instruments, rounds, statistics, posters, keys, audit):
     router.include_router(module.router)

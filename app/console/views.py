@@ -3,15 +3,20 @@ a change (``?done=<code>``, never free text from the URL), labels, and rendering
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
+from app.console.charts import Bar, Point, bar_chart, trend_chart
 from app.console.nav import active, allowed
-from app.i18n import N_
+from app.i18n import DEFAULT_LANG, N_, format_number
 
 DONE: dict[str, str] = {
     "unit-created": N_("Đã tạo đơn vị."),
@@ -50,9 +55,31 @@ def console_context(request: Request) -> dict[str, Any]:
     }
 
 
+def _percent(context: Context) -> Callable[[float], str]:
+    lang = context.get("lang") or DEFAULT_LANG
+    return lambda value: format_number(value, lang, 1)
+
+
+@pass_context
+def _bar_chart(context: Context, bars: list[Bar], title: str, ident: str, desc: str) -> Markup:
+    return bar_chart(bars, title, ident, desc, _percent(context))
+
+
+@pass_context
+def _trend_chart(
+    context: Context, points: list[Point], title: str, ident: str, desc: str
+) -> Markup:
+    return trend_chart(points, title, ident, desc, _percent(context))
+
+
 def install(templates: Jinja2Templates) -> None:
     templates.context_processors.append(console_context)
-    templates.env.globals.update(round_status=ROUND_STATUS, role_labels=ROLE_LABELS)
+    templates.env.globals.update(
+        round_status=ROUND_STATUS,
+        role_labels=ROLE_LABELS,
+        bar_chart=_bar_chart,
+        trend_chart=_trend_chart,
+    )
 
 
 def render(

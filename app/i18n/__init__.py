@@ -2,7 +2,8 @@
 
 - Templates mark text with ``_("…")`` (newstyle gettext: ``_("Còn %(n)s ngày", n=3)``) or
   ``{% trans %}…{% endtrans %}``; a literal ``%`` in template text is written ``%%``.
-- Numbers and dates follow the language: ``{{ n | number }}``, ``{{ d | day }}``,
+- Numbers and dates follow the language: ``{{ n | number }}`` (``number(1)``: one decimal),
+  ``{{ d | day }}``,
   ``{{ t | moment(zone) }}`` (a timestamp in a time zone).
 - Python code marks user-facing text with ``N_("…")`` (a constant) or ``Message("… %(x)s", x=…)``
   (with parameters); templates show such values with the ``tr`` filter: ``{{ error | tr }}``.
@@ -108,6 +109,12 @@ def english(message: object) -> str:
     return _translator().translate("en", message)
 
 
+def format_number(value: float, lang: str, digits: int | None = None) -> str:
+    """A number in the language's notation; ``digits``: exactly that many decimals."""
+    pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=lang)
+
+
 def request_lang(request: Request) -> str:
     """``?lang=``, else the switch's cookie (staff pages only), else Vietnamese."""
     asked = request.query_params.get("lang")
@@ -166,8 +173,8 @@ def install(templates: Jinja2Templates, translator: Translator) -> None:
         return translator.translate(context.get("lang") or DEFAULT_LANG, message)
 
     @pass_context
-    def _number(context: Context, value: float) -> str:
-        return format_decimal(value, locale=context.get("lang") or DEFAULT_LANG)
+    def _number(context: Context, value: float, digits: int | None = None) -> str:
+        return format_number(value, context.get("lang") or DEFAULT_LANG, digits)
 
     @pass_context
     def _day(context: Context, value: date) -> str:

@@ -44,7 +44,9 @@ class RoundFigures:
         return self.form.version
 
 
-async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
+async def earlier_rounds(session: AsyncSession, round_: Round, limit: int) -> list[Round]:
+    """Rounds of the same form code that started before this one and are not drafts, most
+    recent first (at most ``limit``)."""
     stmt = (
         select(Round)
         .where(
@@ -53,9 +55,14 @@ async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
             Round.status != "draft",
         )
         .order_by(Round.starts_on.desc(), Round.id.desc())
-        .limit(1)
+        .limit(limit)
     )
-    return await session.scalar(stmt)
+    return list((await session.scalars(stmt)).all())
+
+
+async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
+    found = await earlier_rounds(session, round_, 1)
+    return found[0] if found else None
 
 
 async def answered_form(

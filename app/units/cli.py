@@ -20,9 +20,7 @@ units_cli = typer.Typer(help="Units: the hierarchy and its lineage.", no_args_is
 
 
 @units_cli.command("import")
-def units_import(
-    path: Path = typer.Argument(..., metavar="FILE"), dry_run: bool = DRY_RUN
-) -> None:
+def units_import(path: Path = typer.Argument(..., metavar="FILE"), dry_run: bool = DRY_RUN) -> None:
     """Create or update units from CSV or XLSX with columns code,name,level,parent.
 
     Parents may appear later in the file; unknown parents and cycles are rejected; all rows

@@ -160,6 +160,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/rounds"): Example("/console/rounds", False),
     ("GET", "/console/rounds/{code}"): Example("/console/rounds/R2026", False),
     ("POST", "/console/rounds/{code}/status"): Example("/console/rounds/R2026/status", True),
+    ("GET", "/console/rounds/{code}/statistics"): Example(
+        "/console/rounds/R2026/statistics?unit=C11", True
+    ),
     ("GET", "/console/qr"): Example("/console/qr", False),
     ("GET", "/console/qr/{code}"): Example("/console/qr/C11", True),
     ("GET", "/console/keys"): Example("/console/keys", False),

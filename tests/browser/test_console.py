@@ -54,6 +54,19 @@ def width_of(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
 
 
+def fill_new_round(page: Any, root: str, code: str, volumes: dict[str, str]) -> None:
+    """From any console page: the new-round form for ``root``'s counters, filled in (the
+    counters under ``root`` are all ticked; ``volumes`` by unit code, as typed)."""
+    page.locator(NAV).get_by_role("link", name="Đợt khảo sát").click()
+    page.get_by_role("link", name="Tạo đợt khảo sát").click()
+    page.get_by_label("Đơn vị có các quầy sẽ khảo sát").select_option(root)
+    page.get_by_role("button", name="Chọn đơn vị này").click()
+    page.get_by_label("Mã đợt").fill(code)
+    page.get_by_label("Tên đợt").fill("Đợt thử trên trình duyệt")
+    for unit, volume in volumes.items():
+        page.get_by_label(f"Lượng giao dịch của Đơn vị {unit}").fill(volume)
+
+
 def main_flow(browser: Any, base: str, size: tuple[int, int], shot: Callable[[str], Path]) -> Any:
     context, page = open_page(browser, size)
     seen: dict[str, Any] = {"widths": []}
@@ -64,14 +77,7 @@ def main_flow(browser: Any, base: str, size: tuple[int, int], shot: Callable[[st
 
     sign_in(page, base, "admin@x.vn")
     snap("overview")
-    page.locator(NAV).get_by_role("link", name="Đợt khảo sát").click()
-    page.get_by_role("link", name="Tạo đợt khảo sát").click()
-    page.get_by_label("Đơn vị có các quầy sẽ khảo sát").select_option("D1")
-    page.get_by_role("button", name="Chọn đơn vị này").click()
-    page.get_by_label("Mã đợt").fill("R-WEB")
-    page.get_by_label("Tên đợt").fill("Đợt thử trên trình duyệt")
-    page.get_by_label("Lượng giao dịch của Đơn vị C11").fill("1.200")
-    page.get_by_label("Lượng giao dịch của Đơn vị C12").fill("800")
+    fill_new_round(page, "D1", "R-WEB", {"C11": "1.200", "C12": "800"})
     snap("round-new")
     page.get_by_role("button", name="Tạo đợt khảo sát (nháp)").click()
     page.wait_for_url("**/console/rounds/R-WEB?done=round-created")
@@ -150,6 +156,7 @@ CONSOLE_PAGES = [
     "/console/rounds",
     "/console/rounds/new?root=D1",
     "/console/rounds/R2026",
+    "/console/rounds/R2026/statistics",
     "/console/qr",
     "/console/qr/D1",
     "/console/keys",

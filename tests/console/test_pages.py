@@ -24,6 +24,8 @@ VIEWER_PAGES = [
     "/console/instruments/one-stop-counter/preview",
     "/console/rounds",
     "/console/rounds/R2026",
+    "/console/rounds/R2026/statistics",
+    "/console/rounds/R2026/statistics?unit=C11",
     "/console/qr",
     "/console/qr/D1",
     "/account/password",
@@ -114,6 +116,8 @@ async def test_overview_counts_only_responses_in_scope(app: FastAPI):
     [
         "/console/units/NOPE/edit",
         "/console/rounds/NOPE",
+        "/console/rounds/NOPE/statistics",
+        "/console/rounds/R2026/statistics?unit=NOPE",
         "/console/qr/NOPE",
         "/console/instruments/nope",
         "/console/instruments/nope/preview",

@@ -1,0 +1,139 @@
+"""What the console's statistics pages show, read from the reporting service as served (the
+published revision of a frozen round, else current data, with the comparisons): the scope
+units a reader sees a round from, and the bars and trend points drawn from the reports. No
+figure is computed here; the charts only draw what the reports say."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.config import Settings
+from app.console.charts import Bar, Point
+from app.console.service import scope_tops, unit_options, units_with_role
+from app.errors import Conflict
+from app.forms.registry import Catalogue
+from app.i18n import request_lang
+from app.models import Round
+from app.reporting.previous import earlier_rounds
+from app.reporting.published import served_report
+from app.reporting.queries import ReportQuery
+from app.reporting.schemas import ChildResult, SatisfactionReport
+from app.rounds.service import covered_unit_ids
+from app.units.service import UnitNode, UnitTree
+
+Lang = Literal["vi", "en"]
+TREND_ROUNDS = 8  # the current round and at most seven before it
+
+
+class Estimate(Protocol):
+    @property
+    def index(self) -> float | None: ...
+    @property
+    def ci95(self) -> list[float] | None: ...
+    @property
+    def reliable(self) -> bool: ...
+
+
+def report_lang(request: Request) -> Lang:
+    """The page's language, as the reporting service takes it."""
+    return "en" if request_lang(request) == "en" else "vi"
+
+
+def scope_units(tree: UnitTree, principal: Principal, covered: set[int]) -> list[UnitNode]:
+    """Where a reader sees a round from: per top unit of the reader's scope, the lowest unit
+    holding every unit of that scope the round covers (none where it covers nothing)."""
+    found = []
+    for top in scope_tops(tree, principal, "viewer"):
+        unit = tree.common_ancestor(covered & tree.subtree_ids(top.id))
+        if unit is not None:
+            found.append(unit)
+    return found
+
+
+async def served(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    settings: Settings,
+    principal: Principal,
+    round_code: str,
+    unit: UnitNode,
+    lang: Lang,
+) -> SatisfactionReport | None:
+    """The unit's report as the API serves it; None for an instrument scored in points."""
+    query = ReportQuery(unit.code, lang, None, False)
+    try:
+        found = await served_report(session, catalogue, round_code, query, principal, settings)
+    except Conflict:  # TT 01/2018 points: no satisfaction share to chart
+        return None
+    return found.report
+
+
+def bar_of(label: str, item: Estimate) -> Bar:
+    low, high = item.ci95 if item.ci95 else (None, None)
+    return Bar(label, item.index, low, high, weak=item.index is not None and not item.reliable)
+
+
+def element_bars(report: SatisfactionReport) -> list[Bar]:
+    return [bar_of(e.name, e) for e in report.elements]
+
+
+def criterion_bars(report: SatisfactionReport) -> list[Bar]:
+    """Criteria element by element, labelled with their code and (the start of) their text."""
+    return [bar_of(f"{c.code} · {c.name}", c) for e in report.elements for c in e.criteria]
+
+
+def covering_options(
+    tree: UnitTree, principal: Principal, covered: set[int]
+) -> list[tuple[str, str]]:
+    """(code, label) of the units in the reader's scope whose subtree the round covers."""
+    holding = {a.id for u in covered for a in tree.ancestors(u)}
+    views = units_with_role(tree, principal, "viewer")
+    return unit_options([v for v in views if v.node.id in holding])
+
+
+def ranked_children(report: SatisfactionReport) -> list[ChildResult]:
+    """Children best first; unranked ones (no data, or unreliable when not ranked) last."""
+    return sorted(report.children, key=lambda c: (c.rank is None, c.rank or 0, c.code))
+
+
+def child_bars(children: Sequence[ChildResult]) -> list[Bar]:
+    return [bar_of(f"{c.rank}. {c.name}" if c.rank else c.name, c) for c in children]
+
+
+@dataclass(frozen=True)
+class TrendItem:
+    round: Round
+    report: SatisfactionReport
+
+    def point(self) -> Point:
+        low, high = self.report.ci95 if self.report.ci95 else (None, None)
+        return Point(self.round.code, self.report.index, low, high)
+
+
+async def trend(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    settings: Settings,
+    principal: Principal,
+    tree: UnitTree,
+    current: TrendItem,
+    lang: Lang,
+) -> list[TrendItem]:
+    """The unit's overall index in the earlier rounds of the family that covered its subtree,
+    oldest first, ending with the current round."""
+    unit = tree.get(current.report.unit.code)
+    inside = tree.subtree_ids(unit.id)
+    items = [current]
+    for round_ in await earlier_rounds(session, current.round, TREND_ROUNDS - 1):
+        if not await covered_unit_ids(session, round_.id) & inside:
+            continue
+        report = await served(session, catalogue, settings, principal, round_.code, unit, lang)
+        if report is not None:
+            items.append(TrendItem(round_, report))
+    return list(reversed(items))
