@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,12 +22,11 @@ from app.i18n import request_lang
 from app.models import Round
 from app.reporting.previous import earlier_rounds
 from app.reporting.published import served_report
-from app.reporting.queries import ReportQuery
+from app.reporting.queries import Lang, ReportQuery
 from app.reporting.schemas import ChildResult, SatisfactionReport
 from app.rounds.service import covered_unit_ids
 from app.units.service import UnitNode, UnitTree
 
-Lang = Literal["vi", "en"]
 TREND_ROUNDS = 8  # the current round and at most seven before it
 
 
@@ -74,9 +73,14 @@ async def served(
     return found.report
 
 
+def bounds(item: Estimate) -> tuple[float | None, float | None]:
+    """The 95% interval of an estimate, (None, None) without one."""
+    return (item.ci95[0], item.ci95[1]) if item.ci95 else (None, None)
+
+
 def bar_of(label: str, item: Estimate) -> Bar:
-    low, high = item.ci95 if item.ci95 else (None, None)
-    return Bar(label, item.index, low, high, weak=item.index is not None and not item.reliable)
+    weak = item.index is not None and not item.reliable
+    return Bar(label, item.index, *bounds(item), weak=weak)
 
 
 def element_bars(report: SatisfactionReport) -> list[Bar]:
@@ -112,8 +116,7 @@ class TrendItem:
     report: SatisfactionReport
 
     def point(self) -> Point:
-        low, high = self.report.ci95 if self.report.ci95 else (None, None)
-        return Point(self.round.code, self.report.index, low, high)
+        return Point(self.round.code, self.report.index, *bounds(self.report))
 
 
 async def trend(

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.config import Settings
-from app.console.figures import Lang, scope_units, served
+from app.console.figures import scope_units, served
 from app.errors import NotFound
 from app.forms.registry import Catalogue
 from app.models import Round, SampleStratum
 from app.reporting.comparison_schemas import TargetResult
 from app.reporting.comparisons import round_targets
-from app.reporting.queries import RankingQuery
+from app.reporting.queries import Lang, RankingQuery
 from app.reporting.ranking import ranking_report
 from app.reporting.schemas import SatisfactionReport
 from app.rounds.service import covered_unit_ids, rounds_in_scope
