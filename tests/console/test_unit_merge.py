@@ -14,17 +14,12 @@ from sqlalchemy import select
 
 from app.models import Unit
 from tests.console.helpers import HTML, staff_client
+from tests.console.test_units import unit as stored
 from tests.factories import make_province
 from tests.reporting.helpers import audit_actions
 
 DAY = date.today() + timedelta(days=7)
 MERGE = {"sources": ["C11", "C12"], "into": "C1X", "name": "Một cửa liên xã", "effective": str(DAY)}
-
-
-async def stored(app: FastAPI, code: str) -> Unit | None:
-    async with app.state.db.sessions() as session:
-        found: Unit | None = await session.scalar(select(Unit).where(Unit.code == code))
-        return found
 
 
 async def successor_of(app: FastAPI, code: str) -> str | None:
