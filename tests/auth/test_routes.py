@@ -155,6 +155,11 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/rounds"): Example("/console/rounds", False),
     ("GET", "/console/rounds/{code}"): Example("/console/rounds/R2026", False),
     ("POST", "/console/rounds/{code}/status"): Example("/console/rounds/R2026/status", True),
+    # A round's steps (app/console/frames.py ...): every unit the round covers counts.
+    ("GET", "/console/rounds/{round_code}/frame"): Example("/console/rounds/R2026/frame", True),
+    ("POST", "/console/rounds/{round_code}/frame/import"): Example(
+        "/console/rounds/R2026/frame/import", True
+    ),
     ("GET", "/console/qr"): Example("/console/qr", False),
     ("GET", "/console/qr/{code}"): Example("/console/qr/C11", True),
     ("GET", "/console/keys"): Example("/console/keys", False),

@@ -24,6 +24,7 @@ VIEWER_PAGES = [
     "/console/instruments/one-stop-counter/preview",
     "/console/rounds",
     "/console/rounds/R2026",
+    "/console/rounds/R2026/frame",
     "/console/qr",
     "/console/qr/D1",
     "/account/password",
