@@ -24,6 +24,7 @@ from app.config import Settings, get_settings
 from app.console import views as console_views
 from app.console.frames import router as console_frames
 from app.console.nav import mounted
+from app.console.plans import router as console_plans
 from app.console.router import router as console_router
 from app.db import Database
 from app.errors import install_error_handlers
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sampling_api_router,
         console_router,
         console_frames,
+        console_plans,
         i18n_router,
     ):
         app.include_router(router)

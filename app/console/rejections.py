@@ -1,9 +1,10 @@
-"""Rejected rows of an import, as the console shows them: line, column and the reason in the
-page's language.
+"""The services' reasons in the console's words: rejected rows of an import (line, column,
+reason), a plan's notes and exclusions, and why a step was refused.
 
-The import services (app.sampling.tabular, frames, listframe) word their reasons in English
-for API clients and the CLI; here each known wording is matched and shown as a translated
-``Message`` with the same particulars. A reason not matched is shown as it came.
+The services (app.sampling.tabular, frames, listframe, plans, draws ...) word their reasons in
+English for API clients and the CLI; here each known wording is matched and shown as a
+translated ``Message`` with the same particulars (the ``explain`` filter, then ``| tr``). A
+reason not matched is shown as it came.
 """
 
 from __future__ import annotations
@@ -60,6 +61,49 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^(?P<day>\S+) is outside the round period (?P<start>\S+)–(?P<end>\S+)$",
             N_("ngày %(day)s nằm ngoài thời gian của đợt (%(start)s – %(end)s)"),
+        ),
+        (
+            r"^dossiers were already drawn from this list frame",
+            N_("đã rút mẫu từ danh sách hồ sơ này nên không thể thay danh sách"),
+        ),
+        (r"^no population known$", N_("chưa biết lượng giao dịch")),
+        (r"^no transactions$", N_("không có giao dịch nào")),
+        (r"^fewer than (?P<n>\d+) transactions$", N_("ít hơn %(n)s giao dịch")),
+        (
+            r"^total (?P<total>\d+): the (?P<rule>\w+) rule for the whole frame N = (?P<n>\d+)$",
+            N_("tổng cỡ mẫu %(total)s: công thức %(rule)s áp dụng cho cả khung mẫu N = %(n)s"),
+        ),
+        (
+            r"^Neyman allocation needs S_h from a previous round",
+            N_(
+                "phân bổ Neyman cần độ lệch chuẩn S_h từ phiếu của đợt trước; chưa có nên "
+                "phân bổ tỷ lệ"
+            ),
+        ),
+        (
+            r"^no previous round for (?P<strata>.+): S_h set to the mean (?P<mean>[\d.]+)$",
+            N_("chưa có đợt trước cho %(strata)s: S_h lấy bằng trung bình %(mean)s"),
+        ),
+        (r"^S_h from (?P<source>.+)$", N_("S_h từ %(source)s")),
+        (r"^S_h imputed", N_("S_h lấy bằng trung bình của các tầng khác")),
+        (
+            r"^nothing to sample: no unit of round (?P<round>\S+) has",
+            N_("không có gì để lấy mẫu: chưa đơn vị nào của đợt %(round)s có số liệu khung mẫu"),
+        ),
+        (
+            r"^the total (?P<total>\d+) is below the sum of the minimums \((?P<sum>\d+)\)$",
+            N_("tổng cỡ mẫu %(total)s nhỏ hơn tổng các mức tối thiểu (%(sum)s)"),
+        ),
+        (
+            r"^the total (?P<total>\d+) is above what the strata hold \((?P<sum>\d+)\)$",
+            N_("tổng cỡ mẫu %(total)s lớn hơn số mà các tầng có (%(sum)s)"),
+        ),
+        (
+            r"^the plan does not match the list frame: (?P<strata>.*)\. Compute the plan again",
+            N_(
+                "kế hoạch mẫu không khớp với danh sách hồ sơ (%(strata)s): hãy lập lại kế hoạch "
+                "mẫu, lấy N từ danh sách hồ sơ"
+            ),
         ),
     )
 )

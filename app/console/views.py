@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.console.nav import active, allowed
+from app.console.rejections import reason_message
 from app.i18n import N_
 
 DONE: dict[str, str] = {
@@ -61,6 +62,7 @@ def console_context(request: Request) -> dict[str, Any]:
 def install(templates: Jinja2Templates) -> None:
     templates.context_processors.append(console_context)
     templates.env.globals.update(round_status=ROUND_STATUS, role_labels=ROLE_LABELS)
+    templates.env.filters["explain"] = reason_message  # a service's wording, then ``| tr``
 
 
 def render(

@@ -25,6 +25,8 @@ VIEWER_PAGES = [
     "/console/rounds",
     "/console/rounds/R2026",
     "/console/rounds/R2026/frame",
+    "/console/rounds/R2026/plan",
+    "/console/rounds/R2026/draws",
     "/console/qr",
     "/console/qr/D1",
     "/account/password",
