@@ -22,7 +22,9 @@ from app.comments.pages import router as comments_pages
 from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.console import views as console_views
+from app.console.frames import router as console_frames
 from app.console.nav import mounted
+from app.console.plans import router as console_plans
 from app.console.router import router as console_router
 from app.db import Database
 from app.errors import install_error_handlers
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         token_router,
         sampling_api_router,
         console_router,
+        console_frames,
+        console_plans,
         i18n_router,
     ):
         app.include_router(router)

@@ -15,11 +15,13 @@ from app.i18n import N_, Message
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 WHOLE_PATTERN = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
+DECIMAL_PATTERN = re.compile(r"^\d{1,12}([.,]\d{1,12})?$")
 MSG_REQUIRED = N_("Vui lòng điền mục này.")
 MSG_CODE = N_("Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")
 MSG_DATE = N_("Vui lòng nhập ngày hợp lệ.")
 MSG_CHOICE = N_("Vui lòng chọn một giá trị trong danh sách.")
 MSG_WHOLE = N_("Vui lòng nhập một số nguyên không âm.")
+MSG_DECIMAL = N_("Vui lòng nhập một số không âm (phần thập phân sau dấu phẩy hoặc dấu chấm).")
 
 
 class Form:
@@ -87,6 +89,17 @@ class Form:
             self.fail(name, MSG_WHOLE)
             return None
         return int(re.sub(r"[.,\s]", "", value))
+
+    def decimal(self, name: str) -> float | None:
+        """A non-negative number, its decimals after a comma or a point (2,5 or 2.5), or None
+        when left empty. No thousands separators: "1,200" is 1.2."""
+        value = self.get(name)
+        if not value:
+            return None
+        if not DECIMAL_PATTERN.match(value):
+            self.fail(name, MSG_DECIMAL)
+            return None
+        return float(value.replace(",", "."))
 
     @property
     def ok(self) -> bool:

@@ -14,6 +14,7 @@ from app.auth.access import StaffManager, StaffViewer, actor_of, check_csrf, req
 from app.auth.principal import Principal
 from app.console.editing import create_round_for_units, read_round
 from app.console.forms import Form
+from app.console.round_pages import ROUND_TABS
 from app.console.service import covered_units, round_summaries, unit_options, units_with_role
 from app.console.views import done, render
 from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
@@ -122,7 +123,10 @@ async def round_page(
         raise Forbidden(MSG_OUTSIDE)
     everything = await covered_units(session, round_, tree, None)
     can_manage = all(principal.can("manager", c.node.id, tree) for c in everything)
+    reads_all = all(principal.can("viewer", c.node.id, tree) for c in everything)
     context = {
+        "tabs": ROUND_TABS if reads_all else (),  # the steps need every unit in scope
+        "tab": "round",
         "round": round_,
         "units": units,
         "next_status": TRANSITIONS.get(round_.status, ()) if can_manage else (),

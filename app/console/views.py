@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from app.console.charts import Bar, Point, bar_chart, trend_chart
 from app.console.nav import active, allowed
+from app.console.rejections import reason_message
 from app.i18n import DEFAULT_LANG, N_, format_number
 
 DONE: dict[str, str] = {
@@ -27,6 +28,16 @@ DONE: dict[str, str] = {
     "round-status": N_("Đã cập nhật trạng thái đợt khảo sát."),
     "key-revoked": N_("Đã thu hồi khóa API."),
     "password-reset": N_("Đã đặt lại mật khẩu."),
+    "volumes-imported": N_("Đã nhập lượng giao dịch."),
+    "dossiers-imported": N_("Đã nhập danh sách hồ sơ."),
+    "plan-computed": N_("Đã lập kế hoạch mẫu (phiên bản mới)."),
+    "draw-created": N_("Đã rút mẫu. Hạt giống được lưu để ai cũng rút lại được đúng mẫu này."),
+    "quotas-saved": N_("Đã lưu chỉ tiêu."),
+    "weights-computed": N_("Đã tính bộ trọng số."),
+    "weights-unchanged": N_("Tham số và phiếu không đổi: dùng lại bộ trọng số đã tính."),
+    "weights-activated": N_("Các chỉ số của đợt từ nay dùng bộ trọng số này."),
+    "round-frozen": N_("Đã chốt và công bố số liệu thành một phiên bản mới."),
+    "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
 }
 ROUND_STATUS: dict[str, str] = {
     "draft": N_("Nháp"),
@@ -80,6 +91,7 @@ def install(templates: Jinja2Templates) -> None:
         bar_chart=_bar_chart,
         trend_chart=_trend_chart,
     )
+    templates.env.filters["explain"] = reason_message  # a service's wording, then ``| tr``
 
 
 def render(

@@ -15,7 +15,7 @@ import secrets
 from collections import defaultdict
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -125,11 +125,38 @@ def _draw_out(round_: Round, draw: SampleDraw, snapshot: PlanOut) -> DrawOut:
     )
 
 
-async def draw_detail(session: AsyncSession, round_: Round, draw_id: int) -> DrawDetail:
-    """A draw and its selected dossiers (codes, never contacts), by stratum and code."""
+async def _draw(session: AsyncSession, round_: Round, draw_id: int) -> SampleDraw:
     draw = await session.get(SampleDraw, draw_id)
     if draw is None or draw.round_id != round_.id:
         raise NotFound(f"round {round_.code} has no draw {draw_id}")
+    return draw
+
+
+async def list_draws(session: AsyncSession, round_: Round) -> list[DrawOut]:
+    """The round's draws, newest first (the plan each followed, without the selections)."""
+    draws = await session.scalars(
+        select(SampleDraw).where(SampleDraw.round_id == round_.id).order_by(SampleDraw.id.desc())
+    )
+    return [_draw_out(round_, d, PlanOut.model_validate(d.plan)) for d in draws]
+
+
+async def draw_summary(
+    session: AsyncSession, round_: Round, draw_id: int
+) -> tuple[DrawOut, dict[str, int]]:
+    """A draw without its selections, and how many dossiers it selected per stratum."""
+    draw = await _draw(session, round_, draw_id)
+    counts = await session.execute(
+        select(SampleSelection.stratum, func.count())
+        .where(SampleSelection.draw_id == draw.id)
+        .group_by(SampleSelection.stratum)
+    )
+    selected = {stratum: n for stratum, n in counts}
+    return _draw_out(round_, draw, PlanOut.model_validate(draw.plan)), selected
+
+
+async def draw_detail(session: AsyncSession, round_: Round, draw_id: int) -> DrawDetail:
+    """A draw and its selected dossiers (codes, never contacts), by stratum and code."""
+    draw = await _draw(session, round_, draw_id)
     rows = await session.execute(
         select(
             SampleSelection.id,

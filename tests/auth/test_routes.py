@@ -163,6 +163,18 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/console/rounds/{code}/statistics"): Example(
         "/console/rounds/R2026/statistics?unit=C11", True
     ),
+    # A round's steps (app/console/frames.py ...): every unit the round covers counts.
+    ("GET", "/console/rounds/{round_code}/frame"): Example("/console/rounds/R2026/frame", True),
+    ("POST", "/console/rounds/{round_code}/frame/import"): Example(
+        "/console/rounds/R2026/frame/import", True
+    ),
+    ("GET", "/console/rounds/{round_code}/plan"): Example("/console/rounds/R2026/plan", True),
+    ("POST", "/console/rounds/{round_code}/plan"): Example("/console/rounds/R2026/plan", True),
+    ("GET", "/console/rounds/{round_code}/draws"): Example("/console/rounds/R2026/draws", True),
+    ("POST", "/console/rounds/{round_code}/draws"): Example("/console/rounds/R2026/draws", True),
+    ("GET", "/console/rounds/{round_code}/draws/{draw_id}"): Example(
+        "/console/rounds/R2026/draws/1", True
+    ),
     ("GET", "/console/qr"): Example("/console/qr", False),
     ("GET", "/console/qr/{code}"): Example("/console/qr/C11", True),
     ("GET", "/console/keys"): Example("/console/keys", False),
