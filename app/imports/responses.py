@@ -27,7 +27,7 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -74,14 +74,16 @@ class Row:
 
 
 def _moment(raw: str, zone: ZoneInfo) -> datetime | None:
+    """A date alone is noon local time; a time without offset is local; stored in UTC (SQLite
+    keeps no offset, and every reader takes stored times as UTC)."""
     try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        try:
+        if len(raw) == len("2026-03-14"):  # fromisoformat would read a date as midnight
             moment = datetime.combine(date.fromisoformat(raw), time(12))
-        except ValueError:
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
 
 
 def _meta(ctx: Context, line: int, values: dict[str, str], result: ImportResult) -> dict[str, Any]:

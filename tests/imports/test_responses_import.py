@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from app.models import Answer, Response, Round
+from app.models.base import as_utc
 from tests.factories import CRITERIA, make_province
 from tests.reporting.helpers import audit_actions, staff_client
 from tests.sampling.helpers import xlsx
@@ -224,3 +226,21 @@ async def test_an_xlsx_workbook_is_read_with_its_dates_and_times(
     reason = "one of qr, kiosk, token, interviewer, paper"
     assert refused["errors"] == [{"line": 4, "column": "channel", "reason": reason}]
     assert len(await responses(app)) == 2
+
+
+async def test_times_are_local_and_stored_as_instants(app: FastAPI, client: httpx.AsyncClient):
+    """A date alone is noon local time, a date-time without offset is local time, one with an
+    offset is that instant: read back, each is the same moment on both databases."""
+    await make_province(app)
+    await staff_client(app, client, "manager@x.vn", [("manager", "P")])
+    day = TODAY.isoformat()
+    given = [day, f"{day}T09:30", f"{day}T09:30:00+00:00"]
+    text = csv_of(*(row("C11").replace(day, moment, 1) for moment in given))
+    assert (await upload(client, text)).json()["counts"]["imported"] == 3
+    zone = ZoneInfo(app.state.settings.timezone)
+    stored = [as_utc(r.submitted_at) for r in await responses(app)]
+    assert stored == [
+        datetime.combine(TODAY, time(12), zone),
+        datetime.combine(TODAY, time(9, 30), zone),
+        datetime.combine(TODAY, time(9, 30), UTC),
+    ]
