@@ -23,9 +23,12 @@ from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.console import views as console_views
 from app.console.frames import router as console_frames
+from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
 from app.console.plans import router as console_plans
+from app.console.publishing import router as console_publishing
 from app.console.router import router as console_router
+from app.console.weighting import router as console_weighting
 from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
@@ -112,6 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_router,
         console_frames,
         console_plans,
+        console_invitations,
+        console_weighting,
+        console_publishing,
         i18n_router,
     ):
         app.include_router(router)

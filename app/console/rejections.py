@@ -105,6 +105,56 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
                 "mẫu, lấy N từ danh sách hồ sơ"
             ),
         ),
+        (
+            r"^(?P<var>[^ :]+): respondents in categories without a population total: (?P<l>.+)$",
+            N_("%(var)s: có người trả lời thuộc nhóm chưa có tổng thể: %(l)s"),
+        ),
+        (
+            r"^(?P<var>[^ :]+): no respondents in categories that have a population total: "
+            r"(?P<l>.+); collapse",
+            N_("%(var)s: nhóm %(l)s có tổng thể nhưng không có người trả lời; hãy gộp nhóm"),
+        ),
+        (
+            r"^margins add up to different populations \((?P<l>.+)\)",
+            N_("các biên cộng lại thành những tổng thể khác nhau (%(l)s): phải bằng nhau"),
+        ),
+        (
+            r"^raking did not meet the margins within (?P<tol>\S+) \((?P<n>\d+) iterations",
+            N_("raking chưa khớp các biên trong sai số %(tol)s sau %(n)s vòng lặp"),
+        ),
+        (
+            r"^(?P<var>[^ :]+): within the trimming bounds, categories (?P<l>.+) cannot reach",
+            N_("%(var)s: trong giới hạn cắt trọng số, nhóm %(l)s không thể đạt tổng; hãy nới"),
+        ),
+        (
+            r"^the margins' population .* outside the factor bounds",
+            N_(
+                "tổng thể của các biên nằm ngoài giới hạn tỷ số: hãy nới giới hạn hoặc giới hạn "
+                "chính trọng số"
+            ),
+        ),
+        (r"^the round has no valid responses to weight$", N_("đợt chưa có phiếu hợp lệ nào")),
+        (
+            r"^variable '(?P<var>[^']+)': ",
+            N_(
+                "biến %(var)s không phải câu hỏi một lựa chọn của bộ câu hỏi; dùng unit, "
+                "unit@cấp, stratum hoặc mã một câu hỏi một lựa chọn"
+            ),
+        ),
+        (
+            r"^(?P<var>[^ :]+): unit (?P<unit>\S+) has no ancestor at level (?P<level>.+)$",
+            N_("%(var)s: đơn vị %(unit)s không có đơn vị cấp trên ở cấp %(level)s"),
+        ),
+        (
+            r"^(?P<var>[^ :]+): fewer eligible than respondents in (?P<l>.+)$",
+            N_("%(var)s: số đủ điều kiện ít hơn số người trả lời ở %(l)s"),
+        ),
+        (r"^(?P<what>.+) '(?P<key>.+)' is given twice$", N_("%(what)s “%(key)s” ghi hai lần")),
+        (
+            r"^(?P<what>.+) is scored in points; freezing covers shares only$",
+            N_("bộ câu hỏi %(what)s tính điểm: chỉ chốt được số liệu dạng tỷ lệ hài lòng"),
+        ),
+        (r"^round (?P<round>\S+) covers no unit", N_("đợt %(round)s chưa có đơn vị nào")),
     )
 )
 

@@ -32,6 +32,17 @@ SELECTIONS = cast(Table, SampleSelection.__table__)
 Listed = tuple[int, str, int]  # dossier id, code, unit id
 
 
+def latest_draw_id(round_id: int) -> Any:
+    """The id of the round's latest draw, as a scalar subquery."""
+    return (
+        select(SampleDraw.id)
+        .where(SampleDraw.round_id == round_id)
+        .order_by(SampleDraw.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 async def _listed_by_stratum(
     session: AsyncSession, scope: ImportScope, strata: list[SampleStratum]
 ) -> dict[str, list[Listed]]:

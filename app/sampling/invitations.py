@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from app.errors import AppError, Conflict, Gone, NotFound
 from app.forms.registry import Catalogue
 from app.models import Invitation, Round, RoundUnit, SampleDraw, SampleSelection, Unit
 from app.models.base import utcnow
+from app.sampling.draws import latest_draw_id
 from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
@@ -173,6 +175,20 @@ async def invitation_counts(
     )
     rows = await session.execute(stmt)
     return {(unit, stratum): (issued, redeemed) for unit, stratum, issued, redeemed in rows}
+
+
+async def uninvited_selections(session: AsyncSession, round_id: int) -> dict[int, list[int]]:
+    """Selections of the round's latest draw that have no invitation yet, by unit id."""
+    rows = await session.execute(
+        select(SampleSelection.unit_id, SampleSelection.id)
+        .outerjoin(Invitation, Invitation.selection_id == SampleSelection.id)
+        .where(SampleSelection.draw_id == latest_draw_id(round_id), Invitation.id.is_(None))
+        .order_by(SampleSelection.id)
+    )
+    found: dict[int, list[int]] = defaultdict(list)
+    for unit_id, selection_id in rows:
+        found[unit_id].append(selection_id)
+    return found
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Quota, Response, Round, RoundUnit, SampleDraw, SampleSelection, Unit
+from app.models import Quota, Response, Round, RoundUnit, SampleSelection, Unit
+from app.sampling.draws import latest_draw_id
 from app.sampling.invitations import invitation_counts
 
 Key = tuple[int, str | None]  # (unit id, stratum); stratum None = the whole unit
@@ -48,16 +49,9 @@ class StratumRow:
 
 async def selected_counts(session: AsyncSession, round_id: int) -> dict[Key, int]:
     """Dossiers selected by the round's latest draw, per unit (the draw's strata are units)."""
-    latest = (
-        select(SampleDraw.id)
-        .where(SampleDraw.round_id == round_id)
-        .order_by(SampleDraw.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = await session.execute(
         select(SampleSelection.unit_id, func.count())
-        .where(SampleSelection.draw_id == latest)
+        .where(SampleSelection.draw_id == latest_draw_id(round_id))
         .group_by(SampleSelection.unit_id)
     )
     return {(unit_id, None): n for unit_id, n in rows}

@@ -73,9 +73,24 @@ async def _pdf_after_commit(batch: IssuedBatch, base_url: str) -> AsyncIterator[
     yield await anyio.to_thread.run_sync(invitations_pdf, batch, base_url)
 
 
-def _attachment(round_: Round, batch: IssuedBatch, ext: str) -> dict[str, str]:
-    name = f"invitations-{round_.code}-{batch.unit.code}.{ext}"
-    return NO_STORE | {"Content-Disposition": f'attachment; filename="{name}"'}
+def check_pdf(count: int) -> None:
+    """Refuse before issuing anything when no PDF can be made of ``count`` invitations."""
+    font_path()
+    if count > MAX_PDF:
+        raise AppError(f"a PDF holds at most {MAX_PDF} invitations; use several calls")
+
+
+def invitations_file(
+    batch: IssuedBatch, base_url: str, ext: Literal["csv", "pdf"], status_code: int
+) -> Response:
+    """The issued links as a download (never stored): a CSV, or A4 QR cards in a PDF."""
+    name = f"invitations-{batch.round.code}-{batch.unit.code}.{ext}"
+    headers = NO_STORE | {"Content-Disposition": f'attachment; filename="{name}"'}
+    if ext == "csv":
+        csv = invitations_csv(batch, base_url)
+        return Response(csv, status_code, headers, "text/csv; charset=utf-8")
+    pdf = _pdf_after_commit(batch, base_url)
+    return StreamingResponse(pdf, status_code, headers, "application/pdf")
 
 
 @router.post("/invitations", status_code=201, response_model=InvitationBatch)
@@ -91,9 +106,7 @@ async def post_invitations(
 ) -> Response | InvitationBatch:
     """Issue single-use invitation links, shown only in this answer (JSON, CSV or A4 PDF)."""
     if format == "pdf":
-        font_path()  # refuse before issuing anything when no PDF can be made
-        if (body.count or len(body.selection_ids or ())) > MAX_PDF:
-            raise AppError(f"a PDF holds at most {MAX_PDF} invitations; use several calls")
+        check_pdf(body.count or len(body.selection_ids or ()))
     actor = actor_of(request, principal)
     batch = await issue_invitations(
         session,
@@ -104,15 +117,10 @@ async def post_invitations(
         count=body.count,
         selection_ids=body.selection_ids,
     )
-    base = settings.public_base_url
-    if format == "csv":
-        headers = _attachment(round_, batch, "csv")
-        return Response(invitations_csv(batch, base), 201, headers, "text/csv; charset=utf-8")
-    if format == "pdf":
-        headers = _attachment(round_, batch, "pdf")
-        return StreamingResponse(_pdf_after_commit(batch, base), 201, headers, "application/pdf")
+    if format != "json":
+        return invitations_file(batch, settings.public_base_url, format, 201)
     response.headers.update(NO_STORE)
-    return _batch_json(batch, base)
+    return _batch_json(batch, settings.public_base_url)
 
 
 @router.get("/invitations", response_model=list[InvitationCount])

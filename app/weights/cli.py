@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,34 +21,16 @@ from app.rounds.service import get_round
 from app.weights.data import Progress
 from app.weights.schemas import ComputeRequest
 from app.weights.service import compute_weight_set
+from app.weights.totals import Row, cells_of, csv_rows, eligible_of, margins_of
 
 TOTAL_HELP = "CSV with columns variable,category,total (variable: unit, unit@LEVEL, a question)"
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def _rows(path: Path) -> list[Row]:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [dict(row) for row in csv.DictReader(handle)]
+        return csv_rows(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise typer.BadParameter(f"{path}: {exc.strerror}") from None
-
-
-def _margins(path: Path) -> list[dict[str, Any]]:
-    return [{k: row.get(k) for k in ("variable", "category", "total")} for row in _rows(path)]
-
-
-def _cells(path: Path) -> list[dict[str, Any]]:
-    """One column per variable, then total: e.g. unit@department,gender,total."""
-    return [
-        {"cell": {k: v for k, v in row.items() if k != "total"}, "total": row.get("total")}
-        for row in _rows(path)
-    ]
-
-
-def _eligible(path: Path, by: str) -> dict[str, Any]:
-    keys = ("stratum", "count", "weight")
-    rows = [{k: row[k] for k in keys if row.get(k) not in (None, "")} for row in _rows(path)]
-    return {"by": by, "eligible": rows}
 
 
 def _trim(text: str, scale: str) -> dict[str, Any]:
@@ -73,11 +54,11 @@ def build_request(
         "method": method or ("nonresponse" if nonresponse else "base"),
     }
     if rake:
-        body["margins"] = _margins(rake)
+        body["margins"] = margins_of(_rows(rake))
     if poststratify:
-        body["cells"] = _cells(poststratify)
+        body["cells"] = cells_of(_rows(poststratify))
     if nonresponse:
-        body["nonresponse"] = _eligible(nonresponse, body.pop("by"))
+        body["nonresponse"] = eligible_of(_rows(nonresponse), body.pop("by"))
     body.pop("by", None)
     try:
         return ComputeRequest.model_validate(body)

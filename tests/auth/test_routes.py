@@ -175,6 +175,24 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/console/rounds/{round_code}/draws/{draw_id}"): Example(
         "/console/rounds/R2026/draws/1", True
     ),
+    ("GET", "/console/rounds/{round_code}/tokens"): Example("/console/rounds/R2026/tokens", True),
+    ("POST", "/console/rounds/{round_code}/tokens"): Example("/console/rounds/R2026/tokens", True),
+    ("GET", "/console/rounds/{round_code}/quotas"): Example("/console/rounds/R2026/quotas", True),
+    ("POST", "/console/rounds/{round_code}/quotas"): Example("/console/rounds/R2026/quotas", True),
+    ("GET", "/console/rounds/{round_code}/weights"): Example("/console/rounds/R2026/weights", True),
+    ("POST", "/console/rounds/{round_code}/weights"): Example(
+        "/console/rounds/R2026/weights", True
+    ),
+    ("GET", "/console/rounds/{round_code}/weights/{weight_set_id}"): Example(
+        "/console/rounds/R2026/weights/1", True
+    ),
+    ("POST", "/console/rounds/{round_code}/weights/{weight_set_id}/activate"): Example(
+        "/console/rounds/R2026/weights/1/activate", True
+    ),
+    ("GET", "/console/rounds/{round_code}/revisions"): Example(
+        "/console/rounds/R2026/revisions", True
+    ),
+    ("POST", "/console/rounds/{round_code}/freeze"): Example("/console/rounds/R2026/freeze", True),
     ("GET", "/console/qr"): Example("/console/qr", False),
     ("GET", "/console/qr/{code}"): Example("/console/qr/C11", True),
     ("GET", "/console/keys"): Example("/console/keys", False),
