@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.forms.schema import Instrument
+from app.statistics.cells import split_key
 from app.statistics.design import Design
 from app.statistics.distributions import t_quantile
+from app.statistics.strata import derived, stratum_factors, stratum_numbers
 from app.statistics.sufficient import PairWeights, RoundStats
 from app.units.service import UnitTree
 
@@ -108,22 +110,33 @@ class Engine:
         design: Design,
         tree: UnitTree,
         volumes: Mapping[int, int | None],
+        sample: RoundStats | None = None,
     ) -> None:
+        """``sample``: the whole sample's cells when ``stats`` holds a split of some units'
+        responses (app.statistics.cells.Split): the design's strata, their PSU counts and
+        the derived weights stay those of the whole sample, as R's subset() keeps them."""
         self.instrument, self.stats, self.design = instrument, stats, design
         self.size = len(stats.spec.criteria)
         questions = stats.spec.questions
         self.every, self.any = questions.index("*"), questions.index("@")
         self.element_q = {e: questions.index("@" + e) for e in stats.spec.elements}
-        units = stats.units
+        whole = sample or stats
         per_unit: dict[int, float] = {}
-        for k, unit in enumerate(units):
-            per_unit[int(unit)] = per_unit.get(int(unit), 0.0) + stats.t[k, self.every, N]
+        for k, unit in enumerate(whole.units):
+            per_unit[int(unit)] = per_unit.get(int(unit), 0.0) + whole.t[k, self.every, N]
         self.m = np.array(
-            [1.0 if given else _derived(volumes.get(u), per_unit[u]) for u, given, _ in stats.keys]
+            [1.0 if given else derived(volumes.get(u), per_unit[u]) for u, given, _ in stats.keys]
         )
-        self.stratum = _strata(stats, design, tree)
-        self.scale, self.centre = _stratum_factors(stats, design, self.stratum, volumes, self.every)
+        numbers: dict[object, int] = {}
+        whole_stratum = stratum_numbers(whole.keys, design, tree, numbers)
+        self.stratum = (
+            whole_stratum if sample is None else stratum_numbers(stats.keys, design, tree, numbers)
+        )
+        self.scale, self.centre = stratum_factors(
+            whole, design, whole_stratum, len(numbers), volumes, self.every
+        )
         self.units = stats.units
+        self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
         self.estimate_q = np.array(questions_of, dtype=int)
@@ -131,9 +144,12 @@ class Engine:
             [stats.t[:, : self.size, SW_SAT], stats.t[:, : self.size, SW]], axis=1
         )
 
-    def domain(self, unit_ids: set[int]) -> DomainEstimates:
-        """Every criterion, element and overall estimate of the responses in ``unit_ids``."""
+    def domain(self, unit_ids: set[int], category: str | None = None) -> DomainEstimates:
+        """Every criterion, element and overall estimate of the responses in ``unit_ids``
+        (of a split engine: those in ``category`` too, '' for no answer)."""
         member = np.isin(self.units, list(unit_ids))
+        if category is not None:
+            member &= self.part == self.categories.get(category, -2)
         t, m, size = self.stats.t[member], self.m[member], self.size
         n = t[..., N].sum(axis=0)
         weight = (t[..., SW] * m[:, None]).sum(axis=0)
@@ -255,47 +271,9 @@ def _estimate(
     )
 
 
-def _derived(volume: int | None, responses: float) -> float:
-    """N_h / n_h, or 1 when the unit's volume is unknown (as tally.weighted_responses)."""
-    return volume / responses if volume is not None and responses else 1.0
-
-
-def _strata(stats: RoundStats, design: Design, tree: UnitTree) -> np.ndarray:
-    """Stratum number of every cell."""
-    labels: list[object] = []
-    for unit, _given, skey in stats.keys:
-        if design.strata is None:
-            labels.append(0)
-        elif design.strata == "unit":
-            labels.append(unit)
-        elif design.strata == "column":
-            labels.append(skey)
-        else:
-            level = [a.id for a in tree.ancestors(unit) if a.level == design.strata]
-            labels.append(level[0] if level else ("own", unit))
-    numbers: dict[object, int] = {}
-    return np.array([numbers.setdefault(label, len(numbers)) for label in labels], dtype=int)
-
-
-def _stratum_factors(
-    stats: RoundStats,
-    design: Design,
-    stratum: np.ndarray,
-    volumes: Mapping[int, int | None],
-    every: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per stratum: c_h (multiplies Σ z²) and c_h/n_h (multiplies (Σ z)²; 0 if one PSU)."""
-    count = int(stratum.max()) + 1 if len(stratum) else 0
-    psus = np.zeros(count)
-    np.add.at(psus, stratum, stats.psus[:, every])
-    remaining = np.ones(count)
-    if design.fpc:
-        for k, (unit, _given, _skey) in enumerate(stats.keys):
-            volume = volumes.get(unit)
-            if volume:
-                remaining[stratum[k]] = max(0.0, 1.0 - psus[stratum[k]] / volume)
-    remaining[remaining < 1e-7] = 0.0  # a census stratum: no variance (as R)
-    several = psus > 1
-    scale = np.where(several, remaining * psus / np.maximum(psus - 1, 1), remaining)
-    centre = np.where(several, scale / np.maximum(psus, 1), 0.0)
-    return scale, centre
+def _categories(stats: RoundStats) -> tuple[dict[str, int], np.ndarray]:
+    """The categories of a split's cells (category -> number) and each cell's (-1: none)."""
+    found: dict[str, int] = {}
+    parts = [split_key(skey)[1] for _, _, skey in stats.keys]
+    numbers = [-1 if p is None else found.setdefault(p, len(found)) for p in parts]
+    return found, np.array(numbers, dtype=int)
