@@ -1,7 +1,10 @@
 """A unit's satisfaction broken down by a single-choice answer or by collection channel.
 
-Always computed from current data (a frozen revision holds the satisfaction reports and the
-rankings built from them, not breakdowns).
+Each category is a domain "the unit's subtree and this answer" under the round's design (its
+strata and PSUs stay the whole sample's), so every category, element and criterion carries
+the report's design-based fields; ranks are among the categories. Always computed from
+current data (a frozen revision holds the satisfaction reports and the rankings built from
+them, not breakdowns).
 """
 
 from __future__ import annotations
@@ -9,16 +12,18 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.config import Settings, get_settings
 from app.errors import AppError, Conflict
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
 from app.reporting.comparisons import round_bands
+from app.reporting.precision import fields, ranks
 from app.reporting.schemas import UnitRef
-from app.reporting.service import aggregation_text, element_results, report_target
+from app.reporting.service import Estimated, aggregation_text, element_results, report_target
 from app.reporting.table_schemas import BreakdownReport, CategoryResult
-from app.statistics.breakdown import CHANNEL, tally_by
+from app.statistics.cells import CHANNEL, Split
 from app.statistics.comparisons import band_of
-from app.statistics.estimates import estimate
+from app.statistics.load import split_engine
 
 CHANNELS = {
     "qr": ("Mã QR tại quầy", "QR code at the counter"),
@@ -62,31 +67,38 @@ async def breakdown_report(
     by: str,
     lang: str = "vi",
     principal: Principal | None = None,
+    settings: Settings | None = None,
 ) -> BreakdownReport:
     """The satisfaction estimates of a unit's subtree for each category of ``by``."""
+    settings = settings or get_settings()
     target = await report_target(session, catalogue, round_code, unit_code, principal)
     instrument = target.form.instrument
     if instrument.aggregation.is_points:
         raise Conflict(f"{instrument.code} is scored in points, not as a satisfaction share")
     if by != CHANNEL:
         _categories(instrument, by, set(), lang)  # refuse an unusable question before querying
-    satisfied = {q.code: instrument.scale_of(q).satisfied for q in instrument.criteria}
     units = target.tree.subtree_ids(target.unit.id)
-    split = await tally_by(session, target.round.id, units, by, satisfied)
-    by_text, categories = _categories(instrument, by, set(split.keys), lang)
+    split = Split(by, frozenset(units))
+    engine = await split_engine(
+        session, target.round, target.form, settings.timezone, target.tree, split
+    )
+    present = {c or None for c in engine.categories}
+    by_text, categories = _categories(instrument, by, present, lang)
+    found = [engine.domain(units, value or "") for value, _ in categories]
+    places = ranks([d.overall for d in found], settings)
     bands = round_bands(target.round)
     results = []
-    for value, label in categories:
-        est = estimate(instrument, split.tally, {split.keys.get(value, -1)})
+    for i, ((value, label), d) in enumerate(zip(categories, found, strict=True)):
+        shown = fields(d.overall, settings, places[i])
         results.append(
             CategoryResult(
                 value=value,
                 label=label,
-                respondents=est.respondents,
-                weighted_respondents=est.weighted_respondents,
-                index=est.index,
-                band=band_of(est.index, bands),
-                elements=element_results(instrument, est, lang),
+                respondents=d.respondents,
+                weighted_respondents=d.weight,
+                band=band_of(shown["index"], bands),
+                elements=element_results(instrument, Estimated(d, [], found, i), lang, settings),
+                **shown,
             )
         )
     unit = target.unit

@@ -24,7 +24,6 @@ from app.reporting.schemas import (
 )
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.design import Design
-from app.statistics.estimates import UnitEstimate
 from app.statistics.inference import DomainEstimates
 from app.statistics.load import round_engine
 from app.units.service import UnitNode, UnitTree, load_tree
@@ -106,7 +105,7 @@ def _element(code: str) -> Measure:
     return lambda d: d.elements[code]
 
 
-def _elements(
+def element_results(
     instrument: Instrument, est: Estimated, lang: str, settings: Settings
 ) -> list[ElementResult]:
     names = {e.code: e.name.get(lang) for e in instrument.elements}
@@ -196,7 +195,7 @@ async def satisfaction_report(
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
         respondents=est.own.respondents,
         weighted_respondents=est.own.weight,
-        elements=_elements(instrument, est, lang, settings),
+        elements=element_results(instrument, est, lang, settings),
         children=_children(est, settings),
         **fields(est.own.overall, settings, overall),
     )
@@ -205,26 +204,3 @@ async def satisfaction_report(
 def aggregation_text(instrument: Instrument) -> str:
     rule = instrument.aggregation
     return f"element: {rule.element}; overall: {rule.overall}"
-
-
-def element_results(instrument: Instrument, est: UnitEstimate, lang: str) -> list[ElementResult]:
-    names = {e.code: e.name.get(lang) for e in instrument.elements}
-    texts = {q.code: q.text.get(lang) for q in instrument.criteria}
-    return [
-        ElementResult(
-            code=e.code,
-            name=names[e.code],
-            index=e.index,
-            criteria=[
-                CriterionResult(
-                    code=c.code,
-                    name=texts[c.code],
-                    index=c.index,
-                    respondents=c.respondents,
-                    weighted_respondents=c.weighted_respondents,
-                )
-                for c in e.criteria
-            ],
-        )
-        for e in est.elements
-    ]

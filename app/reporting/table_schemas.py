@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
-from app.reporting.schemas import ElementResult, Uncertainty, UnitRef
+from app.reporting.schemas import ElementResult, Precision, Uncertainty, UnitRef
 
 
 class RankingRow(Uncertainty):
@@ -48,7 +48,10 @@ class RankingReport(BaseModel):
     )
 
 
-class CategoryResult(BaseModel):
+class CategoryResult(Precision):
+    """The domain "the unit's subtree and this category", with the report's design-based
+    fields; ``rank_of``: among the categories (elements and criteria too)."""
+
     value: str | None = Field(description="Option value or channel; null: not answered")
     label: str
     respondents: int

@@ -52,14 +52,18 @@ async def get_breakdown(
     round_code: str,
     session: SessionDep,
     catalogue: CatalogueDep,
+    settings: SettingsDep,
     principal: ApiReader,
     by: str = Query(..., description="A single-choice question code, or 'channel'"),
     unit: str | None = UnitQuery,
     lang: Lang = "vi",
 ) -> Response:
-    """A unit's satisfaction estimates for each answer of a single-choice question or channel
-    (always current data: a frozen revision does not hold breakdowns)."""
-    found = await breakdown_report(session, catalogue, round_code, unit, by, lang, principal)
+    """A unit's satisfaction estimates for each answer of a single-choice question or channel,
+    with standard errors and intervals under the round's design (always current data: a
+    frozen revision does not hold breakdowns)."""
+    found = await breakdown_report(
+        session, catalogue, round_code, unit, by, lang, principal, settings
+    )
     modified = await data_changed_at(session, await get_round(session, round_code))
     return conditional(request, found, modified)
 

@@ -19,15 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.forms.schema import Instrument
-from app.models import Response
+from app.models import Answer, Response
 from app.statistics.design import Design
 from app.statistics.tally import weighted_responses
 
 ANY = "@"
 EVERY = "*"
+CHANNEL = "channel"
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,31 @@ def psu_gram_read(source: str, where: str) -> str:
     GROUP BY c1.unit_id, c1.given, c1.skey, c1.question, c2.question"""
 
 
-def live_batch(round_id: int, design: Design, dialect: Any) -> str:
-    """``tally_batch`` as a CTE: every valid response with its current weight."""
+@dataclass(frozen=True)
+class Split:
+    """A response-level split of some units' responses: by channel or by the answer to a
+    single-choice question. Its cells carry the category in the stratum key (``split_key``),
+    so every cell, pair and PSU product is per (unit, stratum, category)."""
+
+    by: str  # CHANNEL or a question code
+    unit_ids: frozenset[int]
+
+    def category(self) -> ColumnElement[Any]:
+        if self.by == CHANNEL:
+            return Response.channel.expression
+        answer = select(Answer.text).where(
+            Answer.response_id == Response.id, Answer.question == self.by
+        )
+        return answer.scalar_subquery()
+
+    def skey_sql(self, stratum: str, alias: str) -> str:
+        """The stratum key, the separator and '=' + the category ('' when not answered)."""
+        return f"{stratum} || CAST(:part_sep AS TEXT) || COALESCE('=' || {alias}.part, '')"
+
+
+def live_batch(round_id: int, design: Design, dialect: Any, split: Split | None = None) -> str:
+    """``tally_batch`` as a CTE: every valid response with its current weight (``split``:
+    those of its units, keyed by category as well)."""
     weighted = weighted_responses(round_id).subquery("w")
     source = select(
         weighted.c.id.label("response_id"),
@@ -147,11 +171,17 @@ def live_batch(round_id: int, design: Design, dialect: Any) -> str:
         Response.psu,
         Response.submitted_at,
     ).join(Response, Response.id == weighted.c.id)
+    skey = design.skey_sql("s")
+    if split is not None:
+        source = source.add_columns(split.category().label("part")).where(
+            weighted.c.unit_id.in_(sorted(split.unit_ids))
+        )
+        skey = split.skey_sql(skey, "s")
     compiled = source.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     return f"""
-    tally_src AS ({compiled}),
-    tally_batch AS (
-      SELECT s.response_id, s.unit_id, TRUE AS given, {design.skey_sql("s")} AS skey,
+    tally_src AS MATERIALIZED ({compiled}),
+    tally_batch AS MATERIALIZED (
+      SELECT s.response_id, s.unit_id, TRUE AS given, {skey} AS skey,
              {design.pkey_sql("s", dialect.name)} AS pkey, s.weight AS f, 1 AS sign
       FROM tally_src s
     )"""

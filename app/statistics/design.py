@@ -106,6 +106,16 @@ class Design:
         }
 
 
+PART_SEP = "\x1f"  # between a split cell's stratum key and its category (a bound parameter)
+
+
+def split_key(skey: str) -> tuple[str, str | None]:
+    """(stratum key, category) of a cell's key: None for cells of no split, '' for responses
+    that did not answer the question split by."""
+    stratum, sep, part = skey.partition(PART_SEP)
+    return (stratum, part[1:]) if sep else (stratum, None)
+
+
 @dataclass(frozen=True)
 class Strata:
     """The strata of a set of cells (unit, stratum key) and their variance factors."""
@@ -113,6 +123,7 @@ class Strata:
     of_cell: np.ndarray  # stratum number of every cell
     scale: np.ndarray  # per stratum: c_h = (1 − f_h)·n_h/(n_h − 1), multiplies Σ_j z_hj²
     centre: np.ndarray  # per stratum: c_h/n_h, multiplies (Σ_j z_hj)²; 0 for a single PSU
+    numbers: dict[object, int]  # stratum label -> number
 
     @classmethod
     def of(
@@ -125,8 +136,9 @@ class Strata:
     ) -> Strata:
         """``psus``: every cell's PSUs among all the round's valid responses (n_h counts
         them all, as R's ``subset`` keeps them)."""
-        stratum = _stratum_numbers(design, tree, cells)
-        count = int(stratum.max()) + 1 if len(stratum) else 0
+        numbers: dict[object, int] = {}
+        stratum = _stratum_numbers(design, tree, cells, numbers)
+        count = len(numbers)
         per_stratum = np.zeros(count)
         np.add.at(per_stratum, stratum, psus)
         remaining = np.ones(count)
@@ -141,12 +153,22 @@ class Strata:
             several, remaining * per_stratum / np.maximum(per_stratum - 1, 1), remaining
         )
         centre = np.where(several, scale / np.maximum(per_stratum, 1), 0.0)
-        return cls(stratum, scale, centre)
+        return cls(stratum, scale, centre, numbers)
+
+    def numbers_of(
+        self, design: Design, tree: UnitTree, cells: Sequence[tuple[int, str]]
+    ) -> np.ndarray:
+        """The stratum numbers of other cells of the same sample (e.g. split by category)."""
+        return _stratum_numbers(design, tree, cells, dict(self.numbers))
 
 
 def _stratum_numbers(
-    design: Design, tree: UnitTree, cells: Sequence[tuple[int, str]]
+    design: Design,
+    tree: UnitTree,
+    cells: Sequence[tuple[int, str]],
+    numbers: dict[object, int],
 ) -> np.ndarray:
+    """Stratum number of every cell; ``numbers`` (label -> number) grows as labels appear."""
     labels: list[object] = []
     for unit, skey in cells:
         if design.strata is None:
@@ -154,9 +176,8 @@ def _stratum_numbers(
         elif design.strata == "unit":
             labels.append(unit)
         elif design.strata == "column":
-            labels.append(skey)
+            labels.append(split_key(skey)[0])
         else:
             level = [a.id for a in tree.ancestors(unit) if a.level == design.strata]
             labels.append(level[0] if level else ("own", unit))
-    numbers: dict[object, int] = {}
     return np.array([numbers.setdefault(label, len(numbers)) for label in labels], dtype=int)

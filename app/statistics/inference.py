@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.forms.schema import Instrument
-from app.statistics.design import Design, Strata
+from app.statistics.design import Design, Strata, split_key
 from app.statistics.distributions import t_quantile
 from app.statistics.sufficient import PairWeights, RoundStats
 from app.units.service import UnitTree
@@ -108,23 +108,33 @@ class Engine:
         design: Design,
         tree: UnitTree,
         volumes: Mapping[int, int | None],
+        sample: RoundStats | None = None,
     ) -> None:
+        """``sample``: the whole sample's cells when ``stats`` holds a split of some units'
+        responses (app.statistics.cells.Split): the design's strata, their PSU counts and
+        the derived weights stay those of the whole sample, as R's subset() keeps them."""
         self.instrument, self.stats, self.design = instrument, stats, design
         self.size = len(stats.spec.criteria)
         questions = stats.spec.questions
         self.every, self.any = questions.index("*"), questions.index("@")
         self.element_q = {e: questions.index("@" + e) for e in stats.spec.elements}
-        units = stats.units
+        whole = sample or stats
         per_unit: dict[int, float] = {}
-        for k, unit in enumerate(units):
-            per_unit[int(unit)] = per_unit.get(int(unit), 0.0) + stats.t[k, self.every, N]
+        for k, unit in enumerate(whole.units):
+            per_unit[int(unit)] = per_unit.get(int(unit), 0.0) + whole.t[k, self.every, N]
         self.m = np.array(
             [1.0 if given else _derived(volumes.get(u), per_unit[u]) for u, given, _ in stats.keys]
         )
-        cells = [(unit, skey) for unit, _given, skey in stats.keys]
-        strata = Strata.of(design, tree, cells, stats.psus[:, self.every], volumes)
-        self.stratum, self.scale, self.centre = strata.of_cell, strata.scale, strata.centre
+        cells = [(unit, skey) for unit, _given, skey in whole.keys]
+        strata = Strata.of(design, tree, cells, whole.psus[:, self.every], volumes)
+        self.scale, self.centre = strata.scale, strata.centre
+        self.stratum = (
+            strata.of_cell
+            if sample is None
+            else strata.numbers_of(design, tree, [(u, skey) for u, _g, skey in stats.keys])
+        )
         self.units = stats.units
+        self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
         self.estimate_q = np.array(questions_of, dtype=int)
@@ -132,9 +142,12 @@ class Engine:
             [stats.t[:, : self.size, SW_SAT], stats.t[:, : self.size, SW]], axis=1
         )
 
-    def domain(self, unit_ids: set[int]) -> DomainEstimates:
-        """Every criterion, element and overall estimate of the responses in ``unit_ids``."""
+    def domain(self, unit_ids: set[int], category: str | None = None) -> DomainEstimates:
+        """Every criterion, element and overall estimate of the responses in ``unit_ids``
+        (of a split engine: those in ``category`` too, '' for no answer)."""
         member = np.isin(self.units, list(unit_ids))
+        if category is not None:
+            member &= self.part == self.categories.get(category, -2)
         t, m, size = self.stats.t[member], self.m[member], self.size
         n = t[..., N].sum(axis=0)
         weight = (t[..., SW] * m[:, None]).sum(axis=0)
@@ -274,3 +287,11 @@ def estimate_of(
 def _derived(volume: int | None, responses: float) -> float:
     """N_h / n_h, or 1 when the unit's volume is unknown (as tally.weighted_responses)."""
     return volume / responses if volume is not None and responses else 1.0
+
+
+def _categories(stats: RoundStats) -> tuple[dict[str, int], np.ndarray]:
+    """The categories of a split's cells (category -> number) and each cell's (-1: none)."""
+    found: dict[str, int] = {}
+    parts = [split_key(skey)[1] for _, _, skey in stats.keys]
+    numbers = [-1 if p is None else found.setdefault(p, len(found)) for p in parts]
+    return found, np.array(numbers, dtype=int)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.forms.registry import RegisteredForm
 from app.models import Round, RoundUnit
-from app.statistics.cells import Spec
+from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
@@ -74,6 +74,29 @@ async def round_engine(
             engine.stats = await pairs_maintained(
                 fresh, round_.id, stats, group, engine.pair_weights(group)
             )
+    return engine
+
+
+async def split_engine(
+    session: AsyncSession,
+    round_: Round,
+    form: RegisteredForm,
+    timezone: str,
+    tree: UnitTree,
+    split: Split,
+) -> Engine:
+    """An engine for the domains "responses of ``split.unit_ids`` in category c": cells of
+    those responses per category (computed live), strata and PSU counts of the whole sample
+    (as R's subset() or svyby keep the design); ask it with ``domain(units, category)``."""
+    whole = await round_engine(session, round_, form, timezone, tree, points_only=True)
+    design, spec = whole.design, whole.stats.spec
+    stats = await load_live(session, round_.id, design, spec, split)
+    volumes = await round_volumes(session, round_.id)
+    engine = Engine(form.instrument, stats, design, tree, volumes, sample=whole.stats)
+    group = engine.part  # a group per category: each domain is one
+    engine.stats = await pairs_live(
+        session, round_.id, design, stats, group, engine.pair_weights(group), split
+    )
     return engine
 
 

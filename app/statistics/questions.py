@@ -17,7 +17,6 @@ import numpy as np
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.statistics.breakdown import CHUNK
 from app.statistics.cells import live_batch
 from app.statistics.design import Design, Strata
 from app.statistics.frequencies import OptionKey, QuestionCells, share_estimates
@@ -25,6 +24,7 @@ from app.statistics.inference import Estimate
 from app.units.service import UnitTree
 
 Cell = tuple[int, str]  # unit, stratum key
+CHUNK = 10_000  # unit ids per statement
 # The PSU of a batch row: its PSU key, or the response itself (key '').
 PSU_BATCH = """,
 psu_batch AS (

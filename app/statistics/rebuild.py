@@ -1,4 +1,4 @@
-"""Cross-products for a large batch (a rebuild) without a self-join of answers.
+"""Cross-products for a large batch (a rebuild, a live read) without a self-join of answers.
 
 A self-join makes one row per answered pair of criteria per response (C²/2 per response:
 250 M rows for a million responses). Instead the database reduces each response to two bit
@@ -9,6 +9,7 @@ explosion. Only cells × pairs rows come back to be stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import combinations_with_replacement
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.statistics.cells import CA_CTE, Spec
 
+Decoder = Callable[[Sequence[Sequence[Any]]], list[list[Any]]]
 MAX_CRITERIA = 62  # bits of a signed 64-bit integer
 PAIRS_PER_QUERY = 240  # × 4 products: below both backends' column limits
 PRODUCTS = (("am", "am"), ("sm", "am"), ("am", "sm"), ("sm", "sm"))  # x·x, y·x, x·y, y·y
@@ -46,12 +48,62 @@ def usable(spec: Spec) -> bool:
     return len(spec.criteria) <= MAX_CRITERIA
 
 
+def _products(c: int, d: int, weight: str) -> list[str]:
+    """Σ weight·(x·x, y·x, x·y, y·y) of criteria c and d, from the masks ``am`` and ``sm``."""
+    return [f"SUM({weight} * (({a} >> {c}) & ({b} >> {d}) & 1))" for a, b in PRODUCTS]
+
+
 def _wide(pairs: list[tuple[int, int]], power: int) -> str:
     weight = "sign * f" + " * f" * (power - 1)
-    sums = ", ".join(
-        f"SUM({weight} * (({a} >> {c}) & ({b} >> {d}) & 1))" for c, d in pairs for a, b in PRODUCTS
-    )
+    sums = ", ".join(s for c, d in pairs for s in _products(c, d, weight))
     return f"SELECT unit_id, given, skey, {sums} FROM tally_masks GROUP BY unit_id, given, skey"
+
+
+def _bits(spec: Spec) -> str:
+    return ", ".join(f"(:c{i}, {1 << i})" for i in range(len(spec.criteria)))
+
+
+# The live batch's responses as masks, with their group and multipliers (CTE ``w``).
+POOLED_MASKS = """
+bits(question, bit) AS (VALUES {bits}),
+masks AS MATERIALIZED (
+  SELECT w.grp, w.sm AS ms, w.gm AS mg, b.f,
+         CAST(SUM(bits.bit) AS BIGINT) AS am, CAST(SUM(bits.bit * ca.y) AS BIGINT) AS sm
+  FROM tally_batch b
+  JOIN ca ON ca.response_id = b.response_id
+  JOIN bits ON bits.question = ca.question
+  JOIN w ON w.unit_id = b.unit_id AND w.given = b.given AND w.skey = b.skey
+  GROUP BY b.response_id, w.grp, w.sm, w.gm, b.f
+)"""
+
+
+def pooled_pairs(spec: Spec, response_level_g: bool) -> tuple[str, Decoder]:
+    """CTEs and a statement (after a live head and ``w``) that sum every pair's products per
+    group, each response's times its cell's multipliers: Σ m·f·(…) and, when each response is
+    its own PSU, Σ c_h·m²·f²·(…); one UNION ALL of wide chunks, with a decoder of its rows
+    into (group, q1, q2, s×4, g×4) rows."""
+    pairs = list(combinations_with_replacement(range(len(spec.criteria)), 2))
+    items = [(c, d, 0, "ms * f") for c, d in pairs]
+    if response_level_g:
+        items += [(c, d, 4, "mg * f * f") for c, d in pairs]
+    chunks = [items[i : i + PAIRS_PER_QUERY] for i in range(0, len(items), PAIRS_PER_QUERY)]
+    width = 4 * max((len(chunk) for chunk in chunks), default=0)
+    selects = []
+    for k, chunk in enumerate(chunks):
+        sums = [s for c, d, _, weight in chunk for s in _products(c, d, weight)]
+        sums += ["0.0"] * (width - len(sums))
+        selects.append(f"SELECT grp, {k}, {', '.join(sums)} FROM masks GROUP BY grp")
+    sql = f"{POOLED_MASKS.format(bits=_bits(spec))} {' UNION ALL '.join(selects)}"
+
+    def decode(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        found: dict[tuple[int, int, int], list[Any]] = {}
+        for row in rows:
+            for p, (c, d, offset, _) in enumerate(chunks[int(row[1])]):
+                target = found.setdefault((int(row[0]), c, d), [0.0] * 8)
+                target[offset : offset + 4] = row[2 + 4 * p : 6 + 4 * p]
+        return [[g, spec.criteria[c], spec.criteria[d], *v] for (g, c, d), v in found.items()]
+
+    return sql, decode
 
 
 async def pair_sums(
@@ -60,9 +112,8 @@ async def pair_sums(
     """Add the batch's pair sums to tally_pair: s_* always, g_* (Σ f²·…) when each response
     is its own PSU (clustered designs add their PSU Gram separately)."""
     crit, spec_params = spec.ctes()
-    bits = ", ".join(f"(:c{i}, {1 << i})" for i in range(len(spec.criteria)))
     values = {**params, **spec_params}
-    await session.execute(text(MASKS.format(crit=crit, ca=CA_CTE, bits=bits)), values)
+    await session.execute(text(MASKS.format(crit=crit, ca=CA_CTE, bits=_bits(spec))), values)
     pairs = list(combinations_with_replacement(range(len(spec.criteria)), 2))
     sums: dict[tuple[int, bool, str, int, int], list[float]] = {}
     for power, offset in ((1, 0), (2, 4)) if response_level_g else ((1, 0),):

@@ -26,11 +26,13 @@ from app.statistics.cells import (
     CELLS_SELECT,
     PAIRS_SELECT,
     Spec,
+    Split,
     cells_read,
     live_batch,
     psu_gram_read,
 )
-from app.statistics.design import Design
+from app.statistics.design import PART_SEP, Design
+from app.statistics.rebuild import pooled_pairs, usable
 
 CellKey = tuple[int, bool, str]
 MAINTAINED_CELLS = """
@@ -189,17 +191,22 @@ async def pairs_maintained(
 
 
 def _live_head(
-    round_id: int, design: Design, spec: Spec, dialect: Any
+    round_id: int, design: Design, spec: Spec, dialect: Any, split: Split | None
 ) -> tuple[str, dict[str, Any]]:
     crit, params = spec.ctes()
     if design.psu == "day":
         params["tz"] = design.tz_param(dialect.name)
-    return f"WITH {live_batch(round_id, design, dialect)}, {crit}, {CA_CTE}", params
+    if split is not None:
+        params["part_sep"] = PART_SEP
+    return f"WITH {live_batch(round_id, design, dialect, split)}, {crit}, {CA_CTE}", params
 
 
-async def load_live(session: AsyncSession, round_id: int, design: Design, spec: Spec) -> RoundStats:
-    """Cells straight from responses and answers with their current weights (any weighting)."""
-    head, params = _live_head(round_id, design, spec, session.get_bind().dialect)
+async def load_live(
+    session: AsyncSession, round_id: int, design: Design, spec: Spec, split: Split | None = None
+) -> RoundStats:
+    """Cells straight from responses and answers with their current weights (any weighting);
+    ``split``: of its units' responses only, per category too."""
+    head, params = _live_head(round_id, design, spec, session.get_bind().dialect, split)
     return assemble(
         spec, design, await _rows(session, head + cells_read(f"({CELLS_SELECT}) d"), params)
     )
@@ -212,13 +219,19 @@ async def pairs_live(
     stats: RoundStats,
     group: np.ndarray,
     weights: PairWeights,
+    split: Split | None = None,
 ) -> RoundStats:
     if not weights:
         return with_pairs(stats, group, [], None)
-    head, params = _live_head(round_id, design, stats.spec, session.get_bind().dialect)
+    head, params = _live_head(round_id, design, stats.spec, session.get_bind().dialect, split)
     cte, more = _weights_cte(weights)
     head, params = f"{head}, {cte}", params | more
-    pairs = await _rows(session, f"{head} " + _pooled(f"({PAIRS_SELECT})", "TRUE", S_AND_G), params)
+    if usable(stats.spec):
+        sql, decode = pooled_pairs(stats.spec, response_level_g=not design.clustered)
+        pairs = decode(await _rows(session, f"{head}, {sql}", params))
+    else:
+        pooled = _pooled(f"({PAIRS_SELECT})", "TRUE", S_AND_G)
+        pairs = await _rows(session, f"{head} {pooled}", params)
     grams = None
     if design.clustered:
         psu = psu_gram_read("tc", "TRUE")

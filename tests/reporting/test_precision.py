@@ -106,7 +106,7 @@ async def test_openapi_documents_the_precision_fields(client: httpx.AsyncClient)
             "reliable",
             "rank_of",
         } <= props, name
-    for name in ("RankingRow",):
+    for name in ("RankingRow", "CategoryResult"):
         assert set(FIELDS) <= set(schemas[name]["properties"]), name
     assert {"design", "weight_set"} <= set(schemas["SatisfactionReport"]["properties"])
     assert schemas["DesignInfo"]["properties"]["ci_method"]

@@ -1,7 +1,8 @@
 # Reference estimates from R's survey package for tests/statistics/test_design_based.py
 # (after survey_design.R).
 # args: data.csv criteria(comma) elements-file domains-file strata(0/1) psu(0/1) fpc(0/1)
-# Output lines (tab-separated): domain kind name estimate se [ci_low ci_high deff df]
+# Output lines (tab-separated): domain kind name estimate se
+#   [ci_low ci_high deff df xlogit_low xlogit_high] (criteria)
 a <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(a[1], stringsAsFactors = FALSE)
 crit <- strsplit(a[2], ",")[[1]]
@@ -26,9 +27,13 @@ for (name in names(domains)) {
   for (c in crit[keep]) {
     s <- sub[sub$variables[[paste0("ans_", c)]] == 1, ]
     m <- svymean(as.formula(paste0("~sat_", c)), s, deff = "replace")
-    ci <- suppressWarnings(attr(svyciprop(as.formula(paste0("~I(sat_", c, " == 1)")), s,
-                                          method = "logit"), "ci"))
-    emit(name, "criterion", c, f(coef(m)), f(SE(m)), f(ci[1]), f(ci[2]), f(deff(m)), degf(s))
+    p <- as.formula(paste0("~I(sat_", c, " == 1)"))
+    ci <- suppressWarnings(attr(svyciprop(p, s, method = "logit"), "ci"))
+    # "xlogit": the same interval by the delta method; "logit" (a glm's Wald interval) turns
+    # t(0.975, df) into a normal level, which overflows to [0, NaN] when df = 1
+    xci <- suppressWarnings(attr(svyciprop(p, s, method = "xlogit"), "ci"))
+    emit(name, "criterion", c, f(coef(m)), f(SE(m)), f(ci[1]), f(ci[2]), f(deff(m)), degf(s),
+         f(xci[1]), f(xci[2]))
   }
   available <- crit[keep]
   for (e in names(elements)) {

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from app.collection.answers import parse_submission
+from app.collection.answers import ParsedAnswer, parse_submission
 from tests.factories import CRITERIA, Province, add_response, make_province, ratings
 from tests.forms.answering import fill
 from tests.statistics.r_design import Layout
@@ -31,10 +31,15 @@ CASES = {
 }
 
 
+# The single-choice question 'field' (procedure field): None leaves it unanswered.
+FIELDS = ["land", "land", "business", "civil_status", None]
+
+
 async def seed(app: FastAPI, seed: int = 7) -> Province:
-    """Ratings skewed to satisfied, 15% N/A; a few responses answer nothing (all N/A)."""
+    """Ratings skewed to satisfied, 15% N/A; a few responses answer nothing (all N/A); the
+    procedure field drawn from FIELDS (with a generator of its own)."""
     province = await make_province(app, volumes=dict(VOLUMES))
-    rng = random.Random(seed)
+    rng, fields = random.Random(seed), random.Random(seed + 1)
     for unit, n in SIZES.items():
         for _ in range(n):
             all_na = rng.random() < 0.05
@@ -42,7 +47,11 @@ async def seed(app: FastAPI, seed: int = 7) -> Province:
                 c: "na" if all_na or rng.random() < 0.15 else rng.choice([1, 2, 3, 4, 4, 5, 5])
                 for c in CRITERIA
             }
-            await add_response(app, province, unit, ratings(values))
+            answers = [a for a in ratings(values) if a.question != "field"]
+            field = fields.choice(FIELDS)
+            if field is not None:
+                answers.append(ParsedAnswer("field", 0, None, field))
+            await add_response(app, province, unit, answers)
     return province
 
 
