@@ -26,6 +26,8 @@ from app.models import Answer, Response
 from app.statistics.design import Design
 from app.statistics.tally import weighted_responses
 
+CHUNK = 10_000  # unit ids per statement (bound as an expanding list)
+
 ANY = "@"
 EVERY = "*"
 CHANNEL = "channel"

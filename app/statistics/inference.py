@@ -21,7 +21,7 @@ import numpy as np
 from app.forms.schema import Instrument
 from app.statistics.design import Design, Strata, split_key
 from app.statistics.distributions import t_quantile
-from app.statistics.sufficient import PairWeights, RoundStats
+from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
 N, N_SAT, SW, SW_SAT = range(4)
@@ -193,20 +193,10 @@ class Engine:
             criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
         )
 
-    def pair_weights(self, group: np.ndarray) -> PairWeights:
-        """Per cell in a group: the multipliers of its g (c_h·m²) and s1 (m) rows."""
-        return [
-            (
-                unit,
-                given,
-                skey,
-                int(group[k]),
-                float(self.scale[self.stratum[k]] * self.m[k] ** 2),
-                float(self.m[k]),
-            )
-            for k, (unit, given, skey) in enumerate(self.stats.keys)
-            if group[k] >= 0
-        ]
+    def multipliers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: the multipliers of its g (c_h·m²) and s1 (m) sums."""
+        gm: np.ndarray = self.scale[self.stratum] * self.m**2
+        return gm, self.m
 
     def _groups(self, member: np.ndarray) -> np.ndarray:
         group = self.stats.group

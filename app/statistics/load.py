@@ -15,17 +15,27 @@ from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
-from app.statistics.sufficient import load_live, load_maintained, pairs_live, pairs_maintained
+from app.statistics.sufficient import (
+    load_live,
+    load_maintained,
+    pair_weights,
+    pairs_live,
+    pairs_maintained,
+)
 from app.units.service import UnitTree
 
 
 def cell_groups(units: np.ndarray, domains: Sequence[set[int]] | None) -> np.ndarray:
     """Group of each cell: cells in exactly the same domains share one (-1: in none).
     Without domains every unit is its own group (any subtree is then a union of groups)."""
+    member_of: dict[int, list[int]] = {}
+    for i, domain in enumerate(domains or ()):
+        for unit in domain:
+            member_of.setdefault(unit, []).append(i)
     numbers: dict[object, int] = {}
     group = []
     for unit in units.tolist():
-        key = unit if domains is None else tuple(i for i, d in enumerate(domains) if unit in d)
+        key = unit if domains is None else tuple(member_of.get(unit, ()))
         group.append(numbers.setdefault(key, len(numbers)) if key != () else -1)
     return np.array(group, dtype=int)
 
@@ -59,7 +69,12 @@ async def round_engine(
         if not points_only:
             group = cell_groups(stats.units, domains)
             engine.stats = await pairs_live(
-                session, round_.id, design, stats, group, engine.pair_weights(group)
+                session,
+                round_.id,
+                design,
+                stats,
+                group,
+                pair_weights(stats, group, *engine.multipliers()),
             )
         return engine
     bind = session.bind
@@ -67,12 +82,13 @@ async def round_engine(
     await refresh(bind, round_.id, design, spec, form.content_hash)
     # A fresh session: the caller's may hold a snapshot from before the refresh (SQLite WAL).
     async with AsyncSession(bind) as fresh:
-        stats = await load_maintained(fresh, round_.id, design, spec)
+        signature = design.signature(form.content_hash)
+        stats = await load_maintained(fresh, round_.id, design, spec, signature)
         engine = Engine(form.instrument, stats, design, tree, volumes)
         if not points_only:
             group = cell_groups(stats.units, domains)
             engine.stats = await pairs_maintained(
-                fresh, round_.id, stats, group, engine.pair_weights(group)
+                fresh, round_.id, stats, group, engine.multipliers()
             )
     return engine
 
@@ -95,7 +111,13 @@ async def split_engine(
     engine = Engine(form.instrument, stats, design, tree, volumes, sample=whole.stats)
     group = engine.part  # a group per category: each domain is one
     engine.stats = await pairs_live(
-        session, round_.id, design, stats, group, engine.pair_weights(group), split
+        session,
+        round_.id,
+        design,
+        stats,
+        group,
+        pair_weights(stats, group, *engine.multipliers()),
+        split,
     )
     return engine
 

@@ -12,10 +12,17 @@ PostgreSQL advisory lock (SQLite: BEGIN IMMEDIATE).
 Invariant relied on: a response's answers are written in the transaction that stores it.
 Derived weights are not stored (cells of unweighted responses hold counts), so volume changes
 need no refresh.
+
+Stamps: every fold gives each cell (unit, weight kind, stratum key) it touches a new random
+stamp in the same transaction as its sums, kept in tally_cell at unit −u, question '#' (n = the
+stamp), so that a round's stamps are one index range. Readers that keep cells in memory
+(app.statistics.cellstore) re-read only cells whose stamp changed.
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -27,6 +34,7 @@ from app.statistics.design import Design
 from app.statistics.rebuild import pair_sums, usable
 
 LOCK_CLASS = 4242  # pg_advisory_xact_lock(LOCK_CLASS, round id)
+VACUUM_AFTER = 10_000  # folded rows (PostgreSQL): vacuum the queue they leave dead
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
 CELL_SUMS = ("n", "n_sat", "sw", "sw_sat", "psus")
 PAIR_KEY = "round_id, unit_id, given, skey, q1, q2"
@@ -92,6 +100,17 @@ RESPONSE_PAIRS = (
 )
 
 
+STAMP = "#"
+STAMP_CELLS = f"""
+INSERT INTO tally_cell (round_id, unit_id, given, skey, pkey, question, n, n_sat, sw, sw_sat, psus)
+SELECT :round_id, -c.unit_id, c.given, c.skey, '', '{STAMP}', :stamp, 0, 0, 0.0, 0.0
+FROM ({{cells}}) c WHERE TRUE
+ON CONFLICT ({CELL_KEY}) DO UPDATE SET n = excluded.n"""
+BATCH_CELLS = "SELECT DISTINCT unit_id, given, skey FROM tally_batch"
+EVERY_CELL = """SELECT DISTINCT unit_id, given, skey FROM tally_cell
+WHERE round_id = :round_id AND unit_id > 0"""
+
+
 def uses_maintained(design: Design) -> bool:
     """Weights the tallies can reproduce: base weights and volume-derived weights."""
     return design.weighting in ("volume", "as-given")
@@ -117,17 +136,39 @@ def _fill_batch(design: Design, dialect: str, source: str) -> str:
     )
 
 
-async def _state(session: AsyncSession, round_id: int) -> tuple[str | None, bool, bool]:
-    """(signature, stale, anything queued) of a round's tallies."""
-    row = (
-        await session.execute(
-            text("SELECT signature, stale FROM tally_state WHERE round_id = :r"), {"r": round_id}
-        )
-    ).first()
-    queued = await session.scalar(
-        text("SELECT 1 FROM tally_queue WHERE round_id = :r LIMIT 1"), {"r": round_id}
-    )
-    return (row[0], bool(row[1]), queued is not None) if row else (None, True, queued is not None)
+@dataclass(frozen=True)
+class _State:
+    signature: str | None
+    stale: bool
+    queued: bool  # responses wait in the queue
+    stamped: bool  # the cells carry stamps (tallies built before stamps existed do not)
+
+    def current(self, signature: str) -> bool:
+        return self.signature == signature and not self.stale and not self.queued
+
+
+STATE = text(
+    "SELECT (SELECT signature FROM tally_state WHERE round_id = :r), "
+    "(SELECT stale FROM tally_state WHERE round_id = :r), "
+    # ordered as its index, so that no stale statistics make this a scan of the queue
+    "(SELECT id FROM tally_queue WHERE round_id = :r ORDER BY round_id, id LIMIT 1), "
+    # the lowest unit of the round's cells: negative once stamped (an index's first entry)
+    "(SELECT MIN(unit_id) FROM tally_cell WHERE round_id = :r)"
+)
+
+
+async def _state(session: AsyncSession, round_id: int) -> _State:
+    """The round's tallies as stored, in one round trip."""
+    signature, stale, queued, lowest = (await session.execute(STATE, {"r": round_id})).one()
+    stamped = lowest is None or lowest < 0
+    if signature is None:
+        return _State(None, True, queued is not None, stamped)
+    return _State(signature, bool(stale), queued is not None, stamped)
+
+
+async def _stamp(session: AsyncSession, params: dict[str, Any], cells: str) -> None:
+    stamp = secrets.randbits(62)
+    await session.execute(text(STAMP_CELLS.format(cells=cells)), params | {"stamp": stamp})
 
 
 async def _fill(
@@ -152,8 +193,10 @@ async def _fill(
 
 async def _fold(
     session: AsyncSession, params: dict[str, Any], design: Design, spec: Spec, rebuild: bool
-) -> None:
+) -> int:
+    """Fold the batch into the tallies; the number of queued changes or responses in it."""
     await _fill(session, params, design, rebuild)
+    size = int(await session.scalar(text("SELECT COUNT(*) FROM tally_batch")) or 0)
     crit, spec_params = spec.ctes()
     values = {**params, **spec_params}
 
@@ -186,7 +229,9 @@ async def _fold(
         await session.execute(
             text("DELETE FROM tally_queue WHERE id IN (SELECT qid FROM tally_batch)")
         )
+    await _stamp(session, params, BATCH_CELLS)
     await session.execute(text("DROP TABLE tally_batch"))
+    return size
 
 
 async def refresh(
@@ -195,21 +240,37 @@ async def refresh(
     """Fold the round's queue into its tallies, or rebuild them; no-op when up to date."""
     signature = design.signature(instrument_hash)
     async with AsyncSession(engine) as session:
-        stored, stale, queued = await _state(session, round_id)
-    if stored == signature and not stale and not queued:
+        state = await _state(session, round_id)
+    if state.current(signature) and state.stamped:
         return
+    folded = await _refresh(engine, round_id, design, spec, signature)
+    if engine.dialect.name == "postgresql" and folded >= VACUUM_AFTER:
+        # The queue rows just deleted would otherwise slow every report's look at the queue
+        # until autovacuum comes by.
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM (ANALYZE) tally_queue"))
+
+
+async def _refresh(
+    engine: AsyncEngine, round_id: int, design: Design, spec: Spec, signature: str
+) -> int:
+    """In one write transaction: fold or rebuild, and stamp; the number of rows folded."""
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+    folded = 0
     async with AsyncSession(writer) as session, session.begin():
         if engine.dialect.name == "postgresql":
             await session.execute(
                 text("SELECT pg_advisory_xact_lock(:c, :r)"), {"c": LOCK_CLASS, "r": round_id}
             )
-        stored, stale, queued = await _state(session, round_id)
-        rebuild = stored != signature or stale
-        if not (rebuild or queued):
-            return
+        state = await _state(session, round_id)
+        rebuild = state.signature != signature or state.stale
         params: dict[str, Any] = {"round_id": round_id}
-        if design.psu == "day":
-            params["tz"] = design.tz_param(engine.dialect.name)
-        await _fold(session, params, design, spec, rebuild)
-        await session.execute(SAVE_STATE, {"r": round_id, "s": signature, "at": utcnow()})
+        if rebuild or state.queued:
+            if design.psu == "day":
+                params["tz"] = design.tz_param(engine.dialect.name)
+            folded = await _fold(session, params, design, spec, rebuild)
+            await session.execute(SAVE_STATE, {"r": round_id, "s": signature, "at": utcnow()})
+        if not (rebuild or state.stamped):  # tallies from before stamps: stamp every cell
+            await _stamp(session, params, EVERY_CELL)
+    return folded

@@ -17,14 +17,13 @@ import numpy as np
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.statistics.cells import live_batch
+from app.statistics.cells import CHUNK, live_batch
 from app.statistics.design import Design, Strata
 from app.statistics.frequencies import OptionKey, QuestionCells, share_estimates
 from app.statistics.inference import Estimate
 from app.units.service import UnitTree
 
 Cell = tuple[int, str]  # unit, stratum key
-CHUNK = 10_000  # unit ids per statement
 # The PSU of a batch row: its PSU key, or the response itself (key '').
 PSU_BATCH = """,
 psu_batch AS (

@@ -31,6 +31,7 @@ from app.statistics.cells import (
     live_batch,
     psu_gram_read,
 )
+from app.statistics.cellstore import Cell, Layout, cell_arrays, cell_pairs, current_cells
 from app.statistics.design import PART_SEP, Design
 from app.statistics.rebuild import pooled_pairs, usable
 
@@ -49,6 +50,7 @@ class RoundStats:
     group: np.ndarray | None = None  # (K,): group of each cell, -1 for none
     s1: np.ndarray | None = None  # (G, 2C, 2C): Σ over the group's cells of m·s1
     g: np.ndarray | None = None  # (G, 2C, 2C): Σ over the group's cells of c_h·m²·g
+    cells: list[Cell] | None = None  # the cells kept in memory (app.statistics.cellstore)
 
     @property
     def units(self) -> np.ndarray:
@@ -90,18 +92,23 @@ def _positions(
 
 def assemble(spec: Spec, design: Design, cells: Sequence[Sequence[Any]]) -> RoundStats:
     """Arrays from the rows of cells (unit, given, skey, question, n, n_sat, Σf, Σf·y, PSUs)."""
-    index = {q: i for i, q in enumerate(spec.questions)}
-    keys = sorted({(int(r[0]), bool(r[1]), str(r[2])) for r in cells})
-    where = {key: k for k, key in enumerate(keys)}
-    t = np.zeros((len(keys), len(index), 4))
-    psus = np.zeros((len(keys), len(index)))
-    for unit, given, skey, question, n, n_sat, sw, sw_sat, kept in cells:
-        q = index.get(question)
-        if q is not None:
-            k = where[(int(unit), bool(given), str(skey))]
-            t[k, q] = (n, n_sat, sw, sw_sat)
-            psus[k, q] = kept if design.clustered else n
+    arrays = cell_arrays(spec, design.clustered, cells)
+    keys = sorted(arrays)
+    size = len(spec.questions)
+    t = np.array([arrays[k][0] for k in keys]).reshape(len(keys), size, 4)
+    psus = np.array([arrays[k][1] for k in keys]).reshape(len(keys), size)
     return RoundStats(spec, keys, t, psus)
+
+
+def pair_weights(
+    stats: RoundStats, group: np.ndarray, gm: np.ndarray, sm: np.ndarray
+) -> PairWeights:
+    """Per cell in a group: its key, group and the multipliers of its g and s1 rows."""
+    return [
+        (unit, given, skey, int(group[k]), float(gm[k]), float(sm[k]))
+        for k, (unit, given, skey) in enumerate(stats.keys)
+        if group[k] >= 0
+    ]
 
 
 def with_pairs(
@@ -171,10 +178,17 @@ async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list
 
 
 async def load_maintained(
-    session: AsyncSession, round_id: int, design: Design, spec: Spec
+    session: AsyncSession, round_id: int, design: Design, spec: Spec, signature: str
 ) -> RoundStats:
-    """Cells from the maintained tallies (fold the queue first: app.statistics.maintained)."""
-    return assemble(spec, design, await _rows(session, MAINTAINED_CELLS, {"round_id": round_id}))
+    """Cells from the maintained tallies (fold the queue first: app.statistics.maintained),
+    those kept in memory where the round is (app.statistics.cellstore)."""
+    cells = await current_cells(session, round_id, spec, signature, design.clustered)
+    if cells is None:
+        rows = await _rows(session, MAINTAINED_CELLS, {"round_id": round_id})
+        return assemble(spec, design, rows)
+    kept = list(cells.values())
+    t = np.stack([c.t for c in kept])
+    return RoundStats(spec, list(cells), t, np.stack([c.psus for c in kept]), cells=kept)
 
 
 async def pairs_maintained(
@@ -182,12 +196,43 @@ async def pairs_maintained(
     round_id: int,
     stats: RoundStats,
     group: np.ndarray,
-    weights: PairWeights,
+    multipliers: tuple[np.ndarray, np.ndarray],
 ) -> RoundStats:
-    cte, params = _weights_cte(weights)
-    sql = f"WITH {cte} " + _pooled("tally_pair", "p.round_id = :round_id", S_AND_G)
-    rows = await _rows(session, sql, params | {"round_id": round_id}) if weights else []
-    return with_pairs(stats, group, rows, None)
+    """``stats`` with the cross-products of each group of cells (multipliers: of g and s1)."""
+    if stats.cells is None:
+        cte, params = _weights_cte(pair_weights(stats, group, *multipliers))
+        sql = f"WITH {cte} " + _pooled("tally_pair", "p.round_id = :round_id", S_AND_G)
+        rows = await _rows(session, sql, params | {"round_id": round_id}) if len(params) else []
+        return with_pairs(stats, group, rows, None)
+    inside = np.flatnonzero(group >= 0)
+    layout = Layout.of(stats.spec)
+    cells = [stats.cells[k] for k in inside]
+    keys = [stats.keys[k] for k in inside]
+    sums = await cell_pairs(session, round_id, layout, cells, keys, len(stats.keys))
+    return _pool_cells(stats, group, inside, sums, layout, multipliers)
+
+
+def _pool_cells(
+    stats: RoundStats,
+    group: np.ndarray,
+    inside: np.ndarray,
+    sums: np.ndarray,
+    layout: Layout,
+    multipliers: tuple[np.ndarray, np.ndarray],
+) -> RoundStats:
+    """Σ over each group's cells of multiplier × the cell's pair sums, in the 2C×2C layout."""
+    count, size, pairs = int(group.max()) + 1, len(stats.spec.criteria), len(layout.index)
+    at = (np.repeat(np.arange(count), pairs), np.tile(layout.i, count), np.tile(layout.j, count))
+    matrices = []
+    for multiplier, columns in ((multipliers[1], slice(0, 4)), (multipliers[0], slice(4, 8))):
+        weights = np.zeros((count, len(inside)))
+        weights[group[inside], np.arange(len(inside))] = multiplier[inside]
+        pooled = weights @ sums[:, :, columns].reshape(len(inside), -1)
+        target = np.zeros((count, 2 * size, 2 * size))
+        _fill(target, at, pooled.reshape(-1, 4))
+        matrices.append(target)
+    s1, g = matrices
+    return RoundStats(stats.spec, stats.keys, stats.t, stats.psus, group, s1, g)
 
 
 def _live_head(

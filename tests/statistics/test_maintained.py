@@ -10,6 +10,7 @@ from sqlalchemy import text
 from app.audit.service import CLI
 from app.config import Settings
 from app.rounds.service import get_round, set_volume
+from app.statistics import cellstore, maintained
 from app.statistics.load import round_engine
 from app.units.service import load_tree
 from tests.factories import Province, add_response, ratings
@@ -82,3 +83,64 @@ async def test_queue_is_emptied_and_state_recorded(app: FastAPI, settings: Setti
         state = (await session.execute(text("SELECT signature, stale FROM tally_state"))).one()
     assert queued == 0 and not state.stale and state.signature.startswith("v1|")
     assert province.round.id
+
+
+async def stamps(app: FastAPI) -> dict[tuple[int, bool, str], int]:
+    async with app.state.db.sessions() as session:
+        rows = await session.execute(
+            text("SELECT -unit_id, given, skey, n FROM tally_cell WHERE unit_id < 0")
+        )
+        return {(int(u), bool(g), str(s)): int(n) for u, g, s, n in rows}
+
+
+async def test_folds_stamp_the_cells_they_change(app: FastAPI, settings: Settings):
+    # Reports keep cells in memory (app.statistics.cellstore) and re-read a cell only when a
+    # fold gave it a new stamp: a fold must restamp exactly the cells it changes.
+    province = await seed(app)
+    await assert_maintained_equals_live(app, settings)
+    before = await stamps(app)
+    assert {u for u, _, _ in before} == {province.units[c].id for c in ("C11", "C12", "C21")}
+    await add_response(app, province, "C12", ratings({"ACC1": 1}))
+    await assert_maintained_equals_live(app, settings)
+    after = await stamps(app)
+    changed = {key for key in before if before[key] != after[key]}
+    assert changed == {(province.units["C12"].id, False, "")}
+    exclude = "UPDATE response SET status = 'excluded' WHERE unit_id = :u AND id % 3 = 0"
+    await execute(app, exclude, u=changed.pop()[0])
+    await assert_maintained_equals_live(app, settings)  # C12's kept cell is read again
+
+
+async def test_tallies_without_stamps_are_stamped(app: FastAPI, settings: Settings):
+    province = await seed(app)
+    await assert_maintained_equals_live(app, settings)
+    await execute(app, "DELETE FROM tally_cell WHERE unit_id < 0")  # as built before stamps
+    await add_response(app, province, "C21", ratings({"FBK1": 2}))
+    await assert_maintained_equals_live(app, settings)
+    assert len(await stamps(app)) == 3
+
+
+async def test_rounds_too_large_to_keep_are_pooled_in_sql(
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(cellstore, "MAX_ROUND_BYTES", 0)
+    province = await seed(app)
+    await spread_responses(app, province)
+    await set_design(app, province, "as-given", "column", "column")
+    await assert_maintained_equals_live(app, settings)
+    await add_response(app, province, "C11", ratings({"OFF2": 3}))
+    await assert_maintained_equals_live(app, settings)
+
+
+async def test_a_large_fold_vacuums_the_queue(
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    if app.state.db.engine.dialect.name != "postgresql":
+        pytest.skip("VACUUM after a large fold: PostgreSQL only")
+    monkeypatch.setattr(maintained, "VACUUM_AFTER", 10)
+    await seed(app)  # 46 responses: more than 10, so the first read (a rebuild) vacuums
+    await assert_maintained_equals_live(app, settings)
+    async with app.state.db.sessions() as session:
+        vacuumed = await session.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'tally_queue'")
+        )
+    assert vacuumed is not None

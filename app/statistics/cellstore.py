@@ -1,0 +1,196 @@
+"""A round's maintained tallies kept in memory per cell, re-read only where a fold changed them.
+
+A report needs every cell's sums and the cross-products of the cells in its domains: about
+250 pair rows per cell (22 criteria), most of them unchanged since the last report. Each fold
+stamps the cells it touches (app.statistics.maintained), so a reader reads the round's stamps
+(one index range), then the rows of the cells whose stamp differs from the one it holds, and
+pools the cross-products in numpy with the cells' current multipliers.
+
+Consistency: stamps are read before the rows they guard, so what is kept is never older than
+its stamp; a cell changed after its stamp was read is re-read at the next report. Rounds with
+more pair sums than MAX_ROUND_BYTES are not kept (their pairs are pooled in SQL, as before);
+per database engine at most MAX_ENGINE_BYTES are kept, the least recently read round first out.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations_with_replacement
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.statistics.cells import CHUNK, Spec
+
+CellKey = tuple[int, bool, str]
+MAX_ROUND_BYTES = 64 * 2**20
+MAX_ENGINE_BYTES = 256 * 2**20
+STAMPS = text(
+    "SELECT -unit_id, given, skey, n FROM tally_cell WHERE round_id = :round_id AND unit_id < 0"
+)
+CELL_COLUMNS = "unit_id, given, skey, question, n, n_sat, sw, sw_sat, psus"
+PAIR_COLUMNS = "unit_id, given, skey, q1, q2, s_n, s_y1, s_y2, s_y12, g_n, g_y1, g_y2, g_y12"
+
+
+@dataclass
+class Cell:
+    stamp: int
+    t: np.ndarray  # (Q, 4): n, n_sat, Σf, Σf·y per question
+    psus: np.ndarray  # (Q,)
+    pairs: np.ndarray | None = None  # (P, 8) in Layout order, read when a report needs them
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The pairs q1 <= q2 of criteria (as stored) and their criterion indices."""
+
+    index: dict[tuple[str, str], int]
+    i: np.ndarray
+    j: np.ndarray
+
+    @classmethod
+    def of(cls, spec: Spec) -> Layout:
+        pairs = list(combinations_with_replacement(sorted(spec.criteria), 2))
+        position = {c: k for k, c in enumerate(spec.criteria)}
+        return cls(
+            {p: k for k, p in enumerate(pairs)},
+            np.array([position[a] for a, _ in pairs], dtype=int),
+            np.array([position[b] for _, b in pairs], dtype=int),
+        )
+
+
+@dataclass
+class Held:
+    """What one process keeps of one round's tallies."""
+
+    signature: str
+    layout: Layout
+    cells: dict[CellKey, Cell] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.cells) * len(self.layout.index) * 64
+
+
+_HELD: WeakKeyDictionary[Engine, OrderedDict[int, Held]] = WeakKeyDictionary()
+
+
+def _held(session: AsyncSession, round_id: int, signature: str, spec: Spec) -> Held:
+    bind = session.get_bind()
+    rounds = _HELD.setdefault(bind if isinstance(bind, Engine) else bind.engine, OrderedDict())
+    held = rounds.get(round_id)
+    if held is None or held.signature != signature:
+        held = rounds[round_id] = Held(signature, Layout.of(spec))
+    rounds.move_to_end(round_id)
+    while sum(h.size for h in rounds.values()) > MAX_ENGINE_BYTES and len(rounds) > 1:
+        rounds.popitem(last=False)
+    return held
+
+
+async def current_cells(
+    session: AsyncSession, round_id: int, spec: Spec, signature: str, clustered: bool
+) -> dict[CellKey, Cell] | None:
+    """Every cell of the round as of its stamp, sorted; None when the round is not kept (too
+    large, or its tallies carry no stamps)."""
+    stamps = {
+        (int(u), bool(g), str(s)): int(n)
+        for u, g, s, n in await session.execute(STAMPS, {"round_id": round_id})
+    }
+    layout_size = len(spec.criteria) * (len(spec.criteria) + 1) // 2
+    if not stamps or len(stamps) * layout_size * 64 > MAX_ROUND_BYTES:
+        return None
+    held = _held(session, round_id, signature, spec)
+    for key in set(held.cells) - set(stamps):
+        del held.cells[key]
+    changed = {k: s for k, s in stamps.items() if k not in held.cells or held.cells[k].stamp != s}
+    if changed:
+        everything = 2 * len(changed) >= len(stamps)
+        rows = await _read(session, "tally_cell", CELL_COLUMNS, round_id, changed, everything)
+        fresh = cell_arrays(spec, clustered, rows)
+        empty = (np.zeros((len(spec.questions), 4)), np.zeros(len(spec.questions)))
+        for key, stamp in changed.items():
+            held.cells[key] = Cell(stamp, *fresh.get(key, empty))
+    return {key: held.cells[key] for key in sorted(stamps)}
+
+
+async def cell_pairs(
+    session: AsyncSession,
+    round_id: int,
+    layout: Layout,
+    cells: Sequence[Cell],
+    keys: list[CellKey],
+    total: int,
+) -> np.ndarray:
+    """(K, P, 8) pair sums of the given cells (of ``total`` in the round), reading those not
+    yet in memory."""
+    missing = {key: cell.stamp for key, cell in zip(keys, cells, strict=True) if cell.pairs is None}
+    if missing:
+        everything = 2 * len(missing) >= total
+        rows = await _read(session, "tally_pair", PAIR_COLUMNS, round_id, missing, everything)
+        read = _pair_arrays(layout, rows)
+        for key, cell in zip(keys, cells, strict=True):
+            if cell.pairs is None:
+                cell.pairs = read.get(key, np.zeros((len(layout.index), 8)))
+    return np.stack([c.pairs for c in cells if c.pairs is not None])
+
+
+async def _read(
+    session: AsyncSession,
+    table: str,
+    columns: str,
+    round_id: int,
+    cells: dict[CellKey, int],
+    everything: bool,
+) -> list[Any]:
+    """Rows of the cells' units, or (``everything``) of the whole round; cells of tally_cell
+    are its summary rows (PSU key '')."""
+    where = " AND pkey = ''" if table == "tally_cell" else ""
+    sql = f"SELECT {columns} FROM {table} WHERE round_id = :round_id AND unit_id > 0{where}"
+    if everything:
+        return list((await session.execute(text(sql), {"round_id": round_id})).all())
+    units = sorted({unit for unit, _, _ in cells})
+    stmt = text(sql + " AND unit_id IN :units").bindparams(bindparam("units", expanding=True))
+    rows: list[Any] = []
+    for start in range(0, len(units), CHUNK):
+        part = {"round_id": round_id, "units": units[start : start + CHUNK]}
+        rows += (await session.execute(stmt, part)).all()
+    return rows
+
+
+def cell_arrays(
+    spec: Spec, clustered: bool, rows: Iterable[Sequence[Any]]
+) -> dict[CellKey, tuple[np.ndarray, np.ndarray]]:
+    """Per cell, (Q, 4) sums and (Q,) PSUs from rows (unit, given, skey, question, n, n_sat,
+    Σf, Σf·y, PSUs); PSUs are the answers when each response is its own PSU."""
+    index = {q: i for i, q in enumerate(spec.questions)}
+    arrays: dict[CellKey, tuple[np.ndarray, np.ndarray]] = {}
+    for unit, given, skey, question, n, n_sat, sw, sw_sat, kept in rows:
+        q = index.get(question)
+        if q is None:
+            continue
+        key = (int(unit), bool(given), str(skey))
+        found = arrays.get(key)
+        if found is None:
+            found = arrays[key] = (np.zeros((len(index), 4)), np.zeros(len(index)))
+        found[0][q] = (n, n_sat, sw, sw_sat)
+        found[1][q] = kept if clustered else n
+    return arrays
+
+
+def _pair_arrays(layout: Layout, rows: Iterable[Sequence[Any]]) -> dict[CellKey, np.ndarray]:
+    arrays: dict[CellKey, np.ndarray] = {}
+    for unit, given, skey, q1, q2, *sums in rows:
+        p = layout.index.get((q1, q2))
+        if p is None:
+            continue
+        key = (int(unit), bool(given), str(skey))
+        found = arrays.get(key)
+        if found is None:
+            found = arrays[key] = np.zeros((len(layout.index), 8))
+        found[p] = sums
+    return arrays
