@@ -17,9 +17,15 @@ from app.errors import AppError, Conflict
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
 from app.reporting.comparisons import round_bands
-from app.reporting.precision import fields, ranks
+from app.reporting.precision import design_info, fields, ranks
 from app.reporting.schemas import UnitRef
-from app.reporting.service import Estimated, aggregation_text, element_results, report_target
+from app.reporting.service import (
+    Estimated,
+    aggregation_text,
+    element_results,
+    report_target,
+    weight_set_of,
+)
 from app.reporting.table_schemas import BreakdownReport, CategoryResult
 from app.statistics.cells import CHANNEL, Split
 from app.statistics.comparisons import band_of
@@ -107,6 +113,8 @@ async def breakdown_report(
         form=instrument.code,
         form_version=target.form.version,
         aggregation=aggregation_text(instrument),
+        design=design_info(engine.design, settings),
+        weight_set=await weight_set_of(session, target.round),
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
         by=by,
         by_text=by_text,

@@ -148,6 +148,16 @@ def _design(round_: Round) -> str:
     return f"strata: {stratum_text}; PSU: {psu.get(round_.design_psu, '?')}; {fpc} fpc"
 
 
+def _weights_text(report: Any, round_: Round) -> str:
+    found = getattr(report, "weight_set", None)
+    if found is None:
+        return WEIGHTING.get(round_.weighting, round_.weighting)
+    return (
+        f"weight set {found.name} version {found.version} (id {found.id}, {found.method}, "
+        f"created {found.created_at.isoformat(timespec='seconds')})"
+    )
+
+
 def _bands_text(bands: Sequence[BandOut] | None) -> str:
     if not bands:
         return "none"
@@ -184,13 +194,7 @@ def method(
             "'not applicable' answers leave the denominator",
         ),
         ("Quy tắc tổng hợp / Aggregation", report.aggregation),
-        (
-            "Trọng số / Weights",
-            str(
-                getattr(report, "weight_set", None)
-                or WEIGHTING.get(round_.weighting, round_.weighting)
-            ),
-        ),
+        ("Trọng số / Weights", _weights_text(report, round_)),
         ("Thiết kế mẫu / Design", design_text),
         ("Khoảng tin cậy / CI method", ci_method),
         ("Kỳ so sánh / Previous round", report.previous_round or "none"),

@@ -28,11 +28,11 @@ from app.reporting.comparisons import (
     previous_result,
     round_targets,
 )
-from app.reporting.precision import rankable, uncertainty
+from app.reporting.precision import design_info, rankable, uncertainty
 from app.reporting.previous import answered_form, previous_round
 from app.reporting.queries import RankingQuery
-from app.reporting.schemas import Uncertainty, UnitRef
-from app.reporting.service import ReportTarget, aggregation_text, report_target
+from app.reporting.schemas import DesignInfo, Uncertainty, UnitRef
+from app.reporting.service import ReportTarget, aggregation_text, report_target, weight_set_of
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
 from app.reporting.table_schemas import RankingReport, RankingRow
 from app.statistics.comparisons import band_of, change, target_status
@@ -42,6 +42,7 @@ from app.statistics.points import points_result
 from app.statistics.unit_points import PointsTally, pool_points, tally_points
 from app.units.lineage import lineage_ids, load_predecessors
 from app.units.service import UnitNode
+from app.weights.schemas import WeightSetOut
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Figures:
     previous_round: str | None
     bands: list[BandOut] | None
     form_version: str | None = None  # of a frozen revision: as published
+    design: DesignInfo | None = None  # of shares: what the standard errors follow
+    weight_set: WeightSetOut | None = None
 
 
 def peers_of(target: ReportTarget, level: str) -> list[UnitNode]:
@@ -115,7 +118,10 @@ async def _live_shares(
                 rankable(est.overall, settings),
             )
         )
-    return Figures(rows, cmp.previous.round.code if cmp.previous else None, cmp.band_list())
+    previous_code = cmp.previous.round.code if cmp.previous else None
+    design = design_info(engine.design, settings)
+    weight_set = await weight_set_of(session, target.round)
+    return Figures(rows, previous_code, cmp.band_list(), None, design, weight_set)
 
 
 async def _earlier_points(
@@ -171,16 +177,12 @@ async def _frozen(
     settings: Settings,
 ) -> Figures:
     reports = await frozen_items(session, snapshot, [p.id for p in peers], lang)
-    rows, previous_round_code, bands, version = [], None, None, None
+    rows, published = [], None
     for node in peers:
         report = reports.get(node.id)
         if report is None:  # covered only after the freeze: not part of the published figures
             continue
-        previous_round_code, bands, version = (
-            report.previous_round,
-            report.bands,
-            report.form_version,
-        )
+        published = report
         rows.append(
             Figure(
                 node,
@@ -194,7 +196,16 @@ async def _frozen(
                 settings.rank_unreliable or report.reliable,
             )
         )
-    return Figures(rows, previous_round_code, bands, version)
+    if published is None:
+        return Figures(rows, None, None)
+    return Figures(
+        rows,
+        published.previous_round,
+        published.bands,
+        published.form_version,
+        published.design,
+        published.weight_set,
+    )
 
 
 def ranked_rows(figures: Figures, parents: dict[int, str]) -> list[RankingRow]:
@@ -258,6 +269,8 @@ async def ranking_report(
         form_version=figures.form_version or target.form.version,
         measure="points" if points else "percent",
         aggregation=aggregation_text(instrument),
+        design=figures.design,
+        weight_set=figures.weight_set,
         parent=UnitRef(code=target.unit.code, name=target.unit.name, level=target.unit.level),
         level=query.level,
         bands=figures.bands,

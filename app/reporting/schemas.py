@@ -5,10 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.weights.schemas import WeightSetOut
 
 BAND = Field(None, description="Score band of the round (null: no bands set)")
 PREVIOUS = Field(None, description="The previous round of this instrument (null: none)")
 TARGET = Field(None, description="The unit's target for this round (null: none set)")
+WEIGHT_SET = Field(
+    None,
+    description="The weight set the estimates use: the round's active set when it is weighted "
+    "'raked' (id, name, version, method, created_at, ...); null: base weights (N_h/n_h from "
+    "the units' volumes, or the weights given with the responses)",
+)
 
 
 class UnitRef(BaseModel):
@@ -108,7 +115,7 @@ class SatisfactionReport(Precision):
     form_version: str
     aggregation: str = Field(description="How element and overall indices combine criteria")
     design: DesignInfo
-    weight_set: str | None = Field(default=None, description="Active weight set, if any")
+    weight_set: WeightSetOut | None = WEIGHT_SET
     unit: UnitRef
     respondents: int = Field(description="Valid responses in the unit's subtree")
     weighted_respondents: float

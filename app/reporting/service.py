@@ -27,6 +27,8 @@ from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates
 from app.statistics.load import round_engine
 from app.units.service import UnitNode, UnitTree, load_tree
+from app.weights.schemas import WeightSetOut
+from app.weights.service import active_weight_set
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ async def satisfaction_report(
         form_version=instrument.version,
         aggregation=aggregation_text(instrument),
         design=design_info(design, settings),
-        weight_set=None,
+        weight_set=await weight_set_of(session, round_),
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
         respondents=est.own.respondents,
         weighted_respondents=est.own.weight,
@@ -199,6 +201,12 @@ async def satisfaction_report(
         children=_children(est, settings),
         **fields(est.own.overall, settings, overall),
     )
+
+
+async def weight_set_of(session: AsyncSession, round_: Round) -> WeightSetOut | None:
+    """The weight set the round's estimates use (None: base weights)."""
+    found = await active_weight_set(session, round_)
+    return WeightSetOut.model_validate(found) if found is not None else None
 
 
 def aggregation_text(instrument: Instrument) -> str:

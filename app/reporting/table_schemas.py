@@ -7,7 +7,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
-from app.reporting.schemas import ElementResult, Precision, Uncertainty, UnitRef
+from app.reporting.schemas import (
+    WEIGHT_SET,
+    DesignInfo,
+    ElementResult,
+    Precision,
+    Uncertainty,
+    UnitRef,
+)
+from app.weights.schemas import WeightSetOut
 
 
 class RankingRow(Uncertainty):
@@ -38,6 +46,10 @@ class RankingReport(BaseModel):
         description="percent: weighted satisfaction share; points: TT 01/2018 total"
     )
     aggregation: str
+    design: DesignInfo | None = Field(
+        None, description="The design the standard errors follow (null: points instruments)"
+    )
+    weight_set: WeightSetOut | None = WEIGHT_SET
     parent: UnitRef
     level: str
     bands: list[BandOut] | None
@@ -66,6 +78,8 @@ class BreakdownReport(BaseModel):
     form: str
     form_version: str
     aggregation: str
+    design: DesignInfo = Field(description="The design the standard errors follow")
+    weight_set: WeightSetOut | None = WEIGHT_SET
     unit: UnitRef
     by: str = Field(description="A single-choice question code, or 'channel'")
     by_text: str

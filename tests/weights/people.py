@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -10,8 +11,10 @@ from sqlalchemy import select
 from app.audit.service import CLI
 from app.collection.answers import ParsedAnswer
 from app.db import Database
-from app.models import Response
+from app.models import Response, WeightSet
 from app.weights.base import set_base_weights
+from app.weights.schemas import ComputeRequest
+from app.weights.service import compute_weight_set
 from tests.factories import Province, add_response, make_province, ratings
 
 GENDERS = ["female", "male"]
@@ -19,6 +22,24 @@ AGES = ["18_24", "25_34", "35_49", "50_60", "over_60"]
 # Counter -> respondents. Volumes C11 1234, C12 377, C21 800: N_h / n_h differ per counter.
 SIZES = {"C11": 31, "C12": 17, "C21": 24}
 VOLUMES: dict[str, int | None] = {"C11": 1234, "C12": 377, "C21": 800}
+GENDER = [
+    {"variable": "gender", "category": "female", "total": 1300.0},
+    {"variable": "gender", "category": "male", "total": 1200.0},
+]
+UNITS = [
+    {"variable": "unit", "category": "C11", "total": 1200.0},
+    {"variable": "unit", "category": "C12", "total": 400.0},
+    {"variable": "unit", "category": "C21", "total": 900.0},
+]
+RAKE: dict[str, Any] = {"method": "rake", "margins": GENDER + UNITS}
+
+
+async def compute(app: FastAPI, province: Province, body: dict[str, Any]) -> tuple[WeightSet, bool]:
+    """Compute (or find) a weight set of the province's round, as the API does."""
+    async with app.state.db.write_sessions.begin() as session:
+        instrument = app.state.catalogue.get(province.round.form_code).instrument
+        request = ComputeRequest.model_validate(body)
+        return await compute_weight_set(session, CLI, province.round, instrument, request)
 
 
 def person(rng: random.Random, unit: str) -> list[ParsedAnswer]:

@@ -8,8 +8,7 @@ from fastapi import FastAPI
 
 from tests.auth_helpers import csrf_of, sign_in
 from tests.factories import bearer, make_key, make_user
-from tests.weights.people import seed_people
-from tests.weights.test_weight_sets import RAKE
+from tests.weights.people import RAKE, seed_people
 
 BASE = "/api/v1/rounds/R2026/weight-sets"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -15,33 +14,13 @@ from app.models import Response, Round, WeightValue
 from app.statistics.tally import tally_round, weighted_responses
 from app.weights.base import set_base_weights
 from app.weights.errors import MissingTotal, WeightingError
-from app.weights.schemas import ComputeRequest
 from app.weights.service import (
     activate_weight_set,
     active_weight_set,
-    compute_weight_set,
     coverage,
 )
 from tests.factories import CRITERIA, Province, add_response, ratings
-from tests.weights.people import person, seed_people
-
-GENDER = [
-    {"variable": "gender", "category": "female", "total": 1300.0},
-    {"variable": "gender", "category": "male", "total": 1200.0},
-]
-UNITS = [
-    {"variable": "unit", "category": "C11", "total": 1200.0},
-    {"variable": "unit", "category": "C12", "total": 400.0},
-    {"variable": "unit", "category": "C21", "total": 900.0},
-]
-RAKE: dict[str, Any] = {"method": "rake", "margins": GENDER + UNITS}
-
-
-async def compute(app: FastAPI, province: Province, body: dict[str, Any]):
-    async with app.state.db.write_sessions.begin() as session:
-        instrument = app.state.catalogue.get(province.round.form_code).instrument
-        request = ComputeRequest.model_validate(body)
-        return await compute_weight_set(session, CLI, province.round, instrument, request)
+from tests.weights.people import GENDER, RAKE, compute, person, seed_people
 
 
 async def weights_of(app: FastAPI, weight_set_id: int) -> dict[int, float]:
