@@ -14,10 +14,9 @@ from starlette.datastructures import UploadFile
 
 from app.auth.access import StaffViewer
 from app.console.forms import Form
-from app.console.round_pages import RoundChangeDep, RoundView, attempt, round_view, show
+from app.console.round_pages import RoundChangeDep, RoundView, Step
 from app.console.views import done
 from app.deps import SessionDep, WriteSessionDep
-from app.errors import AppError
 from app.i18n import N_
 from app.sampling.frames import frame_of, import_volumes
 from app.sampling.listframe import dossier_summary, import_dossiers
@@ -27,19 +26,15 @@ KINDS = ["volumes", "dossiers"]
 MSG_FILE = N_("Vui lòng chọn tệp CSV hoặc XLSX.")
 
 
-async def _page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
-    context: dict[str, Any] = {
+async def _context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
+    return {
         "frame": await frame_of(session, view.round),
         "dossiers": await dossier_summary(session, view.round.id, view.round.code),
         "values": {"kind": "volumes"},
     }
-    return show(request, "console/round_frame.html", view, "frame", context, form, failure)
+
+
+FRAME = Step("console/round_frame.html", "frame", _context)
 
 
 @router.get("/frame", response_class=HTMLResponse)
@@ -47,7 +42,7 @@ async def frame_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """The round's frame: N_h per unit and field, the listed dossiers, and the import form."""
-    return await _page(request, session, await round_view(session, principal, round_code))
+    return await FRAME.page(request, session, principal, round_code)
 
 
 async def _upload(request: Request, form: Form) -> UploadFile | None:
@@ -67,15 +62,13 @@ async def frame_import(
     form = await Form.read(request)
     kind = form.choice("kind", KINDS)
     upload = await _upload(request, form)
-    if upload is None or not form.ok:
-        return await _page(request, session, await round_view(session, principal, round_code), form)
-    if kind == "volumes":
+    call = None
+    if upload is not None and form.ok and kind == "volumes":
         call = import_volumes(session, change.actor, change.scope, upload.file)
-    else:
+    elif upload is not None and form.ok:
         replace = form.get("replace") == "1"
         call = import_dossiers(session, change.actor, change.scope, upload.file, replace)
-    result = await attempt(session, call)
-    if isinstance(result, AppError):
-        view = await round_view(session, principal, round_code)
-        return await _page(request, session, view, form, result)
-    return done(f"/console/rounds/{quote(round_code)}/frame", f"{kind}-imported")
+    url = f"/console/rounds/{quote(round_code)}/frame"
+    return await FRAME.submit(
+        request, session, principal, round_code, form, call, lambda _: done(url, f"{kind}-imported")
+    )

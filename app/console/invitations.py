@@ -4,6 +4,7 @@ follow the progress from frame to valid responses. app.sampling does the work, a
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -22,14 +23,12 @@ from app.console.invitation_forms import (
     read_invitations,
     read_quotas,
 )
-from app.console.round_pages import RoundChangeDep, RoundView, attempt, round_view, show
+from app.console.round_pages import RoundChangeDep, RoundView, Step
 from app.console.views import done
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
-from app.errors import AppError
 from app.models import Round
 from app.sampling.invitations import (
     ISSUING_STATUSES,
-    IssuedBatch,
     invitation_counts,
     issue_invitations,
     uninvited_selections,
@@ -46,17 +45,11 @@ def _units(view: RoundView) -> list[UnitNode]:
     return sorted((view.tree.by_id[u] for u in view.covered), key=lambda n: n.code)
 
 
-async def _tokens_page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
+async def _tokens_context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
     counts = await invitation_counts(session, view.round.id)
     pending = await uninvited_selections(session, view.round.id)
     issued = [(view.tree.by_id[u], s, n, answered) for (u, s), (n, answered) in counts.items()]
-    context = {
+    return {
         "unit_options": [(u.code, f"{u.name} ({u.code})") for u in _units(view)],
         "counts": sorted(issued, key=lambda row: (row[0].code, row[1] or "")),
         "pending": {view.tree.by_id[u].code: len(ids) for u, ids in pending.items()},
@@ -65,7 +58,23 @@ async def _tokens_page(
         "max_pdf": MAX_PDF,
         "values": {"target": "count", "count": "10"},
     }
-    return show(request, "console/round_tokens.html", view, "tokens", context, form, failure)
+
+
+async def _quotas_context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
+    progress, total = await round_progress(session, view.round, None)
+    quotas = await list_quotas(session, view.round.id)
+    return {
+        "progress": progress,
+        "total": total,
+        "values": quota_values(_units(view), quotas, view.tree),
+        "quota_rows": quota_rows,  # the rows of the values shown (stored, or as sent)
+        "unit_codes": [u.code for u in _units(view)],
+        "modes": MODES,
+    }
+
+
+TOKENS = Step("console/round_tokens.html", "tokens", _tokens_context)
+QUOTAS = Step("console/round_quotas.html", "quotas", _quotas_context)
 
 
 @router.get("/tokens", response_class=HTMLResponse)
@@ -73,15 +82,16 @@ async def tokens_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """Invitations issued and answered per unit, and the form that issues new ones."""
-    return await _tokens_page(request, session, await round_view(session, principal, round_code))
+    return await TOKENS.page(request, session, principal, round_code)
 
 
 async def _issue(
-    session: AsyncSession, actor: Actor, round_: Round, choice: InvitationChoice
-) -> IssuedBatch:
+    session: AsyncSession, actor: Actor, round_: Round, choice: InvitationChoice, base_url: str
+) -> Response:
+    """Issue the invitations chosen and answer them as the file asked for."""
     if choice.format == "pdf":
         check_pdf(choice.count or len(choice.selection_ids or ()))
-    return await issue_invitations(
+    batch = await issue_invitations(
         session,
         actor,
         round_,
@@ -90,6 +100,7 @@ async def _issue(
         count=choice.count,
         selection_ids=choice.selection_ids,
     )
+    return invitations_file(batch, base_url, choice.format, 200)
 
 
 @router.post("/tokens", response_class=HTMLResponse)
@@ -103,38 +114,15 @@ async def tokens_issue(
     """Issue invitations, answered as a file (A4 QR cards or CSV): the links are shown nowhere
     else, and only their hashes are stored; audited."""
     change, principal = changing
-    form = await Form.read(request)
-    view = await round_view(session, principal, round_code)
-    pending = await uninvited_selections(session, view.round.id)
-    choice = read_invitations(form, _units(view), pending)
-    failure = None
-    if choice is not None:
-        batch = await attempt(session, _issue(session, change.actor, view.round, choice))
-        if not isinstance(batch, AppError):
-            return invitations_file(batch, settings.public_base_url, choice.format, 200)
-        failure, view = batch, await round_view(session, principal, round_code)
-    return await _tokens_page(request, session, view, form, failure)
-
-
-async def _quotas_page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
-    progress, total = await round_progress(session, view.round, None)
-    quotas = await list_quotas(session, view.round.id)
-    values = form.values() if form else quota_values(_units(view), quotas, view.tree)
-    context = {
-        "progress": progress,
-        "total": total,
-        "values": values,
-        "rows": quota_rows(values),
-        "unit_codes": [u.code for u in _units(view)],
-        "modes": MODES,
-    }
-    return show(request, "console/round_quotas.html", view, "quotas", context, form, failure)
+    form, round_ = await Form.read(request), change.scope.round
+    pending = await uninvited_selections(session, round_.id)
+    units = [change.scope.tree.by_id[u] for u in sorted(change.scope.covered)]
+    choice = read_invitations(form, units, pending)
+    base = settings.public_base_url
+    call = _issue(session, change.actor, round_, choice, base) if choice else None
+    return await TOKENS.submit(
+        request, session, principal, round_code, form, call, lambda file: file
+    )
 
 
 @router.get("/quotas", response_class=HTMLResponse)
@@ -142,7 +130,7 @@ async def quotas_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """Progress per unit and stratum (frame N to valid responses) and the round's quotas."""
-    return await _quotas_page(request, session, await round_view(session, principal, round_code))
+    return await QUOTAS.page(request, session, principal, round_code)
 
 
 @router.post("/quotas", response_class=HTMLResponse)
@@ -151,13 +139,10 @@ async def quotas_save(
 ) -> Response:
     """Replace the round's quotas with the form's rows (a row without a target sets none)."""
     change, principal = changing
-    form = await Form.read(request)
-    view = await round_view(session, principal, round_code)
-    specs = read_quotas(form, _units(view))
-    failure = None
-    if specs is not None:
-        saved = await attempt(session, set_quotas(session, change.actor, view.round, specs))
-        if not isinstance(saved, AppError):
-            return done(f"/console/rounds/{quote(round_code)}/quotas", "quotas-saved")
-        failure, view = saved, await round_view(session, principal, round_code)
-    return await _quotas_page(request, session, view, form, failure)
+    form, scope = await Form.read(request), change.scope
+    specs = read_quotas(form, [scope.tree.by_id[u] for u in sorted(scope.covered)])
+    call = set_quotas(session, change.actor, scope.round, specs) if specs is not None else None
+    url = f"/console/rounds/{quote(round_code)}/quotas"
+    return await QUOTAS.submit(
+        request, session, principal, round_code, form, call, lambda _: done(url, "quotas-saved")
+    )

@@ -4,6 +4,7 @@ arithmetic and the draw are app.sampling's (plans, draws), as in the API and the
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import StaffViewer
 from app.console.forms import Form
-from app.console.round_pages import RoundChangeDep, RoundView, attempt, round_view, show
+from app.console.round_pages import RoundChangeDep, RoundView, Step, round_view, show
 from app.console.sampling_forms import (
     ALLOCATIONS,
     DRAW_METHODS,
@@ -26,10 +27,10 @@ from app.console.sampling_forms import (
 )
 from app.console.views import done
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
-from app.errors import AppError, NotFound
+from app.errors import NotFound
 from app.sampling.draws import create_draw, draw_summary, list_draws
 from app.sampling.plans import compute_plan, current_plan, plan_out
-from app.sampling.schemas import PlanOut
+from app.sampling.schemas import DrawOut, PlanOut
 
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
 CHOICES = {"methods": METHODS, "rules": RULES, "allocations": ALLOCATIONS}
@@ -44,16 +45,22 @@ async def _plan(session: AsyncSession, view: RoundView) -> PlanOut | None:
     return plan_out(view.round, plan, strata, view.tree)
 
 
-async def _plan_page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
+async def _plan_context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
     plan = await _plan(session, view)
-    context = {"plan": plan, "values": plan_values(plan), **CHOICES}
-    return show(request, "console/round_plan.html", view, "plan", context, form, failure)
+    return {"plan": plan, "values": plan_values(plan), **CHOICES}
+
+
+async def _draws_context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
+    return {
+        "plan": await _plan(session, view),
+        "draws": await list_draws(session, view.round),
+        "values": {"method": "srs"},
+        **CHOICES,
+    }
+
+
+PLAN = Step("console/round_plan.html", "plan", _plan_context)
+DRAWS = Step("console/round_draws.html", "draws", _draws_context)
 
 
 @router.get("/plan", response_class=HTMLResponse)
@@ -61,7 +68,7 @@ async def plan_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """The round's current sample plan per stratum, and the form that computes a new one."""
-    return await _plan_page(request, session, await round_view(session, principal, round_code))
+    return await PLAN.page(request, session, principal, round_code)
 
 
 @router.post("/plan", response_class=HTMLResponse)
@@ -76,31 +83,12 @@ async def plan_compute(
     change, principal = changing
     form = await Form.read(request)
     params = read_plan(form)
-    failure = None
-    if params is not None:
-        call = compute_plan(session, catalogue, change.actor, change.scope, params)
-        computed = await attempt(session, call)
-        if not isinstance(computed, AppError):
-            return done(f"/console/rounds/{quote(round_code)}/plan", "plan-computed")
-        failure = computed
-    view = await round_view(session, principal, round_code)
-    return await _plan_page(request, session, view, form, failure)
-
-
-async def _draws_page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
-    context = {
-        "plan": await _plan(session, view),
-        "draws": await list_draws(session, view.round),
-        "values": {"method": "srs"},
-        **CHOICES,
-    }
-    return show(request, "console/round_draws.html", view, "draws", context, form, failure)
+    scope = change.scope
+    call = compute_plan(session, catalogue, change.actor, scope, params) if params else None
+    url = f"/console/rounds/{quote(round_code)}/plan"
+    return await PLAN.submit(
+        request, session, principal, round_code, form, call, lambda _: done(url, "plan-computed")
+    )
 
 
 @router.get("/draws", response_class=HTMLResponse)
@@ -108,7 +96,7 @@ async def draws_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """The round's draws (seed, method, plan version, selected) and the form to draw."""
-    return await _draws_page(request, session, await round_view(session, principal, round_code))
+    return await DRAWS.page(request, session, principal, round_code)
 
 
 @router.post("/draws", response_class=HTMLResponse)
@@ -119,16 +107,14 @@ async def draw_create(
     change, principal = changing
     form = await Form.read(request)
     choice = read_draw(form)
-    failure = None
+    call = None
     if choice is not None:
         call = create_draw(session, change.actor, change.scope, choice.seed, choice.method)
-        drawn = await attempt(session, call)
-        if not isinstance(drawn, AppError):
-            url = f"/console/rounds/{quote(round_code)}/draws/{drawn.id}"
-            return done(url, "draw-created")
-        failure = drawn
-    view = await round_view(session, principal, round_code)
-    return await _draws_page(request, session, view, form, failure)
+
+    def shown(drawn: DrawOut) -> Response:
+        return done(f"/console/rounds/{quote(round_code)}/draws/{drawn.id}", "draw-created")
+
+    return await DRAWS.submit(request, session, principal, round_code, form, call, shown)
 
 
 @router.get("/draws/{draw_id}", response_class=HTMLResponse)

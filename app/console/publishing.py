@@ -4,6 +4,7 @@ app.reporting.snapshots does the work, as the API's freeze does."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -12,25 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import StaffViewer
 from app.console.forms import Form
-from app.console.round_pages import RoundChangeDep, RoundView, attempt, round_view, show
+from app.console.round_pages import RoundChangeDep, RoundView, Step
 from app.console.views import done
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
-from app.errors import AppError
+from app.models import ReportSnapshot
 from app.reporting.snapshots import freeze_round, list_revisions
 
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
 NOTE_MAX = 500  # as the API's FreezeIn
 
 
-async def _page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
-    context = {"revisions": await list_revisions(session, view.round)}
-    return show(request, "console/round_revisions.html", view, "revisions", context, form, failure)
+async def _context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
+    return {"revisions": await list_revisions(session, view.round)}
+
+
+REVISIONS = Step("console/round_revisions.html", "revisions", _context)
 
 
 @router.get("/revisions", response_class=HTMLResponse)
@@ -38,7 +35,7 @@ async def revisions_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """The round's published revisions (newest first, with content hashes) and the freeze."""
-    return await _page(request, session, await round_view(session, principal, round_code))
+    return await REVISIONS.page(request, session, principal, round_code)
 
 
 @router.post("/freeze", response_class=HTMLResponse)
@@ -53,13 +50,12 @@ async def freeze(
     change, principal = changing
     form = await Form.read(request)
     note = form.text("note", NOTE_MAX, required=False)
-    failure = None
+    call = None
     if form.ok:
         call = freeze_round(session, catalogue, change.actor, change.scope.round, note)
-        frozen = await attempt(session, call)
-        if not isinstance(frozen, AppError):
-            code = "round-frozen" if frozen[1] else "freeze-unchanged"
-            return done(f"/console/rounds/{quote(round_code)}/revisions", code)
-        failure = frozen
-    view = await round_view(session, principal, round_code)
-    return await _page(request, session, view, form, failure)
+    url = f"/console/rounds/{quote(round_code)}/revisions"
+
+    def shown(frozen: tuple[ReportSnapshot, bool]) -> Response:
+        return done(url, "round-frozen" if frozen[1] else "freeze-unchanged")
+
+    return await REVISIONS.submit(request, session, principal, round_code, form, call, shown)

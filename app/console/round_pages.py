@@ -4,12 +4,12 @@ refusal re-renders the form (422) instead of failing, and the rejected rows of a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import StaffAdmin
@@ -103,3 +103,49 @@ def show(
         "rejected": rejected_rows(failure),
     }
     return render(request, template, page, 422 if refused else 200)
+
+
+Context = Callable[[AsyncSession, RoundView], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A page of a round's steps: its template, its tab, and what it shows (``context``)."""
+
+    template: str
+    tab: str
+    context: Context
+
+    async def page(
+        self,
+        request: Request,
+        session: AsyncSession,
+        principal: Principal,
+        code: str,
+        form: Form | None = None,
+        failure: AppError | None = None,
+    ) -> HTMLResponse:
+        """The page for ``principal`` (403 outside scope), with a refused form if any."""
+        view = await round_view(session, principal, code)
+        context = await self.context(session, view)
+        return show(request, self.template, view, self.tab, context, form, failure)
+
+    async def submit(
+        self,
+        request: Request,
+        session: AsyncSession,
+        principal: Principal,
+        code: str,
+        form: Form,
+        call: Awaitable[T] | None,
+        answer: Callable[[T], Response],
+    ) -> Response:
+        """Run the service ``call`` (None when the form has errors) and ``answer`` its result;
+        or show the page again (422) with the form's values and errors or the refusal."""
+        failure = None
+        if call is not None:
+            result = await attempt(session, call)
+            if not isinstance(result, AppError):
+                return answer(result)
+            failure = result
+        return await self.page(request, session, principal, code, form, failure)

@@ -5,6 +5,7 @@ app.weights.service does the work, as in the API and the CLI."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -13,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import StaffViewer
 from app.console.forms import Form
-from app.console.round_pages import RoundChangeDep, RoundView, attempt, round_view, show
+from app.console.round_pages import RoundChangeDep, RoundView, Step, round_view, show
 from app.console.views import done
 from app.console.weight_forms import DEFAULTS, METHODS, TRIM_SCALES, read_weighting
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
-from app.errors import AppError
+from app.models import WeightSet
 from app.weights.service import (
     activate_weight_set,
     compute_weight_set,
@@ -30,19 +31,11 @@ router = APIRouter(prefix="/console/rounds/{round_code}/weights", include_in_sch
 CHOICES = {"methods": METHODS, "trim_scales": TRIM_SCALES}
 
 
-async def _list_page(
-    request: Request,
-    session: AsyncSession,
-    view: RoundView,
-    form: Form | None = None,
-    failure: AppError | None = None,
-) -> HTMLResponse:
-    context = {
-        "sets": await list_weight_sets(session, view.round),
-        "values": DEFAULTS,
-        **CHOICES,
-    }
-    return show(request, "console/round_weights.html", view, "weights", context, form, failure)
+async def _context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
+    return {"sets": await list_weight_sets(session, view.round), "values": DEFAULTS, **CHOICES}
+
+
+WEIGHTS = Step("console/round_weights.html", "weights", _context)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -50,7 +43,7 @@ async def weights_page(
     request: Request, round_code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """The round's weight sets, newest first, and the form that computes one."""
-    return await _list_page(request, session, await round_view(session, principal, round_code))
+    return await WEIGHTS.page(request, session, principal, round_code)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -63,21 +56,18 @@ async def weights_compute(
 ) -> Response:
     """Compute a weight set (or find the same inputs over the same responses); audited."""
     change, principal = changing
-    form = await Form.read(request)
+    form, round_ = await Form.read(request), change.scope.round
     asked = read_weighting(form)
-    failure = None
+    instrument = catalogue.get(round_.form_code).instrument
+    call = None
     if asked is not None:
-        round_ = change.scope.round
-        instrument = catalogue.get(round_.form_code).instrument
         call = compute_weight_set(session, change.actor, round_, instrument, asked)
-        computed = await attempt(session, call)
-        if not isinstance(computed, AppError):
-            found, created = computed
-            url = f"/console/rounds/{quote(round_code)}/weights/{found.id}"
-            return done(url, "weights-computed" if created else "weights-unchanged")
-        failure = computed
-    view = await round_view(session, principal, round_code)
-    return await _list_page(request, session, view, form, failure)
+
+    def shown(computed: tuple[WeightSet, bool]) -> Response:
+        url = f"/console/rounds/{quote(round_code)}/weights/{computed[0].id}"
+        return done(url, "weights-computed" if computed[1] else "weights-unchanged")
+
+    return await WEIGHTS.submit(request, session, principal, round_code, form, call, shown)
 
 
 @router.get("/{weight_set_id}", response_class=HTMLResponse)

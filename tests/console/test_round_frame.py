@@ -78,7 +78,10 @@ async def test_rejected_rows_are_listed_and_nothing_is_imported(app: FastAPI):
         english = await client.post(
             IMPORT, data={"csrf_token": csrf, "kind": "dossiers"}, files=upload("dossier,unit\n")
         )
-        assert english.status_code == 422
+        assert (
+            english.status_code == 422
+            and "The file was refused: nothing was imported." in english.text
+        )
         assert cells(english.text, "rejected") == [["1", "completed_on", "missing column"]]
         no_file = await client.post(IMPORT, data={"csrf_token": csrf, "kind": "volumes"})
         assert no_file.status_code == 422 and 'href="#f-file"' in no_file.text
