@@ -26,7 +26,7 @@ from app.reporting.schemas import SatisfactionReport
 from app.rounds.service import covered_unit_ids, rounds_in_scope
 from app.sampling.plans import current_plan
 from app.sampling.progress import StratumRow, round_progress
-from app.statistics.estimates import RANK_DECIMALS
+from app.statistics.ranks import RANK_DECIMALS
 from app.units.service import UnitNode, UnitTree
 
 

@@ -35,7 +35,7 @@ class Response(Base):
     channel: Mapped[str] = mapped_column(String(16), default="qr")
     status: Mapped[str] = mapped_column(String(16), default="valid")
     # A weight given with the response (imports; list samples: 1/π, app.weights.base). NULL:
-    # derived from the round's volumes at read time (app.statistics.tally).
+    # derived from the round's volumes at read time (app.statistics.weighted).
     base_weight: Mapped[float | None] = mapped_column(Float)
     # Design variables given with the response (imports, list samples): see Round.design_*.
     stratum: Mapped[str | None] = mapped_column(String(64))

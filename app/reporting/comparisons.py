@@ -24,8 +24,8 @@ from app.reporting.previous import RoundFigures, criterion_codes, previous_figur
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
 from app.statistics.comparisons import Band, Change, band_of, change, target_status
-from app.statistics.estimates import competition_ranks
 from app.statistics.inference import DomainEstimates, Estimate
+from app.statistics.ranks import competition_ranks
 from app.units.lineage import Predecessors, lineage_ids, load_predecessors
 from app.units.service import UnitTree
 

@@ -8,8 +8,8 @@ from typing import Any
 from app.config import Settings
 from app.reporting.schemas import DesignInfo, RankOf, Reliability
 from app.statistics.design import Design
-from app.statistics.estimates import competition_ranks
 from app.statistics.inference import DomainEstimates, Estimate
+from app.statistics.ranks import competition_ranks
 
 
 def is_reliable(est: Estimate, settings: Settings) -> bool:

@@ -36,9 +36,9 @@ from app.reporting.service import ReportTarget, aggregation_text, report_target,
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
 from app.reporting.table_schemas import RankingReport, RankingRow
 from app.statistics.comparisons import band_of, change, target_status
-from app.statistics.estimates import competition_ranks
 from app.statistics.load import round_engine
 from app.statistics.points import points_result
+from app.statistics.ranks import competition_ranks
 from app.statistics.unit_points import PointsTally, pool_points, tally_points
 from app.units.lineage import lineage_ids, load_predecessors
 from app.units.service import UnitNode

@@ -27,7 +27,7 @@ from app.reporting.comparisons import compare_report, load_comparisons
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, satisfaction_report
 from app.rounds.service import covered_unit_ids
-from app.statistics.estimates import RANK_DECIMALS
+from app.statistics.ranks import RANK_DECIMALS
 from app.units.service import UnitNode, UnitTree, load_tree
 
 LANGS = ("vi", "en")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import NotFound
 from app.forms.registry import Catalogue
 from app.models import Answer, Response, Round, RoundUnit
-from app.statistics.tally import satisfied_condition
+from app.statistics.weighted import satisfied_condition
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, select
 from app.forms.schema import Instrument
 from app.models import Answer, Response
 from app.statistics.design import Design
-from app.statistics.tally import weighted_responses
+from app.statistics.weighted import weighted_responses
 
 CHUNK = 10_000  # unit ids per statement (bound as an expanding list)
 

@@ -13,7 +13,7 @@ from itertools import pairwise
 from statistics import NormalDist
 from typing import Literal
 
-from app.statistics.estimates import RANK_DECIMALS
+from app.statistics.ranks import RANK_DECIMALS
 
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 

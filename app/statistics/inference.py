@@ -275,7 +275,7 @@ def estimate_of(
 
 
 def _derived(volume: int | None, responses: float) -> float:
-    """N_h / n_h, or 1 when the unit's volume is unknown (as tally.weighted_responses)."""
+    """N_h / n_h, or 1 when the unit's volume is unknown (as weighted.weighted_responses)."""
     return volume / responses if volume is not None and responses else 1.0
 
 

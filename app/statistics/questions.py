@@ -2,7 +2,7 @@
 
 For each question answered in a unit's subtree: weighted frequencies of each option or level,
 the number of respondents who answered (and their weight), and for numbers and percentages
-the weighted mean. Weights are those of the satisfaction statistics (app.statistics.tally).
+the weighted mean. Weights are those of the satisfaction statistics (app.statistics.weighted).
 The sums are read per cell (unit, stratum key) together with the PSU sums of squares that
 the shares' standard errors need (app.statistics.frequencies), under the round's design.
 """

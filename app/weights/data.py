@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from app.forms.schema import Instrument
 from app.models import Answer, Response, Round
-from app.statistics.tally import weighted_responses
+from app.statistics.weighted import weighted_responses
 from app.units.service import UnitTree, load_tree
 from app.weights.calibration import NO_ANSWER, FloatArray
 from app.weights.errors import WeightingError

@@ -1,4 +1,4 @@
-"""The active weight set, as SQL that app.statistics.tally joins to the responses.
+"""The active weight set, as SQL that app.statistics.weighted joins to the responses.
 
 Rule: when a round is weighted 'raked' and has an active weight set, its responses weigh what
 the set says, and valid responses the set does not cover (they arrived, or were re-validated,

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app.audit.service import CLI
 from app.models import Round
-from app.statistics.tally import weighted_responses
+from app.statistics.weighted import weighted_responses
 from app.weights.service import activate_weight_set
 from tests.factories import bearer, make_key
 from tests.weights.people import RAKE, compute, seed_people

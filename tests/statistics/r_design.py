@@ -21,7 +21,7 @@ from app.config import Settings
 from app.forms.schema import Instrument
 from app.models import Answer, Response
 from app.models.base import as_utc
-from app.statistics.tally import weighted_responses
+from app.statistics.weighted import weighted_responses
 from tests.statistics.r_survey import R_SETUP, run_r
 
 R_PROGRAM = R_SETUP + (Path(__file__).parent / "design.R").read_text()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from app.audit.service import CLI
 from app.models import Answer, Response, Unit, WeightValue
-from app.statistics.tally import weighted_responses
+from app.statistics.weighted import weighted_responses
 from app.weights.schemas import ComputeRequest
 from app.weights.service import compute_weight_set
 from tests.factories import Province

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from app.audit.service import CLI
 from app.collection.answers import ParsedAnswer
 from app.models import Response, Round, WeightValue
-from app.statistics.tally import tally_round, weighted_responses
+from app.statistics.weighted import weighted_responses
 from app.weights.base import set_base_weights
 from app.weights.errors import MissingTotal, WeightingError
 from app.weights.service import (
@@ -19,7 +20,7 @@ from app.weights.service import (
     active_weight_set,
     coverage,
 )
-from tests.factories import CRITERIA, Province, add_response, ratings
+from tests.factories import Province, add_response, bearer, make_key, ratings
 from tests.weights.people import GENDER, RAKE, compute, person, seed_people
 
 
@@ -70,7 +71,9 @@ async def test_same_inputs_and_data_give_the_same_version_otherwise_a_new_one(ap
     assert summary["strata"]["C12"]["sum"] == pytest.approx(400.0)
 
 
-async def test_active_raked_set_drives_the_tallies_and_later_responses_are_left_out(app: FastAPI):
+async def test_active_raked_set_drives_the_tallies_and_later_responses_are_left_out(
+    app: FastAPI, client: httpx.AsyncClient
+):
     province = await seed_people(app, sizes={"C11": 8, "C12": 5, "C21": 6})
     base = await used_weights(app, province)
     found, _ = await compute(app, province, RAKE)
@@ -92,10 +95,12 @@ async def test_active_raked_set_drives_the_tallies_and_later_responses_are_left_
     await add_response(app, province, "C11", person(random.Random(2), "C11"))
     assert await used_weights(app, province) == pytest.approx(raked)
     async with app.state.db.sessions() as session:
-        tally = await tally_round(session, province.round.id, CRITERIA, [4, 5])
         state = await coverage(session, found)
-    assert sum(u.respondents for u in tally.units.values()) == 19
-    assert sum(u.weight_sum for u in tally.units.values()) == pytest.approx(2500.0)
+    client.headers.update(bearer(await make_key(app, "P")))
+    report = await client.get("/api/v1/rounds/R2026/satisfaction", params={"unit": "P"})
+    assert report.json()["respondents"] == 19  # the one the set does not cover is left out
+    assert report.json()["weighted_respondents"] == pytest.approx(2500.0)
+    assert report.json()["weight_set"]["version"] == found.version
     assert (state.valid_responses, state.missing, state.dropped, state.stale) == (20, 1, 0, True)
 
     # Recomputed and activated: the new response is weighted; only one set is active.

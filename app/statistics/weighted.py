@@ -1,7 +1,4 @@
-"""Sufficient statistics of a round, aggregated in the database.
-
-One pass over the answers groups them by (unit, criterion); everything else — pooling a
-subtree, elements, overall, ranks — is arithmetic over those few rows (units × criteria).
+"""The weighted valid responses of a round, and what counts as a satisfied answer.
 
 Weights. A response's base weight is, in order: its given ``base_weight`` (imports, list
 samples: 1/π); else N_h / n_h, the unit's transaction volume for the round over the unit's
@@ -13,37 +10,12 @@ volumes change. A round weighted 'raked' uses its active weight set instead (app
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Float, Select, and_, cast, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from app.models import Answer, Response, RoundUnit
 from app.weights.query import active_weights, covered
-
-
-@dataclass(frozen=True)
-class UnitTally:
-    respondents: int
-    weight_sum: float
-
-
-@dataclass(frozen=True)
-class CriterionTally:
-    """Valid (non-N/A) answers to one criterion at one unit."""
-
-    n: int
-    satisfied: int
-    weight_sum: float
-    satisfied_weight: float
-
-
-@dataclass(frozen=True)
-class RoundTally:
-    units: dict[int, UnitTally]
-    # criterion code -> unit id -> tally
-    criteria: dict[str, dict[int, CriterionTally]]
 
 
 def weighted_responses(round_id: int, calibrated: bool = True) -> Select[int, int, float]:
@@ -91,42 +63,3 @@ def satisfied_condition(satisfied: Mapping[str, Sequence[int]]) -> ColumnElement
             for levels, codes in by_levels.items()
         )
     )
-
-
-async def tally_round(
-    session: AsyncSession,
-    round_id: int,
-    criteria: Sequence[str],
-    satisfied: Sequence[int] | Mapping[str, Sequence[int]],
-) -> RoundTally:
-    """Per unit: respondents and weight sum; per unit and criterion: the four sums.
-
-    ``satisfied``: the levels that count as satisfied, for all criteria or per criterion.
-    """
-    weighted = weighted_responses(round_id).subquery("weighted")
-    unit_rows = await session.execute(
-        select(weighted.c.unit_id, func.count(), func.sum(weighted.c.weight)).group_by(
-            weighted.c.unit_id
-        )
-    )
-    units = {uid: UnitTally(int(n), float(w)) for uid, n, w in unit_rows}
-
-    levels = satisfied if isinstance(satisfied, Mapping) else dict.fromkeys(criteria, satisfied)
-    is_satisfied = satisfied_condition(levels)
-    rows = await session.execute(
-        select(
-            weighted.c.unit_id,
-            Answer.question,
-            func.count(),
-            func.sum(case((is_satisfied, 1), else_=0)),
-            func.sum(weighted.c.weight),
-            func.sum(case((is_satisfied, weighted.c.weight), else_=0.0)),
-        )
-        .join(weighted, weighted.c.id == Answer.response_id)
-        .where(Answer.question.in_(list(criteria)), Answer.value.is_not(None))
-        .group_by(weighted.c.unit_id, Answer.question)
-    )
-    tallies: dict[str, dict[int, CriterionTally]] = {code: {} for code in criteria}
-    for uid, code, n, s, w, sw in rows:
-        tallies[code][uid] = CriterionTally(int(n), int(s), float(w), float(sw))
-    return RoundTally(units, tallies)
