@@ -21,6 +21,7 @@ from app.collection.service import CounterForm
 # Stands for the signed submission id in a cached page; it cannot occur in rendered text
 # (only letters, and no instrument writes this word).
 SID_PLACEHOLDER = "SipasSubmissionIdPlaceholderXq"
+SID_BYTES = SID_PLACEHOLDER.encode()
 MAX_ENTRIES = 10_000
 K = TypeVar("K")
 V = TypeVar("V")
@@ -32,7 +33,7 @@ class CounterCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._forms: dict[tuple[str, date], tuple[float, CounterForm]] = {}
-        self._pages: dict[tuple[int, int, int, str], tuple[float, str]] = {}
+        self._pages: dict[tuple[int, int, int, str], tuple[float, list[bytes]]] = {}
 
     async def counter_form(
         self, unit_code: str, today: date, load: Callable[[], Awaitable[CounterForm]]
@@ -48,17 +49,18 @@ class CounterCache:
         self._store(self._forms, (unit_code, today), (now + self.ttl, target))
         return target
 
-    def page(self, target: CounterForm, lang: str, render: Callable[[str], str], sid: str) -> str:
-        """The blank form page for ``target`` carrying ``sid``, rendered once per TTL."""
+    def page(self, target: CounterForm, lang: str, render: Callable[[str], str], sid: str) -> bytes:
+        """The blank form page for ``target`` carrying ``sid``, rendered once per TTL and kept
+        encoded, split where the id goes: a request joins bytes instead of encoding the page."""
         if self.ttl <= 0:
-            return render(sid)
+            return render(sid).encode()
         key = (target.unit.id, target.round.id, target.form.version_id, lang)
         now = time.monotonic()
         hit = self._pages.get(key)
         if hit is None or hit[0] <= now:
-            hit = (now + self.ttl, render(SID_PLACEHOLDER))
+            hit = (now + self.ttl, render(SID_PLACEHOLDER).encode().split(SID_BYTES))
             self._store(self._pages, key, hit)
-        return hit[1].replace(SID_PLACEHOLDER, sid)
+        return sid.encode().join(hit[1])
 
     @staticmethod
     def _store(entries: dict[K, V], key: K, value: V) -> None:

@@ -19,9 +19,14 @@ from app.collection.pages import (
     render_form,
     submit,
 )
-from app.collection.service import CounterForm, counter_form, store_submission
+from app.collection.service import (
+    CounterForm,
+    SubmissionSigner,
+    counter_form,
+    store_submission,
+)
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep, SignerDep, TemplatesDep
+from app.deps import SessionDep, SettingsDep, TemplatesDep
 from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
@@ -62,11 +67,11 @@ def _blank_form(request: Request, target: CounterForm, token: str) -> HTMLRespon
 async def show_form(
     request: Request,
     unit_code: str,
-    signer: SignerDep,
     lang: Lang = "vi",
     kiosk: bool = False,
 ) -> HTMLResponse:
     """The survey form of the open round at this counter (``kiosk=1``: on a desk tablet)."""
+    signer: SubmissionSigner = request.app.state.signer  # not a dependency: the hot path
     target = await _counter(request, unit_code)
     if target.quotas:  # a full hard quota: say so before anyone fills in the form
         async with request.app.state.db.sessions() as session:
@@ -75,8 +80,9 @@ async def show_form(
 
 
 @router.post("/s/{unit_code}", response_class=HTMLResponse)
-async def submit_form(request: Request, unit_code: str, signer: SignerDep) -> Response:
+async def submit_form(request: Request, unit_code: str) -> Response:
     """Store a citizen's answers once, then redirect (303) to the thank-you page."""
+    signer: SubmissionSigner = request.app.state.signer
     target = await _counter(request, unit_code)
 
     async def store(submission_id: str, answers: list[ParsedAnswer]) -> bool:
