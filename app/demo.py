@@ -39,6 +39,20 @@ UNITS: list[tuple[str, str, str, str | None, tuple[int, float] | None]] = [
 ]
 
 
+# What citizens write in the comment box (about one response in ten), so that the console's
+# comments pages have something to triage; one leaves a phone number, masked when shown.
+COMMENTS = [
+    "Cán bộ hướng dẫn tận tình, thủ tục nhanh hơn lần trước.",
+    "Phòng chờ đông, nên có thêm ghế và máy lấy số thứ tự.",
+    "Hồ sơ của tôi bị trả lại hai lần vì thiếu giấy tờ mà lần đầu không được dặn.",
+    "Đề nghị niêm yết rõ phí, lệ phí ngay tại quầy.",
+    "Trả kết quả trễ hẹn 3 ngày, không ai báo trước. Xin liên hệ 0912 345 678.",
+    "Nhân viên thân thiện, nhưng nên mở thêm quầy vào sáng thứ Hai.",
+    "Cổng dịch vụ công trực tuyến hay bị lỗi khi tải tệp lên.",
+    "Rất hài lòng, cảm ơn Bộ phận Một cửa.",
+]
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     created: bool
@@ -86,6 +100,7 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
         status="open",
     )
     rng = random.Random(2026)
+    commenting = random.Random(7)  # apart from rng: the answers stay what they were
     registered = catalogue.get(FORM_CODE)
     total = 0
     for code, *_, counter in UNITS:
@@ -95,12 +110,11 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
         await set_volume(session, CLI, round_, units[code], volume)
         target = CounterForm(units[code], round_, registered)
         for _ in range(rng.randint(30, 90)):
-            await store_response(
-                session,
-                target,
-                str(uuid.UUID(int=rng.getrandbits(128))),
-                _answers(catalogue, rng, p),
-            )
+            submission_id = str(uuid.UUID(int=rng.getrandbits(128)))
+            answers = _answers(catalogue, rng, p)
+            if commenting.random() < 0.1:
+                answers.append(ParsedAnswer("comment", 0, None, commenting.choice(COMMENTS)))
+            await store_response(session, target, submission_id, answers)
             total += 1
     return DemoSummary(True, total)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,11 @@ def test_demo_seeds_once_and_prints_urls(tmp_path: Path):
     assert "/api/v1/rounds/DEMO-2026/satisfaction?unit=SH" in first.stdout
     created = int(first.stdout.split("Demo data created: ")[1].split()[0])
     assert 200 <= created <= 600
+    with sqlite3.connect(tmp_path / "demo.db") as conn:  # comments to triage in the console
+        comments = [
+            t for (t,) in conn.execute("SELECT text FROM answer WHERE question = 'comment'")
+        ]
+    assert 10 <= len(comments) <= created // 5 and any("0912 345 678" in t for t in comments)
 
     again = sipas("demo", "--no-serve", db=db)
     assert again.returncode == 0, again.stderr

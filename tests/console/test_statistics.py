@@ -18,9 +18,9 @@ from app.i18n import format_number
 from app.rounds.service import get_round
 from tests.console.helpers import HTML, staff_client
 from tests.console.test_charts import NS, PER_POINT
-from tests.factories import add_response, make_province
-from tests.reporting.helpers import add_round
-from tests.reporting.test_comparisons import seed_two_rounds
+from tests.factories import add_response, make_province, ratings
+from tests.reporting.helpers import add_round, respond
+from tests.reporting.test_comparisons import LAST_YEAR, seed_two_rounds
 
 STATS = "/console/rounds/R2026/statistics"
 
@@ -105,6 +105,23 @@ async def test_statistics_page_draws_and_tabulates_the_served_report(app: FastAP
     headline = page.text.split('<dl class="facts kpi">', 1)[1].split("</dl>", 1)[0]
     assert f"{pct(api['index'])} %" in headline
     assert f"+{pct(api['previous']['delta'])} điểm" in headline and "R2025" in headline
+
+
+async def test_a_change_on_too_few_responses_is_not_called_significant(app: FastAPI):
+    """One all-5 response now against 1 in 10 satisfied last year: the change exceeds 1.96
+    SE (one response has SE 0), but one response is no evidence: the badge is left out."""
+    province = await make_province(app)
+    earlier = await add_round(app, province, "R2025", LAST_YEAR, {"C11": 1000})
+    for level in [5] + [2] * 9:
+        await respond(app, earlier, "C11", ratings({}, default=level))
+    await add_response(app, province, "C11", ratings({}, default=5))
+    async with staff_client(app, "admin@x.vn", [("admin", "P")]) as (client, _):
+        page = await client.get(f"{STATS}?unit=C11", headers=HTML)
+        api = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=C11")).json()
+    assert api["previous"]["significant"] is True and api["reliable"] is False
+    headline = page.text.split('<dl class="facts kpi">', 1)[1].split("</dl>", 1)[0]
+    assert "+90,0 điểm" in headline and "R2025" in headline
+    assert "có ý nghĩa" not in headline
 
 
 async def test_statistics_of_a_unit_in_english_and_its_unit_choice(app: FastAPI):
