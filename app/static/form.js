@@ -4,6 +4,10 @@
   "use strict";
   var form = document.querySelector("form[method=post]");
   if (!form) return;
+  // After a refused submit: focus the list of errors, so keyboard and screen-reader users
+  // start there (each item links to its question).
+  var errors = document.getElementById("errors");
+  if (errors) errors.focus();
   if (!form.querySelector("[data-show-if]")) return;
   // Sections and questions in document order; those with a condition may be hidden, and so is
   // everything inside a hidden one (the server may also have hidden some after a submit).

@@ -28,6 +28,7 @@ def fill_and_submit(browser: Any, url: str, shot: Path) -> dict[str, Any]:
     # First try without answering: the server re-renders with errors, nothing stored.
     page.get_by_role("button", name="Gửi đánh giá").click()
     errors = page.locator("#errors li").count()
+    focused = page.evaluate("document.activeElement.id")
     for code in CRITERIA:
         level = "2" if code == "ACC1" else "4"
         page.locator(f'input[name="{code}"][value="{level}"]').check(force=True)
@@ -36,7 +37,7 @@ def fill_and_submit(browser: Any, url: str, shot: Path) -> dict[str, Any]:
     page.screenshot(path=str(shot), full_page=False)
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_url("**/thanks")
-    result = {"overflow": overflow, "errors": errors, "heading": page.locator("h1").inner_text()}
+    result = {"overflow": overflow, "errors": errors, "focused": focused, "heading": page.locator("h1").inner_text()}
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(url)
     result["overflow_320"] = page.evaluate("document.documentElement.scrollWidth")
@@ -54,6 +55,7 @@ async def test_citizen_answers_on_a_360px_phone(
         in_browser, lambda browser: fill_and_submit(browser, url, shot)
     )
     assert seen["errors"] == len(CRITERIA) + 1  # every required question flagged
+    assert seen["focused"] == "errors"  # keyboard and screen readers start at the errors
     assert seen["overflow"] <= 360 and seen["overflow_320"] <= 320  # no sideways scrolling
     assert seen["heading"] == "Xin cảm ơn!"
 
