@@ -28,6 +28,7 @@ from app.console.nav import mounted
 from app.console.plans import router as console_plans
 from app.console.publishing import router as console_publishing
 from app.console.router import router as console_router
+from app.console.targets import router as console_targets
 from app.console.weighting import router as console_weighting
 from app.db import Database
 from app.errors import install_error_handlers
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_invitations,
         console_weighting,
         console_publishing,
+        console_targets,
         i18n_router,
     ):
         app.include_router(router)

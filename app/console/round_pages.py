@@ -1,5 +1,5 @@
 """What the pages of a round's steps share (frame, plan, draw, invitations, quotas, weights,
-revisions): who may see and change the round, the steps' navigation, a service call whose
+targets, revisions): who may see and change the round, the steps' navigation, a service call whose
 refusal re-renders the form (422) instead of failing, and the rejected rows of an import."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ROUND_TABS: tuple[tuple[str, str, str], ...] = (
     ("tokens", N_("Thư mời"), "/tokens"),
     ("quotas", N_("Chỉ tiêu"), "/quotas"),
     ("weights", N_("Trọng số"), "/weights"),
+    ("targets", N_("Mục tiêu"), "/targets"),
     ("revisions", N_("Công bố"), "/revisions"),
     ("statistics", N_("Thống kê"), "/statistics"),
 )

@@ -36,6 +36,7 @@ DONE: dict[str, str] = {
     "weights-computed": N_("Đã tính bộ trọng số."),
     "weights-unchanged": N_("Tham số và phiếu không đổi: dùng lại bộ trọng số đã tính."),
     "weights-activated": N_("Các chỉ số của đợt từ nay dùng bộ trọng số này."),
+    "targets-saved": N_("Đã lưu mục tiêu và mức xếp loại của đợt."),
     "round-frozen": N_("Đã chốt và công bố số liệu thành một phiên bản mới."),
     "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
 }

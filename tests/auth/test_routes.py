@@ -193,6 +193,10 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "/console/rounds/R2026/revisions", True
     ),
     ("POST", "/console/rounds/{round_code}/freeze"): Example("/console/rounds/R2026/freeze", True),
+    ("GET", "/console/rounds/{round_code}/targets"): Example("/console/rounds/R2026/targets", True),
+    ("POST", "/console/rounds/{round_code}/targets"): Example(
+        "/console/rounds/R2026/targets", True
+    ),
     ("GET", "/console/qr"): Example("/console/qr", False),
     ("GET", "/console/qr/{code}"): Example("/console/qr/C11", True),
     ("GET", "/console/keys"): Example("/console/keys", False),

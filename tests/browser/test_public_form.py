@@ -37,7 +37,12 @@ def fill_and_submit(browser: Any, url: str, shot: Path) -> dict[str, Any]:
     page.screenshot(path=str(shot), full_page=False)
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_url("**/thanks")
-    result = {"overflow": overflow, "errors": errors, "focused": focused, "heading": page.locator("h1").inner_text()}
+    result = {
+        "overflow": overflow,
+        "errors": errors,
+        "focused": focused,
+        "heading": page.locator("h1").inner_text(),
+    }
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(url)
     result["overflow_320"] = page.evaluate("document.documentElement.scrollWidth")
