@@ -40,6 +40,7 @@ async def units_page(
         "q": q,
         "can_create": principal.has_any("admin"),
         "lineage": await load_lineage(session, tree),
+        "today": request.app.state.settings.today(),  # a merge from a later day is announced
     }
     return render(request, "console/units.html", context)
 
