@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import insort
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -61,9 +62,11 @@ class ImportResult:
     preview: list[dict[str, Any]] = field(default_factory=list)
 
     def error(self, line: int, column: str | None, reason: str) -> None:
+        """Record a rejected row; the listed ones stay in line order (checks that need the
+        whole file, such as parents, find theirs in a later pass)."""
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(line, column, reason))
+            insort(self.errors, RowError(line, column, reason), key=lambda e: e.line)
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
