@@ -104,6 +104,11 @@ def test_round_responses_merge_and_freeze(tmp_path: Path):
     assert merged.returncode == 0, merged.stderr
     assert merged.stdout.strip() == "merged C11, C12 into C1X (created)"
 
+    early = sipas("rounds", "freeze", "R1", db=db)
+    assert early.returncode == 1 and "R1 is open: close it before freezing" in early.stderr
+    closed = sipas("rounds", "status", "R1", "closed", db=db)
+    assert closed.returncode == 0, closed.stderr
+    assert closed.stdout.strip() == "round R1: open → closed"
     frozen = sipas("rounds", "freeze", "R1", db=db)
     assert frozen.returncode == 0, frozen.stderr
     assert "frozen as revision 1 (sha256 " in frozen.stdout
