@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.audit.service import Actor, record
 from app.auth.principal import Principal, Role
@@ -112,6 +113,8 @@ async def change_status(
         )
     if to == "open" and not await covered_unit_ids(session, round_.id):
         raise Conflict(N_("Đợt khảo sát chưa có đơn vị nào nên chưa thể mở."))
+    if to == "open":
+        await refuse_overlap(session, round_)
     before, round_.status = round_.status, to
     await session.flush()
     await record(
@@ -127,6 +130,8 @@ async def set_volume(
     if volume is not None and volume < 0:
         raise AppError("a transaction volume cannot be negative")
     row = await session.get(RoundUnit, (round_.id, unit.id))
+    if row is None and round_.status == "open":
+        await refuse_overlap(session, round_, unit.id)
     if row is None:
         row = RoundUnit(round_id=round_.id, unit_id=unit.id, volume=volume)
         session.add(row)
@@ -143,6 +148,43 @@ async def set_volume(
         {"unit": unit.code, "volume": volume},
     )
     return row
+
+
+LISTED_UNITS = 10
+
+
+async def refuse_overlap(session: AsyncSession, round_: Round, unit_id: int | None = None) -> None:
+    """Refuse (409) to let the open ``round_`` serve a unit (``unit_id``, or every unit it
+    covers) that another open round with an overlapping period covers.
+
+    A counter serves one open round at a time: open_round_for_unit picks the round covering
+    the unit itself (not an ancestor) on that day, so two would split its responses silently.
+    """
+    stmt = (
+        select(Round.code, Round.starts_on, Round.ends_on, Unit.code)
+        .join(RoundUnit, RoundUnit.round_id == Round.id)
+        .join(Unit, Unit.id == RoundUnit.unit_id)
+        .where(Round.status == "open", Round.id != round_.id)
+        .where(Round.starts_on <= round_.ends_on, Round.ends_on >= round_.starts_on)
+        .order_by(Round.starts_on.desc(), Round.code, Unit.code)
+    )
+    if unit_id is None:  # a join, not an IN list of every covered id
+        mine = aliased(RoundUnit)
+        stmt = stmt.join(mine, and_(mine.unit_id == RoundUnit.unit_id, mine.round_id == round_.id))
+    else:
+        stmt = stmt.where(RoundUnit.unit_id == unit_id)
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return
+    other, starts_on, ends_on = rows[0][:3]
+    units = [code for round_code, *_, code in rows if round_code == other]
+    listed = ", ".join(units[:LISTED_UNITS])
+    if len(units) > LISTED_UNITS:
+        listed += f", … (+{len(units) - LISTED_UNITS})"
+    raise Conflict(
+        f"round {round_.code} overlaps open round {other} ({starts_on} – {ends_on}) at "
+        f"{listed}: a counter serves one open round at a time"
+    )
 
 
 async def covered_unit_ids(session: AsyncSession, round_id: int) -> set[int]:
