@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,13 +28,17 @@ async def list_rounds(session: AsyncSession) -> list[Round]:
     return list((await session.scalars(stmt)).all())
 
 
+def _open_on(today: date) -> tuple[ColumnElement[bool], ...]:
+    """A round that collects today: open, and today within its period."""
+    return (Round.status == "open", Round.starts_on <= today, Round.ends_on >= today)
+
+
 async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) -> Round:
     """The open round that covers this unit today (the latest started if several)."""
     stmt = (
         select(Round)
         .join(RoundUnit, RoundUnit.round_id == Round.id)
-        .where(RoundUnit.unit_id == unit_id, Round.status == "open")
-        .where(Round.starts_on <= today, Round.ends_on >= today)
+        .where(RoundUnit.unit_id == unit_id, *_open_on(today))
         .order_by(Round.starts_on.desc())
         .limit(1)
     )
@@ -42,6 +46,17 @@ async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) 
     if found is None:
         raise Gone(N_("Hiện đơn vị này không có đợt khảo sát nào đang mở. Xin cảm ơn Ông/Bà."))
     return found
+
+
+async def serving_unit_ids(session: AsyncSession, today: date) -> set[int]:
+    """The units whose form ``/s/{unit}`` serves today (covered by a round open today)."""
+    rows = await session.scalars(
+        select(RoundUnit.unit_id)
+        .join(Round, Round.id == RoundUnit.round_id)
+        .where(*_open_on(today))
+        .distinct()
+    )
+    return set(rows.all())
 
 
 async def create_round(
