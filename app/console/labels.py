@@ -62,3 +62,4 @@ def install(templates: Jinja2Templates) -> None:
     templates.env.filters.update(
         level=level_label, channel=channel_label, rule=rule_label, strata=strata_label
     )
+    templates.env.globals["channel_labels"] = CHANNELS  # e.g. a filter's choices
