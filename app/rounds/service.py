@@ -116,7 +116,8 @@ async def change_status(
 ) -> Round:
     """Move a round one step along draft → open → closed → published; audited.
 
-    Any other move is a 409; a round covering no unit cannot open (no counter would serve it).
+    Any other move is a 409; a round covering no unit cannot open (no counter would serve it),
+    nor one whose counters another open round of an overlapping period serves.
     """
     if to not in TRANSITIONS.get(round_.status, ()):
         raise Conflict(
@@ -126,9 +127,9 @@ async def change_status(
                 to=to,
             )
         )
-    if to == "open" and not await covered_unit_ids(session, round_.id):
-        raise Conflict(N_("Đợt khảo sát chưa có đơn vị nào nên chưa thể mở."))
     if to == "open":
+        if not await covered_unit_ids(session, round_.id):
+            raise Conflict(N_("Đợt khảo sát chưa có đơn vị nào nên chưa thể mở."))
         await refuse_overlap(session, round_)
     before, round_.status = round_.status, to
     await session.flush()
