@@ -1,6 +1,7 @@
 """Console page of a round's published figures: freeze them as the next revision (the report
 of every unit, with its content hash; the round becomes published) and list the revisions.
-app.reporting.snapshots does the work, as the API's freeze does."""
+app.reporting.snapshots does the work, as the API's freeze does; it refuses a round that is
+not closed yet. The form asks the user to confirm, since a published round cannot reopen."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from app.console.forms import Form
 from app.console.round_pages import RoundChangeDep, RoundView, Step
 from app.console.views import done
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
+from app.i18n import N_
 from app.models import ReportSnapshot
 from app.reporting.snapshots import freeze_round, list_revisions
 
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
 NOTE_MAX = 500  # as the API's FreezeIn
+MSG_CONFIRM = N_("Hãy đánh dấu ô xác nhận: số liệu sẽ được công bố và chốt lại.")
 
 
 async def _context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
@@ -50,6 +53,8 @@ async def freeze(
     change, principal = changing
     form = await Form.read(request)
     note = form.text("note", NOTE_MAX, required=False)
+    if form.get("confirm") != "1":
+        form.fail("confirm", MSG_CONFIRM)
     call = None
     if form.ok:
         call = freeze_round(session, catalogue, change.actor, change.scope.round, note)

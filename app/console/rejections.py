@@ -155,6 +155,26 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("bộ câu hỏi %(what)s tính điểm: chỉ chốt được số liệu dạng tỷ lệ hài lòng"),
         ),
         (r"^round (?P<round>\S+) covers no unit", N_("đợt %(round)s chưa có đơn vị nào")),
+        (
+            r"^round (?P<round>\S+) is open: close it before freezing",
+            N_(
+                "đợt %(round)s vẫn đang mở: hãy đóng đợt khảo sát trước, rồi mới chốt và công bố "
+                "số liệu"
+            ),
+        ),
+        (
+            r"^round (?P<round>\S+) overlaps open round (?P<other>\S+) \((?P<period>[^)]*)\) at "
+            r"(?P<units>.+): a counter serves",
+            N_(
+                "đợt %(other)s (%(period)s) đang mở tại %(units)s trong cùng thời gian với đợt "
+                "%(round)s: mỗi quầy chỉ phục vụ một đợt đang mở; hãy đóng đợt %(other)s hoặc bỏ "
+                "các đơn vị này khỏi đợt %(round)s"
+            ),
+        ),
+        (
+            r"^round (?P<round>\S+) is draft: close it before freezing",
+            N_("đợt %(round)s mới là bản nháp: chỉ chốt được số liệu của đợt đã đóng"),
+        ),
     )
 )
 

@@ -9,16 +9,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import StaffManager, StaffViewer, actor_of, check_csrf, require
 from app.auth.principal import Principal
 from app.console.editing import create_round_for_units, read_round
 from app.console.forms import Form
-from app.console.round_pages import ROUND_TABS
+from app.console.round_pages import ROUND_TABS, attempt
 from app.console.service import covered_units, round_summaries, unit_options, units_with_role
 from app.console.views import done, render
 from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
-from app.errors import Forbidden
+from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
 from app.i18n import N_, request_lang
 from app.rounds.service import TRANSITIONS, change_status, get_round, round_in_scope
@@ -117,6 +118,17 @@ async def round_page(
     request: Request, code: str, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """A round: its period, status, covered units in your scope with volumes and responses."""
+    return await _round_page(request, session, principal, code)
+
+
+async def _round_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    code: str,
+    failure: AppError | None = None,
+) -> HTMLResponse:
+    """The round's page; after a refused status change (``failure``) with its reason, 409."""
     round_, tree = await get_round(session, code), await load_tree(session)
     units = await covered_units(session, round_, tree, principal.visible_units("viewer", tree))
     if not units and not principal.is_superadmin:
@@ -131,21 +143,24 @@ async def round_page(
         "units": units,
         "next_status": TRANSITIONS.get(round_.status, ()) if can_manage else (),
         "total": sum(c.responses for c in units),
+        "failure": failure,
     }
-    return render(request, "console/round.html", context)
+    return render(request, "console/round.html", context, failure.status_code if failure else 200)
 
 
 @router.post("/{code}/status")
 async def round_status(
     request: Request, code: str, principal: StaffManager, session: WriteSessionDep
 ) -> Response:
-    """Open, close or publish a round (one step at a time); audited."""
+    """Open, close or publish a round (one step at a time); audited. A refusal (e.g. another
+    open round already serves the same counters) shows the round's page with the reason."""
     round_ = await round_in_scope(session, principal, code, "manager")
     await check_csrf(request, principal)
     form, tree = await Form.read(request), await load_tree(session)
     units = await covered_units(session, round_, tree, None)
     scope = tree.common_ancestor(c.node.id for c in units)
-    await change_status(
-        session, actor_of(request, principal), round_, form.get("to"), scope.id if scope else None
-    )
+    actor, unit_id = actor_of(request, principal), scope.id if scope else None
+    changed = await attempt(session, change_status(session, actor, round_, form.get("to"), unit_id))
+    if isinstance(changed, AppError):  # e.g. another open round serves the same counters
+        return await _round_page(request, session, principal, code, changed)
     return done(f"/console/rounds/{quote(round_.code)}", "round-status")

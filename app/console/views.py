@@ -14,6 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from app.console import labels
 from app.console.charts import Bar, Point, bar_chart, trend_chart
 from app.console.nav import active, allowed
 from app.console.rejections import reason_message
@@ -93,6 +94,7 @@ def install(templates: Jinja2Templates) -> None:
         trend_chart=_trend_chart,
     )
     templates.env.filters["explain"] = reason_message  # a service's wording, then ``| tr``
+    labels.install(templates)
 
 
 def render(

@@ -31,6 +31,9 @@ from app.statistics.ranks import RANK_DECIMALS
 from app.units.service import UnitNode, UnitTree, load_tree
 
 LANGS = ("vi", "en")
+# Figures are frozen once collection is over (open → closed → published); a published round
+# may be frozen again after a correction.
+FREEZABLE = ("closed", "published")
 Body = dict[str, dict[str, dict[str, Any]]]  # lang -> unit code -> report
 
 
@@ -117,7 +120,13 @@ async def freeze_round(
     """Write the next revision of the round's figures and mark the round published; audited.
 
     Returns (revision, created); unchanged figures return the latest revision, not created.
+    A draft or open round is refused (409): its invitation links would stop answering while
+    citizens still respond, and a published round cannot be reopened.
     """
+    if round_.status not in FREEZABLE:
+        raise Conflict(
+            f"round {round_.code} is {round_.status}: close it before freezing its figures"
+        )
     reports = await round_reports(session, catalogue, round_)
     digest = content_hash(reports.body)
     latest = await latest_snapshot(session, round_.id)

@@ -32,11 +32,12 @@ STATUSES = ("valid", "excluded")
 def response_filter(
     round: str | None = ROUND_QUERY,
     unit: str | None = UNIT_QUERY,
-    channel: str | None = Query(None, description="qr, kiosk, web, ..."),
+    channel: str | None = Query(None, description="qr, kiosk, token, interviewer or paper"),
     since: str | None = SINCE_QUERY,
     until: str | None = UNTIL_QUERY,
     status: str | None = Query(None, description="valid or excluded"),
     commented: str | None = Query(None, description="yes: holds free text; no: none"),
+    over_quota: str | None = Query(None, description="yes: accepted over a soft quota; no: not"),
 ) -> ResponseFilter:
     """The list filter; empty values (a submitted blank form field) mean "any"."""
     if status and status not in STATUSES:
@@ -44,11 +45,12 @@ def response_filter(
     return ResponseFilter(
         round=round or None,
         unit=unit or None,
-        channel=channel or None,
+        channel=channel.strip().lower() or None if channel else None,  # codes are lower case
         since=optional_day("since", since),
         until=optional_day("until", until),
         status=status or None,
         commented=yes_no(commented),
+        over_quota=yes_no(over_quota),
     )
 
 

@@ -20,6 +20,7 @@ class ResponseItem(BaseModel):
     submitted_at: datetime
     status_reason: str | None = Field(description="Why it was last excluded or restored")
     has_comment: bool = Field(description="It holds free text handled as a comment")
+    over_quota: bool = Field(description="Accepted after its soft quota was full")
 
 
 class ResponsePage(BaseModel):

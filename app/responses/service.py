@@ -38,6 +38,12 @@ class ResponseFilter:
     until: date | None = None
     status: str | None = None
     commented: bool | None = None  # holds free text handled as a comment
+    over_quota: bool | None = None  # accepted over a soft quota
+
+    @property
+    def reversed(self) -> bool:
+        """A period that ends before it starts: it holds nothing."""
+        return self.since is not None and self.until is not None and self.since > self.until
 
 
 HAS_COMMENT = select(Comment.id).where(Comment.response_id == Response.id).exists()
@@ -63,6 +69,8 @@ async def conditions(
         found.append(Response.status == f.status)
     if f.commented is not None:
         found.append(HAS_COMMENT if f.commented else ~HAS_COMMENT)
+    if f.over_quota is not None:
+        found.append(Response.over_quota.is_(f.over_quota))
     return found
 
 
@@ -85,6 +93,7 @@ def _item(response: Response, round_code: str, code: str, name: str, has: bool) 
         submitted_at=as_utc(response.submitted_at),
         status_reason=response.status_reason,
         has_comment=bool(has),
+        over_quota=response.over_quota,
     )
 
 

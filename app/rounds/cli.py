@@ -1,4 +1,5 @@
-"""`sipas rounds ...`: create a round over a unit's subtree; freeze (publish) its figures."""
+"""`sipas rounds ...`: create a round over a unit's subtree; move it along its statuses; freeze
+(publish) its figures once closed."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from app.config import get_settings
 from app.db import standalone_session
 from app.forms.registry import Catalogue
 from app.reporting.snapshots import freeze_round
-from app.rounds.service import get_round
+from app.rounds.service import change_status, covered_unit_ids, get_round
 from app.rounds.setup import RoundSpec, create_round_over
+from app.units.service import load_tree
 
 rounds_cli = typer.Typer(help="Survey rounds.", no_args_is_help=True)
 DAY = ["%Y-%m-%d"]
@@ -75,12 +77,34 @@ def rounds_create(
     )
 
 
+@rounds_cli.command("status")
+def rounds_status(
+    code: str = typer.Argument(..., metavar="CODE"),
+    to: str = typer.Argument(..., metavar="STATUS", help="open | closed | published"),
+) -> None:
+    """Move a round one step along draft → open → closed → published."""
+    settings = get_settings()
+
+    async def run() -> str:
+        async with standalone_session(settings) as session:
+            round_ = await get_round(session, code)
+            scope = (await load_tree(session)).common_ancestor(
+                await covered_unit_ids(session, round_.id)
+            )
+            before = round_.status
+            await change_status(session, CLI, round_, to, scope.id if scope else None)
+            return before
+
+    before = _run(run())
+    typer.echo(f"round {code}: {before} → {to}")
+
+
 @rounds_cli.command("freeze")
 def rounds_freeze(
     code: str = typer.Argument(..., metavar="CODE"),
     note: str = typer.Option("", help="Why this revision (e.g. a correction)."),
 ) -> None:
-    """Publish the round's figures as a new revision (unchanged figures: nothing new)."""
+    """Publish a closed round's figures as a new revision (unchanged figures: nothing new)."""
     settings = get_settings()
 
     async def run() -> tuple[int, str, bool]:

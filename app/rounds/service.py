@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.audit.service import Actor, record
 from app.auth.principal import Principal, Role
@@ -27,13 +28,17 @@ async def list_rounds(session: AsyncSession) -> list[Round]:
     return list((await session.scalars(stmt)).all())
 
 
+def _open_on(today: date) -> tuple[ColumnElement[bool], ...]:
+    """A round that collects today: open, and today within its period."""
+    return (Round.status == "open", Round.starts_on <= today, Round.ends_on >= today)
+
+
 async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) -> Round:
     """The open round that covers this unit today (the latest started if several)."""
     stmt = (
         select(Round)
         .join(RoundUnit, RoundUnit.round_id == Round.id)
-        .where(RoundUnit.unit_id == unit_id, Round.status == "open")
-        .where(Round.starts_on <= today, Round.ends_on >= today)
+        .where(RoundUnit.unit_id == unit_id, *_open_on(today))
         .order_by(Round.starts_on.desc())
         .limit(1)
     )
@@ -41,6 +46,17 @@ async def open_round_for_unit(session: AsyncSession, unit_id: int, today: date) 
     if found is None:
         raise Gone(N_("Hiện đơn vị này không có đợt khảo sát nào đang mở. Xin cảm ơn Ông/Bà."))
     return found
+
+
+async def serving_unit_ids(session: AsyncSession, today: date) -> set[int]:
+    """The units whose form ``/s/{unit}`` serves today (covered by a round open today)."""
+    rows = await session.scalars(
+        select(RoundUnit.unit_id)
+        .join(Round, Round.id == RoundUnit.round_id)
+        .where(*_open_on(today))
+        .distinct()
+    )
+    return set(rows.all())
 
 
 async def create_round(
@@ -100,7 +116,8 @@ async def change_status(
 ) -> Round:
     """Move a round one step along draft → open → closed → published; audited.
 
-    Any other move is a 409; a round covering no unit cannot open (no counter would serve it).
+    Any other move is a 409; a round covering no unit cannot open (no counter would serve it),
+    nor one whose counters another open round of an overlapping period serves.
     """
     if to not in TRANSITIONS.get(round_.status, ()):
         raise Conflict(
@@ -110,8 +127,10 @@ async def change_status(
                 to=to,
             )
         )
-    if to == "open" and not await covered_unit_ids(session, round_.id):
-        raise Conflict(N_("Đợt khảo sát chưa có đơn vị nào nên chưa thể mở."))
+    if to == "open":
+        if not await covered_unit_ids(session, round_.id):
+            raise Conflict(N_("Đợt khảo sát chưa có đơn vị nào nên chưa thể mở."))
+        await refuse_overlap(session, round_)
     before, round_.status = round_.status, to
     await session.flush()
     await record(
@@ -127,6 +146,8 @@ async def set_volume(
     if volume is not None and volume < 0:
         raise AppError("a transaction volume cannot be negative")
     row = await session.get(RoundUnit, (round_.id, unit.id))
+    if row is None and round_.status == "open":
+        await refuse_overlap(session, round_, unit.id)
     if row is None:
         row = RoundUnit(round_id=round_.id, unit_id=unit.id, volume=volume)
         session.add(row)
@@ -143,6 +164,43 @@ async def set_volume(
         {"unit": unit.code, "volume": volume},
     )
     return row
+
+
+LISTED_UNITS = 10
+
+
+async def refuse_overlap(session: AsyncSession, round_: Round, unit_id: int | None = None) -> None:
+    """Refuse (409) to let the open ``round_`` serve a unit (``unit_id``, or every unit it
+    covers) that another open round with an overlapping period covers.
+
+    A counter serves one open round at a time: open_round_for_unit picks the round covering
+    the unit itself (not an ancestor) on that day, so two would split its responses silently.
+    """
+    stmt = (
+        select(Round.code, Round.starts_on, Round.ends_on, Unit.code)
+        .join(RoundUnit, RoundUnit.round_id == Round.id)
+        .join(Unit, Unit.id == RoundUnit.unit_id)
+        .where(Round.status == "open", Round.id != round_.id)
+        .where(Round.starts_on <= round_.ends_on, Round.ends_on >= round_.starts_on)
+        .order_by(Round.starts_on.desc(), Round.code, Unit.code)
+    )
+    if unit_id is None:  # a join, not an IN list of every covered id
+        mine = aliased(RoundUnit)
+        stmt = stmt.join(mine, and_(mine.unit_id == RoundUnit.unit_id, mine.round_id == round_.id))
+    else:
+        stmt = stmt.where(RoundUnit.unit_id == unit_id)
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return
+    other, starts_on, ends_on = rows[0][:3]
+    units = [code for round_code, *_, code in rows if round_code == other]
+    listed = ", ".join(units[:LISTED_UNITS])
+    if len(units) > LISTED_UNITS:
+        listed += f", … (+{len(units) - LISTED_UNITS})"
+    raise Conflict(
+        f"round {round_.code} overlaps open round {other} ({starts_on} – {ends_on}) at "
+        f"{listed}: a counter serves one open round at a time"
+    )
 
 
 async def covered_unit_ids(session: AsyncSession, round_id: int) -> set[int]:

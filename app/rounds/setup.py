@@ -21,7 +21,7 @@ from app.errors import AppError
 from app.forms.registry import Catalogue
 from app.models import Round, RoundUnit, Unit
 from app.models.round import WEIGHTINGS
-from app.rounds.service import create_round
+from app.rounds.service import create_round, refuse_overlap
 from app.units.service import UnitTree, load_tree
 
 PSUS = ("column", "day")
@@ -102,6 +102,8 @@ async def create_round_over(
     await session.flush()
     rows = [{"round_id": round_.id, "unit_id": uid, "volume": None} for uid, _ in units]
     await session.execute(insert(RoundUnit), rows)
+    if spec.status == "open":
+        await refuse_overlap(session, round_)
     changes = {
         "weighting": spec.weighting,
         "strata": spec.strata,

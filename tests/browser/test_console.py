@@ -30,6 +30,13 @@ async def province(app: FastAPI) -> None:
     await make_user(app, "admin@x.vn", [("admin", "P")])
 
 
+@pytest.fixture
+async def closed_province(app: FastAPI) -> None:
+    """The same with R2026 closed: a round opened over its counters now serves them alone."""
+    await make_province(app, status="closed")
+    await make_user(app, "admin@x.vn", [("admin", "P")])
+
+
 def open_page(browser: Any, size: tuple[int, int], axe: str | None = None) -> tuple[Any, Any]:
     """A fresh context and page; page errors and console errors (CSP refusals) are kept."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="vi-VN")
@@ -112,7 +119,7 @@ def main_flow(browser: Any, base: str, size: tuple[int, int], shot: Callable[[st
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 async def test_staff_create_a_round_open_it_print_posters_and_switch_language(
     app: FastAPI,
-    province: None,
+    closed_province: None,
     live_server: LiveServer,
     browser: None,
     artifacts: Path,
@@ -275,7 +282,7 @@ def keyboard_flow(browser: Any, base: str) -> dict[str, Any]:
 
 
 async def test_main_flow_with_the_keyboard_only(
-    province: None, live_server: LiveServer, browser: None
+    closed_province: None, live_server: LiveServer, browser: None
 ):
     seen = await anyio.to_thread.run_sync(in_browser, lambda b: keyboard_flow(b, live_server.url))
     assert seen["status"] == "Đang mở"
@@ -284,3 +291,32 @@ async def test_main_flow_with_the_keyboard_only(
     for name, style in focus.items():
         assert style["visible"] and style["outline"] != "none", (name, style)
     assert seen["problems"] == []
+
+
+def freeze_flow(browser: Any, base: str, axe: str) -> dict[str, Any]:
+    """A closed round's figures: the freeze button does nothing until the box is ticked."""
+    context, page = open_page(browser, VIEWPORTS["phone"], axe)
+    sign_in(page, base, "admin@x.vn")
+    revisions = f"{base}/console/rounds/R2026/revisions"
+    page.goto(revisions)
+    found: dict[str, Any] = {"axe": axe_violations(page)}
+    page.get_by_role("button", name="Chốt và công bố").click()
+    found["unticked"] = (page.url, page.locator("#f-confirm").evaluate("e => e.validity.valid"))
+    page.get_by_label("Tôi hiểu rằng số liệu sẽ được công bố và chốt lại").check()
+    page.get_by_role("button", name="Chốt và công bố").click()
+    page.wait_for_url("**/revisions?done=round-frozen")
+    found["status"] = page.locator(".head .badge").inner_text()
+    found["problems"] = page.problems
+    context.close()
+    return found
+
+
+async def test_freezing_asks_for_a_confirmation(
+    closed_province: None, live_server: LiveServer, browser: None, axe_source: str
+):
+    seen = await anyio.to_thread.run_sync(
+        in_browser, lambda b: freeze_flow(b, live_server.url, axe_source)
+    )
+    assert seen["axe"] == []
+    assert seen["unticked"] == (f"{live_server.url}/console/rounds/R2026/revisions", False)
+    assert seen["status"] == "Đã công bố" and seen["problems"] == []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import httpx
 import segno
 from fastapi import FastAPI
 
+from app.audit.service import CLI
+from app.units.lineage import MergeRequest, merge_units
 from tests.console.helpers import HTML, staff_client
 from tests.factories import form_body, make_province
 
@@ -44,6 +47,28 @@ async def test_posters_of_a_round_only_cover_its_counters(app: FastAPI):
         listing = (await client.get("/console/qr", headers=HTML)).text
     assert page.count('<article class="poster">') == 1 and "/s/C11" in page
     assert "/console/qr/P" in listing and "/s/C11?kiosk=1" in listing
+
+
+async def test_links_only_where_a_form_is_served_today(app: FastAPI):
+    """R2026 covers C11 and C12; C12 is then merged into C11; C21 has no open round."""
+    await make_province(app, volumes={"C11": 10, "C12": 10})
+    async with app.state.db.write_sessions.begin() as session:
+        await merge_units(session, CLI, MergeRequest(["C12"], "C11", date.today()))
+    async with staff_client(app, "root@x.vn", superadmin=True) as (client, _):
+        listing = (await client.get("/console/qr", headers=HTML)).text
+        d1 = (await client.get("/console/qr/D1", headers=HTML)).text
+        d2 = await client.get("/console/qr/D2", headers=HTML)
+        planned = await client.get("/console/qr/D1?round=R2026", headers=HTML)
+    assert '<a href="/s/C11?kiosk=1">' in listing and '<a href="/console/qr/C11">' in listing
+    assert "In áp phích (1 quầy)" in listing  # D1: C11 only
+    for dead in ("/s/C12?kiosk=1", "/console/qr/C12", "/s/C21?kiosk=1", "/console/qr/C21"):
+        assert f'href="{dead}' not in listing, dead
+    assert '"/console/qr/D2"' not in listing
+    assert '<span class="badge">đã sáp nhập</span>' in listing  # C12
+    assert listing.count("không có đợt khảo sát đang mở") == 2  # D2 and C21
+    assert d1.count('<article class="poster">') == 1 and "/s/C11" in d1
+    assert d2.status_code == 404
+    assert planned.text.count('<article class="poster">') == 2  # the round's own posters
 
 
 async def test_kiosk_form_returns_to_a_fresh_form(app: FastAPI, client: httpx.AsyncClient):

@@ -1,6 +1,7 @@
-"""The round's publishing page: freeze the figures as a revision (content hash shown, the same
-the API lists), unchanged figures write nothing, a correction writes the next revision;
-refusals re-rendered, and scope."""
+"""The round's publishing page: freeze a closed round's figures as a revision (content hash
+shown, the same the API lists), after a confirmation; unchanged figures write nothing, a
+correction writes the next revision; an open round is refused (close it first); refusals
+re-rendered, and scope."""
 
 from __future__ import annotations
 
@@ -16,21 +17,51 @@ from tests.sampling.invitation_helpers import count_rows
 
 PAGE = "/console/rounds/R2026/revisions"
 FREEZE = "/console/rounds/R2026/freeze"
+STATUS = "/console/rounds/R2026/status"
+
+
+async def test_an_open_round_is_closed_before_its_figures_are_frozen(app: FastAPI):
+    province = await make_province(app)
+    await add_response(app, province, "C11", ratings({}, default=5))
+    async with staff_client(app, "a@x.vn", [("admin", "P")]) as (client, csrf):
+        page = await client.get(PAGE, headers=HTML)
+        assert 'id="close-first"' in page.text and f'action="{FREEZE}"' not in page.text
+        assert 'href="/console/rounds/R2026"' in page.text
+        refused = await client.post(FREEZE, data={"csrf_token": csrf, "confirm": "1"})
+        assert refused.status_code == 422 and "Chưa chốt được số liệu." in refused.text
+        assert "đợt R2026 vẫn đang mở: hãy đóng đợt khảo sát trước" in refused.text
+        async with app.state.db.sessions() as session:
+            assert (await get_round(session, "R2026")).status == "open"
+        assert await count_rows(app, ReportSnapshot) == 0
+
+        closed = await client.post(STATUS, data={"csrf_token": csrf, "to": "closed"})
+        assert closed.status_code == 303
+        page = await client.get(PAGE, headers=HTML)
+        assert f'action="{FREEZE}"' in page.text and 'id="close-first"' not in page.text
+        assert 'name="confirm" value="1" required' in page.text
+        unconfirmed = await client.post(FREEZE, data={"csrf_token": csrf, "note": "x"})
+        assert unconfirmed.status_code == 422 and 'href="#f-confirm"' in unconfirmed.text
+        assert await count_rows(app, ReportSnapshot) == 0
+        frozen = await client.post(FREEZE, data={"csrf_token": csrf, "confirm": "1"})
+        assert frozen.headers["location"] == f"{PAGE}?done=round-frozen"
+    async with app.state.db.sessions() as session:
+        assert (await get_round(session, "R2026")).status == "published"
 
 
 async def test_freeze_publishes_revisions_with_their_content_hash(app: FastAPI):
-    province = await make_province(app)
+    province = await make_province(app, status="closed")
     for unit, score in (("C11", 5), ("C12", 4), ("C21", 3)):
         await add_response(app, province, unit, ratings({}, default=score))
     async with staff_client(app, "a@x.vn", [("admin", "P")]) as (client, csrf):
+        confirmed = {"csrf_token": csrf, "confirm": "1"}
         before = await client.get(PAGE, headers=HTML)
-        assert 'id="no-revision"' in before.text and "vẫn đang mở" in before.text
-        sent = await client.post(FREEZE, data={"csrf_token": csrf, "note": "Lần đầu"})
+        assert 'id="no-revision"' in before.text and 'id="close-first"' not in before.text
+        sent = await client.post(FREEZE, data={**confirmed, "note": "Lần đầu"})
         assert sent.status_code == 303 and sent.headers["location"] == f"{PAGE}?done=round-frozen"
-        same = await client.post(FREEZE, data={"csrf_token": csrf, "note": ""})
+        same = await client.post(FREEZE, data={**confirmed, "note": ""})
         assert same.headers["location"] == f"{PAGE}?done=freeze-unchanged"
         await add_response(app, province, "C21", ratings({}, default=1))  # a late correction
-        again = await client.post(FREEZE, data={"csrf_token": csrf, "note": "Bổ sung phiếu"})
+        again = await client.post(FREEZE, data={**confirmed, "note": "Bổ sung phiếu"})
         assert again.headers["location"] == f"{PAGE}?done=round-frozen"
         page = (await client.get(again.headers["location"], headers=HTML)).text
         listed = (await client.get("/api/v1/rounds/R2026/revisions")).json()
@@ -53,23 +84,24 @@ async def test_freeze_publishes_revisions_with_their_content_hash(app: FastAPI):
 
 
 async def test_freeze_refusals_are_explained_and_write_nothing(app: FastAPI):
-    await make_province(app, form_code="tt01-2018")
+    await make_province(app, form_code="tt01-2018", status="closed")
     async with staff_client(app, "a@x.vn", [("admin", "P")]) as (client, csrf):
-        long = await client.post(FREEZE, data={"csrf_token": csrf, "note": "x" * 501})
+        confirmed = {"csrf_token": csrf, "confirm": "1"}
+        long = await client.post(FREEZE, data={**confirmed, "note": "x" * 501})
         assert long.status_code == 422 and 'href="#f-note"' in long.text
-        points = await client.post(FREEZE, data={"csrf_token": csrf, "note": "thử"})
+        points = await client.post(FREEZE, data={**confirmed, "note": "thử"})
         assert points.status_code == 422 and "Chưa chốt được số liệu." in points.text
         assert "bộ câu hỏi tt01-2018 tính điểm" in points.text
         client.cookies.set("sipas_lang", "en")
-        english = await client.post(FREEZE, data={"csrf_token": csrf})
+        english = await client.post(FREEZE, data=confirmed)
         assert "form tt01-2018 is scored in points" in english.text
     assert await count_rows(app, ReportSnapshot) == 0
     async with app.state.db.sessions() as session:
-        assert (await get_round(session, "R2026")).status == "open"
+        assert (await get_round(session, "R2026")).status == "closed"
 
 
 async def test_revisions_page_follows_scope_and_role(app: FastAPI):
-    await make_province(app)
+    await make_province(app, status="closed")
     async with staff_client(app, "d2@x.vn", [("admin", "D2")]) as (client, csrf):
         assert (await client.get(PAGE, headers=HTML)).status_code == 403
         assert (await client.post(FREEZE, data={"csrf_token": csrf})).status_code == 403

@@ -55,6 +55,7 @@ async def test_raking_through_the_page_matches_r_and_shows_the_summary(
         assert location.endswith("?done=weights-computed")
         set_id = int(re.findall(r"/weights/(\d+)\?", location)[0])
         page = (await client.get(location, headers=HTML)).text
+        assert "<caption>Tóm tắt trọng số theo đơn vị</caption>" in page and "theo unit" not in page
         again = await client.post(WEIGHTS, data=form | {"trim_scale": "factor"})
         assert again.headers["location"] == location.replace("computed", "unchanged")
     found, mine = await stored(app, set_id)

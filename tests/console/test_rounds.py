@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.audit.service import CLI
 from app.models import AuditEvent, Round, RoundUnit, Unit
-from app.rounds.service import create_round
+from app.rounds.service import create_round, set_volume
 from tests.console.helpers import HTML, staff_client
 from tests.factories import make_province
 
@@ -184,3 +184,49 @@ async def test_rounds_outside_scope_are_neither_listed_nor_shown(app: FastAPI):
         listing = await client.get("/console/rounds", headers=HTML)
         assert "R2026" not in listing.text and "Chưa có đợt khảo sát" in listing.text
         assert (await client.get("/console/rounds/R2026", headers=HTML)).status_code == 403
+
+
+async def draft_rounds(app: FastAPI, rounds: dict[str, tuple[date, list[str]]]) -> None:
+    """Draft rounds of 30 days from their first day, covering the given units."""
+    async with app.state.db.write_sessions.begin() as session:
+        units = {u.code: u for u in await session.scalars(select(Unit))}
+        for code, (starts_on, covered) in rounds.items():
+            round_ = await create_round(
+                session,
+                CLI,
+                code=code,
+                name=f"Đợt {code}",
+                form_code="one-stop-counter",
+                starts_on=starts_on,
+                ends_on=starts_on + timedelta(days=30),
+            )
+            for unit_code in covered:
+                await set_volume(session, CLI, round_, units[unit_code], None)
+
+
+async def test_a_round_does_not_open_where_another_open_round_serves(app: FastAPI):
+    await make_province(app, volumes={"C11": 1000, "C12": 500})  # R2026 open around today
+    later = TODAY + timedelta(days=31)  # R2026 ends at TODAY + 30
+    await draft_rounds(
+        app, {"Q4": (TODAY, ["C12", "C21"]), "LATER": (later, ["C11"]), "ELSE": (TODAY, ["C21"])}
+    )
+    async with staff_client(app, "m@x.vn", [("manager", "P")]) as (client, csrf):
+        refused = await client.post(
+            "/console/rounds/Q4/status", data={"csrf_token": csrf, "to": "open"}
+        )
+        assert refused.status_code == 409 and 'id="errors"' in refused.text
+        assert "đang mở tại C12 trong cùng thời gian với đợt Q4" in refused.text
+        assert "hãy đóng đợt R2026 hoặc bỏ các đơn vị này khỏi đợt Q4" in refused.text
+        assert 'value="open"' in refused.text  # the page again, its status form kept
+        client.cookies.set("sipas_lang", "en")
+        english = await client.post(
+            "/console/rounds/Q4/status", data={"csrf_token": csrf, "to": "open"}
+        )
+        assert "is open at C12 during round Q4" in english.text
+        for code in ("LATER", "ELSE"):  # another period, or other counters
+            opened = await client.post(
+                f"/console/rounds/{code}/status", data={"csrf_token": csrf, "to": "open"}
+            )
+            assert opened.status_code == 303, code
+    statuses = [(await stored(app, c))[0] for c in ("Q4", "LATER", "ELSE")]
+    assert [r.status for r in statuses if r] == ["draft", "open", "open"]

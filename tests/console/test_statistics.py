@@ -144,7 +144,7 @@ async def test_statistics_of_a_unit_in_english_and_its_unit_choice(app: FastAPI)
             assert (await client.get(url, headers=HTML)).status_code == status, url
     async with staff_client(app, "d2@x.vn", [("viewer", "C21")]) as (client, _):
         assert (await client.get(STATS, headers=HTML)).status_code == 200
-        await make_province(app, round_code="R-D1", volumes={"C11": 10})
+        await make_province(app, round_code="R-D1", volumes={"C11": 10}, status="closed")
         assert (await client.get("/console/rounds/R-D1/statistics")).status_code == 403
 
 

@@ -63,7 +63,7 @@ async def test_merge_confirms_then_merges_and_the_units_page_shows_the_lineage(a
         assert preview.status_code == 200, preview.text
         plan = plan_of(preview.text)
         assert "Đơn vị C11 C11" in plan and "Đơn vị C12 C12" in plan
-        assert "Đơn vị tiếp nhận (tạo mới) Một cửa liên xã C1X counter" in plan
+        assert "Đơn vị tiếp nhận (tạo mới) Một cửa liên xã C1X Quầy" in plan
         assert "trực thuộc Đơn vị D1 D1" in plan
         assert await stored(app, "C1X") is None and await successor_of(app, "C11") is None
         assert await audit_actions(app, "unit.merge") == 0  # the dry run left nothing behind

@@ -65,6 +65,28 @@ def test_round_responses_merge_and_freeze(tmp_path: Path):
     )
     assert created.returncode == 0, created.stderr
     assert "covering 2 unit(s) under P" in created.stdout and "open" in created.stdout
+    june = ["--starts", "2026-06-01", "--ends", "2026-06-30"]  # inside R1's year
+    overlapping = sipas(
+        "rounds",
+        "create",
+        "R3",
+        "--form",
+        "one-stop-counter",
+        "--unit",
+        "D1",
+        *june,
+        "--status",
+        "open",
+        db=db,
+    )
+    assert overlapping.returncode == 1
+    assert "R3 overlaps open round R1 (2026-01-01 – 2026-12-31) at C11, C12" in overlapping.stderr
+    drafted = sipas(
+        "rounds", "create", "R3", "--form", "one-stop-counter", "--unit", "D1", *june, db=db
+    )
+    assert drafted.returncode == 0, drafted.stderr
+    opening = sipas("rounds", "status", "R3", "open", db=db)
+    assert opening.returncode == 1 and "overlaps open round R1" in opening.stderr
     refused = sipas(
         "rounds",
         "create",
@@ -104,6 +126,11 @@ def test_round_responses_merge_and_freeze(tmp_path: Path):
     assert merged.returncode == 0, merged.stderr
     assert merged.stdout.strip() == "merged C11, C12 into C1X (created)"
 
+    early = sipas("rounds", "freeze", "R1", db=db)
+    assert early.returncode == 1 and "R1 is open: close it before freezing" in early.stderr
+    closed = sipas("rounds", "status", "R1", "closed", db=db)
+    assert closed.returncode == 0, closed.stderr
+    assert closed.stdout.strip() == "round R1: open → closed"
     frozen = sipas("rounds", "freeze", "R1", db=db)
     assert frozen.returncode == 0, frozen.stderr
     assert "frozen as revision 1 (sha256 " in frozen.stdout

@@ -59,7 +59,7 @@ async def _two_rounds(app: FastAPI, old_version: int) -> tuple[Province, Provinc
     PSUs. C11 and C12 then merge into C1X. R2026B: C1X and C21; volume weights, unit strata,
     counter-day PSUs."""
     volumes: dict[str, int | None] = {"C11": 1200, "C12": 400, "C21": 300}
-    before = await make_province(app, round_code="R2025", volumes=volumes)
+    before = await make_province(app, round_code="R2025", volumes=volumes, status="closed")
     plan = [("C11", 18, SAME), ("C12", 12, SAME), ("C21", 12, BEFORE)]
     await _answer(app, before, plan, old_version)
     await spread_responses(app, before)

@@ -38,7 +38,7 @@ async def stored_hash(app: FastAPI, revision: int) -> tuple[str, str]:
 async def test_frozen_round_serves_its_revision_until_the_next_one(
     app: FastAPI, client: httpx.AsyncClient
 ):
-    province = await make_province(app)
+    province = await make_province(app, status="closed")
     await add_response(app, province, "C11", ratings({}, default=5))
     await add_response(app, province, "C21", ratings({}, default=1))
     await staff_client(app, client, "admin@x.vn", [("admin", "P")])
@@ -88,11 +88,11 @@ async def test_frozen_round_serves_its_revision_until_the_next_one(
 async def test_frozen_rankings_and_exports_come_from_the_revision(
     app: FastAPI, client: httpx.AsyncClient
 ):
-    province = await make_province(app)
+    province = await make_province(app, status="closed")
     await add_response(app, province, "C11", ratings({}, default=5))
     await add_response(app, province, "C12", ratings({}, default=2))
     await staff_client(app, client, "admin@x.vn", [("admin", "P")])
-    await client.post("/api/v1/rounds/R2026/freeze")
+    assert (await client.post("/api/v1/rounds/R2026/freeze")).status_code == 200
     await add_response(app, province, "C12", ratings({}, default=5))
     await add_response(app, province, "C12", ratings({}, default=5))
 
@@ -107,6 +107,25 @@ async def test_frozen_rankings_and_exports_come_from_the_revision(
     exported = await client.get("/api/v1/rounds/R2026/satisfaction/export?unit=P")
     text = exported.content.decode("utf-8-sig")
     assert "# Số liệu / Figures: published revision 1 (sha256 " in text
+
+
+@pytest.mark.parametrize("status", ["draft", "open"])
+async def test_a_round_not_closed_is_not_frozen(
+    app: FastAPI, client: httpx.AsyncClient, status: str
+):
+    province = await make_province(app, status=status)
+    await add_response(app, province, "C11", ratings({}, default=5))
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    refused = await client.post("/api/v1/rounds/R2026/freeze", json={"note": "sớm"})
+    assert refused.status_code == 409
+    assert refused.json()["error"] == {
+        "code": "conflict",
+        "message": f"round R2026 is {status}: close it before freezing its figures",
+    }
+    async with app.state.db.sessions() as session:
+        assert (await session.scalar(select(Round.status))) == status
+    assert (await client.get("/api/v1/rounds/R2026/revisions")).json() == []
+    assert await audit_actions(app, "round.freeze") == 0
 
 
 async def test_freezing_needs_an_admin_of_the_round(app: FastAPI, client: httpx.AsyncClient):

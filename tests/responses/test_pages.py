@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from app.models import Response
 from tests.auth_helpers import sign_in
 from tests.comment_factories import respond
 from tests.comments.test_pages import SECRET, page, submit
@@ -39,3 +43,40 @@ async def test_response_pages_exclude_and_restore(app: FastAPI, client: httpx.As
     assert "/exclude" not in read_only  # viewers see no form
     refused = await submit(client, f"/console/responses/{rid}/exclude", read_only, reason="x")
     assert refused.status_code == 403
+
+
+async def test_list_filters_by_channel_and_quota_and_explains_a_reversed_period(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    province = await make_province(app)
+    qr = await respond(app, province, "C11")
+    paper = await respond(app, province, "C12")
+    async with app.state.db.write_sessions.begin() as session:
+        await session.execute(
+            update(Response).where(Response.id == paper).values(channel="paper", over_quota=True)
+        )
+    await make_user(app, "v@x.vn", [("viewer", "P")])
+    await sign_in(client, "v@x.vn")
+
+    def listed(html: str) -> set[int]:
+        return {int(i) for i in re.findall(r'<tr id="response-(\d+)">', html)}
+
+    everything = await page(client, "/console/responses")
+    assert listed(everything) == {qr, paper}
+    assert '<select id="f-channel" name="channel">' in everything
+    assert '<option value="qr">Mã QR tại quầy</option>' in everything
+    on_paper = await page(client, "/console/responses?channel=paper")
+    assert listed(on_paper) == {paper}
+    assert '<option value="paper" selected>Phiếu giấy</option>' in on_paper
+    assert listed(await page(client, "/console/responses?channel=QR")) == {qr}  # typed in a URL
+    over = await page(client, "/console/responses?over_quota=yes")
+    assert listed(over) == {paper} and '<span class="badge">vượt chỉ tiêu</span>' in over
+    assert listed(await page(client, "/console/responses?over_quota=no")) == {qr}
+    api = (await client.get("/api/v1/responses?over_quota=yes")).json()["items"]
+    assert [(r["id"], r["over_quota"]) for r in api] == [(paper, True)]
+
+    fine = await page(client, "/console/responses?since=2026-01-01&until=2026-01-01")
+    assert 'id="reversed-period"' not in fine and "Không có phiếu nào khớp bộ lọc." in fine
+    backwards = await page(client, "/console/responses?since=2026-05-02&until=2026-05-01")
+    assert 'id="reversed-period"' in backwards and "sau ngày kết thúc" in backwards
+    assert "Không có phiếu nào khớp bộ lọc." not in backwards

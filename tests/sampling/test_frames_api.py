@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from app.audit.service import CLI
+from app.rounds.service import create_round, set_volume
 from tests.factories import make_province
 from tests.sampling.helpers import BASE, audit_actions, signed_in, upload, volumes, xlsx
 
@@ -36,6 +38,35 @@ async def test_put_cells_sets_n_h_and_is_audited(app: FastAPI, client: httpx.Asy
     }
     actions = await audit_actions(app)
     assert actions[-3:] == ["round.volume", "round.volume", "frame.set"]
+
+
+async def test_a_unit_served_by_another_open_round_is_not_added(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    province = await make_province(app, volumes={"C11": 1000})
+    async with app.state.db.write_sessions.begin() as session:
+        other = await create_round(
+            session,
+            CLI,
+            code="R-B",
+            name="Đợt B",
+            form_code=province.round.form_code,
+            starts_on=province.round.ends_on,
+            ends_on=province.round.ends_on,
+            status="open",
+        )
+        await set_volume(session, CLI, other, province.units["C21"], 10)
+    csrf = await signed_in(app, client, "admin@x.vn", [("admin", "P")])
+    cells = [{"unit": "C11", "transactions": 900}, {"unit": "C21", "transactions": 280}]
+    answer = await client.put(f"{BASE}/frame", json={"cells": cells}, headers=csrf)
+    assert answer.status_code == 409
+    day = province.round.ends_on.isoformat()
+    assert answer.json()["error"] == {
+        "code": "conflict",
+        "message": f"round R2026 overlaps open round R-B ({day} – {day}) at C21: "
+        "a counter serves one open round at a time",
+    }
+    assert await frame(client) == {"C11": (1000, {})}  # nothing written
 
 
 async def test_import_csv_with_bom_semicolons_and_thousands(

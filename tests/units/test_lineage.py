@@ -88,7 +88,7 @@ async def test_a_merged_unit_is_compared_with_its_predecessors_pooled(
     R2026 covers C1X (the merge of C11 and C12) and C21. C1X's previous figure is C11 and C12
     pooled in R2025: weights 500, 500 and 500, one satisfied: 1/3."""
     province = await make_province(
-        app, round_code="R2025", volumes={"C11": 1000, "C12": 500, "C21": 300}
+        app, round_code="R2025", volumes={"C11": 1000, "C12": 500, "C21": 300}, status="closed"
     )
     for unit, level in [("C11", 5), ("C11", 2), ("C12", 2), ("C21", 5)]:
         await respond(app, province, unit, ratings({}, default=level))
