@@ -39,3 +39,24 @@ async def test_response_pages_exclude_and_restore(app: FastAPI, client: httpx.As
     assert "/exclude" not in read_only  # viewers see no form
     refused = await submit(client, f"/console/responses/{rid}/exclude", read_only, reason="x")
     assert refused.status_code == 403
+
+
+async def test_response_pages_speak_english_throughout(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch
+):
+    from app.responses import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)  # two responses: a second page
+    province = await make_province(app)
+    rid = await respond(app, province, "C11", SECRET)
+    await respond(app, province, "C12", "Một góp ý khác")
+    await make_user(app, "v@x.vn", [("viewer", "D1")])
+    await sign_in(client, "v@x.vn")
+    client.cookies.set("sipas_lang", "en")
+    listing = await page(client, "/console/responses")
+    for english in ("Unit (and the units under it)", ">Valid</span>", "Older »", ">All<"):
+        assert english in listing, english
+    for vietnamese in ("Đơn vị (gồm", "Hợp lệ", "Cũ hơn", "Tất cả"):
+        assert vietnamese not in listing, vietnamese
+    detail = await page(client, f"/console/responses/{rid}")
+    assert ">Valid</span>" in detail and "Hợp lệ" not in detail
