@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.console.views import ROLE_LABELS
 from app.i18n import N_
 
 ACTIONS: dict[str, str] = {
@@ -122,6 +123,8 @@ def details(changes: dict[str, Any]) -> list[Detail]:
             found.append(Detail(key, KEYS.get(key), YES_NO[value], True))
         elif key in ("from", "to", "status") and value in STATUSES:
             found.append(Detail(key, KEYS.get(key), STATUSES[value], True))
+        elif key == "role" and value in ROLE_LABELS:
+            found.append(Detail(key, KEYS.get(key), ROLE_LABELS[value], True))
         else:
             found.append(Detail(key, KEYS.get(key), _text(value), False))
     return found

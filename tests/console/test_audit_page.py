@@ -54,5 +54,7 @@ async def test_audit_page_names_actions_and_details_in_the_users_language(app: F
         english = (await client.get("/console/audit?action=response", headers=HTML)).text
         assert "Exclude a response from the statistics" in english
         assert '<span title="to">To</span>: Excluded' in english
+        grants = (await client.get("/console/audit?action=user.grant", headers=HTML)).text
+        assert '<span title="role">Role</span>: Administrator' in grants
         merged = (await client.get("/console/audit?action=unit", headers=HTML)).text
         assert "Create a unit" in merged and "<code>unit.create</code>" in merged
