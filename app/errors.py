@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,6 +78,24 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.method == "POST"
 
 
+# Staff pages: their errors are shown inside the console's layout, with ways back.
+STAFF_PREFIXES = ("/console", "/admin", "/account")
+INVALID_FORM = N_(
+    "Một số mục gửi lên bị thiếu hoặc không hợp lệ. Vui lòng quay lại, kiểm tra và gửi lại."
+)
+
+
+def came_from(request: Request) -> str | None:
+    """The page the request came from (its Referer), as a path on this site; None when
+    unknown, foreign, or the failing page itself."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if parts.netloc not in ("", request.url.netloc) or not parts.path.startswith("/"):
+        return None
+    back = parts.path + (f"?{parts.query}" if parts.query else "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return None if back.startswith("//") or (back == here and request.method == "GET") else back
+
+
 def render_error(
     request: Request,
     status: int,
@@ -88,10 +106,11 @@ def render_error(
 ) -> Response:
     if wants_html(request):
         templates: Jinja2Templates = request.app.state.templates
+        staff = request.url.path.startswith(STAFF_PREFIXES)
         return templates.TemplateResponse(
             request,
-            "error.html",
-            {"status": status, "title": title, "detail": detail},
+            "console/error.html" if staff else "error.html",
+            {"status": status, "title": title, "detail": detail, "back": came_from(request)},
             status_code=status,
         )
     body = {"code": code, "message": detail, **(extra or {})}
@@ -128,8 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if wants_html(request):
-            return render_error(request, 422, "invalid", N_("Dữ liệu không hợp lệ"), str(exc))
+        if wants_html(request):  # a person: a sentence, never the validator's report
+            return render_error(request, 422, "invalid", N_("Dữ liệu không hợp lệ"), INVALID_FORM)
         errors = [
             {"loc": list(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
         ]

@@ -121,6 +121,12 @@ def test_users_and_api_keys(tmp_path: Path):
     assert "revoked" in sipas_in(db, "api-keys", "list").stdout
     missing = sipas_in(db, "api-keys", "create", "--name", "x", "--unit", "NOPE")
     assert missing.returncode == 1 and "unknown unit" in missing.stderr
+    past = sipas_in(
+        db, "api-keys", "create", "--name", "x", "--unit", "SH", "--expires", "2020-01-01"
+    )
+    assert (
+        past.returncode == 1 and "Ngày hết hạn đã qua" in past.stderr and "sk_" not in past.stdout
+    )
 
 
 def test_serve_refuses_a_placeholder_secret_outside_development(tmp_path: Path):

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.auth.secrets import new_token, sha256
-from app.errors import NotFound
+from app.errors import AppError, NotFound
+from app.i18n import N_
 from app.models import ApiKey
 from app.models.base import as_utc, utcnow
 from app.units.service import get_unit
@@ -21,6 +22,7 @@ KEY_PREFIX = "sk_"
 # Last-seen and last-used times are written at most this often (sessions use it too): a write
 # on every request would cost more than the request.
 TOUCH_EVERY = timedelta(seconds=60)
+EXPIRY_PASSED = N_("Ngày hết hạn đã qua: chọn hôm nay hoặc một ngày sau.")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ def _split(key: str) -> tuple[str, str] | None:
 async def create_key(
     session: AsyncSession, actor: Actor, name: str, unit_code: str, expires_at: datetime | None
 ) -> IssuedKey:
+    """A new key on a unit's subtree; an expiry, if given, must lie in the future."""
+    if expires_at is not None and as_utc(expires_at) <= utcnow():
+        raise AppError(EXPIRY_PASSED, field="expires")
     unit = await get_unit(session, unit_code)
     prefix = KEY_PREFIX + new_token(6).replace("_", "x").replace("-", "y")[:8]
     key = f"{prefix}_{new_token(32)}"  # 256 bits of secret after the prefix

@@ -1,4 +1,4 @@
-"""Staff sign-in, sign-out, password change, and admin-initiated password reset."""
+"""Staff sign-in, sign-out and password change (accounts: app/console/users.py)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth.access import (
     SESSION_COOKIE,
     SignedIn,
-    StaffAdmin,
     actor_of,
     check_csrf,
     client_address,
     public_access,
-    require,
 )
 from app.auth.secrets import new_token
-from app.auth.service import change_password, get_user, grants_with_units, reset_password
+from app.auth.service import change_password, get_user
 from app.auth.sessions import end_session, sign_in
-from app.auth.users_view import users_in_scope
-from app.console.views import done
-from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
+from app.deps import SettingsDep, TemplatesDep, WriteSessionDep
 from app.errors import AppError, Forbidden
 from app.i18n import N_
-from app.units.service import load_tree
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 LOGIN_CSRF_COOKIE = "sipas_login_csrf"
@@ -151,36 +146,3 @@ async def password_change(
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-@router.get("/admin/users", response_class=HTMLResponse)
-async def users_page(
-    request: Request, principal: StaffAdmin, session: SessionDep, templates: TemplatesDep
-) -> Response:
-    """Users holding roles inside the admin's scope."""
-    users = await users_in_scope(session, principal)
-    context = {"principal": principal, "users": users}
-    return templates.TemplateResponse(request, "users.html", context)
-
-
-@router.post("/admin/users/{user_id}/reset")
-async def user_reset(
-    request: Request, user_id: int, principal: StaffAdmin, session: WriteSessionDep
-) -> Response:
-    """Set a temporary password; only for users whose every grant is inside your scope."""
-    await check_csrf(request, principal)
-    user = await get_user(session, user_id)
-    grants = await grants_with_units(session, user.id)
-    tree = await load_tree(session)
-    if (user.is_superadmin and not principal.is_superadmin) or (
-        not grants and not principal.is_superadmin
-    ):
-        raise Forbidden(N_("Không thể đặt lại mật khẩu của tài khoản này."))
-    for _, unit in grants:
-        require(principal, "admin", unit.id, tree)
-    unit_id = grants[0][1].id if grants else None
-    fields = await _fields(request)
-    await reset_password(
-        session, actor_of(request, principal), user, fields.get("temporary", ""), unit_id
-    )
-    return done("/admin/users", "password-reset")

@@ -43,20 +43,26 @@ async def create_user(
     name: str = "",
     username: str | None = None,
     superadmin: bool = False,
+    temporary: bool = False,
+    unit_id: int | None = None,
 ) -> User:
+    """A new account; ``temporary``: the password was chosen by someone else (an admin), so
+    the user must change it at first sign-in, as after a reset. ``unit_id``: where the audit
+    files the event (the unit of its first grant), so that the unit's admins see it."""
     email = normalise_email(email)
     if "@" not in email:
-        raise AppError("email address is not valid")
+        raise AppError("email address is not valid", field="email")
     if problem := password_problem(password):
-        raise AppError(problem)
+        raise AppError(problem, field="password")
     if await find_user(session, email) or (username and await find_user(session, username)):
-        raise Conflict(f"user {email!r} exists")
+        raise Conflict(f"user {email!r} exists", field="email")
     user = User(
         email=email,
         username=username,
         name=name,
         password_hash=hash_password(password),
         is_superadmin=superadmin,
+        must_change_password=temporary,
     )
     session.add(user)
     await session.flush()
@@ -66,7 +72,7 @@ async def create_user(
         "user.create",
         "user",
         user.id,
-        None,
+        unit_id,
         {"email": email, "superadmin": superadmin},
     )
     return user
@@ -152,3 +158,16 @@ async def reset_password(
     user.password_changed_at = utcnow()
     await _end_sessions(session, user.id)
     await record(session, actor, "user.password_reset", "user", user.id, unit_id)
+
+
+async def set_active(
+    session: AsyncSession, actor: Actor, user: User, active: bool, unit_id: int | None
+) -> None:
+    """Deactivate an account (it can no longer sign in; its sessions end) or reactivate it."""
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        await _end_sessions(session, user.id)
+    action = "user.reactivate" if active else "user.deactivate"
+    await record(session, actor, action, "user", user.id, unit_id)

@@ -20,11 +20,17 @@ from app.comments.masking import mask
 from app.comments.schemas import Assignable, CommentAction, CommentDetail
 from app.comments.service import TRANSITIONS, comment_detail, ensure_visible
 from app.errors import AppError, Conflict, Forbidden, NotFound
+from app.i18n import N_
 from app.models import Comment, Grant, User
 from app.models.base import utcnow
 from app.units.service import UnitTree, load_tree
 
-STATUS_TEXT = {"new": "mới", "assigned": "đã giao", "answered": "đã trả lời", "closed": "đã đóng"}
+REFUSED = {
+    "new": N_("Không thể thực hiện: góp ý đang ở trạng thái mới."),
+    "assigned": N_("Không thể thực hiện: góp ý đang ở trạng thái đã giao."),
+    "answered": N_("Không thể thực hiện: góp ý đang ở trạng thái đã trả lời."),
+    "closed": N_("Không thể thực hiện: góp ý đang ở trạng thái đã đóng."),
+}
 
 
 async def _locked(
@@ -38,9 +44,7 @@ async def _locked(
     require(principal, role, comment.unit_id, await load_tree(session))
     await ensure_visible(session, comment)
     if action in TRANSITIONS and comment.status not in TRANSITIONS[action]:
-        raise Conflict(
-            f"Không thể thực hiện: góp ý đang ở trạng thái {STATUS_TEXT[comment.status]}."
-        )
+        raise Conflict(REFUSED[comment.status])
     return comment
 
 
@@ -65,8 +69,12 @@ async def _assign(
     """Give it to someone who may handle it (manager or admin on its unit)."""
     candidates = await assignable_users(session, comment.unit_id, await load_tree(session))
     chosen = next((u for u in candidates if u.id == body.assignee_id), None)
+    if not body.assignee_id:
+        raise AppError(N_("Vui lòng chọn người xử lý."), field="assignee_id")
     if chosen is None:
-        raise AppError("Người được giao phải có quyền quản lý trên đơn vị của góp ý.")
+        raise AppError(
+            N_("Người được giao phải có quyền quản lý trên đơn vị của góp ý."), field="assignee_id"
+        )
     comment.assignee_id, comment.status = chosen.id, "assigned"
     return {"assignee": chosen.email}
 
@@ -77,7 +85,7 @@ async def _reply(
     """Record the answer given; the comment counts as handled from today."""
     reply = body.reply.strip()
     if not reply:
-        raise AppError("Vui lòng nhập nội dung trả lời.")
+        raise AppError(N_("Vui lòng nhập nội dung trả lời."), field="reply")
     comment.reply, comment.replied_by_id, comment.replied_at = reply, actor.user_id, utcnow()
     comment.status, comment.handled_on = "answered", comment.handled_on or today
     return {"reply": mask(reply)}

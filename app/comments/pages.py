@@ -15,8 +15,9 @@ from app.comments.router import Filter, OnTime
 from app.comments.schemas import CommentAction, CommentActionName, CommentDetail
 from app.comments.service import comment_detail, list_comments
 from app.comments.sync import Synced
+from app.console.forms import Form
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
-from app.payload import read_payload
+from app.errors import AppError
 from app.responses.pages import list_context, scope_choices
 from app.units.service import load_tree
 
@@ -63,7 +64,9 @@ async def _render(
     session: SessionDep,
     principal: Principal,
     detail: CommentDetail,
+    form: Form | None = None,
 ) -> Response:
+    """The comment's page; with ``form``, the refused form again (422), values and errors."""
     assignable: list[Any] = []
     if "assign" in detail.actions:
         tree = await load_tree(session)
@@ -73,8 +76,11 @@ async def _render(
         "c": detail,
         "assignable": assignable,
         "done": request.query_params.get("done"),
+        "values": form.values() if form else {},
+        "errors": form.errors if form else {},
     }
-    response = templates.TemplateResponse(request, "comments/detail.html", context)
+    status = 422 if form else 200
+    response = templates.TemplateResponse(request, "comments/detail.html", context, status)
     response.headers["Cache-Control"] = "no-store"  # a revealed text must not linger in caches
     return response
 
@@ -120,13 +126,25 @@ async def action_form(
     action: CommentActionName,
     session: WriteSessionDep,
     settings: SettingsDep,
+    templates: TemplatesDep,
     principal: StaffManager,
 ) -> Response:
-    """Assign, reply, close or reopen from the comment page's forms, then back to it."""
+    """Assign, reply, close or reopen from the comment page's forms, then back to it; a
+    refusal about a field (nobody chosen, an empty reply) shows the page again with it."""
     await check_csrf(request, principal)
-    body = await read_payload(request, CommentAction)
-    actor = actor_of(request, principal)
+    form = await Form.read(request)
+    body = form.model(CommentAction)
     today = settings.today()
-    await actions.handle_comment(session, actor, principal, comment_id, action, body, today)
-    url = f"/console/comments/{comment_id}?done={DONE[action]}"
-    return RedirectResponse(url, status_code=303)
+    if body is not None:
+        actor = actor_of(request, principal)
+        try:
+            await actions.handle_comment(session, actor, principal, comment_id, action, body, today)
+        except AppError as exc:
+            if "field" not in exc.extra:
+                raise
+            form.fail(str(exc.extra["field"]), exc.detail)
+        else:
+            url = f"/console/comments/{comment_id}?done={DONE[action]}"
+            return RedirectResponse(url, status_code=303)
+    detail = await comment_detail(session, principal, comment_id, today)
+    return await _render(request, templates, session, principal, detail, form)

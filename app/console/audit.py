@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from app.audit.service import AuditFilter, list_events
 from app.auth.access import StaffAdmin
+from app.console.audit_labels import ACTIONS, details
 from app.console.forms import Form
 from app.console.views import render
 from app.deps import SessionDep, SettingsDep
@@ -45,7 +46,8 @@ async def audit_page(
         f = AuditFilter(*text, since=since_at, until=until_at, limit=SHOWN)
         events = await list_events(session, principal.visible_units("admin", tree), f)
     context = {
-        "events": events,
+        "events": [(e, details(e.changes or {})) for e in events],
+        "actions": ACTIONS,
         "units": tree.by_id,
         "values": form.values(),
         "errors": form.errors,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from app.i18n import N_, Message
 
@@ -22,6 +24,8 @@ MSG_DATE = N_("Vui lòng nhập ngày hợp lệ.")
 MSG_CHOICE = N_("Vui lòng chọn một giá trị trong danh sách.")
 MSG_WHOLE = N_("Vui lòng nhập một số nguyên không âm.")
 MSG_DECIMAL = N_("Vui lòng nhập một số không âm (phần thập phân sau dấu phẩy hoặc dấu chấm).")
+MSG_INVALID = N_("Giá trị không hợp lệ.")
+M = TypeVar("M", bound=BaseModel)
 
 
 class Form:
@@ -104,3 +108,17 @@ class Form:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def model(self, model: type[M]) -> M | None:
+        """``model`` (an API request shape) from the non-blank fields; None, with a message
+        per wrong field, when it does not validate (never the validator's own text)."""
+        try:
+            return model.model_validate({k: v for k, v in self.values().items() if v})
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][-1]) if error["loc"] else "form"
+                limit = (error.get("ctx") or {}).get("max_length")
+                kind = error["type"]
+                message = Message("Tối đa %(n)s ký tự.", n=limit) if limit else MSG_INVALID
+                self.fail(name, MSG_REQUIRED if kind == "missing" else message)
+            return None

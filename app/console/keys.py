@@ -18,7 +18,7 @@ from app.console.forms import Form
 from app.console.service import unit_options, units_with_role
 from app.console.views import done, render
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
-from app.errors import NotFound
+from app.errors import AppError, NotFound
 from app.models import ApiKey
 from app.models.base import as_utc, utcnow
 from app.units.service import UnitTree, load_tree
@@ -73,13 +73,17 @@ async def create_key_page(
     name = form.text("name")
     unit = form.choice("unit", [v.node.code for v in units_with_role(tree, principal, "admin")])
     expires = form.day("expires") if form.get("expires") else None
-    if not form.ok:
-        extra = {"values": form.values(), "errors": form.errors}
-        return await _page(request, session, principal, tree, extra, 422)
     zone = ZoneInfo(settings.timezone)  # valid through that whole local day
     until = datetime.combine(expires + timedelta(days=1), time(), zone) if expires else None
-    issued = await create_key(session, actor_of(request, principal), name, unit, until)
-    return await _page(request, session, principal, tree, {"issued": issued.key})
+    if form.ok:
+        try:
+            issued = await create_key(session, actor_of(request, principal), name, unit, until)
+        except AppError as exc:
+            form.fail(str(exc.extra.get("field", "name")), exc.detail)
+        else:
+            return await _page(request, session, principal, tree, {"issued": issued.key})
+    extra = {"values": form.values(), "errors": form.errors}
+    return await _page(request, session, principal, tree, extra, 422)
 
 
 @router.post("/{prefix}/revoke")

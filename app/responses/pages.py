@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth.access import StaffManager, StaffViewer, actor_of, check_csrf
 from app.auth.principal import Principal
 from app.comments.sync import Synced
+from app.console.forms import Form
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
-from app.payload import read_payload
+from app.errors import AppError
 from app.responses.router import STATUS_AFTER, Filter, ResponseAction
 from app.responses.schemas import StatusChange
 from app.responses.service import list_responses, response_detail, set_status
@@ -80,6 +81,30 @@ async def responses_page(
     return templates.TemplateResponse(request, "responses/list.html", context)
 
 
+async def _detail(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    principal: Principal,
+    response_id: int,
+    form: Form | None = None,
+) -> Response:
+    """One response's page; with ``form``, its refused form again (422), values and errors."""
+    detail = await response_detail(session, principal, response_id)
+    tree = await load_tree(session)
+    unit_id = tree.get(detail.unit).id
+    context = {
+        "principal": principal,
+        "r": detail,
+        "can_change": principal.can("manager", unit_id, tree),
+        "done": request.query_params.get("done"),
+        "values": form.values() if form else {},
+        "errors": form.errors if form else {},
+    }
+    status = 422 if form else 200
+    return templates.TemplateResponse(request, "responses/detail.html", context, status)
+
+
 @router.get("/console/responses/{response_id}", response_class=HTMLResponse)
 async def response_page(
     request: Request,
@@ -90,16 +115,7 @@ async def response_page(
     _: Synced,
 ) -> Response:
     """One response with its answers, and the exclude or restore form for managers."""
-    detail = await response_detail(session, principal, response_id)
-    tree = await load_tree(session)
-    unit_id = tree.get(detail.unit).id
-    context = {
-        "principal": principal,
-        "r": detail,
-        "can_change": principal.can("manager", unit_id, tree),
-        "done": request.query_params.get("done"),
-    }
-    return templates.TemplateResponse(request, "responses/detail.html", context)
+    return await _detail(request, session, templates, principal, response_id)
 
 
 @router.post("/console/responses/{response_id}/{action}")
@@ -108,12 +124,26 @@ async def status_form(
     response_id: int,
     action: ResponseAction,
     session: WriteSessionDep,
+    templates: TemplatesDep,
     principal: StaffManager,
 ) -> Response:
-    """Exclude or restore from the response page's form, then back to it."""
+    """Exclude or restore from the response page's form, then back to it; a refusal about
+    the form (no reason) shows the page again with the message at the field."""
     await check_csrf(request, principal)
-    body = await read_payload(request, StatusChange)
-    actor = actor_of(request, principal)
-    await set_status(session, actor, principal, response_id, STATUS_AFTER[action], body.reason)
-    done = "excluded" if action == "exclude" else "restored"
-    return RedirectResponse(f"/console/responses/{response_id}?done={done}", status_code=303)
+    form = await Form.read(request)
+    body = form.model(StatusChange)
+    if body is not None:
+        actor = actor_of(request, principal)
+        try:
+            await set_status(
+                session, actor, principal, response_id, STATUS_AFTER[action], body.reason
+            )
+        except AppError as exc:
+            if "field" not in exc.extra:
+                raise
+            form.fail(str(exc.extra["field"]), exc.detail)
+        else:
+            done = "excluded" if action == "exclude" else "restored"
+            url = f"/console/responses/{response_id}?done={done}"
+            return RedirectResponse(url, status_code=303)
+    return await _detail(request, session, templates, principal, response_id, form)

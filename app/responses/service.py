@@ -21,6 +21,7 @@ from app.comments.calendar import day_start
 from app.config import Settings
 from app.errors import AppError, Conflict, NotFound
 from app.forms.stored import stored_instruments
+from app.i18n import N_
 from app.models import Answer, Comment, FormVersion, Response, Round, Unit, User
 from app.models.base import as_utc, utcnow
 from app.responses.display import present
@@ -46,6 +47,10 @@ class ResponseFilter:
         return self.since is not None and self.until is not None and self.since > self.until
 
 
+ALREADY = {
+    "excluded": N_("Phiếu này đã bị loại khỏi thống kê."),
+    "valid": N_("Phiếu này đang được tính trong thống kê."),
+}
 HAS_COMMENT = select(Comment.id).where(Comment.response_id == Response.id).exists()
 
 
@@ -178,9 +183,9 @@ async def set_status(
     require(principal, "manager", response.unit_id, await load_tree(session))
     reason = reason.strip()
     if status == "excluded" and not reason:
-        raise AppError("Vui lòng ghi lý do loại phiếu.")
+        raise AppError(N_("Vui lòng ghi lý do loại phiếu."), field="reason")
     if response.status == status:
-        raise Conflict(f"Phiếu {response_id} đã ở trạng thái {status}.")
+        raise Conflict(ALREADY[status])
     previous = response.status
     response.status, response.status_reason = status, reason or None
     response.status_changed_by_id, response.status_changed_at = actor.user_id, utcnow()

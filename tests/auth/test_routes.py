@@ -81,7 +81,17 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/account/password"): Example("/account/password", False),
     ("POST", "/account/password"): Example("/account/password", False),
     ("GET", "/admin/users"): Example("/admin/users", False),
+    ("POST", "/admin/users"): Example("/admin/users", False),
+    ("GET", "/admin/users/{user_id}"): Example("/admin/users/{target}", True),
     ("POST", "/admin/users/{user_id}/reset"): Example("/admin/users/{target}/reset", True),
+    ("POST", "/admin/users/{user_id}/grant"): Example("/admin/users/{target}/grant", True),
+    ("POST", "/admin/users/{user_id}/revoke"): Example("/admin/users/{target}/revoke", True),
+    ("POST", "/admin/users/{user_id}/deactivate"): Example(
+        "/admin/users/{target}/deactivate", True
+    ),
+    ("POST", "/admin/users/{user_id}/reactivate"): Example(
+        "/admin/users/{target}/reactivate", True
+    ),
     ("GET", "/api/v1/rounds/{round_code}/weight-sets"): Example(
         "/api/v1/rounds/R2026/weight-sets", True
     ),

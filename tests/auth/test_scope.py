@@ -97,7 +97,8 @@ async def test_bad_and_expired_keys_are_refused(app: FastAPI, client: httpx.Asyn
 
     await make_province(app)
     async with app.state.db.write_sessions.begin() as session:
-        expired = await create_key(session, CLI, "old", "P", utcnow() - timedelta(seconds=1))
+        expired = await create_key(session, CLI, "old", "P", utcnow() + timedelta(days=1))
+        expired.record.expires_at = utcnow() - timedelta(seconds=1)  # a day later, as it were
     for key in (expired.key, "sk_nothing_here", "garbage", expired.key[:-2] + "xx"):
         answer = await client.get("/api/v1/rounds", headers=bearer(key))
         assert answer.status_code == 401, key

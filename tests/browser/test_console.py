@@ -205,6 +205,17 @@ def axe_scan(browser: Any, base: str, size: tuple[int, int], axe: str) -> dict[s
     found["/console/units/new (errors)"] = axe_violations(page)
     page.goto(base + "/console/units?lang=en")
     found["/console/units?lang=en"] = axe_violations(page)
+    page.goto(base + "/admin/users")  # one account's page, and the form refused
+    page.locator('main a[href^="/admin/users/"]').first.click()
+    page.wait_for_selector("form[action$='/grant']")
+    found["/admin/users/{id}"] = axe_violations(page)
+    page.goto(base + "/admin/users")
+    page.get_by_label("Email").fill("admin@x.vn")  # taken
+    page.get_by_role("button", name="Tạo tài khoản").click()
+    page.wait_for_selector("#errors")
+    found["/admin/users (errors)"] = axe_violations(page)
+    page.goto(base + "/console/responses?before=x")  # an error page inside the console
+    found["/console/responses (error page)"] = axe_violations(page)
     context.close()
     return found
 
@@ -217,7 +228,7 @@ async def test_no_serious_accessibility_violations(
     found = await anyio.to_thread.run_sync(
         in_browser, lambda b: axe_scan(b, live_server.url, size, axe_source)
     )
-    assert len(found) == len(PUBLIC_PAGES) + len(CONSOLE_PAGES) + 3
+    assert len(found) == len(PUBLIC_PAGES) + len(CONSOLE_PAGES) + 6
     assert {path: v for path, v in found.items() if v} == {}
 
 

@@ -62,7 +62,22 @@ async def test_comment_pages_handle_a_comment_from_list_to_close(
     assert "0912345678" not in await page(client, base)  # the reveal is for that one view
 
     on_time = await page(client, "/console/comments/on-time?round=R2026&unit=&since=&until=")
-    assert "C11" in on_time and "0.0%" in on_time  # handled today, due weeks ago: late
+    assert "C11" in on_time and "0,0 %" in on_time  # handled today, due weeks ago: late
+    client.cookies.set("sipas_lang", "en")
+    assert "0.0%" in await page(client, "/console/comments/on-time?round=R2026")
+
+
+async def test_comment_list_speaks_english_throughout(app: FastAPI, client: httpx.AsyncClient):
+    province = await make_province(app)
+    await comment_of(app, await respond(app, province, "C11", SECRET))
+    await make_user(app, "m@x.vn", [("manager", "D1")])
+    await sign_in(client, "m@x.vn")
+    client.cookies.set("sipas_lang", "en")
+    listing = await page(client, "/console/comments")
+    for english in ("Unit (and the units under it)", ">New</span>", ">Closed</span>", ">All<"):
+        assert english in listing, english
+    for vietnamese in ("Đơn vị (gồm", ">Mới</span>", ">Đã đóng</span>", "Tất cả"):
+        assert vietnamese not in listing, vietnamese
 
 
 async def test_console_writes_refuse_a_missing_or_forged_csrf_token(

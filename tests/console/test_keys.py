@@ -17,7 +17,7 @@ async def test_create_shows_the_key_once_and_revoke_stops_it(
     await make_province(app)
     async with staff_client(app, "d1@x.vn", [("admin", "D1")]) as (staff, csrf):
         created = await staff.post(
-            "/console/keys", data={"csrf_token": csrf, "name": "Cổng báo cáo", "unit": "D1"}
+            "/console/keys", data={"csrf_token": csrf, "name": "Hệ thống A", "unit": "D1"}
         )
         assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
         key = re.search(r'<code class="secret" id="new-key">(sk_[^<]+)</code>', created.text)
@@ -61,3 +61,21 @@ async def test_keys_outside_scope_are_hidden_and_cannot_be_revoked(app: FastAPI)
         assert no_csrf.status_code == 403
     async with staff_client(app, "root@x.vn", superadmin=True) as (root, _):
         assert prefix in (await root.get("/console/keys", headers=HTML)).text
+
+
+async def test_an_expiry_in_the_past_is_refused_in_the_form(app: FastAPI):
+    await make_province(app)
+    async with staff_client(app, "d1@x.vn", [("admin", "D1")]) as (staff, csrf):
+        form = {"csrf_token": csrf, "name": "Hệ thống A", "unit": "D1"}
+        past = await staff.post("/console/keys", data={**form, "expires": "2020-01-01"})
+        assert past.status_code == 422 and 'id="new-key"' not in past.text
+        assert "Ngày hết hạn đã qua" in past.text and 'id="e-expires"' in past.text
+        assert 'value="2020-01-01"' in past.text  # kept, to be corrected
+        listing = (await staff.get("/console/keys", headers=HTML)).text
+        assert "Hệ thống A" not in listing and "Chưa có khóa API nào." in listing
+        staff.cookies.set("sipas_lang", "en")
+        english = await staff.post("/console/keys", data={**form, "expires": "2020-01-01"})
+        assert "The expiry date has passed" in english.text
+        today = app.state.settings.today().isoformat()  # valid through that whole local day
+        kept = await staff.post("/console/keys", data={**form, "expires": today})
+        assert kept.status_code == 200 and 'id="new-key"' in kept.text

@@ -80,3 +80,24 @@ async def test_list_filters_by_channel_and_quota_and_explains_a_reversed_period(
     backwards = await page(client, "/console/responses?since=2026-05-02&until=2026-05-01")
     assert 'id="reversed-period"' in backwards and "sau ngày kết thúc" in backwards
     assert "Không có phiếu nào khớp bộ lọc." not in backwards
+
+
+async def test_response_pages_speak_english_throughout(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch
+):
+    from app.responses import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)  # two responses: a second page
+    province = await make_province(app)
+    rid = await respond(app, province, "C11", SECRET)
+    await respond(app, province, "C12", "Một góp ý khác")
+    await make_user(app, "v@x.vn", [("viewer", "D1")])
+    await sign_in(client, "v@x.vn")
+    client.cookies.set("sipas_lang", "en")
+    listing = await page(client, "/console/responses")
+    for english in ("Unit (and the units under it)", ">Valid</span>", "Older »", ">All<"):
+        assert english in listing, english
+    for vietnamese in ("Đơn vị (gồm", "Hợp lệ", "Cũ hơn", "Tất cả"):
+        assert vietnamese not in listing, vietnamese
+    detail = await page(client, f"/console/responses/{rid}")
+    assert ">Valid</span>" in detail and "Hợp lệ" not in detail
