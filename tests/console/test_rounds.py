@@ -114,6 +114,10 @@ async def test_status_moves_one_step_at_a_time_and_is_audited(app: FastAPI):
             )
             assert moved.status_code == 303, step
             assert (await stored(app, "R2026"))[0].status == step  # type: ignore[union-attr]
+            if step == "closed":  # the page publishes through the freeze, with its figures
+                closed = (await client.get("/console/rounds/R2026", headers=HTML)).text
+                assert 'href="/console/rounds/R2026/revisions">Chốt và công bố' in closed
+                assert 'value="published"' not in closed
         done = await client.get("/console/rounds/R2026", headers=HTML)
         assert "Đã công bố" in done.text and 'name="to"' not in done.text
         again = await client.post(
