@@ -29,8 +29,11 @@ def kiosk_session(browser: Any, base: str) -> dict[str, Any]:
     page.get_by_label("Ông/Bà có góp ý gì thêm").fill("Một góp ý riêng")
     page.clock.fast_forward(60_000)  # still within the idle time: nothing happens
     seen["kept"] = page.get_by_label("Ông/Bà có góp ý gì thêm").input_value()
+    # 90 s after the last touch, a fresh form. The touch may come late: the scroll event of
+    # filling the comment (scrolled into view) is dispatched on a later frame, which can fall
+    # inside the 60 s just fast-forwarded, so wait a whole idle period more.
     with page.expect_navigation():
-        page.clock.fast_forward(31_000)  # 90 s since the last touch: a fresh form
+        page.clock.fast_forward(91_000)
     seen["after_idle"] = {
         "url": page.url,
         "comment": page.get_by_label("Ông/Bà có góp ý gì thêm").input_value(),
