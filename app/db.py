@@ -7,11 +7,13 @@ operators write the plain URL.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -85,10 +87,18 @@ def make_engine(settings: Settings) -> AsyncEngine:
 
 
 class Database:
-    """The engine and two session factories: reads, and writes that take the lock up front."""
+    """The engine and two session factories: reads, and writes that take the lock up front.
+
+    On PostgreSQL also a small pool of plain asyncpg connections for the collection hot path
+    (one statement per submission): checking a connection out of SQLAlchemy's pool and
+    unwrapping it cost more CPU than the statement itself (docs/performance.md).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings)
+        self._driver_pool_size = settings.collect_pool_size
+        self._driver_pool: asyncpg.Pool | None = None
+        self._driver_pool_lock = asyncio.Lock()
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         writer = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -97,7 +107,24 @@ class Database:
         )
         self.write_sessions = async_sessionmaker(writer, expire_on_commit=False)
 
+    async def driver_pool(self) -> asyncpg.Pool:
+        """The asyncpg pool (PostgreSQL only), opened on first use."""
+        if self._driver_pool is None:
+            async with self._driver_pool_lock:
+                if self._driver_pool is None:
+                    url = self.engine.url.set(drivername="postgresql")
+                    self._driver_pool = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False),
+                        min_size=1,
+                        max_size=self._driver_pool_size,
+                        max_inactive_connection_lifetime=1800,
+                    )
+        return self._driver_pool
+
     async def dispose(self) -> None:
+        if self._driver_pool is not None:
+            await self._driver_pool.close()
+            self._driver_pool = None
         await self.engine.dispose()
 
 

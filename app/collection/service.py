@@ -97,10 +97,10 @@ async def store_submission(
     together with the response (redeeming a token) uses ``store_response`` in its session.
     """
     if db.engine.dialect.name == "postgresql" and not target.quotas:
-        async with db.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
+        pool = await db.driver_pool()
+        async with pool.acquire() as connection:
             return await _store_in_one_statement(
-                raw.driver_connection, _response_values(target, submission_id, channel), answers
+                connection, _response_values(target, submission_id, channel), answers
             )
     async with db.write_sessions.begin() as session:
         return await store_response(session, target, submission_id, answers, channel)
