@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
@@ -29,6 +29,7 @@ from app.units.service import UnitTree
 
 SESSION_COOKIE = "sipas_session"
 ACCESS_ATTR = "__sipas_access__"
+F = TypeVar("F", bound=Callable[..., Any])
 # Framework routes that serve no data: the API description and static assets.
 FRAMEWORK_PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
@@ -85,6 +86,11 @@ async def authenticate(request: Request, allow_keys: bool) -> Principal | None:
 @_classify(AccessRule("public"))
 async def public_access() -> None:
     """Anyone, signed in or not: the citizens' pages and probes."""
+
+
+def public_endpoint(endpoint: F) -> F:
+    """Marks a plain Starlette endpoint (no FastAPI dependencies: a hot path) as public."""
+    return _classify(AccessRule("public"))(endpoint)  # type: ignore[no-any-return]
 
 
 def staff(
@@ -152,7 +158,10 @@ def _effective_routes(app: FastAPI) -> list[Any]:
 def route_access(route: Any) -> AccessRule | None:
     """The classification a route declares through its dependencies."""
     original = getattr(route, "original_route", route)
-    if not isinstance(original, APIRoute):
+    if not isinstance(original, APIRoute):  # a plain Starlette route says it on its endpoint
+        rule = getattr(getattr(original, "endpoint", None), ACCESS_ATTR, None)
+        if rule is not None:
+            return rule  # type: ignore[no-any-return]
         path = getattr(route, "path", "")
         return AccessRule("public") if path in FRAMEWORK_PUBLIC else None
     stack = [route.dependant]
