@@ -5,12 +5,17 @@ the same page; only the signed submission id differs. Caching the answer for a f
 (``SIPAS_COUNTER_CACHE_SECONDS``, 0 to switch off) removes the database and the template from
 the hot path (measured in docs/performance.md).
 
+When an entry expires under load, the requests that find it expired wait for one load
+between them (single flight) instead of each querying the database: a burst of identical
+queries every TTL was the p99 of ``POST /s/{code}`` (docs/performance.md).
+
 Each replica keeps its own cache of read-only facts, never of responses: a round opened or
 closed elsewhere shows here within the TTL, and nothing is lost if a replica stops.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -33,6 +38,7 @@ class CounterCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._forms: dict[tuple[str, date], tuple[float, CounterForm]] = {}
+        self._loading: dict[tuple[str, date], asyncio.Task[CounterForm]] = {}
         self._pages: dict[tuple[int, int, int, str], tuple[float, list[bytes]]] = {}
 
     async def counter_form(
@@ -41,13 +47,25 @@ class CounterCache:
         """The cached counter form, or ``load()``'s (its errors are not cached)."""
         if self.ttl <= 0:
             return await load()
-        now = time.monotonic()
-        hit = self._forms.get((unit_code, today))
-        if hit is not None and hit[0] > now:
+        key = (unit_code, today)
+        hit = self._forms.get(key)
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        target = await load()
-        self._store(self._forms, (unit_code, today), (now + self.ttl, target))
-        return target
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.ensure_future(self._load(key, load))
+        # Shielded: a waiter that goes away (client disconnected) does not cancel the others'.
+        return await asyncio.shield(loading)
+
+    async def _load(
+        self, key: tuple[str, date], load: Callable[[], Awaitable[CounterForm]]
+    ) -> CounterForm:
+        try:
+            target = await load()
+            self._store(self._forms, key, (time.monotonic() + self.ttl, target))
+            return target
+        finally:
+            del self._loading[key]
 
     def page(self, target: CounterForm, lang: str, render: Callable[[str], str], sid: str) -> bytes:
         """The blank form page for ``target`` carrying ``sid``, rendered once per TTL and kept

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import date
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
-from app.collection.cache import SID_PLACEHOLDER
+from app.collection.cache import SID_PLACEHOLDER, CounterCache
 from app.config import Settings
 from app.main import create_app
 from app.models import Answer, Response, Round
@@ -72,3 +73,34 @@ async def test_a_closed_round_shows_within_the_ttl(app: FastAPI, cached: httpx.A
     assert (await cached.get("/s/C21")).status_code == 200  # still cached: documented
     await asyncio.sleep(TTL + 0.1)
     assert (await cached.get("/s/C21", headers={"accept": "text/html"})).status_code == 410
+
+
+async def test_concurrent_misses_share_one_load():
+    """An expired entry is loaded once for all the requests waiting on it; a failed load is
+    every waiter's error and is not cached."""
+    cache = CounterCache(ttl=60)
+    calls = 0
+    outcome: object = "form"
+
+    async def load() -> object:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.01)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    today = date(2026, 11, 23)
+    outcome = LookupError("no open round")
+    failed = await asyncio.gather(
+        *(cache.counter_form("C11", today, load) for _ in range(20)),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    assert calls == 1 and all(isinstance(f, LookupError) for f in failed)
+    outcome = "form"
+    served = await asyncio.gather(
+        *(cache.counter_form("C11", today, load) for _ in range(20))  # type: ignore[arg-type]
+    )
+    assert calls == 2 and served == ["form"] * 20
+    assert await cache.counter_form("C11", today, load) == "form"  # type: ignore[arg-type]
+    assert calls == 2
