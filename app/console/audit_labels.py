@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "response.export_unmasked": N_("Xuất phiếu không che thông tin cá nhân"),
     "round.create": N_("Tạo đợt khảo sát"),
     "round.status": N_("Đổi trạng thái đợt khảo sát"),
+    "round.edit": N_("Sửa tên hoặc thời gian đợt khảo sát"),
     "round.design": N_("Đổi thiết kế mẫu của đợt"),
     "round.volume": N_("Cập nhật lượng giao dịch"),
     "round.bands": N_("Đặt ngưỡng xếp loại"),

@@ -22,11 +22,20 @@ from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
 from app.i18n import N_, request_lang
-from app.rounds.service import TRANSITIONS, change_status, get_round, round_in_scope
+from app.models import Round
+from app.rounds.service import (
+    EDITABLE,
+    TRANSITIONS,
+    change_details,
+    change_status,
+    get_round,
+    round_in_scope,
+)
 from app.units.service import UnitNode, UnitTree, load_tree
 
 router = APIRouter(prefix="/console/rounds", include_in_schema=False)
 MSG_OUTSIDE = N_("Đợt khảo sát này không có đơn vị nào trong phạm vi của bạn.")
+MSG_ENDS_BEFORE = N_("Ngày kết thúc không được trước ngày bắt đầu.")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -127,8 +136,10 @@ async def _round_page(
     principal: Principal,
     code: str,
     failure: AppError | None = None,
+    edit: Form | None = None,
 ) -> HTMLResponse:
-    """The round's page; after a refused status change (``failure``) with its reason, 409."""
+    """The round's page; after a refused change (``failure``) with its reason (409), or with
+    the edit form's values and errors (``edit``, 422)."""
     round_, tree = await get_round(session, code), await load_tree(session)
     units = await covered_units(session, round_, tree, principal.visible_units("viewer", tree))
     if not units and not principal.is_superadmin:
@@ -144,8 +155,30 @@ async def _round_page(
         "next_status": TRANSITIONS.get(round_.status, ()) if can_manage else (),
         "total": sum(c.responses for c in units),
         "failure": failure,
+        "editable": can_manage and round_.status in EDITABLE,
+        "edit_values": edit.values() if edit else _details(round_),
+        "edit_errors": edit.errors if edit else {},
+        "edit_open": edit is not None,
     }
-    return render(request, "console/round.html", context, failure.status_code if failure else 200)
+    status = failure.status_code if failure else 422 if edit and edit.errors else 200
+    return render(request, "console/round.html", context, status)
+
+
+def _details(round_: Round) -> dict[str, str]:
+    return {
+        "name": round_.name,
+        "starts_on": round_.starts_on.isoformat(),
+        "ends_on": round_.ends_on.isoformat(),
+    }
+
+
+async def _audit_scope(session: AsyncSession, round_: Round) -> int | None:
+    """The unit an event about the round is filed under: the nearest common ancestor of its
+    units (who may read the audit log of a unit sees it)."""
+    tree = await load_tree(session)
+    units = await covered_units(session, round_, tree, None)
+    scope = tree.common_ancestor(c.node.id for c in units)
+    return scope.id if scope else None
 
 
 @router.post("/{code}/status")
@@ -156,11 +189,36 @@ async def round_status(
     open round already serves the same counters) shows the round's page with the reason."""
     round_ = await round_in_scope(session, principal, code, "manager")
     await check_csrf(request, principal)
-    form, tree = await Form.read(request), await load_tree(session)
-    units = await covered_units(session, round_, tree, None)
-    scope = tree.common_ancestor(c.node.id for c in units)
-    actor, unit_id = actor_of(request, principal), scope.id if scope else None
+    form = await Form.read(request)
+    actor, unit_id = actor_of(request, principal), await _audit_scope(session, round_)
     changed = await attempt(session, change_status(session, actor, round_, form.get("to"), unit_id))
     if isinstance(changed, AppError):  # e.g. another open round serves the same counters
         return await _round_page(request, session, principal, code, changed)
     return done(f"/console/rounds/{quote(round_.code)}", "round-status")
+
+
+@router.post("/{code}/details")
+async def round_details(
+    request: Request, code: str, principal: StaffManager, session: WriteSessionDep
+) -> Response:
+    """Rename a draft or open round or move its period; audited. Wrong dates, or a period
+    that would overlap another open round at the same counters, show the page again."""
+    round_ = await round_in_scope(session, principal, code, "manager")
+    await check_csrf(request, principal)
+    form = await Form.read(request)
+    name = form.text("name")
+    starts_on, ends_on = form.day("starts_on"), form.day("ends_on")
+    if starts_on and ends_on and ends_on < starts_on:
+        form.fail("ends_on", MSG_ENDS_BEFORE)
+    if not form.ok or starts_on is None or ends_on is None:
+        return await _round_page(request, session, principal, code, edit=form)
+    actor, unit_id = actor_of(request, principal), await _audit_scope(session, round_)
+    changed = await attempt(
+        session,
+        change_details(
+            session, actor, round_, name=name, starts_on=starts_on, ends_on=ends_on, unit_id=unit_id
+        ),
+    )
+    if isinstance(changed, AppError):
+        return await _round_page(request, session, principal, code, changed, edit=form)
+    return done(f"/console/rounds/{quote(round_.code)}", "round-edited")

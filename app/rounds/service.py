@@ -139,6 +139,46 @@ async def change_status(
     return round_
 
 
+# A round's name and period can change while it is prepared or collecting; once closed, its
+# period is part of the record its figures were published from.
+EDITABLE = ("draft", "open")
+
+
+async def change_details(
+    session: AsyncSession,
+    actor: Actor,
+    round_: Round,
+    *,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    unit_id: int | None = None,
+) -> Round:
+    """Rename a round or move its period (a draft or open round); audited with before/after.
+
+    An open round's new period must not overlap another open round at its counters. Responses
+    already collected stay in the round whatever its new period: the period decides which
+    round a counter serves on a given day, not which responses count.
+    """
+    if round_.status not in EDITABLE:
+        raise Conflict(N_("Chỉ sửa được đợt khảo sát đang soạn hoặc đang mở."))
+    if ends_on < starts_on:
+        raise AppError(N_("Ngày kết thúc không được trước ngày bắt đầu."))
+    before = {
+        "name": round_.name,
+        "starts_on": round_.starts_on.isoformat(),
+        "ends_on": round_.ends_on.isoformat(),
+    }
+    round_.name, round_.starts_on, round_.ends_on = name, starts_on, ends_on
+    await session.flush()
+    if round_.status == "open":
+        await refuse_overlap(session, round_)
+    after = {"name": name, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()}
+    changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+    await record(session, actor, "round.edit", "round", round_.code, unit_id, changed)
+    return round_
+
+
 async def set_volume(
     session: AsyncSession, actor: Actor, round_: Round, unit: Unit, volume: int | None
 ) -> RoundUnit:

@@ -234,3 +234,77 @@ async def test_a_round_does_not_open_where_another_open_round_serves(app: FastAP
             assert opened.status_code == 303, code
     statuses = [(await stored(app, c))[0] for c in ("Q4", "LATER", "ELSE")]
     assert [r.status for r in statuses if r] == ["draft", "open", "open"]
+
+
+def details(csrf: str, **extra: str) -> dict[str, str]:
+    body = {
+        "csrf_token": csrf,
+        "name": "Đợt năm 2026 (gia hạn)",
+        "starts_on": (TODAY - timedelta(days=30)).isoformat(),
+        "ends_on": (TODAY + timedelta(days=60)).isoformat(),
+    }
+    body.update(extra)
+    return body
+
+
+async def test_a_manager_renames_a_round_and_moves_its_period(app: FastAPI):
+    await make_province(app)  # R2026 open: 30 days ago to 30 days ahead
+    async with staff_client(app, "m@x.vn", [("manager", "P")]) as (client, csrf):
+        page = await client.get("/console/rounds/R2026", headers=HTML)
+        assert 'action="/console/rounds/R2026/details"' in page.text
+        saved = await client.post("/console/rounds/R2026/details", data=details(csrf))
+        assert saved.status_code == 303
+        shown = await client.get(saved.headers["location"], headers=HTML)
+        assert "Đã lưu tên và thời gian của đợt khảo sát." in shown.text
+        assert "Đợt năm 2026 (gia hạn)" in shown.text
+    round_ = (await stored(app, "R2026"))[0]
+    assert round_ is not None and round_.name == "Đợt năm 2026 (gia hạn)"
+    assert round_.ends_on == TODAY + timedelta(days=60)
+    async with app.state.db.sessions() as session:
+        event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "round.edit"))
+    assert event is not None and event.unit_id is not None
+    assert event.changes["ends_on"] == {
+        "from": (TODAY + timedelta(days=30)).isoformat(),
+        "to": (TODAY + timedelta(days=60)).isoformat(),
+    }
+    assert "starts_on" not in event.changes  # only what changed
+
+
+async def test_round_edits_refuse_bad_dates_overlaps_closed_rounds_and_outsiders(app: FastAPI):
+    await make_province(app, volumes={"C11": 1000, "C12": 500})  # R2026 open, ends TODAY + 30
+    later = TODAY + timedelta(days=31)
+    await draft_rounds(app, {"LATER": (later, ["C11"])})
+    async with staff_client(app, "m@x.vn", [("manager", "P")]) as (client, csrf):
+        for body, field in (
+            (details(csrf, ends_on=(TODAY - timedelta(days=31)).isoformat()), "ends_on"),
+            (details(csrf, starts_on="31/02/2026"), "starts_on"),
+            (details(csrf, name=""), "name"),
+        ):
+            refused = await client.post("/console/rounds/R2026/details", data=body)
+            assert refused.status_code == 422, field
+            assert f'id="f-{field}"' in refused.text and "<details" in refused.text
+            assert f'value="{body["name"]}"' in refused.text  # the values kept
+        opened = await client.post(
+            "/console/rounds/LATER/status", data={"csrf_token": csrf, "to": "open"}
+        )
+        assert opened.status_code == 303
+        overlap = await client.post(
+            "/console/rounds/LATER/details", data=details(csrf, starts_on=TODAY.isoformat())
+        )
+        assert overlap.status_code == 409 and "Chưa lưu được thay đổi" in overlap.text
+        assert (await stored(app, "LATER"))[0].starts_on == later  # type: ignore[union-attr]
+        await client.post("/console/rounds/R2026/status", data={"csrf_token": csrf, "to": "closed"})
+        closed = await client.post("/console/rounds/R2026/details", data=details(csrf))
+        assert closed.status_code == 409 and "đang soạn hoặc đang mở" in closed.text
+        assert 'action="/console/rounds/R2026/details"' not in closed.text
+        forged = await client.post("/console/rounds/LATER/details", data=details("x"))
+        assert forged.status_code == 403
+    async with staff_client(app, "v@x.vn", [("viewer", "P")]) as (client, csrf):
+        assert (
+            'action="/console/rounds/LATER/details"'
+            not in (await client.get("/console/rounds/LATER", headers=HTML)).text
+        )
+        viewer = await client.post("/console/rounds/LATER/details", data=details(csrf))
+        assert viewer.status_code == 403
+    unchanged = (await stored(app, "R2026"))[0]
+    assert unchanged is not None and unchanged.name != "Đợt năm 2026 (gia hạn)"
