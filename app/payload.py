@@ -62,6 +62,13 @@ def optional_day(name: str, raw: str | None) -> date | None:
         raise AppError(f"{name}: expected a date YYYY-MM-DD, got {raw!r}") from None
 
 
+def ordered_period(since: date | None, until: date | None) -> None:
+    """API clients are told when ``since`` is after ``until`` (the console's filter forms show
+    such a period as a notice instead, keeping the user's dates)."""
+    if since and until and since > until:
+        raise AppError(f"since ({since}) is after until ({until}): no day lies in that period")
+
+
 def yes_no(raw: str | None) -> bool | None:
     """A "yes"/"no" filter; anything else (a blank form field) means "either"."""
     return {"yes": True, "no": False}.get(raw or "")

@@ -28,6 +28,7 @@ from app.payload import (
     UNTIL_QUERY,
     body_schema,
     optional_day,
+    ordered_period,
     read_payload,
     yes_no,
 )
@@ -92,6 +93,7 @@ async def get_on_time(
     session: SessionDep, settings: SettingsDep, principal: ApiReader, _: Synced, f: OnTime
 ) -> OnTimeReport:
     """Per unit: comments handled by their due date over those due (the on-time share)."""
+    ordered_period(f.since, f.until)
     return await on_time_report(session, principal, settings, settings.today(), f)
 
 

@@ -18,6 +18,7 @@ from app.payload import (
     UNTIL_QUERY,
     body_schema,
     optional_day,
+    ordered_period,
     read_payload,
     yes_no,
 )
@@ -68,6 +69,7 @@ async def get_responses(
     limit: int = Query(50, ge=1, le=500),
 ) -> ResponsePage:
     """Responses of units in your scope, newest first, filtered and paginated."""
+    ordered_period(f.since, f.until)
     return await list_responses(session, principal, settings, f, before, limit)
 
 
@@ -82,6 +84,7 @@ async def get_responses_csv(
     unmasked: bool = Query(False, description="Admins only, audited: free text not masked"),
 ) -> Response:
     """The filtered responses as CSV, one column per question code; free text masked."""
+    ordered_period(f.since, f.until)
     actor = actor_of(request, principal)
     text = await export_csv(session, audit_session, actor, principal, settings, f, unmasked)
     return Response(

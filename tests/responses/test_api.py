@@ -156,6 +156,11 @@ async def test_list_is_scoped_filtered_and_paged(app: FastAPI, client: httpx.Asy
     assert refused.status_code == 403
     bad = await client.get("/api/v1/responses", params={"since": "yesterday"}, headers=bearer(key))
     assert bad.status_code == 400
+    backwards = {"since": today, "until": days_ago(5).date().isoformat()}
+    for path in ("/api/v1/responses", "/api/v1/responses.csv", "/api/v1/comments/on-time"):
+        reversed_period = await client.get(path, params=backwards, headers=bearer(key))
+        assert reversed_period.status_code == 400, path
+        assert "is after until" in reversed_period.json()["error"]["message"]
 
 
 async def test_detail_labels_answers_masks_text_and_links_the_comment(
