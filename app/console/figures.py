@@ -20,11 +20,12 @@ from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.i18n import request_lang
 from app.models import Round
-from app.reporting.previous import earlier_rounds
+from app.reporting.previous import earlier_rounds, round_figures
 from app.reporting.published import served_report
 from app.reporting.queries import Lang, ReportQuery
 from app.reporting.schemas import ChildResult, SatisfactionReport
 from app.rounds.service import covered_unit_ids
+from app.units.lineage import lineage_ids, load_predecessors
 from app.units.service import UnitNode, UnitTree
 
 TREND_ROUNDS = 8  # the current round and at most seven before it
@@ -112,11 +113,22 @@ def child_bars(children: Sequence[ChildResult]) -> list[Bar]:
 
 @dataclass(frozen=True)
 class TrendItem:
+    """A round's overall index for the unit; ``pooled``: computed over the unit's lineage
+    (its predecessors' responses pooled, as the API's ``previous`` does after a merge)."""
+
     round: Round
-    report: SatisfactionReport
+    index: float | None
+    ci95: Sequence[float] | None
+    respondents: int
+    pooled: bool = False
+
+    @classmethod
+    def of(cls, round_: Round, report: SatisfactionReport) -> TrendItem:
+        return cls(round_, report.index, report.ci95, report.respondents)
 
     def point(self) -> Point:
-        return Point(self.round.code, self.report.index, *bounds(self.report))
+        low, high = (self.ci95[0], self.ci95[1]) if self.ci95 else (None, None)
+        return Point(self.round.code, self.index, low, high)
 
 
 async def trend(
@@ -125,18 +137,32 @@ async def trend(
     settings: Settings,
     principal: Principal,
     tree: UnitTree,
+    unit: UnitNode,
     current: TrendItem,
     lang: Lang,
 ) -> list[TrendItem]:
-    """The unit's overall index in the earlier rounds of the family that covered its subtree,
-    oldest first, ending with the current round."""
-    unit = tree.get(current.report.unit.code)
+    """The unit's overall index in the earlier rounds of the family that covered it, oldest
+    first, ending with the current round.
+
+    A unit that absorbed others (a merge) is followed through its lineage: in an earlier
+    round its predecessors' responses are pooled, as the API compares it with its previous
+    round; a unit without predecessors shows each round's served report."""
     inside = tree.subtree_ids(unit.id)
+    lineage = lineage_ids(tree, await load_predecessors(session), unit.id)
     items = [current]
     for round_ in await earlier_rounds(session, current.round, TREND_ROUNDS - 1):
-        if not await covered_unit_ids(session, round_.id) & inside:
+        if not await covered_unit_ids(session, round_.id) & lineage:
             continue
-        report = await served(session, catalogue, settings, principal, round_.code, unit, lang)
-        if report is not None:
-            items.append(TrendItem(round_, report))
+        if lineage == inside:
+            report = await served(session, catalogue, settings, principal, round_.code, unit, lang)
+            if report is not None:
+                items.append(TrendItem.of(round_, report))
+            continue
+        figures = await round_figures(
+            session, catalogue, round_, settings.timezone, tree, [lineage]
+        )
+        if figures is not None:
+            found = figures.engine.domain(lineage)
+            overall = found.overall
+            items.append(TrendItem(round_, overall.index, overall.ci95, found.respondents, True))
     return list(reversed(items))

@@ -69,8 +69,8 @@ async def statistics_page(
     }
     if report is not None:
         children = ranked_children(report)
-        current = TrendItem(round_, report)
-        items = await trend(session, catalogue, settings, principal, tree, current, lang)
+        current = TrendItem.of(round_, report)
+        items = await trend(session, catalogue, settings, principal, tree, node, current, lang)
         context |= {
             "element_bars": element_bars(report),
             "criterion_bars": criterion_bars(report),

@@ -110,12 +110,26 @@ async def previous_figures(
     earlier = await previous_round(session, round_)
     if earlier is None:
         return None
-    form = await answered_form(session, catalogue, earlier)
+    return await round_figures(session, catalogue, earlier, timezone, tree, domains, live)
+
+
+async def round_figures(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_: Round,
+    timezone: str,
+    tree: UnitTree,
+    domains: Sequence[set[int]] | None = None,
+    live: bool = False,
+) -> RoundFigures | None:
+    """An earlier round's estimates for ``domains`` as ``previous_figures`` computes them
+    (its own design and answered instrument); None for a round scored in points."""
+    form = await answered_form(session, catalogue, round_)
     if form.instrument.aggregation.is_points:
         return None
-    live = live or form.content_hash != catalogue.get(earlier.form_code).content_hash
-    engine = await round_engine(session, earlier, form, timezone, tree, domains=domains, live=live)
-    return RoundFigures(earlier, form, engine)
+    live = live or form.content_hash != catalogue.get(round_.form_code).content_hash
+    engine = await round_engine(session, round_, form, timezone, tree, domains=domains, live=live)
+    return RoundFigures(round_, form, engine)
 
 
 def criterion_codes(current: Instrument, previous: RoundFigures) -> dict[str, str]:

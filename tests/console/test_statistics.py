@@ -21,6 +21,7 @@ from tests.console.test_charts import NS, PER_POINT
 from tests.factories import add_response, make_province, ratings
 from tests.reporting.helpers import add_round, respond
 from tests.reporting.test_comparisons import LAST_YEAR, seed_two_rounds
+from tests.reporting.test_previous_design import _two_rounds
 
 STATS = "/console/rounds/R2026/statistics"
 
@@ -222,3 +223,24 @@ async def test_points_instruments_show_progress_but_no_satisfaction_charts(app: 
     note = "Bộ câu hỏi của đợt này chấm điểm theo TT 01/2018"
     assert note in section(overview.text, "cur-1") and note in page.text
     assert "<svg" not in page.text and 'strong class="big"' not in overview.text
+
+
+async def test_the_trend_of_a_merged_unit_pools_its_predecessors(app: FastAPI):
+    """C11 and C12 merged into C1X between R2025 and R2026B: C1X's trend starts in R2025 with
+    its predecessors' responses pooled, the figure the API compares it with."""
+    await _two_rounds(app, None)
+    async with staff_client(app, "admin@x.vn", [("admin", "P")]) as (client, _):
+        page = await client.get("/console/rounds/R2026B/statistics?unit=C1X", headers=HTML)
+        api = (await client.get("/api/v1/rounds/R2026B/satisfaction?unit=C1X")).json()
+        kept = await client.get("/console/rounds/R2026B/statistics?unit=C21", headers=HTML)
+        c21 = (await client.get("/api/v1/rounds/R2025/satisfaction?unit=C21")).json()
+    assert page.status_code == 200
+    trend = cells(section(page.text, "h-trend"))[1:]
+    assert [row[0].split()[-1] for row in trend[1:]] == ["R2026B"]
+    assert "R2025" in trend[0][0] and "gộp các đơn vị trước sáp nhập" in trend[0][0]
+    assert [row[2] for row in trend] == [pct(api["previous"]["index"]), pct(api["index"])]
+    assert trend[0][4] == "30"  # C11's 18 and C12's 12 responses
+    # A unit without predecessors: each round's served report, not marked as pooled.
+    unchanged = cells(section(kept.text, "h-trend"))[1:]
+    assert [row[0].split()[-1] for row in unchanged] == ["R2025", "R2026B"]
+    assert unchanged[0][2] == pct(c21["index"]) and "gộp" not in kept.text

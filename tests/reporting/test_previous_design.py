@@ -54,10 +54,10 @@ async def _answer(
             await respond(app, province, unit, answers, form_version_id=old, submitted_at=when)
 
 
-async def _two_rounds(app: FastAPI, old_version: int) -> tuple[Province, Province]:
-    """R2025 (2024.1, ACC1 named OLDACC1): C11, C12, C21; given weights, column strata and
-    PSUs. C11 and C12 then merge into C1X. R2026B: C1X and C21; volume weights, unit strata,
-    counter-day PSUs."""
+async def _two_rounds(app: FastAPI, old_version: int | None) -> tuple[Province, Province]:
+    """R2025 (2024.1, ACC1 named OLDACC1; ``old_version`` None: today's version): C11, C12,
+    C21; given weights, column strata and PSUs. C11 and C12 then merge into C1X. R2026B: C1X
+    and C21; volume weights, unit strata, counter-day PSUs."""
     volumes: dict[str, int | None] = {"C11": 1200, "C12": 400, "C21": 300}
     before = await make_province(app, round_code="R2025", volumes=volumes, status="closed")
     plan = [("C11", 18, SAME), ("C12", 12, SAME), ("C21", 12, BEFORE)]
