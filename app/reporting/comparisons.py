@@ -20,7 +20,7 @@ from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.models import Round, Target
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
-from app.reporting.previous import RoundFigures, criterion_codes, previous_figures
+from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
 from app.statistics.comparisons import Band, Change, band_of, change, target_status
@@ -149,7 +149,12 @@ async def load_comparisons(
     planned = report_units(target) if units == () else units
     domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
     timezone = (settings or get_settings()).timezone
-    previous = await previous_figures(session, catalogue, round_, timezone, tree, domains, live)
+    earlier = await previous_round(session, round_)
+    previous = (
+        await round_figures(session, catalogue, earlier, timezone, tree, domains, live)
+        if earlier is not None
+        else None
+    )
     codes = criterion_codes(target.form.instrument, previous) if previous else {}
     return Comparisons(
         tree=tree,

@@ -91,28 +91,6 @@ async def answered_form(
     return _FORMS[row[0]]
 
 
-async def previous_figures(
-    session: AsyncSession,
-    catalogue: Catalogue,
-    round_: Round,
-    timezone: str,
-    tree: UnitTree,
-    domains: Sequence[set[int]] | None = None,
-    live: bool = False,
-) -> RoundFigures | None:
-    """The previous round's estimates under its own design and instrument, for ``domains``
-    (sets of units; None: any set); None if there is no previous round (or it is scored in
-    points while this one is a share, which do not compare).
-
-    An instrument other than the catalogue's is computed live, so that the previous round's
-    own maintained tallies (kept for the catalogue's version) are not rebuilt back and forth.
-    """
-    earlier = await previous_round(session, round_)
-    if earlier is None:
-        return None
-    return await round_figures(session, catalogue, earlier, timezone, tree, domains, live)
-
-
 async def round_figures(
     session: AsyncSession,
     catalogue: Catalogue,
@@ -122,8 +100,13 @@ async def round_figures(
     domains: Sequence[set[int]] | None = None,
     live: bool = False,
 ) -> RoundFigures | None:
-    """An earlier round's estimates for ``domains`` as ``previous_figures`` computes them
-    (its own design and answered instrument); None for a round scored in points."""
+    """An earlier round's estimates under its own design and the instrument its responses
+    answered, for ``domains`` (sets of units; None: any set); None for a round scored in
+    points (a share does not compare with points).
+
+    An instrument other than the catalogue's is computed live, so that the round's own
+    maintained tallies (kept for the catalogue's version) are not rebuilt back and forth.
+    """
     form = await answered_form(session, catalogue, round_)
     if form.instrument.aggregation.is_points:
         return None
