@@ -109,6 +109,19 @@ def test_users_and_api_keys(tmp_path: Path):
         db, "users", "revoke", "--email", "clerk@x.vn", "--role", "admin", "--unit", "SH"
     )
     assert revoked.returncode == 0, revoked.stderr
+    for command, active in (("deactivate", 0), ("reactivate", 1)):
+        changed = sipas_in(db, "users", command, "--email", "clerk@x.vn")
+        assert changed.returncode == 0 and f"{command}d clerk@x.vn" in changed.stdout
+        with sqlite3.connect(tmp_path / "access.db") as stored:
+            row = stored.execute(
+                "SELECT is_active FROM user_account WHERE email = 'clerk@x.vn'"
+            ).fetchone()
+            events = stored.execute(
+                "SELECT count(*) FROM audit_event WHERE action = ?", (f"user.{command}",)
+            ).fetchone()
+        assert row == (active,) and events == (1,)
+    unknown = sipas_in(db, "users", "deactivate", "--email", "nobody@x.vn")
+    assert unknown.returncode == 1 and "no user" in unknown.stderr
 
     key = sipas_in(db, "api-keys", "create", "--name", "Báo cáo tỉnh", "--unit", "SH")
     assert key.returncode == 0, key.stderr

@@ -11,7 +11,7 @@ import typer
 
 from app.audit.service import CLI
 from app.auth.keys import create_key, list_keys, revoke_key
-from app.auth.service import create_user, find_user, grant_role, revoke_role
+from app.auth.service import create_user, find_user, grant_role, revoke_role, set_active
 from app.config import get_settings
 from app.db import standalone_session
 from app.errors import AppError, NotFound
@@ -102,6 +102,27 @@ def users_revoke(
 
     _run(run())
     typer.echo(f"revoked {role} on {unit} from {email}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    async def run() -> None:
+        async with standalone_session(get_settings()) as session:
+            await set_active(session, CLI, await _user_or_fail(session, email), active, None)
+
+    _run(run())
+    typer.echo(f"{'reactivated' if active else 'deactivated'} {email}")
+
+
+@users_cli.command("deactivate")
+def users_deactivate(email: str = typer.Option(...)) -> None:
+    """Deactivate an account: it can no longer sign in and its sessions end (audited)."""
+    _set_active(email, False)
+
+
+@users_cli.command("reactivate")
+def users_reactivate(email: str = typer.Option(...)) -> None:
+    """Let a deactivated account sign in again (audited)."""
+    _set_active(email, True)
 
 
 @keys_cli.command("create")
