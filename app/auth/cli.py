@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,11 +70,17 @@ def users_create(
     typer.echo(f"created {email}" + (f" ({role} on {unit})" if role else ""))
 
 
-async def _user_or_fail(session: Any, email: str) -> Any:
-    user = await find_user(session, email)
-    if user is None:
-        raise NotFound(f"no user {email!r}")
-    return user
+def _on_user(email: str, change: Callable[[Any, Any], Awaitable[object]]) -> None:
+    """``change(session, user)`` on the account ``email``, committed (unknown: an error)."""
+
+    async def run() -> None:
+        async with standalone_session(get_settings()) as session:
+            user = await find_user(session, email)
+            if user is None:
+                raise NotFound(f"no user {email!r}")
+            await change(session, user)
+
+    _run(run())
 
 
 @users_cli.command("grant")
@@ -81,12 +88,7 @@ def users_grant(
     email: str = typer.Option(...), role: str = typer.Option(...), unit: str = typer.Option(...)
 ) -> None:
     """Grant a role on a unit (and its subtree)."""
-
-    async def run() -> None:
-        async with standalone_session(get_settings()) as session:
-            await grant_role(session, CLI, await _user_or_fail(session, email), role, unit)
-
-    _run(run())
+    _on_user(email, lambda session, user: grant_role(session, CLI, user, role, unit))
     typer.echo(f"granted {role} on {unit} to {email}")
 
 
@@ -95,21 +97,12 @@ def users_revoke(
     email: str = typer.Option(...), role: str = typer.Option(...), unit: str = typer.Option(...)
 ) -> None:
     """Revoke a role grant."""
-
-    async def run() -> None:
-        async with standalone_session(get_settings()) as session:
-            await revoke_role(session, CLI, await _user_or_fail(session, email), role, unit)
-
-    _run(run())
+    _on_user(email, lambda session, user: revoke_role(session, CLI, user, role, unit))
     typer.echo(f"revoked {role} on {unit} from {email}")
 
 
 def _set_active(email: str, active: bool) -> None:
-    async def run() -> None:
-        async with standalone_session(get_settings()) as session:
-            await set_active(session, CLI, await _user_or_fail(session, email), active, None)
-
-    _run(run())
+    _on_user(email, lambda session, user: set_active(session, CLI, user, active, None))
     typer.echo(f"{'reactivated' if active else 'deactivated'} {email}")
 
 
