@@ -26,6 +26,12 @@ from sqlalchemy.ext.asyncio import (
 from app.config import Settings
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# URL query options that SQLAlchemy's asyncpg adapter consumes itself (not asyncpg's).
+SQLALCHEMY_ONLY_OPTIONS = (
+    "async_creator_fn",
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+)
 
 
 def async_url(raw: str) -> URL:
@@ -112,9 +118,13 @@ class Database:
         if self._driver_pool is None:
             async with self._driver_pool_lock:
                 if self._driver_pool is None:
-                    url = self.engine.url.set(drivername="postgresql")
+                    # The engine's own connect arguments (host, port, user, ssl, ...), less the
+                    # options only SQLAlchemy's adapter understands.
+                    _, options = self.engine.dialect.create_connect_args(self.engine.url)
+                    for adapter_only in SQLALCHEMY_ONLY_OPTIONS:
+                        options.pop(adapter_only, None)
                     self._driver_pool = await asyncpg.create_pool(
-                        url.render_as_string(hide_password=False),
+                        **options,
                         min_size=1,
                         max_size=self._driver_pool_size,
                         max_inactive_connection_lifetime=1800,

@@ -10,9 +10,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
-from app.db import async_url
+from app.db import Database, async_url
 from app.forms.loader import FormFileError
 from app.main import create_app
 from app.migrate import head_revision
@@ -99,6 +100,26 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(app: FastAPI, is_postgr
     async with app.state.db.engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+
+
+async def test_the_submission_pool_uses_the_engines_connection_options(
+    settings: Settings, is_postgres: bool
+):
+    """PostgreSQL stores submissions through a plain asyncpg pool built from the same URL;
+    options that only SQLAlchemy's adapter reads are not passed on to it."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL: the submission pool")
+    url = make_url(settings.database_url)
+    cached = url.update_query_dict({"prepared_statement_cache_size": "50"})
+    options = {"database_url": cached.render_as_string(hide_password=False)}
+    db = Database(settings.model_copy(update={**options, "collect_pool_size": 2}))
+    try:
+        pool = await db.driver_pool()
+        assert pool is await db.driver_pool() and pool.get_max_size() == 2
+        async with pool.acquire() as connection:
+            assert await connection.fetchval("SELECT current_database()") == url.database
+    finally:
+        await db.dispose()
 
 
 async def test_hsts_over_https_and_kiosk_framing_only_for_the_public_form(settings: Settings):
