@@ -45,6 +45,8 @@ def continuous_shares(
     )
     if sum(full := _filled(points[-1], weights, lower, upper)) < total:
         idle = [i for i, w in enumerate(weights) if w <= 0]
+        if not idle:  # every stratum at its upper bound (short of ``total`` by float dust)
+            return full
         rest = continuous_shares(
             total - sum(full[i] for i in range(len(full)) if i not in idle),
             [1.0] * len(idle),
