@@ -49,7 +49,8 @@ async def test_assign_reply_close_reopen_with_transitions_and_audit(
     assert assigned.json()["status"] == "assigned" and assigned.json()["assignee"] == "clerk@x.vn"
     replied = await post(client, f"{url}/reply", reply="Đã liên hệ 0987654321 để hướng dẫn")
     body = replied.json()
-    assert body["status"] == "answered" and body["handled_on"] == days_ago(0).date().isoformat()
+    today = app.state.settings.today().isoformat()  # the province's day, not UTC's
+    assert body["status"] == "answered" and body["handled_on"] == today
     assert body["reply"] == "Đã liên hệ 09******21 để hướng dẫn"  # replies are masked too
     closed = await post(client, f"{url}/close", note="Xong")
     assert closed.json()["status"] == "closed" and closed.json()["actions"] == ["reopen"]

@@ -21,7 +21,7 @@ async def test_audit_page_shows_scope_and_filters(app: FastAPI):
         rounds = (await client.get("/console/audit?action=round", headers=HTML)).text
         assert "<code>round.volume</code>" in rounds and "<code>unit.create</code>" not in rounds
         assert 'href="/api/v1/audit.csv?action=round"' in rounds
-        today = date.today().isoformat()
+        today = app.state.settings.today().isoformat()  # the province's day
         dated = await client.get(f"/console/audit?since={today}&until={today}", headers=HTML)
         assert dated.status_code == 200 and "<code>unit.create</code>" in dated.text
         csv_link = dated.text.split('href="/api/v1/audit.csv?', 1)[1].split('"', 1)[0]

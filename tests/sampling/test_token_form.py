@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -116,10 +116,11 @@ async def test_closed_or_not_yet_open_rounds_get_a_friendly_page(
     province = await make_province(app)
     [token] = await invite(app, province, "C11", 1)
     sid = sid_of((await client.get(f"/t/{token}")).text)
-    tomorrow = date.today() + timedelta(days=1)
+    today = app.state.settings.today()  # the province's day, not the machine's
+    tomorrow = today + timedelta(days=1)
     cases = [
         ({"status": "closed"}, 410, "đã kết thúc"),
-        ({"ends_on": date.today() - timedelta(days=1)}, 410, "đã kết thúc"),
+        ({"ends_on": today - timedelta(days=1)}, 410, "đã kết thúc"),
         ({"status": "draft"}, 409, "chưa bắt đầu"),
         ({"starts_on": tomorrow, "ends_on": tomorrow}, 409, "chưa bắt đầu"),
     ]
