@@ -15,14 +15,13 @@ from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.i18n import N_
 from app.models import Round
-from app.rounds.service import create_round, set_volume
+from app.rounds.service import MSG_PERIOD, create_round, set_volume
 from app.units.service import UnitNode, UnitTree, get_unit, upsert_unit
 
 MSG_EXISTS = N_("Mã này đã được dùng.")
 MSG_NO_PARENT = N_("Vui lòng chọn đơn vị cấp trên.")
 MSG_PARENT_SCOPE = N_("Bạn không có quyền quản trị đơn vị cấp trên này.")
 MSG_CYCLE = N_("Không thể đặt một đơn vị vào bên trong chính nó.")
-MSG_PERIOD = N_("Ngày kết thúc phải sau ngày bắt đầu.")
 MSG_NO_UNITS = N_("Vui lòng chọn ít nhất một đơn vị.")
 MSG_UNIT_SCOPE = N_("Có đơn vị ngoài phạm vi quản lý của bạn.")
 

@@ -22,20 +22,21 @@ from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
 from app.i18n import N_, request_lang
-from app.models import Round
 from app.rounds.service import (
     EDITABLE,
+    MSG_PERIOD,
     TRANSITIONS,
     change_details,
     change_status,
+    editable_fields,
     get_round,
     round_in_scope,
+    round_unit_id,
 )
 from app.units.service import UnitNode, UnitTree, load_tree
 
 router = APIRouter(prefix="/console/rounds", include_in_schema=False)
 MSG_OUTSIDE = N_("Đợt khảo sát này không có đơn vị nào trong phạm vi của bạn.")
-MSG_ENDS_BEFORE = N_("Ngày kết thúc không được trước ngày bắt đầu.")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -156,29 +157,12 @@ async def _round_page(
         "total": sum(c.responses for c in units),
         "failure": failure,
         "editable": can_manage and round_.status in EDITABLE,
-        "edit_values": edit.values() if edit else _details(round_),
+        "edit_values": edit.values() if edit else editable_fields(round_),
         "edit_errors": edit.errors if edit else {},
         "edit_open": edit is not None,
     }
     status = failure.status_code if failure else 422 if edit and edit.errors else 200
     return render(request, "console/round.html", context, status)
-
-
-def _details(round_: Round) -> dict[str, str]:
-    return {
-        "name": round_.name,
-        "starts_on": round_.starts_on.isoformat(),
-        "ends_on": round_.ends_on.isoformat(),
-    }
-
-
-async def _audit_scope(session: AsyncSession, round_: Round) -> int | None:
-    """The unit an event about the round is filed under: the nearest common ancestor of its
-    units (who may read the audit log of a unit sees it)."""
-    tree = await load_tree(session)
-    units = await covered_units(session, round_, tree, None)
-    scope = tree.common_ancestor(c.node.id for c in units)
-    return scope.id if scope else None
 
 
 @router.post("/{code}/status")
@@ -190,7 +174,7 @@ async def round_status(
     round_ = await round_in_scope(session, principal, code, "manager")
     await check_csrf(request, principal)
     form = await Form.read(request)
-    actor, unit_id = actor_of(request, principal), await _audit_scope(session, round_)
+    actor, unit_id = actor_of(request, principal), await round_unit_id(session, round_)
     changed = await attempt(session, change_status(session, actor, round_, form.get("to"), unit_id))
     if isinstance(changed, AppError):  # e.g. another open round serves the same counters
         return await _round_page(request, session, principal, code, changed)
@@ -209,10 +193,10 @@ async def round_details(
     name = form.text("name")
     starts_on, ends_on = form.day("starts_on"), form.day("ends_on")
     if starts_on and ends_on and ends_on < starts_on:
-        form.fail("ends_on", MSG_ENDS_BEFORE)
+        form.fail("ends_on", MSG_PERIOD)
     if not form.ok or starts_on is None or ends_on is None:
         return await _round_page(request, session, principal, code, edit=form)
-    actor, unit_id = actor_of(request, principal), await _audit_scope(session, round_)
+    actor, unit_id = actor_of(request, principal), await round_unit_id(session, round_)
     changed = await attempt(
         session,
         change_details(

@@ -16,7 +16,7 @@ from app.forms.registry import Catalogue
 from app.models import Round, Target
 from app.reporting.comparisons import round_bands
 from app.reporting.snapshots import reported_units
-from app.rounds.service import covered_unit_ids
+from app.rounds.service import covered_unit_ids, round_unit_id
 from app.statistics.comparisons import Band, check_bands
 from app.units.service import load_tree
 
@@ -31,12 +31,9 @@ async def set_bands(
     after = [{"label": b.label.strip(), "min": b.min} for b in bands or ()]
     round_.bands = after or None
     await session.flush()
-    tree = await load_tree(session)
-    top = tree.common_ancestor(await covered_unit_ids(session, round_.id))
     changes = {"bands": [before, after]}
-    await record(
-        session, actor, "round.bands", "round", round_.code, top.id if top else None, changes
-    )
+    unit_id = await round_unit_id(session, round_)
+    await record(session, actor, "round.bands", "round", round_.code, unit_id, changes)
     return round_bands(round_)
 
 

@@ -14,9 +14,8 @@ from app.config import get_settings
 from app.db import standalone_session
 from app.forms.registry import Catalogue
 from app.reporting.snapshots import freeze_round
-from app.rounds.service import change_status, covered_unit_ids, get_round
+from app.rounds.service import change_status, get_round, round_unit_id
 from app.rounds.setup import RoundSpec, create_round_over
-from app.units.service import load_tree
 
 rounds_cli = typer.Typer(help="Survey rounds.", no_args_is_help=True)
 DAY = ["%Y-%m-%d"]
@@ -88,11 +87,8 @@ def rounds_status(
     async def run() -> str:
         async with standalone_session(settings) as session:
             round_ = await get_round(session, code)
-            scope = (await load_tree(session)).common_ancestor(
-                await covered_unit_ids(session, round_.id)
-            )
             before = round_.status
-            await change_status(session, CLI, round_, to, scope.id if scope else None)
+            await change_status(session, CLI, round_, to, await round_unit_id(session, round_))
             return before
 
     before = _run(run())

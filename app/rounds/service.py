@@ -142,6 +142,16 @@ async def change_status(
 # A round's name and period can change while it is prepared or collecting; once closed, its
 # period is part of the record its figures were published from.
 EDITABLE = ("draft", "open")
+MSG_PERIOD = N_("Ngày kết thúc phải sau ngày bắt đầu.")
+
+
+def editable_fields(round_: Round) -> dict[str, str]:
+    """What ``change_details`` changes, as text (the edit form's values, the audit record)."""
+    return {
+        "name": round_.name,
+        "starts_on": round_.starts_on.isoformat(),
+        "ends_on": round_.ends_on.isoformat(),
+    }
 
 
 async def change_details(
@@ -163,17 +173,13 @@ async def change_details(
     if round_.status not in EDITABLE:
         raise Conflict(N_("Chỉ sửa được đợt khảo sát đang soạn hoặc đang mở."))
     if ends_on < starts_on:
-        raise AppError(N_("Ngày kết thúc không được trước ngày bắt đầu."))
-    before = {
-        "name": round_.name,
-        "starts_on": round_.starts_on.isoformat(),
-        "ends_on": round_.ends_on.isoformat(),
-    }
+        raise AppError(MSG_PERIOD)
+    before = editable_fields(round_)
     round_.name, round_.starts_on, round_.ends_on = name, starts_on, ends_on
     await session.flush()
     if round_.status == "open":
         await refuse_overlap(session, round_)
-    after = {"name": name, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()}
+    after = editable_fields(round_)
     changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
     await record(session, actor, "round.edit", "round", round_.code, unit_id, changed)
     return round_
@@ -246,6 +252,12 @@ async def refuse_overlap(session: AsyncSession, round_: Round, unit_id: int | No
 async def covered_unit_ids(session: AsyncSession, round_id: int) -> set[int]:
     rows = await session.scalars(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id))
     return set(rows.all())
+
+
+async def round_unit_id(session: AsyncSession, round_: Round) -> int | None:
+    """The unit whose subtree holds the round (audit events are filed under it)."""
+    top = (await load_tree(session)).common_ancestor(await covered_unit_ids(session, round_.id))
+    return top.id if top else None
 
 
 async def rounds_in_scope(session: AsyncSession, principal: Principal) -> list[Round]:

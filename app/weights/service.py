@@ -15,8 +15,7 @@ from app.audit.service import Actor, record
 from app.errors import Conflict, NotFound
 from app.forms.schema import Instrument
 from app.models import Response, Round, WeightSet, WeightValue
-from app.rounds.service import covered_unit_ids
-from app.units.service import load_tree
+from app.rounds.service import round_unit_id
 from app.weights.calibration import Categories
 from app.weights.data import CHUNK, Progress, ResponseData, load_responses, strata_variable
 from app.weights.pipeline import Adjusted, adjust
@@ -33,12 +32,6 @@ UNNEST_VALUES = text(
 def canonical_hash(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-async def round_unit_id(session: AsyncSession, round_: Round) -> int | None:
-    """The unit whose subtree holds the round (audit events are filed under it)."""
-    top = (await load_tree(session)).common_ancestor(await covered_unit_ids(session, round_.id))
-    return top.id if top else None
 
 
 async def _existing(
