@@ -31,11 +31,14 @@ from app.units.service import UnitNode, UnitTree
 TREND_ROUNDS = 8  # the current round and at most seven before it
 
 
-class Estimate(Protocol):
+class Interval(Protocol):
+    @property
+    def ci95(self) -> Sequence[float] | None: ...
+
+
+class Estimate(Interval, Protocol):
     @property
     def index(self) -> float | None: ...
-    @property
-    def ci95(self) -> list[float] | None: ...
     @property
     def reliable(self) -> bool: ...
 
@@ -74,7 +77,7 @@ async def served(
     return found.report
 
 
-def bounds(item: Estimate) -> tuple[float | None, float | None]:
+def bounds(item: Interval) -> tuple[float | None, float | None]:
     """The 95% interval of an estimate, (None, None) without one."""
     return (item.ci95[0], item.ci95[1]) if item.ci95 else (None, None)
 
@@ -127,8 +130,7 @@ class TrendItem:
         return cls(round_, report.index, report.ci95, report.respondents)
 
     def point(self) -> Point:
-        low, high = (self.ci95[0], self.ci95[1]) if self.ci95 else (None, None)
-        return Point(self.round.code, self.index, low, high)
+        return Point(self.round.code, self.index, *bounds(self))
 
 
 async def trend(
