@@ -52,9 +52,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1)
     # PostgreSQL: connections kept for storing submissions (the public form's hot path),
     # besides the ``db_pool_size`` of everything else. Each is one short statement, so a few
-    # connections keep the database busy; more only queue inside it (measured on 2 cores:
-    # 5 connections 1,800/s with p99 96 ms, 10 connections 1,750/s with p99 130 ms,
-    # 20 connections 1,430/s with p99 154 ms; docs/performance.md).
+    # connections keep the database busy; more only queue inside it (the sweep is in
+    # docs/performance.md).
     collect_pool_size: int = Field(default=5, ge=1)
     # Reports: an estimate is reliable with at least this many valid answers and a relative
     # standard error (SE / estimate) of at most this; unreliable estimates can be withheld

@@ -96,8 +96,8 @@ class Database:
     """The engine and two session factories: reads, and writes that take the lock up front.
 
     On PostgreSQL also a small pool of plain asyncpg connections for the collection hot path
-    (one statement per submission): checking a connection out of SQLAlchemy's pool and
-    unwrapping it cost more CPU than the statement itself (docs/performance.md).
+    (one statement per submission), which skips SQLAlchemy's checkout, unwrapping and return
+    on every submission (docs/performance.md).
     """
 
     def __init__(self, settings: Settings) -> None:

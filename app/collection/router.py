@@ -84,7 +84,7 @@ async def submit_form(request: Request) -> Response:
     """Store a citizen's answers once, then redirect (303) to the thank-you page.
 
     A plain Starlette endpoint, the busiest route there is: FastAPI's per-request dependency
-    solving cost a third of the CPU this route spends outside the database
+    solving and wrapping were about a fifth of the CPU this route spends outside the database
     (docs/performance.md). It reads nothing but its path and the form body.
     """
     unit_code: str = request.path_params["unit_code"]
