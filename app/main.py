@@ -38,6 +38,7 @@ from app.i18n import Translator
 from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
+from app.integrity.device import KioskCache
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue = catalogue
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
     app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
+    app.state.kiosk_cache = KioskCache()
     app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
     install_i18n(templates, Translator())
     console_views.install(templates)

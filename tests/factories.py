@@ -38,6 +38,9 @@ CRITERIA = [
 ]
 
 
+LIMITS_OFF: dict[str, object] = {"limits": False}
+
+
 @dataclass
 class Province:
     round: Round
@@ -50,8 +53,13 @@ async def make_province(
     status: str = "open",
     round_code: str = "R2026",
     form_code: str = FORM,
+    integrity: dict[str, object] | None = LIMITS_OFF,
 ) -> Province:
-    """Province P with departments D1 (counters C11, C12) and D2 (counter C21), one round."""
+    """Province P with departments D1 (counters C11, C12) and D2 (counter C21), one round.
+
+    ``integrity``: the round's policy. Tests post forms faster and more often than any
+    citizen could, so by default the round is a supervised one (limits off; rules still
+    flag); tests of the limits and rules (tests/integrity) pass None for the defaults."""
     volumes = volumes if volumes is not None else {"C11": 1000, "C12": 500, "C21": 300}
     db: Database = app.state.db
     today = date.today()
@@ -76,6 +84,7 @@ async def make_province(
             ends_on=today + timedelta(days=30),
             status=status,
         )
+        round_.integrity_policy = integrity
         for code, volume in volumes.items():
             await set_volume(session, CLI, round_, units[code], volume)
     return Province(round_, units)

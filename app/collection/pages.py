@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.collection.answers import ParsedAnswer, parse_submission
-from app.collection.service import CounterForm, ExpiredSubmission, SubmissionSigner
+from app.collection.service import CounterForm, ExpiredSubmission, Signed, SubmissionSigner
 from app.i18n import N_, request_lang
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -83,7 +83,9 @@ async def form_fields(request: Request) -> dict[str, list[str]]:
     return fields
 
 
-Store = Callable[[str, list[ParsedAnswer]], Awaitable[object]]
+# Stores a verified, valid submission; says whether it was held for review (the citizen is
+# told so, politely), or None where nothing is held (invitations).
+Store = Callable[[Signed, list[ParsedAnswer]], Awaitable[str | None]]
 
 
 async def submit(
@@ -94,19 +96,23 @@ async def submit(
     store: Store,
     thanks_url: str,
     action: str | None = None,
+    device: str = "",
 ) -> Response:
     """One submission: the signed id must be this server's for ``binding`` (an expired one
     gets the form back, answers kept, with a fresh id); invalid answers come back with their
-    errors; valid ones are stored by ``store(submission_id, answers)``, then 303 to thanks."""
+    errors; valid ones are stored by ``store(signed, answers)``, then 303 to thanks (which
+    says so when the response was held for review)."""
     fields = await form_fields(request)
     sid = (fields.get("sid") or [""])[0]
     try:
-        submission_id = signer.verify(sid, binding)
+        signed = signer.verify(sid, binding)
     except ExpiredSubmission:
-        fresh = signer.issue(binding)
+        fresh = signer.issue(binding, device)
         return render_form(request, target, fresh, fields, notice=MSG_EXPIRED, action=action)
     parsed = parse_submission(target.form.instrument, fields)
     if not parsed.ok:
         return render_form(request, target, sid, fields, parsed.errors, action=action)
-    await store(submission_id, parsed.answers)
+    outcome = await store(signed, parsed.answers)
+    if outcome == "held":
+        thanks_url += ("&" if "?" in thanks_url else "?") + "held=1"
     return RedirectResponse(thanks_url, status_code=303)

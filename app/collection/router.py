@@ -21,12 +21,15 @@ from app.collection.pages import (
 )
 from app.collection.service import (
     CounterForm,
+    Signed,
     SubmissionSigner,
     counter_form,
     store_submission,
 )
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, TemplatesDep
+from app.integrity.device import device_of, remember_device
+from app.integrity.intake import screened
 from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
@@ -51,16 +54,21 @@ async def _counter(request: Request, unit_code: str) -> CounterForm:
     return await cache.counter_form(unit_code, today, load)
 
 
-def _blank_form(request: Request, target: CounterForm, token: str) -> HTMLResponse:
+def _blank_form(request: Request, target: CounterForm, signer: SubmissionSigner) -> HTMLResponse:
     """The unanswered form: rendered once per TTL and variant (language, kiosk mode), then
-    only the submission id changes."""
+    only the submission id changes. It is signed for the device that asked (a first-party
+    cookie, set here when missing): the response's device pseudonym (app/integrity)."""
     cache: CounterCache = request.app.state.counter_cache
 
     def render(sid: str) -> str:
         return bytes(render_form(request, target, sid).body).decode()
 
-    page = cache.page(target, page_query(request), render, token)
-    return HTMLResponse(page, headers=NO_STORE)
+    device, new = device_of(request)
+    token = signer.issue(target.unit.code, device)
+    page = HTMLResponse(cache.page(target, page_query(request), render, token), headers=NO_STORE)
+    if new:
+        remember_device(page, device, request.app.state.settings)
+    return page
 
 
 @router.get("/s/{unit_code}", response_class=HTMLResponse)
@@ -76,7 +84,7 @@ async def show_form(
     if target.quotas:  # a full hard quota: say so before anyone fills in the form
         async with request.app.state.db.sessions() as session:
             await ensure_not_full(session, target.round.id, target.unit.id, None)
-    return _blank_form(request, target, signer.issue(unit_code))
+    return _blank_form(request, target, signer)
 
 
 @public_endpoint
@@ -91,11 +99,17 @@ async def submit_form(request: Request) -> Response:
     signer: SubmissionSigner = request.app.state.signer
     target = await _counter(request, unit_code)
 
-    async def store(submission_id: str, answers: list[ParsedAnswer]) -> bool:
-        return await store_submission(request.app.state.db, target, submission_id, answers)
+    async def store(signed: Signed, answers: list[ParsedAnswer]) -> str:
+        paradata, verdict = await screened(request, target, signed, answers)
+        db = request.app.state.db
+        stored = await store_submission(
+            db, target, signed.submission_id, answers, paradata, verdict
+        )
+        return stored.outcome
 
     thanks_url = f"/s/{unit_code}/thanks{page_query(request)}"
-    return await submit(request, signer, target, unit_code, store, thanks_url)
+    device = device_of(request)[0]
+    return await submit(request, signer, target, unit_code, store, thanks_url, device=device)
 
 
 router.add_route("/s/{unit_code}", submit_form, methods=["POST"])
@@ -108,10 +122,13 @@ async def thanks(
     templates: TemplatesDep,
     lang: Lang = "vi",
     kiosk: bool = False,
+    held: bool = False,
 ) -> HTMLResponse:
-    """Thank-you page shown after a stored submission (in kiosk mode: back to a new form)."""
+    """Thank-you page shown after a stored submission (in kiosk mode: back to a new form);
+    ``held=1``: it was kept for review before it counts (a limit or a rule)."""
     target = await _counter(request, unit_code)
     context = {
+        "held": held,
         "unit": target.unit,
         "form": target.form.instrument,
         "kiosk": kiosk,

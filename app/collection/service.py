@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,7 +17,10 @@ from app.db import Database, insert_ignore
 from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
 from app.i18n import N_
-from app.models import Answer, Quota, Response, Round, Unit
+from app.integrity.admission import Admission, admit, admit_in_one_statement, hold_burst
+from app.integrity.policy import IntegrityPolicy, policy_of
+from app.integrity.screening import Paradata, Screening
+from app.models import Answer, Quota, Response, Round, RoundUnit, Unit
 from app.rounds.service import open_round_for_unit
 from app.sampling.quotas import count_response
 from app.units.service import get_unit
@@ -40,6 +43,11 @@ class CounterForm:
     form: RegisteredForm
     # Whether quotas apply at this unit: then submissions count against them in a transaction.
     quotas: bool = False
+    # The round's integrity policy and this counter's burst limit (app/integrity), and the
+    # instrument's criteria codes (straight-lining): worked out once per cache period.
+    policy: IntegrityPolicy = field(default_factory=IntegrityPolicy)
+    burst_limit: int = 0
+    criteria: frozenset[str] = frozenset()
 
 
 async def counter_form(
@@ -51,7 +59,41 @@ async def counter_form(
     quotas = await session.scalar(
         select(Quota.id).where(Quota.round_id == round_.id, Quota.unit_id == unit.id).limit(1)
     )
-    return CounterForm(unit, round_, catalogue.get(round_.form_code), quotas is not None)
+    volume = await session.scalar(
+        select(RoundUnit.volume).where(
+            RoundUnit.round_id == round_.id, RoundUnit.unit_id == unit.id
+        )
+    )
+    return with_policy(
+        CounterForm(unit, round_, catalogue.get(round_.form_code), quotas is not None), volume
+    )
+
+
+def with_policy(target: CounterForm, volume: int | None) -> CounterForm:
+    """``target`` with its round's policy, its burst limit from ``volume`` (transactions in
+    the round's period; without one, the policy's default rate) and its criteria."""
+    policy = policy_of(target.round.integrity_policy)
+    round_ = target.round
+    if volume:
+        minutes = policy.open_minutes(target.unit.code, round_.starts_on, round_.ends_on)
+        rate = volume / minutes
+    else:
+        opens, closes = policy.opening(target.unit.code)
+        day = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+        rate = policy.default_daily_transactions / day
+    criteria = frozenset(q.code for q in target.form.instrument.criteria)
+    return CounterForm(
+        target.unit, round_, target.form, target.quotas, policy, policy.burst_limit(rate), criteria
+    )
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a served form's signed submission id carries."""
+
+    submission_id: str
+    issued_at: datetime  # when the form was served: the time to complete is the server's
+    device: str  # the device id the form was served to ("" if none)
 
 
 class SubmissionSigner:
@@ -65,20 +107,28 @@ class SubmissionSigner:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="sipas.submission")
         self._max_age = max_age_seconds
 
-    def issue(self, unit_code: str) -> str:
-        return self._serializer.dumps([str(uuid.uuid4()), unit_code])
+    def issue(self, unit_code: str, device: str = "") -> str:
+        return self._serializer.dumps([str(uuid.uuid4()), unit_code, device])
 
-    def verify(self, token: str, unit_code: str) -> str:
-        """The submission id inside ``token``; raises when forged, foreign or expired."""
+    def verify(self, token: str, unit_code: str) -> Signed:
+        """What ``token`` carries; raises when forged, foreign or expired."""
         try:
-            submission_id, signed_unit = self._serializer.loads(token, max_age=self._max_age)
+            payload, issued = self._serializer.loads(
+                token, max_age=self._max_age, return_timestamp=True
+            )
+            submission_id, signed_unit, *rest = payload
         except SignatureExpired as exc:
             raise ExpiredSubmission() from exc
         except (BadSignature, ValueError, TypeError) as exc:
             raise TamperedSubmission(N_("Phiếu không hợp lệ. Vui lòng quét lại mã QR.")) from exc
         if signed_unit != unit_code:
             raise TamperedSubmission(N_("Phiếu không thuộc đơn vị này. Vui lòng quét lại mã QR."))
-        return str(submission_id)
+        device = str(rest[0]) if rest else ""
+        return Signed(str(submission_id), _aware(issued), device)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def store_submission(
@@ -86,27 +136,39 @@ async def store_submission(
     target: CounterForm,
     submission_id: str,
     answers: list[ParsedAnswer],
-    channel: str = "qr",
-) -> bool:
-    """Store a citizen's submission on its own, committed when this returns.
+    paradata: Paradata,
+    screening: Screening,
+) -> Admission:
+    """Store a citizen's screened submission on its own, committed when this returns.
 
-    On PostgreSQL, at a unit without quotas, the response and its answers are one statement,
-    atomic by itself, run in autocommit: one round trip instead of BEGIN, INSERT, COMMIT
-    (docs/performance.md). Otherwise a write transaction (on SQLite one that takes the lock up
-    front) that also counts the response against the unit's quotas. Work that must commit
-    together with the response (redeeming a token) uses ``store_response`` in its session.
+    On PostgreSQL, at a unit without quotas, the limits, the response, its answers and its
+    flags are one statement, atomic by itself, run in autocommit: one round trip instead of
+    BEGIN, INSERT, COMMIT (docs/performance.md). Otherwise a write transaction (on SQLite one
+    that takes the lock up front) that also counts a counted response against the unit's
+    quotas. Work that must commit together with the response (redeeming a token or a receipt
+    code) calls ``admit`` in its own session.
     """
+    values = response_values(target, submission_id, paradata.channel)
     if db.engine.dialect.name == "postgresql" and not target.quotas:
         pool = await db.driver_pool()
         async with pool.acquire() as connection:
-            return await _store_in_one_statement(
-                connection, _response_values(target, submission_id, channel), answers
+            admission = await admit_in_one_statement(
+                connection, values, answers, paradata, screening
             )
+        if admission.burst and screening.hold_burst:
+            async with db.write_sessions.begin() as session:
+                await hold_burst(session, target.unit.id, screening)
+        return admission
     async with db.write_sessions.begin() as session:
-        return await store_response(session, target, submission_id, answers, channel)
+        admission = await admit(session, values, answers, paradata, screening)
+        if admission.outcome == "valid" and admission.response_id is not None:
+            await count_response(
+                session, target.round.id, target.unit.id, None, admission.response_id
+            )
+        return admission
 
 
-def _response_values(target: CounterForm, submission_id: str, channel: str) -> dict[str, Any]:
+def response_values(target: CounterForm, submission_id: str, channel: str) -> dict[str, Any]:
     return {
         "submission_id": submission_id,
         "round_id": target.round.id,
@@ -131,7 +193,7 @@ async def store_response(
     concurrent requests race: the database, not this process, decides who stored it.
     ``extra``: further response columns (an invitation's ``invitation_id`` and ``stratum``).
     """
-    values = {**_response_values(target, submission_id, channel), **(extra or {})}
+    values = {**response_values(target, submission_id, channel), **(extra or {})}
     stmt = insert_ignore(session, Response, values).returning(Response.id)
     response_id = (await session.execute(stmt)).scalar_one_or_none()
     if response_id is None:
@@ -154,35 +216,3 @@ async def store_response(
             ],
         )
     return True
-
-
-# PostgreSQL: the response and all its answers in one round trip (data-modifying CTEs).
-STORED_COLUMNS = ("submission_id", "round_id", "unit_id", "form_version_id", "channel", "status")
-STORE_ONE_STATEMENT = f"""
-WITH r AS (
-    INSERT INTO response ({", ".join(STORED_COLUMNS)}, submitted_at)
-    VALUES ({", ".join(f"${i}" for i in range(1, len(STORED_COLUMNS) + 1))}, now())
-    ON CONFLICT (submission_id) DO NOTHING
-    RETURNING id
-), a AS (
-    INSERT INTO answer (response_id, question, ordinal, value, text)
-    SELECT r.id, q, o, v, t
-    FROM r, unnest($7::text[], $8::int2[], $9::float8[], $10::text[]) AS x(q, o, v, t)
-)
-SELECT id FROM r
-"""
-
-
-async def _store_in_one_statement(
-    driver_connection: Any, values: dict[str, Any], answers: list[ParsedAnswer]
-) -> bool:
-    """Run on the asyncpg connection itself: the statement is prepared once per connection."""
-    stored = await driver_connection.fetchval(
-        STORE_ONE_STATEMENT,
-        *(values[column] for column in STORED_COLUMNS),
-        [a.question for a in answers],
-        [a.ordinal for a in answers],
-        [a.value for a in answers],
-        [a.text for a in answers],
-    )
-    return stored is not None

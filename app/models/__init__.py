@@ -6,9 +6,10 @@ from app.models.base import Base
 from app.models.comment import Comment
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
+from app.models.integrity import DeviceWindow, Kiosk
 from app.models.invitation import Invitation
 from app.models.quota import Quota
-from app.models.response import Answer, Response
+from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
 from app.models.sample_draw import SampleDraw, SampleSelection
 from app.models.sample_plan import SamplePlan, SampleStratum
@@ -26,16 +27,19 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Comment",
+    "DeviceWindow",
     "Dossier",
     "FormVersion",
     "FrameCell",
     "Grant",
     "Invitation",
+    "Kiosk",
     "LoginFailure",
     "Quota",
     "ReportSnapshot",
     "ReportSnapshotItem",
     "Response",
+    "ResponseFlag",
     "Round",
     "RoundUnit",
     "SampleDraw",

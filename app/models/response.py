@@ -7,7 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, Timestamp, utcnow
 
-RESPONSE_STATUSES = ("valid", "excluded")
+# 'held': stored but not counted until a reviewer accepts (-> 'valid') or rejects
+# (-> 'excluded') it (app/integrity).
+RESPONSE_STATUSES = ("valid", "excluded", "held")
+# Where a response came from (paradata): the counter's QR code, a registered desk tablet, an
+# invitation link, a receipt code, or a file import (interviewer / paper).
+CHANNELS = ("qr", "kiosk", "token", "receipt", "import", "interviewer", "paper")
 
 
 class Response(Base):
@@ -18,6 +23,10 @@ class Response(Base):
         Index("ix_response_round_unit_status", "round_id", "unit_id", "status"),
         # Only the responses whose free text has not been turned into comments yet: the
         # comment sync finds them without scanning the answers (see app.comments.sync).
+        # Integrity: recent responses at a counter (burst rule) and of a device.
+        Index("ix_response_unit_submitted", "unit_id", "submitted_at"),
+        Index("ix_response_device_hash", "device_hash"),
+        Index("uq_response_receipt_hash", "receipt_hash", unique=True),
         Index(
             "ix_response_comments_pending",
             "id",
@@ -56,6 +65,27 @@ class Response(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Set once the sync has turned this response's free-text answers into comments.
     comments_synced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Paradata (app/integrity; no personal data): when the form was issued (from the signed
+    # submission id, so the client cannot forge it), the device pseudonym (a keyed hash of a
+    # first-party random cookie or of a registered kiosk), and for a receipt code the keyed
+    # hash of its dossier reference (unique: one response per transaction).
+    issued_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    device_hash: Mapped[str | None] = mapped_column(String(32))
+    receipt_hash: Mapped[str | None] = mapped_column(String(32))
+    # Review of a held response: 'pending' while held, then 'accepted' or 'rejected'.
+    review: Mapped[str | None] = mapped_column(String(16))
+
+
+class ResponseFlag(Base):
+    """A detection rule that fired on a response (app/integrity/rules.py names the codes)."""
+
+    __tablename__ = "response_flag"
+
+    response_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class Answer(Base):

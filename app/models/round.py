@@ -40,6 +40,8 @@ class Round(Base):
     # Score bands of this round's reports, best first: [{"label": "A", "min": 90}, ...,
     # {"label": "C", "min": null}]; NULL: no bands.
     bands: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Collection limits and detection rules (app/integrity/policy.py); NULL: the defaults.
+    integrity_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class RoundUnit(Base):

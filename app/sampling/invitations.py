@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
 from app.collection.answers import ParsedAnswer
-from app.collection.service import CounterForm, store_response
+from app.collection.service import CounterForm, response_values, with_policy
 from app.errors import AppError, Conflict, Gone, NotFound
 from app.forms.registry import Catalogue
+from app.integrity.admission import admit
+from app.integrity.screening import Paradata, Screening
 from app.models import Invitation, Round, RoundUnit, SampleDraw, SampleSelection, Unit
 from app.models.base import utcnow
 from app.sampling.draws import latest_draw_id
-from app.sampling.quotas import ensure_not_full
+from app.sampling.quotas import count_response, ensure_not_full
 from app.units.service import get_unit
 
 TOKEN_BYTES = 18  # 144 bits, 24 URL-safe characters
@@ -226,12 +228,18 @@ async def open_invitation(
     if round_.status != "open" or today < round_.starts_on:
         raise RoundNotStarted(MSG_NOT_YET.format(day=round_.starts_on.strftime("%d/%m/%Y")))
     await ensure_not_full(session, round_.id, unit.id, invitation.stratum)
-    return InvitedForm(invitation, CounterForm(unit, round_, catalogue.get(round_.form_code)))
+    target = CounterForm(unit, round_, catalogue.get(round_.form_code))
+    return InvitedForm(invitation, with_policy(target, None))
 
 
 async def redeem(
-    session: AsyncSession, invited: InvitedForm, submission_id: str, answers: list[ParsedAnswer]
-) -> None:
+    session: AsyncSession,
+    invited: InvitedForm,
+    submission_id: str,
+    answers: list[ParsedAnswer],
+    paradata: Paradata,
+    screening: Screening,
+) -> str:
     """Redeem the invitation and store its response, in this one transaction.
 
     The conditional UPDATE is the gate: of concurrent submissions for one token, exactly one
@@ -249,9 +257,17 @@ async def redeem(
     )
     if redeemed is None:
         raise AlreadyAnswered(MSG_ANSWERED)
-    extra = {"invitation_id": invitation.id, "stratum": invitation.stratum}
-    stored = await store_response(
-        session, invited.target, submission_id, answers, channel="token", extra=extra
-    )
-    if not stored:
+    values = {
+        **response_values(invited.target, submission_id, "token"),
+        "invitation_id": invitation.id,
+        "stratum": invitation.stratum,
+    }
+    admission = await admit(session, values, answers, paradata, screening)
+    if not admission.stored or admission.response_id is None:
         raise AlreadyAnswered(MSG_ANSWERED)
+    if admission.outcome == "valid":  # a held response fills no quota until accepted
+        target = invited.target
+        await count_response(
+            session, target.round.id, target.unit.id, invitation.stratum, admission.response_id
+        )
+    return admission.outcome

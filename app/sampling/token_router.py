@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth.access import public_access
 from app.collection.answers import ParsedAnswer
 from app.collection.pages import NO_STORE, page_query, render_form, submit
+from app.collection.service import Signed
 from app.deps import (
     CatalogueDep,
     SessionDep,
@@ -18,6 +19,8 @@ from app.deps import (
     TemplatesDep,
     WriteSessionDep,
 )
+from app.integrity.device import device_of
+from app.integrity.intake import screened
 from app.sampling.invitations import InvitedForm, find_invitation, open_invitation, redeem
 
 router = APIRouter(tags=["invitations"], dependencies=[Depends(public_access)])
@@ -42,7 +45,8 @@ async def show_invited_form(
     """The form an invitation opens (410 once answered, for a closed round or a full quota)."""
     invited = await open_invitation(session, catalogue, token, settings.today())
     action = f"/t/{token}{page_query(request, kiosk=False)}"
-    return render_form(request, invited.target, signer.issue(_binding(invited)), action=action)
+    token_sid = signer.issue(_binding(invited), device_of(request)[0])
+    return render_form(request, invited.target, token_sid, action=action)
 
 
 @router.post("/t/{token}", response_class=HTMLResponse)
@@ -58,8 +62,9 @@ async def submit_invited_form(
     invited = await open_invitation(session, catalogue, token, settings.today())
     query = page_query(request, kiosk=False)
 
-    async def store(submission_id: str, answers: list[ParsedAnswer]) -> None:
-        await redeem(session, invited, submission_id, answers)
+    async def store(signed: Signed, answers: list[ParsedAnswer]) -> str:
+        paradata, verdict = await screened(request, invited.target, signed, answers, "token")
+        return await redeem(session, invited, signed.submission_id, answers, paradata, verdict)
 
     binding, thanks_url = _binding(invited), f"/t/{token}/thanks{query}"
     return await submit(

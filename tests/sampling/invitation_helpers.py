@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from app.audit.service import CLI
 from app.db import Database
+from app.integrity.screening import Paradata, answers_fingerprint, screen
+from app.models.base import utcnow
 from app.sampling.invitations import InvitedForm, issue_invitations, open_invitation, redeem
 from tests.collection.test_form import token_of
 from tests.factories import Province, ratings
@@ -42,8 +44,14 @@ async def opened_together(app: FastAPI, tokens: list[str]) -> list[InvitedForm]:
 
 async def redeem_now(app: FastAPI, invited: InvitedForm) -> None:
     """Submit ``invited`` (all 16 criteria at 5) in a transaction of its own."""
+    answers = ratings({})
+    target = invited.target
+    paradata = Paradata("token", None, None, answers_fingerprint(answers))
+    verdict = screen(
+        target.policy, paradata, answers, target.criteria, target.unit.code, 0, utcnow(), "UTC"
+    )
     async with app.state.db.write_sessions.begin() as session:
-        await redeem(session, invited, str(uuid.uuid4()), ratings({}))
+        await redeem(session, invited, str(uuid.uuid4()), answers, paradata, verdict)
 
 
 async def signed_in_admin(

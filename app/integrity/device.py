@@ -1,0 +1,68 @@
+"""Device pseudonyms: a first-party random cookie on phones, a registration on desk tablets.
+
+The cookie holds 128 random bits and nothing else; the server keeps only a keyed hash of it
+on a response (``device_hash``), so a device's responses can be told apart from another's
+without knowing whose device it is. No IP address is read for this, or stored.
+
+A registered kiosk (app/integrity/kiosks.py) carries its own cookie; its responses share one
+pseudonym, ``kiosk:<id>``, and its limits follow its counter's rate, not the phone limit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+from app.config import Settings
+
+DEVICE_COOKIE = "sipas_device"
+KIOSK_COOKIE = "sipas_kiosk"
+DEVICE_COOKIE_DAYS = 365
+KIOSK_CACHE_SECONDS = 30.0
+
+
+def device_of(request: Request) -> tuple[str, bool]:
+    """The device id from its cookie, or a new one: (id, whether it is new)."""
+    given = request.cookies.get(DEVICE_COOKIE, "")
+    if 16 <= len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum():
+        return given, False
+    return secrets.token_urlsafe(16), True
+
+
+def remember_device(response: Response, device: str, settings: Settings) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+@dataclass(frozen=True)
+class KioskSeen:
+    kiosk_id: int
+    unit_id: int
+
+
+class KioskCache:
+    """Registered kiosks by the SHA-256 of their key, each looked up once per period."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[float, KioskSeen | None]] = {}
+
+    def get(self, key_hash: str) -> tuple[bool, KioskSeen | None]:
+        found = self._seen.get(key_hash)
+        if found is None or found[0] < time.monotonic():
+            return False, None
+        return True, found[1]
+
+    def put(self, key_hash: str, seen: KioskSeen | None) -> None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[key_hash] = (time.monotonic() + KIOSK_CACHE_SECONDS, seen)
