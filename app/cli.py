@@ -16,6 +16,7 @@ from app.db import standalone_session
 from app.forms.cli import forms_cli
 from app.i18n.cli import app as i18n_cli
 from app.imports.cli import responses_cli
+from app.integrity.cli import integrity_cli, receipts
 from app.migrate import upgrade
 from app.rounds.cli import rounds_cli
 from app.sampling.cli import draw_command, frame_cli, plan_command, sample_size_command
@@ -40,6 +41,8 @@ cli.add_typer(units_cli, name="units")
 cli.add_typer(rounds_cli, name="rounds")
 cli.add_typer(responses_cli, name="responses")
 cli.add_typer(i18n_cli, name="i18n")
+cli.add_typer(integrity_cli, name="integrity")
+cli.command("receipts")(receipts)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,6 +102,7 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
     )
     rng = random.Random(2026)
     commenting = random.Random(7)  # apart from rng: the answers stay what they were
+    timing = random.Random(11)  # when each response came in (apart too)
     registered = catalogue.get(FORM_CODE)
     total = 0
     for code, *_, counter in UNITS:
@@ -114,9 +116,28 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
             answers = _answers(catalogue, rng, p)
             if commenting.random() < 0.1:
                 answers.append(ParsedAnswer("comment", 0, None, commenting.choice(COMMENTS)))
-            await store_response(session, target, submission_id, answers)
+            extra = _when(timing, today)
+            await store_response(session, target, submission_id, answers, extra=extra)
             total += 1
     return DemoSummary(True, total)
+
+
+def _when(rng: random.Random, today: date) -> dict[str, datetime]:
+    """A past opening hour (Monday–Saturday, 7:30–17:00 local) to submit at, after one to
+    three minutes on the form: the demo's responses came in over the round so far, as a
+    counter's do, so its integrity report shows ordinary days and no burst."""
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    while True:
+        day = today - timedelta(days=rng.randint(1, 59))
+        if day.weekday() < 6:
+            break
+    minutes = rng.randint(7 * 60 + 30, 17 * 60 - 1)
+    local = datetime.combine(day, time(minutes // 60, minutes % 60), zone)
+    submitted = local.astimezone(UTC)
+    return {
+        "submitted_at": submitted,
+        "issued_at": submitted - timedelta(seconds=rng.randint(60, 180)),
+    }
 
 
 DEMO_ADMIN = "admin@demo.sipas.vn"

@@ -39,6 +39,8 @@ from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
 from app.integrity.device import KioskCache
+from app.integrity.pages import router as integrity_pages
+from app.integrity.router import router as integrity_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses_pages,
         comments_pages,
         token_router,
+        integrity_router,
+        integrity_pages,
         sampling_api_router,
         console_router,
         console_frames,

@@ -28,6 +28,8 @@ from app.collection.service import (
 )
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, TemplatesDep
+from app.errors import Forbidden
+from app.i18n import N_
 from app.integrity.device import device_of, remember_device
 from app.integrity.intake import screened
 from app.sampling.quotas import ensure_not_full
@@ -41,7 +43,7 @@ def public_url(settings: Settings, unit_code: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/s/{unit_code}"
 
 
-async def _counter(request: Request, unit_code: str) -> CounterForm:
+async def counter_of(request: Request, unit_code: str) -> CounterForm:
     """What the counter serves today, through the replica's short-lived cache."""
     app_state = request.app.state
     today = app_state.settings.today()
@@ -52,6 +54,22 @@ async def _counter(request: Request, unit_code: str) -> CounterForm:
 
     cache: CounterCache = app_state.counter_cache
     return await cache.counter_form(unit_code, today, load)
+
+
+class ReceiptRequired(Forbidden):
+    code = "receipt_required"
+    title = N_("Cần mã trên biên nhận")
+
+
+def require_no_receipt(target: CounterForm) -> None:
+    """A round that requires receipt codes takes no answers through the counter's poster."""
+    if target.policy.receipts == "require":
+        raise ReceiptRequired(
+            N_(
+                "Đợt khảo sát này nhận ý kiến qua mã in trên biên nhận hồ sơ của Ông/Bà. "
+                "Xin Ông/Bà quét mã QR trên biên nhận (phiếu hẹn trả kết quả)."
+            )
+        )
 
 
 def _blank_form(request: Request, target: CounterForm, signer: SubmissionSigner) -> HTMLResponse:
@@ -80,7 +98,8 @@ async def show_form(
 ) -> HTMLResponse:
     """The survey form of the open round at this counter (``kiosk=1``: on a desk tablet)."""
     signer: SubmissionSigner = request.app.state.signer  # not a dependency: the hot path
-    target = await _counter(request, unit_code)
+    target = await counter_of(request, unit_code)
+    require_no_receipt(target)
     if target.quotas:  # a full hard quota: say so before anyone fills in the form
         async with request.app.state.db.sessions() as session:
             await ensure_not_full(session, target.round.id, target.unit.id, None)
@@ -97,7 +116,8 @@ async def submit_form(request: Request) -> Response:
     """
     unit_code: str = request.path_params["unit_code"]
     signer: SubmissionSigner = request.app.state.signer
-    target = await _counter(request, unit_code)
+    target = await counter_of(request, unit_code)
+    require_no_receipt(target)
 
     async def store(signed: Signed, answers: list[ParsedAnswer]) -> str:
         paradata, verdict = await screened(request, target, signed, answers)
@@ -126,7 +146,7 @@ async def thanks(
 ) -> HTMLResponse:
     """Thank-you page shown after a stored submission (in kiosk mode: back to a new form);
     ``held=1``: it was kept for review before it counts (a limit or a rule)."""
-    target = await _counter(request, unit_code)
+    target = await counter_of(request, unit_code)
     context = {
         "held": held,
         "unit": target.unit,

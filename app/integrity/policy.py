@@ -145,6 +145,24 @@ def poisson_quantile(mean: float, level: float) -> int:
     return k
 
 
+def describe(policy: IntegrityPolicy) -> str:
+    """One line for an export's method block: the policy the figures were collected under."""
+    if not policy.limits:
+        head = "limits off (supervised collection): rules flag, nothing is held"
+    else:
+        head = (
+            f"limits on: {policy.device_max} response(s) per device per counter per "
+            f"{policy.device_window_minutes} min; a counter's burst beyond its volume's "
+            f"Poisson limit (tail {policy.burst_tail:g}) in {policy.burst_window_minutes} min "
+            f"is held; held until reviewed: {', '.join(policy.hold) or 'none'}"
+        )
+    off = ", ".join(policy.off) or "none"
+    return (
+        f"{head}; rules off: {off}; receipt codes: {policy.receipts}; "
+        "held and rejected responses are in no figure (docs/integrity.md)"
+    )
+
+
 def policy_of(stored: dict[str, Any] | None) -> IntegrityPolicy:
     """The round's policy: the stored JSON over the defaults."""
     return IntegrityPolicy.model_validate(stored or {})

@@ -6,7 +6,7 @@ from app.models.base import Base
 from app.models.comment import Comment
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
-from app.models.integrity import DeviceWindow, Kiosk
+from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
@@ -32,6 +32,7 @@ __all__ = [
     "FormVersion",
     "FrameCell",
     "Grant",
+    "IntegritySummary",
     "Invitation",
     "Kiosk",
     "LoginFailure",

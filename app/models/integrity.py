@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
@@ -49,3 +50,19 @@ class Kiosk(Base):
     )
     registered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class IntegritySummary(Base):
+    """A round's integrity report as last computed in the background (app/integrity/tasks.py):
+    requests serve it as it is and say when it was made (``as_of``)."""
+
+    __tablename__ = "integrity_summary"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[datetime] = mapped_column(Timestamp)
+    # What the report was computed from: responses' count and last id, and reviews made;
+    # the task recomputes only when this changes.
+    watermark: Mapped[str] = mapped_column(String(64))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from openpyxl import Workbook
 
+from app.integrity.policy import describe, policy_of
 from app.models import Round
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
 from app.reporting.comparisons import ci_of, se_of
@@ -199,6 +200,7 @@ def method(
         ("Khoảng tin cậy / CI method", ci_method),
         ("Kỳ so sánh / Previous round", report.previous_round or "none"),
         ("Xếp loại / Bands", _bands_text(report.bands)),
+        ("Kiểm soát chất lượng phiếu / Integrity", describe(policy_of(round_.integrity_policy))),
         ("Số liệu / Figures", served),
         ("Số liệu tính đến / Data as of", as_of.isoformat(timespec="seconds")),
     ]

@@ -22,6 +22,7 @@ from app.config import Settings
 from app.errors import AppError, Conflict, NotFound
 from app.forms.stored import stored_instruments
 from app.i18n import N_
+from app.integrity.review import require_independent
 from app.models import Answer, Comment, FormVersion, Response, Round, Unit, User
 from app.models.base import as_utc, utcnow
 from app.responses.display import present
@@ -51,6 +52,7 @@ ALREADY = {
     "excluded": N_("Phiếu này đã bị loại khỏi thống kê."),
     "valid": N_("Phiếu này đang được tính trong thống kê."),
 }
+MSG_HELD = N_("Phiếu này đang chờ xem xét: hãy chấp nhận hoặc loại nó trong mục Xem xét phiếu.")
 HAS_COMMENT = select(Comment.id).where(Comment.response_id == Response.id).exists()
 
 
@@ -180,7 +182,12 @@ async def set_status(
     response = await session.scalar(stmt)
     if response is None:
         raise NotFound(f"unknown response {response_id}")
-    require(principal, "manager", response.unit_id, await load_tree(session))
+    tree = await load_tree(session)
+    require(principal, "manager", response.unit_id, tree)
+    if response.status == "held":  # only a review decides a held response (app/integrity)
+        raise Conflict(MSG_HELD)
+    if response.review == "rejected":  # nor may a unit's own staff undo a rejection
+        require_independent(principal, tree, response.unit_id)
     reason = reason.strip()
     if status == "excluded" and not reason:
         raise AppError(N_("Vui lòng ghi lý do loại phiếu."), field="reason")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import segno
@@ -81,17 +81,19 @@ def _fitted_line(pdf: FPDF, text: str, width: float, size: float) -> None:
     pdf.cell(width, 4, text, align="C", new_x="LMARGIN", new_y="NEXT")
 
 
-def _card(pdf: FPDF, batch: IssuedBatch, name: list[str], url: str, x: float, y: float) -> None:
+def _card(
+    pdf: FPDF, heading: str, name: list[str], caption: str | None, url: str, x: float, y: float
+) -> None:
     w, inner = pdf.epw / COLUMNS, pdf.epw / COLUMNS - 8
     pdf.set_xy(x + 4, y + 3)
     pdf.set_font_size(7)
     pdf.set_text_color(90)
-    _fitted_line(pdf, batch.round.name, inner, 7)
+    _fitted_line(pdf, heading, inner, 7)
     pdf.set_text_color(0)
     _draw_qr(pdf, url, x + (w - QR_SIZE) / 2, y + 8)
     pdf.set_y(y + 9 + QR_SIZE)
     pdf.set_font_size(9)
-    for line in [*name, batch.stratum or ""]:
+    for line in [*name, caption or ""]:
         pdf.set_x(x + 4)
         pdf.cell(inner, 4, line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(x + 4)
@@ -115,21 +117,28 @@ def _cut_lines(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
 
 def invitations_pdf(batch: IssuedBatch, public_base_url: str) -> bytes:
     """A4 pages of cut-out cards: QR code, unit name, stratum and the link in print."""
+    urls = [token_url(public_base_url, i.token) for i in batch.invitations]
+    return cards_pdf(batch.round.name, batch.unit.name, [(url, batch.stratum) for url in urls])
+
+
+def cards_pdf(heading: str, unit_name: str, cards: Sequence[tuple[str, str | None]]) -> bytes:
+    """A4 pages of cut-out cards (invitations, receipt codes): each a QR code of its link,
+    the unit's name, a caption and the link in print."""
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN)
     pdf.add_font("DejaVu", fname=str(font_path()))
     pdf.set_font("DejaVu")
-    pdf.set_title(f"{batch.round.name} · {batch.unit.name}")
+    pdf.set_title(f"{heading} · {unit_name}")
     pdf.add_page()
     w, h = pdf.epw / COLUMNS, pdf.eph / ROWS
-    name = _name_lines(pdf, batch.unit.name)
-    for index, invitation in enumerate(batch.invitations):
+    name = _name_lines(pdf, unit_name)
+    for index, (url, caption) in enumerate(cards):
         slot = index % (COLUMNS * ROWS)
         if slot == 0 and index:
             pdf.add_page()
         x = MARGIN + (slot % COLUMNS) * w
         y = MARGIN + (slot // COLUMNS) * h
         _cut_lines(pdf, x, y, w, h)
-        _card(pdf, batch, name, token_url(public_base_url, invitation.token), x, y)
+        _card(pdf, heading, name, caption, url, x, y)
     return bytes(pdf.output())

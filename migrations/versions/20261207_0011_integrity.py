@@ -70,7 +70,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_kiosk_unit_id'), ['unit_id'], unique=False)
 
 
+    op.create_table('integrity_summary',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('as_of', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('watermark', sa.String(length=64), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_integrity_summary_round_id_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', name=op.f('pk_integrity_summary'))
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('integrity_summary')
     op.drop_table('kiosk')
     op.drop_table('device_window')
     op.drop_table('response_flag')

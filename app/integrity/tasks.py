@@ -1,0 +1,143 @@
+"""Integrity's background work, each task idempotent and safe to run on every replica:
+
+- ``refresh_reports``: recompute the integrity report of each round whose responses changed
+  (a watermark of their count, last id and last review), and flag the days unlike the unit's
+  others (``day_shift``);
+- ``erase_expired``: delete collection-limit state whose window has passed (Decree 13: kept no
+  longer than the limit needs).
+
+Run by the app's background worker (app/worker) and by ``sipas integrity refresh``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import timedelta
+from statistics import NormalDist
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database, dialect_insert
+from app.forms.registry import Catalogue
+from app.integrity.policy import IntegrityPolicy, policy_of
+from app.integrity.report import compute_report, local_day
+from app.models import DeviceWindow, IntegritySummary, Response, ResponseFlag, Round
+from app.models.base import utcnow
+from app.units.service import load_tree
+
+log = logging.getLogger("sipas.integrity")
+ACTIVE = ("open", "closed")
+# Limit state outlives every window a policy can set (a day at most).
+STATE_KEPT = timedelta(days=1, hours=1)
+
+
+async def watermark(session: AsyncSession, round_id: int) -> str:
+    row = (
+        await session.execute(
+            select(func.count(), func.max(Response.id), func.max(Response.status_changed_at)).where(
+                Response.round_id == round_id
+            )
+        )
+    ).one()
+    return f"{row[0]}|{row[1]}|{row[2]}"[:64]
+
+
+def shifted_days(policy: IntegrityPolicy, days: list[dict[str, Any]]) -> list[str]:
+    """Days whose satisfied share departs from the unit's other days: a two-proportion z-test
+    counting each response once (answers of one response are not independent, so n is the
+    number of responses: conservative), two-sided at ``day_shift_p``, for days with at least
+    ``day_shift_min_n`` responses."""
+    critical = NormalDist().inv_cdf(1 - policy.day_shift_p / 2)
+    total_sat = sum(d["satisfied"] for d in days)
+    total_ans = sum(d["answered"] for d in days)
+    total_n = sum(d["responses"] for d in days)
+    found = []
+    for day in days:
+        n_day, n_rest = day["responses"], total_n - day["responses"]
+        ans_rest = total_ans - day["answered"]
+        if n_day < policy.day_shift_min_n or n_rest < policy.day_shift_min_n or not day["answered"]:
+            continue
+        if not ans_rest:
+            continue
+        p_day = day["satisfied"] / day["answered"]
+        p_rest = (total_sat - day["satisfied"]) / ans_rest
+        pooled = total_sat / total_ans
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n_day + 1 / n_rest))
+        if se > 0 and abs(p_day - p_rest) / se > critical:
+            found.append(day["day"])
+    return found
+
+
+async def _flag_days(
+    session: AsyncSession, round_id: int, unit_id: int, days: list[str], timezone: str
+) -> None:
+    if not days:
+        return
+    day_sql, params = local_day(session.get_bind().dialect.name, timezone)
+    ids = await session.scalars(
+        select(Response.id).where(
+            Response.round_id == round_id,
+            Response.unit_id == unit_id,
+            text(f"{day_sql} IN ({', '.join(f':d{i}' for i in range(len(days)))})").bindparams(
+                **params, **{f"d{i}": d for i, d in enumerate(days)}
+            ),
+        )
+    )
+    rows = [{"response_id": i, "rule": "day_shift"} for i in ids]
+    if rows:
+        await session.execute(
+            dialect_insert(session, ResponseFlag).values(rows).on_conflict_do_nothing()
+        )
+
+
+async def refresh_round(
+    session: AsyncSession, round_: Round, catalogue: Catalogue, timezone: str, force: bool = False
+) -> bool:
+    """Recompute one round's report if its responses changed; True when it did."""
+    mark = await watermark(session, round_.id)
+    stored = await session.get(IntegritySummary, round_.id)
+    if stored is not None and stored.watermark == mark and not force:
+        return False
+    instrument = catalogue.get(round_.form_code).instrument
+    tree = await load_tree(session)
+    policy = policy_of(round_.integrity_policy)
+    report = await compute_report(session, round_, instrument, tree, timezone)
+    if policy.active("day_shift"):
+        for unit in report["units"]:
+            unit["shifted_days"] = shifted_days(policy, unit["days"])
+            node = tree.by_code.get(unit["unit"])
+            if node is not None:
+                await _flag_days(session, round_.id, node.id, unit["shifted_days"], timezone)
+    if stored is None:
+        session.add(
+            IntegritySummary(round_id=round_.id, as_of=utcnow(), watermark=mark, report=report)
+        )
+    else:
+        stored.as_of, stored.watermark, stored.report = utcnow(), mark, report
+    return True
+
+
+async def refresh_reports(db: Database, catalogue: Catalogue, timezone: str) -> int:
+    """Every open or closed round's report, where its responses changed; the count redone."""
+    async with db.sessions() as session:
+        rounds = list(await session.scalars(select(Round.id).where(Round.status.in_(ACTIVE))))
+    done = 0
+    for round_id in rounds:
+        async with db.write_sessions.begin() as session:
+            round_ = await session.get(Round, round_id)
+            if round_ is not None and await refresh_round(session, round_, catalogue, timezone):
+                done += 1
+                log.info("integrity report refreshed", extra={"round": round_.code})
+    return done
+
+
+async def erase_expired(db: Database) -> int:
+    """Delete collection-limit state older than any window; the number of rows erased."""
+    async with db.write_sessions.begin() as session:
+        result = await session.execute(
+            delete(DeviceWindow).where(DeviceWindow.last_at < utcnow() - STATE_KEPT)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

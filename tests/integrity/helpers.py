@@ -1,0 +1,67 @@
+"""Citizens (and attackers) at a counter: forms opened some seconds ago, fresh devices."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app.models import Response, ResponseFlag
+from tests.collection.test_form import token_of
+
+HTML = {"accept": "text/html"}
+
+
+def aged_sid(app: FastAPI, binding: str, device: str, seconds: float) -> str:
+    """A submission id as the server signs it, for a form served ``seconds`` ago (the time
+    to complete comes from it; the client cannot forge one without the secret)."""
+
+    class Aged(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - seconds)
+
+    serializer = URLSafeTimedSerializer(
+        app.state.settings.secret_key, salt="sipas.submission", signer=Aged
+    )
+    return serializer.dumps(["aged-" + str(time.time_ns()), binding, device])
+
+
+async def open_form(client: httpx.AsyncClient, unit: str) -> str:
+    """GET the counter's form the way a phone does (keeps its device cookie); the sid."""
+    page = await client.get(f"/s/{unit}", headers=HTML)
+    assert page.status_code == 200, page.text
+    return token_of(page.text)
+
+
+def device_of(client: httpx.AsyncClient) -> str:
+    return str(client.cookies.get("sipas_device") or "")
+
+
+async def post_form(
+    client: httpx.AsyncClient, unit: str, sid: str, answers: dict[str, str], path: str = "/s"
+) -> httpx.Response:
+    return await client.post(f"{path}/{unit}", data={"sid": sid, **answers})
+
+
+async def statuses(app: FastAPI, unit_id: int | None = None) -> dict[str, int]:
+    async with app.state.db.sessions() as session:
+        stmt = select(Response.status, func.count()).group_by(Response.status)
+        if unit_id is not None:
+            stmt = stmt.where(Response.unit_id == unit_id)
+        return {s: int(n) for s, n in await session.execute(stmt)}
+
+
+async def flags_by_rule(app: FastAPI) -> dict[str, int]:
+    async with app.state.db.sessions() as session:
+        rows = await session.execute(
+            select(ResponseFlag.rule, func.count()).group_by(ResponseFlag.rule)
+        )
+        return {r: int(n) for r, n in rows}
+
+
+def answers_all(level: str, criteria: Any) -> dict[str, str]:
+    return {"field": "land", **{code: level for code in criteria}}
