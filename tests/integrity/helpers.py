@@ -65,3 +65,25 @@ async def flags_by_rule(app: FastAPI) -> dict[str, int]:
 
 def answers_all(level: str, criteria: Any) -> dict[str, str]:
     return {"field": "land", **{code: level for code in criteria}}
+
+
+async def add_held(app: FastAPI, province: Any, unit: str, answers: list[Any]) -> int:
+    """Store a response as a form sent the moment it opened would be: held (too_fast)."""
+    from app.collection.service import CounterForm, response_values, with_policy
+    from app.integrity.admission import admit
+    from app.integrity.policy import IntegrityPolicy
+    from app.integrity.screening import UNLIMITED, Paradata, answers_fingerprint, screen
+    from app.models.base import utcnow
+
+    form = app.state.catalogue.get(province.round.form_code)
+    target = with_policy(CounterForm(province.units[unit], province.round, form), None)
+    now = utcnow()
+    paradata = Paradata("qr", now, None, answers_fingerprint(answers))
+    verdict = screen(
+        IntegrityPolicy(), paradata, answers, target.criteria, unit, UNLIMITED, now, "UTC"
+    )
+    values = response_values(target, f"held-{time.time_ns()}", "qr")
+    async with app.state.db.write_sessions.begin() as session:
+        admission = await admit(session, values, answers, paradata, verdict)
+    assert admission.outcome == "held" and admission.response_id is not None
+    return admission.response_id
