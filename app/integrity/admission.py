@@ -153,6 +153,7 @@ async def _recent_at_counter(session: AsyncSession, unit_id: int, screening: Scr
     stmt = select(func.count()).where(
         Response.unit_id == unit_id,
         Response.submitted_at > screening.burst_cutoff,
+        Response.submitted_at <= screening.now,
         Response.channel.in_(BURST_COUNTED),
     )
     return int(await session.scalar(stmt) or 0)
@@ -163,6 +164,7 @@ async def hold_burst(session: AsyncSession, unit_id: int, screening: Screening) 
     in_burst = and_(
         Response.unit_id == unit_id,
         Response.submitted_at > screening.burst_cutoff,
+        Response.submitted_at <= screening.now,
         Response.channel.in_(BURST_COUNTED),
         Response.status == "valid",
         Response.review.is_(None),
@@ -200,7 +202,7 @@ WITH w AS (
            coalesce((SELECT duplicate FROM w), false) AS duplicate,
            CASE WHEN $14::int >= {UNLIMITED} THEN 1 ELSE (
                SELECT count(*) + 1 FROM response
-               WHERE unit_id = $3 AND submitted_at > $12::timestamptz
+               WHERE unit_id = $3 AND submitted_at > $12::timestamptz AND submitted_at <= $9
                  AND channel IN ({", ".join(f"'{c}'" for c in BURST_COUNTED)})
            ) END AS recent
 ), f AS (
