@@ -23,6 +23,7 @@ from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.console import views as console_views
 from app.console.frames import router as console_frames
+from app.console.integrity import router as console_integrity
 from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
 from app.console.plans import router as console_plans
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_invitations,
         console_weighting,
         console_publishing,
+        console_integrity,
         console_targets,
         i18n_router,
     ):

@@ -201,3 +201,41 @@ def trend_chart(
         marks.append(f'<circle class="dot" cx="{_n(x)}" cy="{_n(y)}" r="4"/>')
     line = [f'<path class="line" d="{"".join(path)}"/>'] if path else []
     return _svg(ident, title, desc, TREND_HEIGHT, [*_trend_axis(low, high), *line, *marks])
+
+
+@dataclass(frozen=True)
+class Day:
+    label: str
+    responses: int
+    held: int
+
+
+def timeline_chart(
+    days: Sequence[Day], expected: float | None, title: str, ident: str, desc: str = ""
+) -> Markup:
+    """Submissions per day as columns (the held part darker) against the counter's expected
+    transactions per day (a dashed line): a column far above the line is a burst."""
+    top = max([d.responses for d in days] + [expected or 0, 1])
+    width = (TREND_RIGHT - TREND_LEFT) / max(len(days), 1)
+    body = []
+    for k in sorted({0, round(top / 2), round(top)}):
+        y = scale_y(k, 0, top)
+        body += [
+            _line("grid", TREND_LEFT, y, TREND_RIGHT, y),
+            _text(TREND_LEFT - 4, y, str(k), "tick", "end"),
+        ]
+    for i, day in enumerate(days):
+        x = TREND_LEFT + i * width + width * 0.1
+        for count, cls in ((day.responses, "bar"), (day.held, "bar held")):
+            y = scale_y(count, 0, top)
+            body.append(
+                f'<rect class="{cls}" x="{_n(x)}" y="{_n(y)}" width="{_n(width * 0.8)}" '
+                f'height="{_n(TREND_BOTTOM - y)}"/>'
+            )
+    for i in (0, len(days) - 1) if days else ():
+        x = TREND_LEFT + (i + 0.5) * width
+        body.append(_text(x, TREND_BOTTOM + 14, days[i].label, "tick", "middle"))
+    if expected is not None:
+        y = scale_y(expected, 0, top)
+        body.append(_line("expected", TREND_LEFT, y, TREND_RIGHT, y))
+    return _svg(ident, title, desc, TREND_HEIGHT, body)

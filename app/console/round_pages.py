@@ -35,6 +35,7 @@ ROUND_TABS: tuple[tuple[str, str, str], ...] = (
     ("quotas", N_("Chỉ tiêu"), "/quotas"),
     ("weights", N_("Trọng số"), "/weights"),
     ("targets", N_("Mục tiêu"), "/targets"),
+    ("integrity", N_("Kiểm tra phiếu"), "/integrity"),
     ("revisions", N_("Công bố"), "/revisions"),
     ("statistics", N_("Thống kê"), "/statistics"),
 )

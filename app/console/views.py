@@ -44,6 +44,7 @@ DONE: dict[str, str] = {
     "weights-unchanged": N_("Tham số và phiếu không đổi: dùng lại bộ trọng số đã tính."),
     "weights-activated": N_("Các chỉ số của đợt từ nay dùng bộ trọng số này."),
     "targets-saved": N_("Đã lưu mục tiêu và mức xếp loại của đợt."),
+    "reviewed": N_("Đã ghi quyết định xem xét phiếu."),
     "round-frozen": N_("Đã chốt và công bố số liệu thành một phiên bản mới."),
     "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
 }

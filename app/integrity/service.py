@@ -75,6 +75,13 @@ async def held_page(
 ) -> HeldPage:
     """Held responses of ``round_`` in scope, newest first, with their flags."""
     units = units_in_scope(principal, await load_tree(session), unit)
+    return await held_of(session, round_, units, before, limit)
+
+
+async def held_of(
+    session: AsyncSession, round_: Round, units: set[int] | None, before: int | None, limit: int
+) -> HeldPage:
+    """Held responses of ``round_`` at ``units`` (None: all), newest first, with their flags."""
     where = [Response.round_id == round_.id, Response.status == "held"]
     if units is not None:
         where.append(Response.unit_id.in_(units))
