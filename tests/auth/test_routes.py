@@ -214,6 +214,33 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/keys"): Example("/console/keys", False),
     ("POST", "/console/keys/{prefix}/revoke"): Example("/console/keys/sk_unknown/revoke", False),
     ("GET", "/console/audit"): Example("/console/audit", False),
+    # Integrity: the report, the policy, held responses and their review, kiosks, receipts.
+    ("GET", "/api/v1/rounds/{round_code}/integrity"): Example(
+        "/api/v1/rounds/R2026/integrity?unit=C11", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/integrity/policy"): Example(
+        "/api/v1/rounds/R2026/integrity/policy", True
+    ),
+    ("PUT", "/api/v1/rounds/{round_code}/integrity/policy"): Example(
+        "/api/v1/rounds/R2026/integrity/policy", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/held"): Example(
+        "/api/v1/rounds/R2026/held?unit=C11", True
+    ),
+    # The ids and the unit are in the body: tests/integrity checks scope and independence.
+    ("POST", "/api/v1/responses/review"): Example("/api/v1/responses/review", False),
+    ("POST", "/api/v1/kiosks"): Example("/api/v1/kiosks", False),
+    ("POST", "/api/v1/kiosks/{kiosk_id}/revoke"): Example("/api/v1/kiosks/1/revoke", False),
+    ("POST", "/api/v1/rounds/{round_code}/receipts"): Example(
+        "/api/v1/rounds/R2026/receipts", True
+    ),
+    ("POST", "/api/v1/rounds/{round_code}/receipts/key"): Example(
+        "/api/v1/rounds/R2026/receipts/key", True
+    ),
+    ("GET", "/console/rounds/{round_code}/integrity"): Example(
+        "/console/rounds/R2026/integrity", True
+    ),
+    ("POST", "/console/rounds/{round_code}/review"): Example("/console/rounds/R2026/review", True),
 }
 
 
