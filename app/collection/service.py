@@ -155,7 +155,7 @@ async def store_submission(
             admission = await admit_in_one_statement(
                 connection, values, answers, paradata, screening
             )
-        if admission.burst and screening.hold_burst:
+        if admission.burst_started and screening.hold_burst:
             async with db.write_sessions.begin() as session:
                 await hold_burst(session, target.unit.id, screening)
         return admission

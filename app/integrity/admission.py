@@ -41,7 +41,7 @@ class Admission:
     outcome: Outcome
     response_id: int | None = None
     flags: tuple[str, ...] = ()
-    burst: bool = False
+    burst_started: bool = False  # the first response over the counter's burst limit
 
     @property
     def stored(self) -> bool:
@@ -90,9 +90,10 @@ async def admit(
         await session.execute(
             insert(ResponseFlag), [{"response_id": response_id, "rule": f} for f in flags]
         )
-    if burst and screening.hold_burst:
+    started = burst and recent == screening.burst_limit
+    if started and screening.hold_burst:
         await hold_burst(session, values["unit_id"], screening)
-    return Admission(status, response_id, flags, burst)
+    return Admission(status, response_id, flags, started)
 
 
 def decide(screening: Screening, count: int, recent: int) -> tuple[tuple[str, ...], bool, bool]:
@@ -148,19 +149,27 @@ async def _device_window(
 
 
 async def _recent_at_counter(session: AsyncSession, unit_id: int, screening: Screening) -> int:
+    """The counter's other responses in the burst window, counted up to one past the limit:
+    the cost is bounded by the limit, never by the counter's (or a load test's) volume."""
     if screening.burst_limit >= UNLIMITED:
         return 0
-    stmt = select(func.count()).where(
-        Response.unit_id == unit_id,
-        Response.submitted_at > screening.burst_cutoff,
-        Response.submitted_at <= screening.now,
-        Response.channel.in_(BURST_COUNTED),
+    recent = (
+        select(Response.id)
+        .where(
+            Response.unit_id == unit_id,
+            Response.submitted_at > screening.burst_cutoff,
+            Response.submitted_at <= screening.now,
+            Response.channel.in_(BURST_COUNTED),
+        )
+        .limit(screening.burst_limit + 1)
+        .subquery()
     )
-    return int(await session.scalar(stmt) or 0)
+    return int(await session.scalar(select(func.count()).select_from(recent)) or 0)
 
 
 async def hold_burst(session: AsyncSession, unit_id: int, screening: Screening) -> None:
-    """Hold the burst window's counted, unreviewed responses at the counter, flagged."""
+    """Hold the burst window's counted, unreviewed responses at the counter, flagged. Run
+    when a burst starts: the window then holds the limit's number of responses."""
     in_burst = and_(
         Response.unit_id == unit_id,
         Response.submitted_at > screening.burst_cutoff,
@@ -201,16 +210,18 @@ WITH w AS (
     SELECT coalesce((SELECT count FROM w), 1) AS count,
            coalesce((SELECT duplicate FROM w), false) AS duplicate,
            CASE WHEN $14::int >= {UNLIMITED} THEN 1 ELSE (
-               SELECT count(*) + 1 FROM response
-               WHERE unit_id = $3 AND submitted_at > $12::timestamptz AND submitted_at <= $9
-                 AND channel IN ({", ".join(f"'{c}'" for c in BURST_COUNTED)})
+               SELECT count(*) + 1 FROM (
+                   SELECT 1 FROM response
+                   WHERE unit_id = $3 AND submitted_at > $12::timestamptz AND submitted_at <= $9
+                     AND channel IN ({", ".join(f"'{c}'" for c in BURST_COUNTED)})
+                   LIMIT $14::bigint + 1) AS capped
            ) END AS recent
 ), f AS (
     SELECT array_cat($15::text[], array_remove(ARRAY[
                CASE WHEN v.count > $13::int THEN 'device_repeat' END,
                CASE WHEN v.recent > $14 THEN 'burst' END], NULL)) AS flags,
            ($16::bool OR (v.count > $13 AND $17::bool) OR (v.recent > $14 AND $18::bool)) AS held,
-           v.recent > $14 AS burst
+           v.recent = $14::bigint + 1 AS started
     FROM v WHERE NOT v.duplicate
 ), r AS (
     INSERT INTO response (submission_id, round_id, unit_id, form_version_id, channel,
@@ -230,7 +241,7 @@ WITH w AS (
     SELECT r.id, rule FROM r, f, unnest(f.flags) AS rule
 )
 SELECT (SELECT duplicate FROM v), (SELECT id FROM r), (SELECT status FROM r),
-       (SELECT flags FROM f), (SELECT burst FROM f)
+       (SELECT flags FROM f), (SELECT started FROM f)
 """
 
 
@@ -242,7 +253,7 @@ async def admit_in_one_statement(
     screening: Screening,
 ) -> Admission:
     """``admit`` on an asyncpg connection in autocommit: one prepared statement."""
-    duplicate, response_id, status, flags, burst = await connection.fetchrow(
+    duplicate, response_id, status, flags, started = await connection.fetchrow(
         STORE_SCREENED,
         values["submission_id"],
         values["round_id"],
@@ -271,4 +282,4 @@ async def admit_in_one_statement(
         return Admission("duplicate")
     if response_id is None:
         return Admission("replay")
-    return Admission(status, response_id, tuple(flags or ()), bool(burst))
+    return Admission(status, response_id, tuple(flags or ()), bool(started))
