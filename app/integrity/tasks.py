@@ -3,8 +3,8 @@
 - ``refresh_reports``: recompute the integrity report of each round whose responses changed
   (a watermark of their count, last id and last review), and flag the days unlike the unit's
   others (``day_shift``);
-- ``erase_expired``: delete collection-limit state whose window has passed (Decree 13: kept no
-  longer than the limit needs).
+- ``erase_expired``: delete collection-limit state whose window has passed, and clear the
+  device pseudonyms of published rounds' responses (Decree 13: kept no longer than needed).
 
 Run by the app's background worker (app/worker) and by ``sipas integrity refresh``.
 """
@@ -17,7 +17,7 @@ from datetime import timedelta
 from statistics import NormalDist
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database, dialect_insert
@@ -32,6 +32,7 @@ log = logging.getLogger("sipas.integrity")
 ACTIVE = ("open", "closed")
 # Limit state outlives every window a policy can set (a day at most).
 STATE_KEPT = timedelta(days=1, hours=1)
+ERASE_BATCH = 10_000  # pseudonyms cleared per run (a published round's, over a few runs)
 
 
 async def watermark(session: AsyncSession, round_id: int) -> str:
@@ -134,10 +135,21 @@ async def refresh_reports(db: Database, catalogue: Catalogue, timezone: str) -> 
     return done
 
 
-async def erase_expired(db: Database) -> int:
-    """Delete collection-limit state older than any window; the number of rows erased."""
+async def erase_expired(db: Database, batch: int = ERASE_BATCH) -> int:
+    """Delete collection-limit state older than any window, and the device pseudonyms of
+    responses whose round is published (review is over); the number of rows changed."""
     async with db.write_sessions.begin() as session:
         result = await session.execute(
             delete(DeviceWindow).where(DeviceWindow.last_at < utcnow() - STATE_KEPT)
         )
-    return int(getattr(result, "rowcount", 0) or 0)
+        erased = int(getattr(result, "rowcount", 0) or 0)
+        published = select(Round.id).where(Round.status == "published")
+        ids = (
+            select(Response.id)
+            .where(Response.device_hash.is_not(None), Response.round_id.in_(published))
+            .limit(batch)
+        )
+        result = await session.execute(
+            update(Response).where(Response.id.in_(ids)).values(device_hash=None)
+        )
+    return erased + int(getattr(result, "rowcount", 0) or 0)

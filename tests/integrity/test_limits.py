@@ -7,7 +7,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from app.models import AuditEvent, DeviceWindow, Response
+from app.models import AuditEvent, DeviceWindow, Response, Round
 from tests.factories import CRITERIA, make_province
 from tests.integrity.helpers import (
     aged_sid,
@@ -131,3 +131,9 @@ async def test_limit_state_expires(app: FastAPI, client: httpx.AsyncClient):
     async with app.state.db.write_sessions.begin() as session:
         await session.execute(update(DeviceWindow).values(last_at=utcnow() - timedelta(days=2)))
     assert await erase_expired(app.state.db) == 1
+    # Once the round is published (review over), responses lose their device pseudonym.
+    async with app.state.db.write_sessions.begin() as session:
+        await session.execute(update(Round).values(status="published"))
+    assert await erase_expired(app.state.db) == 1
+    async with app.state.db.sessions() as session:
+        assert list(await session.scalars(select(Response.device_hash))) == [None]
