@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -151,6 +152,52 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             await session.rollback()
             raise
         await session.commit()
+
+
+# The database cannot be reached or is going away: the request may succeed if tried again.
+UNREACHABLE = (
+    OSError,  # refused, reset, unreachable (also asyncio's TimeoutError on connect)
+    asyncpg.PostgresConnectionError,  # 08xxx: connection lost or never made
+    asyncpg.exceptions.OperatorInterventionError,  # 57xxx: shutting down, starting up
+    asyncpg.InterfaceError,  # "connection is closed"
+    asyncpg.exceptions.InternalClientError,  # a broken connection in a bad state
+    sqlalchemy_exc.TimeoutError,  # no pooled connection came free in time
+)
+# What the error handlers look at (app/errors.py): the driver's and SQLAlchemy's errors.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    *UNREACHABLE,
+    sqlalchemy_exc.DBAPIError,
+    asyncpg.PostgresError,
+)
+# SQLite's answers to a writer that waited out the busy timeout.
+SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the database is unreachable or busy, rather
+    than that the request was wrong: such a request is answered 503, to be tried again."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # SQLAlchemy wraps the adapter's error, which wraps the driver's
+        if seen is None:
+            return False
+        if isinstance(seen, UNREACHABLE):
+            return True
+        if isinstance(seen, sqlalchemy_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, sqlalchemy_exc.OperationalError) and any(
+            busy in str(seen.orig) for busy in SQLITE_BUSY
+        ):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def invalid_data(exc: BaseException) -> bool:
+    """Whether the database refused a value it cannot hold (SQLSTATE class 22: a NUL in text,
+    a number out of range): the request was wrong, a 422."""
+    orig = getattr(exc, "orig", None) or exc
+    driver = orig.__cause__ if orig.__cause__ is not None else orig
+    return isinstance(exc, sqlalchemy_exc.DataError) or isinstance(driver, asyncpg.DataError)
 
 
 def dialect_insert(session: AsyncSession, model: Any) -> Any:

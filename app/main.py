@@ -38,7 +38,12 @@ from app.i18n import Translator
 from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
-from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    NulRefusalMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
 from app.reporting.router import router as reporting_router
@@ -128,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
