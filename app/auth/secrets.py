@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+import weakref
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -18,11 +22,34 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+# argon2id costs 64 MiB and ~0.5 s of CPU per hash: run in worker threads (the C code releases
+# the GIL), never on the event loop, and only a few at a time so that a burst of sign-ins
+# neither starves the loop's own CPU nor allocates 64 MiB per waiting request.
+HASH_CONCURRENCY = 2
+_hash_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def _slots() -> anyio.CapacityLimiter:
+    """This event loop's limiter (one per loop: a limiter's waiters belong to their loop)."""
+    loop = asyncio.get_running_loop()
+    if (slots := _hash_slots.get(loop)) is None:
+        slots = _hash_slots[loop] = anyio.CapacityLimiter(HASH_CONCURRENCY)
+    return slots
+
+
+async def hash_password(password: str) -> str:
+    """The argon2id hash of ``password``, computed off the event loop."""
+    return await anyio.to_thread.run_sync(_hasher.hash, password, limiter=_slots())
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches (a missing account costs the same), off the event loop."""
+    return await anyio.to_thread.run_sync(_verify, password_hash, password, limiter=_slots())
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):

@@ -64,7 +64,10 @@ async def sign_in(
     ):
         raise Throttled(THROTTLED)
     user = await find_user(session, login)
-    if not verify_password(user.password_hash if user else None, password) or not (
+    # End the reading transaction before the slow hash: no lock (SQLite's writer lock) and no
+    # pooled connection is held while it runs; the writes below start a new one.
+    await session.commit()
+    if not await verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
         session.add_all(
