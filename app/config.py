@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 20
     login_failure_window_minutes: int = 15
+    # Addresses (or CIDR networks), comma-separated, of the reverse proxies or load balancers
+    # whose X-Forwarded-For / X-Forwarded-Proto this server believes, e.g. "10.0.0.5" or
+    # "10.0.0.0/24". None by default: the connecting peer is the client (a spoofed header from
+    # anyone, also from 127.0.0.1, changes nothing: login throttle, audit hash).
+    trusted_proxies: str = ""
     # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
     kiosk_frame_ancestors: str | None = None
     # Citizens' comments (góp ý, phản ánh, kiến nghị) are due this many working days after
