@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     withhold_unreliable: bool = False
     rank_unreliable: bool = True
     db_echo: bool = False
+    # Production refuses an http:// public base URL (cookies could not be Secure, no HSTS);
+    # a closed provincial network without TLS sets this, and every start logs a warning.
+    allow_insecure_http: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -87,6 +90,28 @@ class Settings(BaseSettings):
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    @model_validator(mode="after")
+    def _refuse_plain_http_in_production(self) -> Settings:
+        """Staff sign in over the public base URL: over http their session cookie travels in
+        clear and could not be marked Secure. Refuse (a loud, early failure) rather than warn:
+        a warning in a log nobody reads leaves the cookie exposed."""
+        if (
+            self.environment == "production"
+            and not self.secure_cookies
+            and not self.allow_insecure_http
+        ):
+            raise ValueError(
+                f"SIPAS_PUBLIC_BASE_URL is {self.public_base_url!r}: production needs https:// "
+                "(Secure cookies, HSTS); on a closed network without TLS set "
+                "SIPAS_ALLOW_INSECURE_HTTP=true"
+            )
+        return self
+
+    @property
+    def insecure_production(self) -> bool:
+        """Production over plain http (allowed explicitly): warned about at every start."""
+        return self.environment == "production" and not self.secure_cookies
 
 
 @lru_cache

@@ -68,6 +68,12 @@ def configure_logging(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The catalogue is validated here: an invalid instrument stops start-up."""
     settings = settings or get_settings()
+    if settings.insecure_production:
+        logging.getLogger("sipas").warning(
+            "INSECURE: production over plain http (%s): session cookies are not Secure and "
+            "there is no HSTS; put TLS in front and use an https:// SIPAS_PUBLIC_BASE_URL",
+            settings.public_base_url,
+        )
     catalogue = Catalogue.from_directory(settings.forms_dir)
 
     @asynccontextmanager
