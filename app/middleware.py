@@ -140,9 +140,17 @@ async def _plain_error(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# Staff pages, sign-in and the API (JSON, CSV, XLSX): personal and unpublished data that no
+# browser or shared proxy may keep. Public pages set their own policy (the form: no-store,
+# QR codes and static files: cacheable).
+PRIVATE_PREFIXES = ("/api/", "/console", "/admin", "/account", "/login", "/logout")
+NO_STORE = (b"cache-control", b"no-store")
+
+
 class SecurityHeadersMiddleware:
     """CSP without inline scripts, no framing (except the public form, for configured kiosk
-    origins), nosniff, a strict referrer policy, HSTS when served over https."""
+    origins), nosniff, a strict referrer policy, HSTS when served over https, and
+    ``Cache-Control: no-store`` on staff pages and the API unless the route chose a policy."""
 
     def __init__(
         self, app: ASGIApp, hsts: bool = False, kiosk_frame_ancestors: str | None = None
@@ -169,11 +177,16 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        extra = self.kiosk_headers if scope["path"].startswith(("/s/", "/t/")) else self.headers
+        path = scope["path"]
+        extra = self.kiosk_headers if path.startswith(("/s/", "/t/")) else self.headers
+        private = path.startswith(PRIVATE_PREFIXES)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = [*message.get("headers", []), *extra]
+                if private and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
