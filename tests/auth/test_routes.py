@@ -109,6 +109,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     # {action} routes serve several actions (tests/comments and tests/responses try each).
     ("GET", "/api/v1/responses"): Example("/api/v1/responses?unit=C11", True),
     ("GET", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
+    ("POST", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
     ("GET", "/api/v1/responses/{response_id}"): Example("/api/v1/responses/{response}", True),
     ("POST", "/api/v1/responses/{response_id}/{action}"): Example(
         "/api/v1/responses/{response}/exclude", True
