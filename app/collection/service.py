@@ -102,7 +102,7 @@ async def store_submission(
             return await _store_in_one_statement(
                 connection, _response_values(target, submission_id, channel), answers
             )
-    async with db.write_sessions.begin() as session:
+    async with db.writing() as session:
         return await store_response(session, target, submission_id, answers, channel)
 
 
