@@ -90,7 +90,20 @@ def make_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _replace_closed_connections(engine)
     return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection the server closed (a restart, a failover) is replaced at checkout,
+    so the first request after the database comes back succeeds. The check is local (the
+    driver saw the socket close), not a round trip like ``pool_pre_ping``."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_conn.driver_connection.is_closed():
+            raise sqlalchemy_exc.DisconnectionError("connection closed by the server")
 
 
 class Database:
