@@ -159,3 +159,17 @@ async def test_a_nul_character_in_a_json_field_is_a_422(
     headers = {"x-csrf-token": await csrf_of(client)}
     answer = await client.post(path.format(r=response, c=comment), json=body, headers=headers)
     assert answer.status_code == 422, answer.text
+
+
+async def test_a_huge_integer_in_a_json_body_is_refused_not_500(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    province = await make_province(app)
+    comment = await comment_of(app, await respond(app, province, "C11", "Góp ý"))
+    await make_user(app, "root@x.vn", superadmin=True)
+    await sign_in(client, "root@x.vn")
+    headers = {"x-csrf-token": await csrf_of(client)}
+    for value in (3000000000, 99999999999999999999):
+        body = {"assignee_id": value}
+        answer = await client.post(f"/api/v1/comments/{comment}/assign", json=body, headers=headers)
+        assert 400 <= answer.status_code < 500, answer.text
