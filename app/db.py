@@ -8,6 +8,7 @@ operators write the plain URL.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -184,15 +185,19 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 # The database cannot be reached or is going away: the request may succeed if tried again.
 UNREACHABLE = (
-    OSError,  # refused, reset, unreachable (also asyncio's TimeoutError on connect)
+    ConnectionError,  # refused, reset, broken pipe
+    TimeoutError,  # connecting timed out
+    socket.gaierror,  # the host name does not resolve (DNS away)
     asyncpg.PostgresConnectionError,  # 08xxx: connection lost or never made
     asyncpg.exceptions.OperatorInterventionError,  # 57xxx: shutting down, starting up
     asyncpg.InterfaceError,  # "connection is closed"
     asyncpg.exceptions.InternalClientError,  # a broken connection in a bad state
     sqlalchemy_exc.TimeoutError,  # no pooled connection came free in time
 )
-# What the error handlers look at (app/errors.py): the driver's and SQLAlchemy's errors.
+# What the error handlers look at (app/errors.py): the driver's and SQLAlchemy's errors
+# (an OSError that is not a failed connection is re-raised there: a 500, as before).
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
     *UNREACHABLE,
     sqlalchemy_exc.DBAPIError,
     asyncpg.PostgresError,
@@ -208,7 +213,7 @@ def database_unavailable(exc: BaseException) -> bool:
     for _ in range(5):  # SQLAlchemy wraps the adapter's error, which wraps the driver's
         if seen is None:
             return False
-        if isinstance(seen, UNREACHABLE):
+        if isinstance(seen, UNREACHABLE) or _connect_failed(seen):
             return True
         if isinstance(seen, sqlalchemy_exc.DBAPIError) and seen.connection_invalidated:
             return True
@@ -218,6 +223,12 @@ def database_unavailable(exc: BaseException) -> bool:
             return True
         seen = getattr(seen, "orig", None) or seen.__cause__
     return False
+
+
+def _connect_failed(exc: BaseException) -> bool:
+    """asyncio's plain OSError when every address of a host refused ("Multiple exceptions:
+    [Errno 111] Connect call failed ..."); other OSErrors (files) are not the database's."""
+    return type(exc) is OSError and "Connect call failed" in str(exc)
 
 
 def invalid_data(exc: BaseException) -> bool:

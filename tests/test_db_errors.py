@@ -51,3 +51,11 @@ async def test_programming_errors_are_neither(tmp_path: Path):
     finally:
         await engine.dispose()
     assert not database_unavailable(caught.value) and not invalid_data(caught.value)
+
+
+def test_other_operating_system_errors_are_not_the_databases():
+    assert not database_unavailable(FileNotFoundError(2, "No such file", "frame.csv"))
+    assert not database_unavailable(PermissionError(13, "Permission denied"))
+    assert database_unavailable(ConnectionResetError(104, "Connection reset by peer"))
+    refused = "Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5432)"
+    assert database_unavailable(OSError(refused))
