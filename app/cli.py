@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 import typer
 import uvicorn
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from app.auth.cli import keys_cli, users_cli
 from app.comments.cli import comments_cli
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import standalone_session
 from app.forms.cli import forms_cli
 from app.i18n.cli import app as i18n_cli
@@ -48,19 +49,27 @@ HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")
 
 
+def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """How `sipas serve` runs ``app``: proxy headers only from ``SIPAS_TRUSTED_PROXIES``
+    (uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1)."""
+    trusted = settings.trusted_proxies.strip()
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or "",
+        timeout_graceful_shutdown=30,  # finish in-flight submissions on SIGTERM
+        access_log=False,  # our middleware logs one structured line per request
+    )
+
+
 def _serve(host: str, port: int) -> None:
     from app.main import configure_logging, create_app
 
     settings = get_settings()
     configure_logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        proxy_headers=True,
-        timeout_graceful_shutdown=30,  # finish in-flight submissions on SIGTERM
-        access_log=False,  # our middleware logs one structured line per request
-    )
+    uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
 
 
 @db_cli.command("upgrade")

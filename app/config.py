@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 20
     login_failure_window_minutes: int = 15
+    # Addresses (or CIDR networks), comma-separated, of the reverse proxies or load balancers
+    # whose X-Forwarded-For / X-Forwarded-Proto this server believes, e.g. "10.0.0.5" or
+    # "10.0.0.0/24". None by default: the connecting peer is the client (a spoofed header from
+    # anyone, also from 127.0.0.1, changes nothing: login throttle, audit hash).
+    trusted_proxies: str = ""
     # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
     kiosk_frame_ancestors: str | None = None
     # Citizens' comments (góp ý, phản ánh, kiến nghị) are due this many working days after
@@ -63,6 +68,9 @@ class Settings(BaseSettings):
     withhold_unreliable: bool = False
     rank_unreliable: bool = True
     db_echo: bool = False
+    # Production refuses an http:// public base URL (cookies could not be Secure, no HSTS);
+    # a closed provincial network without TLS sets this, and every start logs a warning.
+    allow_insecure_http: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -82,6 +90,28 @@ class Settings(BaseSettings):
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    @model_validator(mode="after")
+    def _refuse_plain_http_in_production(self) -> Settings:
+        """Staff sign in over the public base URL: over http their session cookie travels in
+        clear and could not be marked Secure. Refuse (a loud, early failure) rather than warn:
+        a warning in a log nobody reads leaves the cookie exposed."""
+        if (
+            self.environment == "production"
+            and not self.secure_cookies
+            and not self.allow_insecure_http
+        ):
+            raise ValueError(
+                f"SIPAS_PUBLIC_BASE_URL is {self.public_base_url!r}: production needs https:// "
+                "(Secure cookies, HSTS); on a closed network without TLS set "
+                "SIPAS_ALLOW_INSECURE_HTTP=true"
+            )
+        return self
+
+    @property
+    def insecure_production(self) -> bool:
+        """Production over plain http (allowed explicitly): warned about at every start."""
+        return self.environment == "production" and not self.secure_cookies
 
 
 @lru_cache

@@ -8,6 +8,7 @@ operators write the plain URL.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -89,7 +91,20 @@ def make_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _replace_closed_connections(engine)
     return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection the server closed (a restart, a failover) is replaced at checkout,
+    so the first request after the database comes back succeeds. The check is local (the
+    driver saw the socket close), not a round trip like ``pool_pre_ping``."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_conn.driver_connection.is_closed():
+            raise sqlalchemy_exc.DisconnectionError("connection closed by the server")
 
 
 class Database:
@@ -112,6 +127,21 @@ class Database:
             else self.engine
         )
         self.write_sessions = async_sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time. Writers of this process queue here, in order, at
+        # no cost, instead of inside SQLite's busy handler, which sleeps and polls (up to 100
+        # ms a try): 64 citizens at once then waited seconds (docs/reliability.md).
+        self._write_turn = asyncio.Lock() if is_sqlite(self.engine) else None
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """One short write transaction, committed on exit (rolled back if it raises); on
+        SQLite it waits its turn among this process's writers first."""
+        if self._write_turn is None:
+            async with self.write_sessions.begin() as session:
+                yield session
+            return
+        async with self._write_turn, self.write_sessions.begin() as session:
+            yield session
 
     async def driver_pool(self) -> asyncpg.Pool:
         """The asyncpg pool (PostgreSQL only), opened on first use."""
@@ -151,6 +181,62 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             await session.rollback()
             raise
         await session.commit()
+
+
+# The database cannot be reached or is going away: the request may succeed if tried again.
+UNREACHABLE = (
+    ConnectionError,  # refused, reset, broken pipe
+    TimeoutError,  # connecting timed out
+    socket.gaierror,  # the host name does not resolve (DNS away)
+    asyncpg.PostgresConnectionError,  # 08xxx: connection lost or never made
+    asyncpg.exceptions.OperatorInterventionError,  # 57xxx: shutting down, starting up
+    asyncpg.InterfaceError,  # "connection is closed"
+    asyncpg.exceptions.InternalClientError,  # a broken connection in a bad state
+    sqlalchemy_exc.TimeoutError,  # no pooled connection came free in time
+)
+# What the error handlers look at (app/errors.py): the driver's and SQLAlchemy's errors
+# (an OSError that is not a failed connection is re-raised there: a 500, as before).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    *UNREACHABLE,
+    sqlalchemy_exc.DBAPIError,
+    asyncpg.PostgresError,
+)
+# SQLite's answers to a writer that waited out the busy timeout.
+SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the database is unreachable or busy, rather
+    than that the request was wrong: such a request is answered 503, to be tried again."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # SQLAlchemy wraps the adapter's error, which wraps the driver's
+        if seen is None:
+            return False
+        if isinstance(seen, UNREACHABLE) or _connect_failed(seen):
+            return True
+        if isinstance(seen, sqlalchemy_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, sqlalchemy_exc.OperationalError) and any(
+            busy in str(seen.orig) for busy in SQLITE_BUSY
+        ):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _connect_failed(exc: BaseException) -> bool:
+    """asyncio's plain OSError when every address of a host refused ("Multiple exceptions:
+    [Errno 111] Connect call failed ..."); other OSErrors (files) are not the database's."""
+    return type(exc) is OSError and "Connect call failed" in str(exc)
+
+
+def invalid_data(exc: BaseException) -> bool:
+    """Whether the database refused a value it cannot hold (SQLSTATE class 22: a NUL in text,
+    a number out of range): the request was wrong, a 422."""
+    orig = getattr(exc, "orig", None) or exc
+    driver = orig.__cause__ if orig.__cause__ is not None else orig
+    return isinstance(exc, sqlalchemy_exc.DataError) or isinstance(driver, asyncpg.DataError)
 
 
 def dialect_insert(session: AsyncSession, model: Any) -> Any:

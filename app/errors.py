@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -11,7 +12,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db import DATABASE_ERRORS, database_unavailable, invalid_data
 from app.i18n import N_
+
+log = logging.getLogger("sipas.errors")
 
 
 class AppError(Exception):
@@ -117,6 +121,19 @@ def render_error(
     return JSONResponse({"error": body}, status_code=status)
 
 
+class Unavailable(AppError):
+    """The database cannot be reached or is busy: try again shortly (with ``Retry-After``)."""
+
+    status_code = 503
+    code = "unavailable"
+    title = N_("Hệ thống tạm thời gián đoạn")
+
+
+MSG_UNAVAILABLE = N_("Hệ thống đang tạm thời gián đoạn. Vui lòng thử lại sau ít phút.")
+RETRY_AFTER_SECONDS = 5
+MSG_INVALID_VALUE = N_("Dữ liệu gửi lên có giá trị không hợp lệ (ký tự NUL hoặc số quá lớn).")
+
+
 STATUS_TEXT = {
     404: ("not_found", N_("Không tìm thấy"), N_("Trang bạn tìm không tồn tại.")),
     405: ("method_not_allowed", N_("Không hỗ trợ"), N_("Phương thức không được hỗ trợ.")),
@@ -145,6 +162,9 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return render_error(request, exc.status_code, code, title, detail)
 
+    for kind in DATABASE_ERRORS:
+        app.add_exception_handler(kind, _database_error)
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         if wants_html(request):  # a person: a sentence, never the validator's report
@@ -156,3 +176,21 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": {"code": "invalid", "message": "invalid request", "fields": errors}},
             status_code=422,
         )
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """An unreachable or busy database: 503 with ``Retry-After``; a value the database cannot
+    hold: 422; anything else is a bug (re-raised: 500)."""
+    if database_unavailable(exc):
+        log.warning("database unavailable: %s %s: %r", request.method, request.url.path, exc)
+        return unavailable_response(request)
+    if invalid_data(exc):
+        return render_error(request, 422, "invalid", N_("Dữ liệu không hợp lệ"), MSG_INVALID_VALUE)
+    raise exc
+
+
+def unavailable_response(request: Request) -> Response:
+    """The 503 answer: a page or JSON, telling the client when to try again."""
+    response = render_error(request, 503, Unavailable.code, Unavailable.title, MSG_UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -42,7 +42,12 @@ from app.imports.router import router as imports_router
 from app.integrity.device import KioskCache
 from app.integrity.pages import router as integrity_pages
 from app.integrity.router import router as integrity_router
-from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    NulRefusalMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
 from app.reporting.router import router as reporting_router
@@ -67,6 +72,12 @@ def configure_logging(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The catalogue is validated here: an invalid instrument stops start-up."""
     settings = settings or get_settings()
+    if settings.insecure_production:
+        logging.getLogger("sipas").warning(
+            "INSECURE: production over plain http (%s): session cookies are not Secure and "
+            "there is no HSTS; put TLS in front and use an https:// SIPAS_PUBLIC_BASE_URL",
+            settings.public_base_url,
+        )
     catalogue = Catalogue.from_directory(settings.forms_dir)
 
     @asynccontextmanager
@@ -136,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )

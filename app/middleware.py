@@ -1,4 +1,5 @@
-"""Pure ASGI middleware (no per-request task overhead): request log, body limit, headers."""
+"""Pure ASGI middleware (no per-request task overhead): request log, body limit, NUL refusal,
+headers."""
 
 from __future__ import annotations
 
@@ -96,16 +97,40 @@ class BodyLimitMiddleware:
             await _too_large(send)
 
 
+class NulRefusalMiddleware:
+    """Refuse (400) a path or query holding a NUL character: no address of ours has one, and
+    PostgreSQL text cannot hold it (a lookup would fail inside the driver)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or NUL_QUERY.search(scope.get("query_string", b""))
+        ):
+            await _plain_error(send, 400, "Địa chỉ chứa ký tự không hợp lệ (400).")
+            return
+        await self.app(scope, receive, send)
+
+
+NUL_QUERY = re.compile(rb"%00|\x00")
+
+
 class BodyTooLarge(Exception):
     pass
 
 
 async def _too_large(send: Send) -> None:
-    body = "Dữ liệu gửi lên quá lớn (413).".encode()
+    await _plain_error(send, 413, "Dữ liệu gửi lên quá lớn (413).")
+
+
+async def _plain_error(send: Send, status: int, text: str) -> None:
+    """A short plain-text answer sent before the application sees the request."""
+    body = text.encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
@@ -115,9 +140,17 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# Staff pages, sign-in and the API (JSON, CSV, XLSX): personal and unpublished data that no
+# browser or shared proxy may keep. Public pages set their own policy (the form: no-store,
+# QR codes and static files: cacheable).
+PRIVATE_PREFIXES = ("/api/", "/console", "/admin", "/account", "/login", "/logout")
+NO_STORE = (b"cache-control", b"no-store")
+
+
 class SecurityHeadersMiddleware:
     """CSP without inline scripts, no framing (except the public form, for configured kiosk
-    origins), nosniff, a strict referrer policy, HSTS when served over https."""
+    origins), nosniff, a strict referrer policy, HSTS when served over https, and
+    ``Cache-Control: no-store`` on staff pages and the API unless the route chose a policy."""
 
     def __init__(
         self, app: ASGIApp, hsts: bool = False, kiosk_frame_ancestors: str | None = None
@@ -144,11 +177,16 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        extra = self.kiosk_headers if scope["path"].startswith(("/s/", "/t/")) else self.headers
+        path = scope["path"]
+        extra = self.kiosk_headers if path.startswith(("/s/", "/t/")) else self.headers
+        private = path.startswith(PRIVATE_PREFIXES)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = [*message.get("headers", []), *extra]
+                if private and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.config import Settings
 from app.db import Database
@@ -93,11 +94,28 @@ async def _truncate(db: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
+            # The audit trail refuses TRUNCATE by trigger; replica mode skips triggers.
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             await conn.execute(text("UPDATE unit SET parent_id = NULL, successor_id = NULL"))
+            await _clear_audit_sqlite(conn)
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
+
+
+async def _clear_audit_sqlite(conn: AsyncConnection) -> None:
+    """Empty the append-only audit trail between tests: drop its DELETE trigger, delete,
+    and put the trigger back as the migration wrote it."""
+    sql = await conn.scalar(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+        {"n": "audit_event_no_delete"},
+    )
+    if sql is None:
+        return
+    await conn.execute(text("DROP TRIGGER audit_event_no_delete"))
+    await conn.execute(text("DELETE FROM audit_event"))
+    await conn.execute(text(sql))
 
 
 @pytest.fixture

@@ -83,7 +83,9 @@ def test_outside_development_a_placeholder_secret_is_refused(environment: str):
         Settings(environment=environment, secret_key="change-me")
     with pytest.raises(ValueError, match="SIPAS_SECRET_KEY"):
         Settings(environment=environment, secret_key="short")
-    assert Settings(environment="production", secret_key="x" * 40).secret_key == "x" * 40
+    https = "https://khaosat.example.vn"
+    production = Settings(environment="production", secret_key="x" * 40, public_base_url=https)
+    assert production.secret_key == "x" * 40
 
 
 def test_plain_database_urls_get_async_drivers():

@@ -60,7 +60,7 @@ async def create_user(
         email=email,
         username=username,
         name=name,
-        password_hash=hash_password(password),
+        password_hash=await hash_password(password),
         is_superadmin=superadmin,
         must_change_password=temporary,
     )
@@ -134,13 +134,14 @@ async def change_password(
     session: AsyncSession, actor: Actor, user: User, current: str, new: str
 ) -> None:
     """The user's own change: needs the current password; ends every other session."""
-    if not verify_password(user.password_hash, current):
+    await session.commit()  # no transaction (SQLite's writer lock) held during the hash
+    if not await verify_password(user.password_hash, current):
         raise AppError(N_("Mật khẩu hiện tại không đúng."))
     if problem := password_problem(new):
         raise AppError(problem)
     if new == current:
         raise AppError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."))
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
     await _end_sessions(session, user.id)
@@ -153,7 +154,7 @@ async def reset_password(
     """An admin sets a temporary password; the user must change it at next sign-in."""
     if problem := password_problem(temporary):
         raise AppError(problem)
-    user.password_hash = hash_password(temporary)
+    user.password_hash = await hash_password(temporary)
     user.must_change_password = True
     user.password_changed_at = utcnow()
     await _end_sessions(session, user.id)

@@ -20,6 +20,7 @@ from app.models import LoginFailure, User, UserSession
 from app.models.base import as_utc, utcnow
 
 GENERIC_FAILURE = N_("Email/tên đăng nhập hoặc mật khẩu không đúng.")
+INVALID_CHARACTERS = N_("Tên đăng nhập hoặc mật khẩu chứa ký tự không hợp lệ.")
 THROTTLED = N_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.")
 
 
@@ -51,6 +52,8 @@ async def sign_in(
 ) -> NewSession:
     """Check the throttle, then the password; the same message whether or not the account
     exists. Failures are stored, so every replica counts the same attempts."""
+    if "\x00" in login or "\x00" in password:  # no account has one; PostgreSQL text cannot
+        raise LoginRefused(INVALID_CHARACTERS)
     now = utcnow()
     since = now - timedelta(minutes=settings.login_failure_window_minutes)
     account_key = "a:" + keyed_hash(settings.secret_key, login.strip().lower())
@@ -61,7 +64,10 @@ async def sign_in(
     ):
         raise Throttled(THROTTLED)
     user = await find_user(session, login)
-    if not verify_password(user.password_hash if user else None, password) or not (
+    # End the reading transaction before the slow hash: no lock (SQLite's writer lock) and no
+    # pooled connection is held while it runs; the writes below start a new one.
+    await session.commit()
+    if not await verify_password(user.password_hash if user else None, password) or not (
         user and user.is_active
     ):
         session.add_all(

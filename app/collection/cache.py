@@ -22,6 +22,7 @@ from datetime import date
 from typing import TypeVar
 
 from app.collection.service import CounterForm
+from app.db import database_unavailable
 
 # Stands for the signed submission id in a cached page; it cannot occur in rendered text
 # (only letters, and no instrument writes this word).
@@ -54,8 +55,15 @@ class CounterCache:
         loading = self._loading.get(key)
         if loading is None:
             loading = self._loading[key] = asyncio.ensure_future(self._load(key, load))
-        # Shielded: a waiter that goes away (client disconnected) does not cancel the others'.
-        return await asyncio.shield(loading)
+        try:
+            # Shielded: a waiter that goes away (client disconnected) does not cancel others'.
+            return await asyncio.shield(loading)
+        except Exception as exc:
+            # The database is away: what the counter served a moment ago beats an error page
+            # (a citizen's submitted answers come back on the form, not lost).
+            if hit is not None and database_unavailable(exc):
+                return hit[1]
+            raise
 
     async def _load(
         self, key: tuple[str, date], load: Callable[[], Awaitable[CounterForm]]

@@ -4,6 +4,7 @@ store, redirect) with its friendly re-renders."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
@@ -13,11 +14,18 @@ from fastapi.templating import Jinja2Templates
 
 from app.collection.answers import ParsedAnswer, parse_submission
 from app.collection.service import CounterForm, ExpiredSubmission, Signed, SubmissionSigner
+from app.db import database_unavailable
+from app.errors import RETRY_AFTER_SECONDS
 from app.i18n import N_, request_lang
 
+log = logging.getLogger("sipas.collection")
 NO_STORE = {"Cache-Control": "no-store"}
 MSG_EXPIRED = N_(
     "Phiếu đã mở quá lâu nên cần gửi lại. Các câu trả lời của Ông/Bà vẫn được giữ nguyên."
+)
+MSG_UNAVAILABLE = N_(
+    "Hệ thống đang tạm thời gián đoạn nên phiếu của Ông/Bà chưa được gửi. Các câu trả lời vẫn "
+    "được giữ nguyên; Ông/Bà vui lòng bấm gửi lại sau ít phút."
 )
 # Kiosk mode (a tablet at the desk): the thank-you page returns to a fresh form after this
 # long, and a form left half-answered is cleared after this long without a touch or a key.
@@ -112,7 +120,18 @@ async def submit(
     parsed = parse_submission(target.form.instrument, fields)
     if not parsed.ok:
         return render_form(request, target, sid, fields, parsed.errors, action=action)
-    outcome = await store(signed, parsed.answers)
+    try:
+        outcome = await store(signed, parsed.answers)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("database unavailable: submission at %s kept on the form: %r", binding, exc)
+        # Not stored (or not known to be): the form again, answers and id kept, so sending
+        # it again later stores it exactly once (the id is unique).
+        page = render_form(request, target, sid, fields, notice=MSG_UNAVAILABLE, action=action)
+        page.status_code = 503
+        page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return page
     if outcome == "held":
         thanks_url += ("&" if "?" in thanks_url else "?") + "held=1"
     return RedirectResponse(thanks_url, status_code=303)

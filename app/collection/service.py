@@ -156,10 +156,10 @@ async def store_submission(
                 connection, values, answers, paradata, screening
             )
         if admission.burst_started and screening.hold_burst:
-            async with db.write_sessions.begin() as session:
+            async with db.writing() as session:
                 await hold_burst(session, target.unit.id, screening)
         return admission
-    async with db.write_sessions.begin() as session:
+    async with db.writing() as session:
         admission = await admit(session, values, answers, paradata, screening)
         if admission.outcome == "valid" and admission.response_id is not None:
             await count_response(

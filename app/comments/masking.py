@@ -1,4 +1,5 @@
-"""Hide personal data that citizens write into free text: phone numbers, ID numbers, e-mail.
+"""Hide personal data that citizens write into free text: phone numbers, ID numbers, passport
+numbers, e-mail.
 
 Masking is for display and export; the stored answer is never changed. It errs on the side
 of hiding: a 9- or 12-digit number is treated as an ID even when it is something else, while
@@ -25,11 +26,17 @@ PHONE = re.compile(
     r")(?![\w])"
 )
 
-# Citizen ID (CCCD): 12 digits starting with the province code 0xx, also written in groups;
-# the older ID card (CMND): 9 digits.
+# Citizen ID (CCCD): 12 digits starting with the province code 0xx, also written in groups
+# of 4-4-4 or 3-3-3-3 with one kind of separator (space, dot or hyphen: 001.204.012.345);
+# the older ID card (CMND): 9 digits, only unseparated (1.500.000.000 is an amount).
 ID_NUMBER = re.compile(
-    r"(?<![\w*])(?:0\d{11}|0\d{3} \d{4} \d{4}|0\d{2} \d{3} \d{3} \d{3}|\d{9})(?![\w*])"
+    r"(?<![\w*.])(?:0\d{11}"
+    r"|0\d{3}(?P<s4>[ \u00a0.\-])\d{4}(?P=s4)\d{4}"
+    r"|0\d{2}(?P<s3>[ \u00a0.\-])\d{3}(?P=s3)\d{3}(?P=s3)\d{3}"
+    r"|\d{9})(?![\w*]|[.\-]\d)"
 )
+# Passport (hộ chiếu): one capital letter and 7 digits, e.g. C1234567.
+PASSPORT = re.compile(r"(?<![\w*])[A-Z]\d{7}(?![\w*])")
 
 
 def _mask_email(match: re.Match[str]) -> str:
@@ -51,8 +58,13 @@ def _mask_id(match: re.Match[str]) -> str:
     return "*" * (len(digits) - 2) + digits[-2:]
 
 
+def _mask_passport(match: re.Match[str]) -> str:
+    return "*" * 6 + match.group(0)[-2:]
+
+
 def mask(text: str) -> str:
     """``text`` with e-mail addresses, phone numbers and ID numbers hidden."""
     text = EMAIL.sub(_mask_email, text)
     text = PHONE.sub(_mask_phone, text)
-    return ID_NUMBER.sub(_mask_id, text)
+    text = ID_NUMBER.sub(_mask_id, text)
+    return PASSPORT.sub(_mask_passport, text)

@@ -18,6 +18,7 @@ from app.comments.sync import Synced
 from app.console.forms import Form
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
 from app.errors import AppError
+from app.payload import INT64_MAX, BigRowId
 from app.responses.pages import list_context, scope_choices
 from app.units.service import load_tree
 
@@ -34,7 +35,7 @@ async def comments_page(
     principal: StaffViewer,
     _: Synced,
     f: Filter,
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=INT64_MAX),
 ) -> Response:
     """Comments in scope, masked, with filters (status, overdue, round, unit) and counts."""
     page = await list_comments(session, principal, f, settings.today(), before, PAGE_SIZE)
@@ -88,7 +89,7 @@ async def _render(
 @router.get("/console/comments/{comment_id}", response_class=HTMLResponse)
 async def comment_page(
     request: Request,
-    comment_id: int,
+    comment_id: BigRowId,
     session: SessionDep,
     settings: SettingsDep,
     templates: TemplatesDep,
@@ -102,7 +103,7 @@ async def comment_page(
 @router.post("/console/comments/{comment_id}/reveal", response_class=HTMLResponse)
 async def reveal_form(
     request: Request,
-    comment_id: int,
+    comment_id: BigRowId,
     session: WriteSessionDep,
     settings: SettingsDep,
     templates: TemplatesDep,
@@ -122,7 +123,7 @@ DONE = {"assign": "assigned", "reply": "answered", "close": "closed", "reopen": 
 @router.post("/console/comments/{comment_id}/{action}")
 async def action_form(
     request: Request,
-    comment_id: int,
+    comment_id: BigRowId,
     action: CommentActionName,
     session: WriteSessionDep,
     settings: SettingsDep,

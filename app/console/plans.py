@@ -28,6 +28,7 @@ from app.console.sampling_forms import (
 from app.console.views import done
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.errors import NotFound
+from app.payload import RowId
 from app.sampling.draws import create_draw, draw_summary, list_draws
 from app.sampling.plans import compute_plan, current_plan, plan_out
 from app.sampling.schemas import DrawOut, PlanOut
@@ -119,7 +120,7 @@ async def draw_create(
 
 @router.get("/draws/{draw_id}", response_class=HTMLResponse)
 async def draw_page(
-    request: Request, round_code: str, draw_id: int, principal: StaffViewer, session: SessionDep
+    request: Request, round_code: str, draw_id: RowId, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """One draw: its seed, method and plan, and the dossiers selected per stratum."""
     view = await round_view(session, principal, round_code)

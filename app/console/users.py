@@ -29,6 +29,7 @@ from app.deps import SessionDep, WriteSessionDep
 from app.errors import AppError, Conflict, Forbidden
 from app.i18n import N_
 from app.models import Unit, User
+from app.payload import RowId
 from app.units.service import UnitTree, load_tree
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False)
@@ -171,7 +172,7 @@ async def create_user_page(
 
 @router.get("/{user_id}", response_class=HTMLResponse)
 async def user_page(
-    request: Request, user_id: int, principal: StaffAdmin, session: SessionDep
+    request: Request, user_id: RowId, principal: StaffAdmin, session: SessionDep
 ) -> Response:
     """One account: its roles, the forms to grant and revoke them, password and state."""
     return await _user_page(request, session, principal, user_id)
@@ -179,7 +180,7 @@ async def user_page(
 
 @router.post("/{user_id}/grant", response_class=HTMLResponse)
 async def grant_page(
-    request: Request, user_id: int, principal: StaffAdmin, session: WriteSessionDep
+    request: Request, user_id: RowId, principal: StaffAdmin, session: WriteSessionDep
 ) -> Response:
     """Grant a role on a unit you administer (valid for its whole subtree)."""
     user, _, tree = await _target(session, principal, user_id)
@@ -196,7 +197,7 @@ async def grant_page(
 
 @router.post("/{user_id}/revoke")
 async def revoke_page(
-    request: Request, user_id: int, principal: StaffAdmin, session: WriteSessionDep
+    request: Request, user_id: RowId, principal: StaffAdmin, session: WriteSessionDep
 ) -> Response:
     """Revoke one of the account's roles, on a unit you administer."""
     user, _, tree = await _target(session, principal, user_id)
@@ -222,7 +223,7 @@ async def _takeover(
 
 @router.post("/{user_id}/reset", response_class=HTMLResponse)
 async def user_reset(
-    request: Request, user_id: int, principal: StaffAdmin, session: WriteSessionDep
+    request: Request, user_id: RowId, principal: StaffAdmin, session: WriteSessionDep
 ) -> Response:
     """Set a temporary password; only for users whose every grant is inside your scope."""
     user, unit_id = await _takeover(request, session, principal, user_id)
@@ -238,7 +239,7 @@ async def user_reset(
 
 @router.post("/{user_id}/deactivate")
 async def deactivate_page(
-    request: Request, user_id: int, principal: StaffAdmin, session: WriteSessionDep
+    request: Request, user_id: RowId, principal: StaffAdmin, session: WriteSessionDep
 ) -> Response:
     """Lock the account out: it can no longer sign in, and its sessions end now."""
     user, unit_id = await _takeover(request, session, principal, user_id)
@@ -250,7 +251,7 @@ async def deactivate_page(
 
 @router.post("/{user_id}/reactivate")
 async def reactivate_page(
-    request: Request, user_id: int, principal: StaffAdmin, session: WriteSessionDep
+    request: Request, user_id: RowId, principal: StaffAdmin, session: WriteSessionDep
 ) -> Response:
     """Let a deactivated account sign in again."""
     user, unit_id = await _takeover(request, session, principal, user_id)

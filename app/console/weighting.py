@@ -19,6 +19,7 @@ from app.console.views import done
 from app.console.weight_forms import DEFAULTS, METHODS, TRIM_SCALES, read_weighting
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.models import WeightSet
+from app.payload import RowId
 from app.weights.service import (
     activate_weight_set,
     compute_weight_set,
@@ -74,7 +75,7 @@ async def weights_compute(
 async def weight_set_page(
     request: Request,
     round_code: str,
-    weight_set_id: int,
+    weight_set_id: RowId,
     principal: StaffViewer,
     session: SessionDep,
 ) -> HTMLResponse:
@@ -87,7 +88,7 @@ async def weight_set_page(
 
 @router.post("/{weight_set_id}/activate")
 async def weight_set_activate(
-    round_code: str, weight_set_id: int, changing: RoundChangeDep, session: WriteSessionDep
+    round_code: str, weight_set_id: RowId, changing: RoundChangeDep, session: WriteSessionDep
 ) -> Response:
     """Make this set the round's weights (its weighting becomes 'raked'); audited."""
     change, _ = changing

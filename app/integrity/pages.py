@@ -79,7 +79,7 @@ async def submit_receipt_form(request: Request, code: str) -> Response:
             request, target, signed, answers, "receipt", dossier_hash
         )
         values = response_values(target, signed.submission_id, "receipt")
-        async with request.app.state.db.write_sessions.begin() as session:
+        async with request.app.state.db.writing() as session:
             admission = await admit(session, values, answers, paradata, verdict)
         if admission.outcome == "replay" and not await _stored(request, signed.submission_id):
             raise ReceiptUsed(MSG_USED)

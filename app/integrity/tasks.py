@@ -127,7 +127,7 @@ async def refresh_reports(db: Database, catalogue: Catalogue, timezone: str) -> 
         rounds = list(await session.scalars(select(Round.id).where(Round.status.in_(ACTIVE))))
     done = 0
     for round_id in rounds:
-        async with db.write_sessions.begin() as session:
+        async with db.writing() as session:
             round_ = await session.get(Round, round_id)
             if round_ is not None and await refresh_round(session, round_, catalogue, timezone):
                 done += 1
@@ -138,7 +138,7 @@ async def refresh_reports(db: Database, catalogue: Catalogue, timezone: str) -> 
 async def erase_expired(db: Database, batch: int = ERASE_BATCH) -> int:
     """Delete collection-limit state older than any window, and the device pseudonyms of
     responses whose round is published (review is over); the number of rows changed."""
-    async with db.write_sessions.begin() as session:
+    async with db.writing() as session:
         result = await session.execute(
             delete(DeviceWindow).where(DeviceWindow.last_at < utcnow() - STATE_KEPT)
         )

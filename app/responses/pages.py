@@ -14,6 +14,7 @@ from app.comments.sync import Synced
 from app.console.forms import Form
 from app.deps import SessionDep, SettingsDep, TemplatesDep, WriteSessionDep
 from app.errors import AppError
+from app.payload import INT64_MAX, BigRowId
 from app.responses.router import STATUS_AFTER, Filter, ResponseAction
 from app.responses.schemas import StatusChange
 from app.responses.service import list_responses, response_detail, set_status
@@ -72,7 +73,7 @@ async def responses_page(
     principal: StaffViewer,
     _: Synced,
     f: Filter,
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=INT64_MAX),
 ) -> Response:
     """Responses in scope: filters, a table, pages, and the CSV export of the filter."""
     page = await list_responses(session, principal, settings, f, before, PAGE_SIZE)
@@ -86,7 +87,7 @@ async def _detail(
     session: SessionDep,
     templates: TemplatesDep,
     principal: Principal,
-    response_id: int,
+    response_id: BigRowId,
     form: Form | None = None,
 ) -> Response:
     """One response's page; with ``form``, its refused form again (422), values and errors."""
@@ -108,7 +109,7 @@ async def _detail(
 @router.get("/console/responses/{response_id}", response_class=HTMLResponse)
 async def response_page(
     request: Request,
-    response_id: int,
+    response_id: BigRowId,
     session: SessionDep,
     templates: TemplatesDep,
     principal: StaffViewer,
@@ -121,7 +122,7 @@ async def response_page(
 @router.post("/console/responses/{response_id}/{action}")
 async def status_form(
     request: Request,
-    response_id: int,
+    response_id: BigRowId,
     action: ResponseAction,
     session: WriteSessionDep,
     templates: TemplatesDep,

@@ -12,10 +12,12 @@ from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError
 from app.payload import (
+    INT64_MAX,
     ROUND_QUERY,
     SINCE_QUERY,
     UNIT_QUERY,
     UNTIL_QUERY,
+    BigRowId,
     body_schema,
     optional_day,
     ordered_period,
@@ -65,7 +67,9 @@ async def get_responses(
     principal: ApiReader,
     _: Synced,
     f: Filter,
-    before: int | None = Query(None, ge=1, description="next_before of the previous page"),
+    before: int | None = Query(
+        None, ge=1, le=INT64_MAX, description="next_before of the previous page"
+    ),
     limit: int = Query(50, ge=1, le=500),
 ) -> ResponsePage:
     """Responses of units in your scope, newest first, filtered and paginated."""
@@ -81,9 +85,43 @@ async def get_responses_csv(
     settings: SettingsDep,
     principal: ApiReader,
     f: Filter,
-    unmasked: bool = Query(False, description="Admins only, audited: free text not masked"),
+    unmasked: bool = Query(False, description="Refused: an unmasked export is a POST"),
 ) -> Response:
-    """The filtered responses as CSV, one column per question code; free text masked."""
+    """The filtered responses as CSV, one column per question code; free text masked.
+
+    A GET writes nothing: the unmasked export, which is audited, is ``POST`` to this address
+    (a link or an image cannot trigger it)."""
+    if unmasked:
+        raise AppError(
+            "unmasked=true: send POST /api/v1/responses.csv with the session's CSRF token"
+        )
+    return await _csv(request, session, audit_session, settings, principal, f, False)
+
+
+@router.post("/responses.csv")
+async def post_responses_csv(
+    request: Request,
+    session: SessionDep,
+    audit_session: WriteSessionDep,
+    settings: SettingsDep,
+    principal: ApiReader,
+    f: Filter,
+) -> Response:
+    """Admins of the unit (signed in, with the CSRF token), audited: free text not masked."""
+    if principal.kind == "user":  # an API key is refused by the export itself (masked only)
+        await check_csrf(request, principal)
+    return await _csv(request, session, audit_session, settings, principal, f, True)
+
+
+async def _csv(
+    request: Request,
+    session: SessionDep,
+    audit_session: WriteSessionDep,
+    settings: SettingsDep,
+    principal: ApiReader,
+    f: ResponseFilter,
+    unmasked: bool,
+) -> Response:
     ordered_period(f.since, f.until)
     actor = actor_of(request, principal)
     text = await export_csv(session, audit_session, actor, principal, settings, f, unmasked)
@@ -99,7 +137,7 @@ async def get_responses_csv(
 
 @router.get("/responses/{response_id}", response_model=ResponseDetail)
 async def get_response(
-    response_id: int,
+    response_id: BigRowId,
     session: SessionDep,
     principal: ApiReader,
     _: Synced,
@@ -120,7 +158,7 @@ STATUS_AFTER = {"exclude": "excluded", "restore": "valid"}
 )
 async def change_status(
     request: Request,
-    response_id: int,
+    response_id: BigRowId,
     action: ResponseAction,
     session: WriteSessionDep,
     principal: StaffManager,

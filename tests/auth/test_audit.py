@@ -8,7 +8,7 @@ import io
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app.audit.service import CLI
@@ -46,6 +46,18 @@ async def test_audit_rows_cannot_be_updated(app: FastAPI):
     with pytest.raises(DBAPIError, match="append-only"):
         async with app.state.db.write_sessions.begin() as session:
             await session.execute(update(AuditEvent).values(action="tampered"))
+
+
+@pytest.mark.parametrize("statement", ["DELETE FROM audit_event", "TRUNCATE audit_event"])
+async def test_audit_rows_cannot_be_deleted(app: FastAPI, is_postgres: bool, statement: str):
+    if statement.startswith("TRUNCATE") and not is_postgres:
+        pytest.skip("SQLite has no TRUNCATE (its DELETE without WHERE is covered)")
+    await make_user(app, "a@x.vn")
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with app.state.db.write_sessions.begin() as session:
+            await session.execute(text(statement))
+    async with app.state.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
 
 async def test_admins_read_the_audit_of_their_scope(app: FastAPI, client: httpx.AsyncClient):

@@ -3,6 +3,7 @@ the out-of-scope caller. A new route without a classification or an example here
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -108,6 +109,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     # {action} routes serve several actions (tests/comments and tests/responses try each).
     ("GET", "/api/v1/responses"): Example("/api/v1/responses?unit=C11", True),
     ("GET", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
+    ("POST", "/api/v1/responses.csv"): Example("/api/v1/responses.csv?unit=C11", True),
     ("GET", "/api/v1/responses/{response_id}"): Example("/api/v1/responses/{response}", True),
     ("POST", "/api/v1/responses/{response_id}/{action}"): Example(
         "/api/v1/responses/{response}/exclude", True
@@ -307,6 +309,16 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
                 await sign_in(outsider, "outsider@x.vn")  # admin, but on D2 only
                 answer = await request(outsider, method, url)
                 assert answer.status_code == 403, (method, path, answer.status_code)
+                named = names_outside_scope(answer.text, url)
+                assert not named, (method, path, named, answer.text[:300])
+
+
+# Units outside the outsider's scope (D2): a refusal must not name them (the URL may).
+OUTSIDE_D2 = re.compile(r"\b(?:C11|C12|D1)\b")
+
+
+def names_outside_scope(answer: str, url: str) -> set[str]:
+    return set(OUTSIDE_D2.findall(answer)) - set(OUTSIDE_D2.findall(url))
 
 
 @pytest.mark.parametrize("path", ["/s/C11", "/healthz", "/readyz", "/login", "/openapi.json"])

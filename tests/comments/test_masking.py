@@ -32,6 +32,12 @@ from app.comments.masking import mask
         ("CCCD: 001 203 012 345", "CCCD: **********45"),
         ("số 0012 0301 2345", "số **********45"),
         ("CMND 123456789,", "CMND *******89,"),
+        ("CCCD 001.204.012.345.", "CCCD **********45."),
+        ("CCCD 0012.0401.2345", "CCCD **********45"),
+        ("số 001-204-012-345", "số **********45"),
+        # passports: a letter and 7 digits
+        ("hộ chiếu C1234567 hết hạn", "hộ chiếu ******67 hết hạn"),
+        ("Passport: N7654321.", "Passport: ******21."),
         # e-mail addresses, including one that starts with a phone number
         ("email nguyen.van.a@gmail.com", "email n***@***.com"),
         ("a.b+c@so-tu-phap.hanoi.gov.vn", "a***@***.vn"),
@@ -53,6 +59,8 @@ def test_personal_data_is_masked(text: str, expected: str):
         "Mã hồ sơ 000.00.12.H26-241105-0003",
         "Đánh giá 5/5, xếp hàng số 0123",
         "Chờ từ 7h đến 11h30, 10 người",
+        "Giá trị 001.204.012 và 100.000.000.000 đồng",
+        "Mẫu TK1-TS, mã B12345, lô A123456789",
     ],
 )
 def test_ordinary_numbers_are_not_masked(text: str):

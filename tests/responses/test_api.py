@@ -197,7 +197,7 @@ async def test_csv_has_a_column_per_question_and_masks_free_text(
     assert rows[0]["ACC1"] == "5" and rows[0]["field"] == "land"
     assert rows[0]["comment"] == "CCCD **********45, mail a***@***.com"
     assert "age_band" in rows[0] and rows[0]["age_band"] == ""
-    refused = await client.get("/api/v1/responses.csv?unmasked=true", headers=bearer(key))
+    refused = await client.post("/api/v1/responses.csv", headers=bearer(key))
     assert refused.status_code == 403  # API keys never get unmasked text
 
 
@@ -209,14 +209,23 @@ async def test_unmasked_csv_is_for_admins_of_the_unit_and_audited(
     await make_user(app, "m@x.vn", [("manager", "D1")])
     await make_user(app, "a@x.vn", [("admin", "D1")])
     await sign_in(client, "m@x.vn")
-    params = {"unmasked": "true", "unit": "D1"}
-    assert (await client.get("/api/v1/responses.csv", params=params)).status_code == 403
+    url = "/api/v1/responses.csv"
+    params = {"unit": "D1"}
+    token = {"X-CSRF-Token": await csrf_of(client)}
+    assert (await client.post(url, params=params, headers=token)).status_code == 403
     client.cookies.clear()
     await sign_in(client, "a@x.vn")
-    assert (
-        await client.get("/api/v1/responses.csv", params={"unmasked": "true"})
-    ).status_code == 403
-    answer = await client.get("/api/v1/responses.csv", params=params)
+    token = {"X-CSRF-Token": await csrf_of(client)}
+    assert (await client.post(url, headers=token)).status_code == 403  # no unit: all scope
+    assert (await client.post(url, params=params)).status_code == 403  # no CSRF token
+    # A GET (a link, an image) never exports unmasked text nor writes an audit row.
+    linked = await client.get(url, params={**params, "unmasked": "true"})
+    assert linked.status_code == 400 and "POST" in linked.text
+    async with app.state.db.sessions() as session:
+        assert not await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "response.export_unmasked")
+        )
+    answer = await client.post(url, params=params, headers=token)
     assert answer.status_code == 200 and "SĐT 0912345678" in answer.text
     async with app.state.db.sessions() as session:
         event = await session.scalar(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -101,3 +102,20 @@ async def test_response_pages_speak_english_throughout(
         assert vietnamese not in listing, vietnamese
     detail = await page(client, f"/console/responses/{rid}")
     assert ">Valid</span>" in detail and "Hợp lệ" not in detail
+
+
+async def test_admins_export_unmasked_text_through_a_posted_form(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    province = await make_province(app)
+    await respond(app, province, "C11", SECRET)
+    await make_user(app, "a@x.vn", [("admin", "D1")])
+    await sign_in(client, "a@x.vn")
+    listing = await page(client, "/console/responses?round=R2026&unit=D1")
+    action = re.search(r'<form method="post" action="([^"]+responses\.csv[^"]*)"', listing)
+    assert action, "admins get the unmasked export as a form"
+    target = html.unescape(action.group(1))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', listing)
+    assert token
+    exported = await client.post(target, data={"csrf_token": token.group(1)})
+    assert exported.status_code == 200 and "0912345678" in exported.text
