@@ -28,6 +28,7 @@ from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
 from app.console.plans import router as console_plans
 from app.console.publishing import router as console_publishing
+from app.console.receipts import router as console_receipts
 from app.console.router import router as console_router
 from app.console.targets import router as console_targets
 from app.console.weighting import router as console_weighting
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_weighting,
         console_publishing,
         console_integrity,
+        console_receipts,
         console_targets,
         i18n_router,
     ):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
+from app.auth.access import require
 from app.auth.principal import Principal
 from app.auth.scope import units_in_scope
 from app.config import Settings
@@ -130,9 +131,13 @@ async def issue_receipts(
     round_: Round,
     unit_code: str,
     dossiers: list[str],
+    principal: Principal | None = None,
 ) -> list[ReceiptOut]:
-    """Codes for ``dossiers`` at a unit the round covers; audited by count."""
+    """Codes for ``dossiers`` at a unit the round covers (``principal``: a manager of that
+    unit, checked here); audited by count."""
     unit = await get_unit(session, unit_code)
+    if principal is not None:
+        require(principal, "manager", unit.id, await load_tree(session))
     if await session.get(RoundUnit, (round_.id, unit.id)) is None:
         raise AppError(f"unit {unit.code} is not covered by round {round_.code}", field="unit")
     key = round_key(settings.secret_key, round_.code)

@@ -239,6 +239,12 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/api/v1/rounds/{round_code}/receipts/key"): Example(
         "/api/v1/rounds/R2026/receipts/key", True
     ),
+    ("GET", "/console/rounds/{round_code}/receipt"): Example(
+        "/console/rounds/R2026/receipt", False
+    ),
+    ("POST", "/console/rounds/{round_code}/receipt"): Example(
+        "/console/rounds/R2026/receipt", False
+    ),
     ("GET", "/console/rounds/{round_code}/integrity"): Example(
         "/console/rounds/R2026/integrity", True
     ),

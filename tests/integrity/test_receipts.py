@@ -102,3 +102,26 @@ def _binding(code: str) -> str:
 
     ref = parse_code(code).ref
     return f"receipt:{keyed_hash(SECRET, 'receipt|R2026', ref)}"
+
+
+async def test_a_counter_prints_a_code_for_the_receipt_it_hands_over(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    from tests.auth_helpers import hidden
+
+    await make_province(app, integrity=None)
+    await signed_in(app, client, "c11@p.vn", [("manager", "C11")])
+    page = await client.get("/console/rounds/R2026/receipt", headers=HTML)
+    assert page.status_code == 200
+    form = {"csrf_token": hidden(page.text, "csrf_token"), "unit": "C11"}
+    printed = await client.post(
+        "/console/rounds/R2026/receipt",
+        data={**form, "dossier": "000.00.27.H56-241203-0001"},
+        headers=HTML,
+    )
+    assert printed.status_code == 200 and f"/r/{VECTOR_CODE}" in printed.text
+    assert "<svg" in printed.text  # the QR code to print
+    other = await client.post(
+        "/console/rounds/R2026/receipt", data={**form, "unit": "C12", "dossier": "X1"}, headers=HTML
+    )
+    assert other.status_code == 403  # a counter prints codes for itself only
