@@ -90,7 +90,7 @@ def main() -> None:
         for i in range(args.count):
             unit = COUNTERS[i % len(COUNTERS)]
             token = signer.issue(unit)
-            sid, signed_unit = reader.loads(token)
+            sid, signed_unit, *_ = reader.loads(token)  # [id, unit, device]
             assert signed_unit == unit
             body, answers = body_for(rng, token)
             files[i % args.threads].write(f"/s/{unit}\t{body}\t{sid}\t{answers}\n")
