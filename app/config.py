@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     withhold_unreliable: bool = False
     rank_unreliable: bool = True
     db_echo: bool = False
+    # The background worker (app.worker) in this process: folds tallies, syncs comments.
+    # Without it (false), reports and comment pages catch up inside requests as a last resort.
+    worker: bool = True
+    # How long a report waits for queued changes to be folded before serving (0: serve the
+    # last folded figures at once, stating ``freshness.as_of``); ``?fresh=true`` waits up to
+    # ``fresh_timeout_seconds``.
+    report_wait_seconds: float = Field(default=0.0, ge=0)
+    fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property
     def secure_cookies(self) -> bool:
