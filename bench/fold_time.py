@@ -135,13 +135,16 @@ class Bench:
         await self.fold_new()  # the exclusions, untimed
         return {"fold_s": took, "report_queued_s": queued, "report_empty_s": empty}
 
-    async def bursts(self, sizes: list[int], repeat: int) -> dict[str, Any]:
+    async def bursts(self, sizes: list[int], repeat: int, old_max: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k in sizes:
-            runs: dict[str, list[dict[str, float]]] = {"new": [], "old_80b7d49": []}
+            runs: dict[str, list[dict[str, float]]] = {"new": []}
+            if k <= old_max:
+                runs["old_80b7d49"] = []
             for _ in range(repeat):  # interleaved: new, old, new, old, ...
                 runs["new"].append(await self.one_burst(k, self.fold_new))
-                runs["old_80b7d49"].append(await self.one_burst(k, self.fold_old))
+                if k <= old_max:
+                    runs["old_80b7d49"].append(await self.one_burst(k, self.fold_old))
             out[str(k)] = {
                 name: {
                     "fold_s": summary([r["fold_s"] for r in rs]),
@@ -169,7 +172,9 @@ class Bench:
         }
 
 
-async def run(url: str, sizes: list[int], repeat: int, rebuild: bool) -> dict[str, Any]:
+async def run(
+    url: str, sizes: list[int], repeat: int, rebuild: bool, old_max: int
+) -> dict[str, Any]:
     bench = Bench(url)
     await bench.start()
     try:
@@ -184,7 +189,7 @@ async def run(url: str, sizes: list[int], repeat: int, rebuild: bool) -> dict[st
             "loadavg_before": loadavg(),
             "cpus": os.cpu_count(),
         }
-        result["bursts"] = await bench.bursts(sizes, repeat)
+        result["bursts"] = await bench.bursts(sizes, repeat, old_max)
         if rebuild:
             result["rebuild"] = await bench.rebuilds(repeat)
         result["loadavg_after"] = loadavg()
@@ -199,9 +204,13 @@ def main() -> None:
     parser.add_argument("--bursts", default="1000,10000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-rebuild", action="store_true")
+    parser.add_argument(
+        "--old-max", type=int, default=10_000, help="largest burst for the baseline"
+    )
     args = parser.parse_args()
     sizes = [int(k) for k in args.bursts.split(",")]
-    print(json.dumps(asyncio.run(run(args.url, sizes, args.repeat, not args.no_rebuild)), indent=1))
+    result = run(args.url, sizes, args.repeat, not args.no_rebuild, args.old_max)
+    print(json.dumps(asyncio.run(result), indent=1))
 
 
 if __name__ == "__main__":

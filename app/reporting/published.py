@@ -16,7 +16,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import AppError
 from app.forms.registry import Catalogue
-from app.models import AuditEvent, Response, Round, TallyQueue, TallyState
+from app.models import AuditEvent, ReportSnapshot, Response, Round, TallyQueue, TallyState
 from app.models.base import as_utc
 from app.reporting.comparisons import compare_report, load_comparisons
 from app.reporting.queries import ReportQuery
@@ -89,20 +89,24 @@ async def served_report(
     snapshot = None if query.live else await get_snapshot(session, target.round, query.revision)
     if snapshot is not None:
         report = await frozen_report(session, snapshot, target.round, target.unit, lang)
-        report.freshness = FreshnessOut(source="snapshot", as_of=snapshot.created_at)
+        report.freshness = freshness_out(None, snapshot)
         return Served(report, snapshot.created_at, target.round)
     with observing() as seen:
         report = await satisfaction_report(
             session, catalogue, round_code, unit_code, lang, principal, settings
         )
     found = seen.get(target.round.id)
-    report.freshness = _freshness_out(found)
+    report.freshness = freshness_out(found)
     compare_report(report, await load_comparisons(session, catalogue, target))
     folded_at = found.as_of if found is not None and found.source == "tallies" else None
     return Served(report, await data_changed_at(session, target.round, folded_at), target.round)
 
 
-def _freshness_out(found: Freshness | None) -> FreshnessOut:
+def freshness_out(found: Freshness | None, snapshot: ReportSnapshot | None = None) -> FreshnessOut:
+    """What a report states about its figures: the frozen revision's time, else what the
+    engine read (nothing recorded: computed live in the request)."""
+    if snapshot is not None:
+        return FreshnessOut(source="snapshot", as_of=snapshot.created_at)
     found = found or Freshness.live()
     return FreshnessOut(
         source=found.source, as_of=found.as_of, pending=found.pending, stale=found.stale

@@ -36,6 +36,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, column, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.models.base import Timestamp, utcnow
@@ -320,7 +321,12 @@ async def fold_round(
     async with lock:
         total, kind = 0, "none"
         while True:
-            step = await _refresh(engine, round_id, design, spec, signature, progress)
+            try:
+                step = await _refresh(engine, round_id, design, spec, signature, progress)
+            except OperationalError as exc:  # SQLite: another process's writer kept the lock
+                if engine.dialect.name != "sqlite" or "locked" not in str(exc):
+                    raise
+                step = Folded("busy")
             if step.kind in ("busy", "none"):
                 return Folded(step.kind, total) if kind == "none" else Folded(kind, total)
             total, kind = total + step.rows, "rebuild" if "rebuild" in (kind, step.kind) else "fold"

@@ -134,6 +134,19 @@ async def test_a_rebuild_does_not_block_reports(background: FastAPI, settings: S
     await assert_maintained_equals_live(background, settings, LARGE)
 
 
+async def test_two_first_reads_at_once_both_answer(app: FastAPI, client: httpx.AsyncClient):
+    # Without a worker the first read builds the tallies: the second waits for it (SQLite
+    # used to answer it 500 "database is locked").
+    await seed(app)
+    client.headers.update(bearer(await make_key(app, "P")))
+    answers = await asyncio.gather(
+        *(client.get("/api/v1/rounds/R2026/satisfaction", params={"unit": u}) for u in "PP")
+    )
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [a.json()["respondents"] for a in answers] == [46, 46]
+    assert {a.json()["freshness"]["source"] for a in answers} == {"tallies"}
+
+
 def worker_process(settings: Settings) -> subprocess.Popen[str]:
     """``sipas worker --once`` (the fold only) in a process of its own, logging JSON."""
     env = os.environ | {
