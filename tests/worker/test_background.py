@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from app.config import Settings
 from app.main import create_app
@@ -184,10 +185,17 @@ async def test_two_processes_fold_each_change_once(app: FastAPI, settings: Setti
     await assert_maintained_equals_live(app, settings, LARGE)
 
 
-async def test_a_killed_fold_loses_and_double_counts_nothing(app: FastAPI, settings: Settings):
+@pytest.mark.parametrize("job", ["fold", "rebuild"])
+async def test_a_killed_fold_loses_and_double_counts_nothing(
+    app: FastAPI, settings: Settings, job: str
+):
     province = await seed(app)
     await assert_maintained_equals_live(app, settings)
     await burst(app, province.round.id, SMALL)
+    if job == "rebuild":  # fold the burst, then have the tallies rebuilt
+        await assert_maintained_equals_live(app, settings, LARGE)
+        async with app.state.db.write_sessions.begin() as session:
+            await session.execute(text("UPDATE tally_state SET stale = TRUE"))
     folding = worker_process(settings)
     deadline, seen = time.monotonic() + 60, 0
     while folding.poll() is None and time.monotonic() < deadline and seen < 3:
@@ -196,8 +204,11 @@ async def test_a_killed_fold_loses_and_double_counts_nothing(app: FastAPI, setti
         await asyncio.sleep(0.05)
     folding.kill()
     folding.wait(timeout=30)
-    assert await queued(app) == SMALL  # killed mid-way: nothing of it committed
-    await assert_maintained_equals_live(app, settings, LARGE)  # folds the queue, then compares
+    async with app.state.db.sessions() as session:
+        stale = await session.scalar(text("SELECT stale FROM tally_state"))
+    # killed mid-way: nothing of it committed
+    assert (await queued(app), bool(stale)) == ((SMALL, False) if job == "fold" else (0, True))
+    await assert_maintained_equals_live(app, settings, LARGE)  # folds what is left, compares
     assert await queued(app) == 0
 
 
@@ -205,8 +216,6 @@ async def _fold_running(app: FastAPI, settings: Settings) -> bool:
     """A fold's transaction is open: PostgreSQL, someone holds a fold lock; SQLite, someone
     holds the write lock (nothing else writes during this test)."""
     if app.state.db.engine.dialect.name == "postgresql":
-        from sqlalchemy import text
-
         async with app.state.db.sessions() as session:
             held = await session.scalar(
                 text("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242")
