@@ -141,7 +141,7 @@ class Bench:
             runs: dict[str, list[dict[str, float]]] = {"new": []}
             if k <= old_max:
                 runs["old_80b7d49"] = []
-            for _ in range(repeat):  # interleaved: new, old, new, old, ...
+            for _ in range(repeat if k <= old_max else 1):  # interleaved: new, old, new, ...
                 runs["new"].append(await self.one_burst(k, self.fold_new))
                 if k <= old_max:
                     runs["old_80b7d49"].append(await self.one_burst(k, self.fold_old))
@@ -154,6 +154,7 @@ class Bench:
                 }
                 for name, rs in runs.items()
             }
+            print(json.dumps({"burst": k, **out[str(k)]}), flush=True)  # as it comes
         return out
 
     async def rebuilds(self, repeat: int) -> dict[str, Any]:
@@ -192,6 +193,7 @@ async def run(
         result["bursts"] = await bench.bursts(sizes, repeat, old_max)
         if rebuild:
             result["rebuild"] = await bench.rebuilds(repeat)
+            print(json.dumps({"rebuild": result["rebuild"]}), flush=True)
         result["loadavg_after"] = loadavg()
         return result
     finally:

@@ -112,9 +112,10 @@ def pooled_pairs(spec: Spec, response_level_g: bool) -> tuple[str, Decoder]:
     return sql, decode
 
 
+MASK_UNITS = "SELECT unit_id, COUNT(*) FROM tally_masks GROUP BY unit_id ORDER BY unit_id"
 MASK_ROWS = """SELECT unit_id, given, skey, sign * f, sign * f * f, am, sm FROM tally_masks
-ORDER BY unit_id, given, skey"""
-FETCH = 100_000  # mask rows per fetch: (FETCH × 2C) float64 per step, a few MB
+WHERE unit_id BETWEEN :low AND :high ORDER BY unit_id, given, skey"""
+FETCH = 100_000  # mask rows per fetch (whole units): (FETCH × 2C) float64, a few tens of MB
 
 
 async def pair_sums(
@@ -125,15 +126,15 @@ async def pair_sums(
 
     The database reduces each response to its masks (one GROUP BY); the cross-products of a
     cell are then one matrix product over its responses' bit vectors v = (y, x):
-    Σ w·v·v' (numpy, rows streamed in order of cell), instead of hundreds of aggregate
-    expressions per row in SQL."""
+    Σ w·v·v' (numpy, rows fetched in ranges of units, in order of cell), instead of hundreds
+    of aggregate expressions per row in SQL."""
     crit, spec_params = spec.ctes()
     values = {**params, **spec_params}
     await session.execute(text(MASKS.format(crit=crit, ca=CA_CTE, bits=_bits(spec))), values)
     size = len(spec.criteria)
     grams: dict[tuple[int, bool, str], np.ndarray] = {}
-    result = await session.stream(text(MASK_ROWS))
-    async for chunk in result.partitions(FETCH):
+    for low, high in _unit_ranges(await _rows(session, MASK_UNITS, {})):
+        chunk = await _rows(session, MASK_ROWS, {"low": low, "high": high})
         _add_grams(grams, chunk, size, response_level_g)
     await session.execute(text("DROP TABLE tally_masks"))
     rows = [
@@ -143,6 +144,26 @@ async def pair_sums(
     ]
     for start in range(0, len(rows), 10_000):
         await session.execute(INSERT_PAIR, rows[start : start + 10_000])
+
+
+async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
+    return list((await session.execute(text(sql), params)).all())
+
+
+def _unit_ranges(counts: Sequence[Sequence[Any]]) -> list[tuple[int, int]]:
+    """Consecutive units in ranges of about FETCH rows (a plain query per range: a
+    server-side cursor would keep the temporary table in use until the transaction ends)."""
+    ranges: list[tuple[int, int]] = []
+    low, rows = None, 0
+    for unit, count in counts:
+        low = unit if low is None else low
+        rows += int(count)
+        if rows >= FETCH:
+            ranges.append((low, unit))
+            low, rows = None, 0
+    if low is not None:
+        ranges.append((low, int(counts[-1][0])))
+    return ranges
 
 
 def _add_grams(
