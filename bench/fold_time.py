@@ -2,8 +2,9 @@
 seeded by bench/stats_seed.py, beside baselines in the same run (interleaved, repeated).
 
 - fold: bursts of k new responses (copies of the round's own, inserted set-wise) folded by
-  this branch's ``fold_round`` and by HEAD 80b7d49's ``refresh`` (the in-request fold, kept in
-  bench/baselines_fold_80b7d49.py), alternately, each timed alone; afterwards the copies are
+  this branch's ``fold_round`` (pairs summed in numpy from NUMPY_PAIRS_FROM changes), the same
+  with pairs by the self-join of answers, and HEAD 80b7d49's ``refresh`` (the in-request fold,
+  kept in bench/baselines_fold_80b7d49.py), in turn, each timed alone; afterwards the copies are
   excluded again and that fold (k removals) is not timed.
 - report while queued: a single-unit satisfaction report served from the last fold while k
   changes wait in the queue (what a reader sees during a burst), beside the same report with
@@ -33,6 +34,7 @@ from app.db import Database
 from app.forms.registry import Catalogue
 from app.reporting.service import satisfaction_report
 from app.rounds.service import get_round
+from app.statistics import maintained
 from app.statistics.cells import Spec
 from app.statistics.design import Design
 from app.statistics.freshness import set_waiting
@@ -99,6 +101,14 @@ class Bench:
     async def fold_new(self) -> None:
         await fold_round(self.db.engine, self.round_id, self.design, self.spec, self.hash)
 
+    async def fold_selfjoin(self) -> None:
+        """This branch's fold with the pair sums of every batch by the self-join of answers."""
+        saved, maintained.NUMPY_PAIRS_FROM = maintained.NUMPY_PAIRS_FROM, 10**12
+        try:
+            await self.fold_new()
+        finally:
+            maintained.NUMPY_PAIRS_FROM = saved
+
     async def fold_old(self) -> None:
         await old_refresh(self.db.engine, self.round_id, self.design, self.spec, self.hash)
 
@@ -138,13 +148,13 @@ class Bench:
     async def bursts(self, sizes: list[int], repeat: int, old_max: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k in sizes:
-            runs: dict[str, list[dict[str, float]]] = {"new": []}
+            folds = {"new": self.fold_new, "new_selfjoin_pairs": self.fold_selfjoin}
             if k <= old_max:
-                runs["old_80b7d49"] = []
+                folds["old_80b7d49"] = self.fold_old
+            runs: dict[str, list[dict[str, float]]] = {name: [] for name in folds}
             for _ in range(repeat if k <= old_max else 1):  # interleaved: new, old, new, ...
-                runs["new"].append(await self.one_burst(k, self.fold_new))
-                if k <= old_max:
-                    runs["old_80b7d49"].append(await self.one_burst(k, self.fold_old))
+                for name, fold in folds.items():
+                    runs[name].append(await self.one_burst(k, fold))
             out[str(k)] = {
                 name: {
                     "fold_s": summary([r["fold_s"] for r in rs]),

@@ -47,6 +47,9 @@ from app.statistics.rebuild import pair_sums, usable
 from app.worker.locks import TALLY_FOLD
 
 FOLD_BATCH = 20_000  # queued changes per fold transaction
+# From this many changes a fold sums pairs in numpy (app.statistics.rebuild.pair_sums) rather
+# than by the self-join of answers (C²/2 rows per response).
+NUMPY_PAIRS_FROM = 500
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
 CELL_SUMS = ("n", "n_sat", "sw", "sw_sat", "psus")
 PAIR_KEY = "round_id, unit_id, given, skey, q1, q2"
@@ -261,7 +264,7 @@ async def _fold(
         await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, GRAM_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, SUMMARY_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, PSU_CELLS)
-        if rebuild and usable(spec):
+        if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
             note("tally_pair")
             await pair_sums(session, spec, params, response_level_g=False)
         else:
@@ -270,7 +273,7 @@ async def _fold(
             await session.execute(text(f"DROP TABLE {table}"))
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
-        if rebuild and usable(spec):
+        if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
             note("tally_pair")
             await pair_sums(session, spec, params, response_level_g=True)
         else:
