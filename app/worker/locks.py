@@ -17,4 +17,3 @@ class Lock:
 
 
 TALLY_FOLD = Lock("tally-fold", 4242)  # second key: the round id
-COMMENT_SYNC = Lock("comment-sync", 4243)  # second key: 0
