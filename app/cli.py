@@ -22,8 +22,10 @@ from app.migrate import upgrade
 from app.rounds.cli import rounds_cli
 from app.sampling.cli import draw_command, frame_cli, plan_command, sample_size_command
 from app.sampling.tokens_cli import tokens
+from app.statistics.cli import tallies_cli
 from app.units.cli import units_cli
 from app.weights.cli import weights
+from app.worker.cli import worker
 
 cli = typer.Typer(help="SIPAS: citizen satisfaction surveys.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -44,6 +46,8 @@ cli.add_typer(responses_cli, name="responses")
 cli.add_typer(i18n_cli, name="i18n")
 cli.add_typer(integrity_cli, name="integrity")
 cli.command("receipts")(receipts)
+cli.add_typer(tallies_cli, name="tallies")
+cli.command("worker")(worker)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     # Production refuses an http:// public base URL (cookies could not be Secure, no HSTS);
     # a closed provincial network without TLS sets this, and every start logs a warning.
     allow_insecure_http: bool = False
+    # The background worker (app.worker) in this process: folds tallies, syncs comments.
+    # Without it (false), reports and comment pages catch up inside requests as a last resort.
+    worker: bool = True
+    # How long a report waits for queued changes to be folded before serving (0: serve the
+    # last folded figures at once, stating ``freshness.as_of``); ``?fresh=true`` waits up to
+    # ``fresh_timeout_seconds``.
+    report_wait_seconds: float = Field(default=0.0, ge=0)
+    fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property
     def secure_cookies(self) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -51,6 +51,7 @@ from app.middleware import (
 )
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
+from app.reporting.published import freshness_wanted
 from app.reporting.router import router as reporting_router
 from app.reporting.tables_router import router as tables_router
 from app.responses.pages import router as responses_pages
@@ -62,6 +63,9 @@ from app.sampling.tokens_api import router as sampling_api_router
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
+from app.worker.loop import Worker
+from app.worker.registry import Context
+from app.worker.tasks import load_tasks
 
 HERE = Path(__file__).resolve().parent
 
@@ -85,7 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with app.state.db.write_sessions.begin() as session:
             await catalogue.register(session)
+        worker = app.state.worker
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            await worker.stop()
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -93,10 +102,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         summary="Citizen satisfaction with administrative services: collection and reporting.",
         lifespan=lifespan,
+        dependencies=[Depends(freshness_wanted)],
     )
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.catalogue = catalogue
+    app.state.worker = (
+        Worker(Context(app.state.db, settings, catalogue), load_tasks())
+        if settings.worker
+        else None
+    )
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
     app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
     app.state.kiosk_cache = KioskCache()

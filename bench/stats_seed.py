@@ -136,6 +136,19 @@ async def units_and_round(conn: AsyncConnection, code: str) -> tuple[int, int]:
     return int(first), int(round_id)
 
 
+async def advance_sequence(conn: AsyncConnection, table: str) -> None:
+    """PostgreSQL: after inserting explicit ids, move the id sequence past them, or the next
+    ordinary INSERT (a citizen's submission) fails with a duplicate key. SQLite's INTEGER
+    PRIMARY KEY takes max(id) + 1 by itself."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        )
+
+
 async def seed(url: str, n: int, code: str) -> None:
     settings = Settings(database_url=url)
     db = Database(settings)
@@ -167,6 +180,7 @@ async def seed(url: str, n: int, code: str) -> None:
                 },
             )
             took_r = time.perf_counter() - started
+            await advance_sequence(conn, "response")
             await conn.execute(text(answers_sql(codes)), {"round_id": round_id})
         took = time.perf_counter() - started
         async with db.engine.connect() as conn:

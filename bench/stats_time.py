@@ -128,6 +128,11 @@ class Bench:
         offset = (await self.execute("SELECT max(id) FROM response"))[0][0]
         await self.execute(COPY_RESPONSES, offset=offset, r=self.round_id, k=k)
         await self.execute(COPY_ANSWERS, offset=offset, r=self.round_id, k=k)
+        if self.db.engine.dialect.name == "postgresql":  # explicit ids: move the sequence on
+            await self.execute(
+                "SELECT setval(pg_get_serial_sequence('response', 'id'), "
+                "(SELECT MAX(id) FROM response))"
+            )
         result = await timed(lambda: self.report("BC000"), 1)
         # leave them out again (queued as -1, folded by the next read)
         await self.execute("UPDATE response SET status = 'excluded' WHERE id > :o", o=offset)

@@ -87,6 +87,9 @@ def settings(database_url: str) -> Settings:
         log_level="WARNING",
         # Tests rebuild units and rounds between cases; the cache has its own tests.
         counter_cache_seconds=0,
+        # The background worker has its own tests (tests/worker/); elsewhere reports and
+        # comment pages catch up inside the request, so each test sees its own writes.
+        worker=False,
     )
 
 

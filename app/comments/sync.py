@@ -97,13 +97,9 @@ async def sync_batch(
     session: AsyncSession, settings: Settings, size: int = BATCH
 ) -> tuple[int, int]:
     """Sync up to ``size`` pending responses: (responses processed, comments created)."""
-    ids = list(
-        (
-            await session.scalars(
-                select(Response.id).where(PENDING).order_by(Response.id).limit(size)
-            )
-        ).all()
-    )
+    # PostgreSQL: replicas syncing at once take different responses (SQLite: one writer).
+    pending = select(Response.id).where(PENDING).order_by(Response.id).limit(size)
+    ids = list((await session.scalars(pending.with_for_update(skip_locked=True))).all())
     if not ids:
         return 0, 0
     conditions = await _free_text_condition(session)
@@ -138,8 +134,13 @@ async def sync_pending(
 
 
 async def ensure_synced(request: Request) -> None:
-    """Before comments are listed or counted: sync what is pending (only when there is
-    something to do, so that a quiet system never takes the write lock for it)."""
+    """Before comments are listed or counted: when this process runs the background worker,
+    wake its sync (the page shows what is synced so far, at no cost to the request); without
+    a worker (``SIPAS_WORKER=false``), sync what is pending here, as a last resort."""
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None and worker.running:
+        worker.wake("comments.sync")
+        return
     db: Database = request.app.state.db
     async with db.sessions() as session:
         if not await has_pending(session):

@@ -27,6 +27,8 @@ from app.integrity.report import compute_report, local_day
 from app.models import DeviceWindow, IntegritySummary, Response, ResponseFlag, Round
 from app.models.base import utcnow
 from app.units.service import load_tree
+from app.worker.locks import INTEGRITY_REPORT
+from app.worker.registry import Context, periodic
 
 log = logging.getLogger("sipas.integrity")
 ACTIVE = ("open", "closed")
@@ -94,10 +96,20 @@ async def _flag_days(
         )
 
 
+async def _locked_elsewhere(session: AsyncSession, round_id: int) -> bool:
+    """Another replica is computing this round's report (PostgreSQL; SQLite has one writer)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    sql = text("SELECT pg_try_advisory_xact_lock(:c, :r)")
+    return not await session.scalar(sql, {"c": INTEGRITY_REPORT.key, "r": round_id})
+
+
 async def refresh_round(
     session: AsyncSession, round_: Round, catalogue: Catalogue, timezone: str, force: bool = False
 ) -> bool:
     """Recompute one round's report if its responses changed; True when it did."""
+    if await _locked_elsewhere(session, round_.id):
+        return False
     mark = await watermark(session, round_.id)
     stored = await session.get(IntegritySummary, round_.id)
     if stored is not None and stored.watermark == mark and not force:
@@ -153,3 +165,15 @@ async def erase_expired(db: Database, batch: int = ERASE_BATCH) -> int:
             update(Response).where(Response.id.in_(ids)).values(device_hash=None)
         )
     return erased + int(getattr(result, "rowcount", 0) or 0)
+
+
+@periodic("integrity.report", every=30.0, timeout=600.0)
+async def report_task(ctx: Context) -> int:
+    """Integrity reports of the rounds whose responses changed; rounds redone."""
+    return await refresh_reports(ctx.db, ctx.catalogue, ctx.settings.timezone)
+
+
+@periodic("integrity.erase", every=600.0, timeout=300.0)
+async def erase_task(ctx: Context) -> int:
+    """Expired limit state and published rounds' device pseudonyms; rows changed."""
+    return await erase_expired(ctx.db)

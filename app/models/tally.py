@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, Timestamp
@@ -26,6 +36,10 @@ class TallyState(Base):
     signature: Mapped[str] = mapped_column(String(255))
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     built_at: Mapped[datetime] = mapped_column(Timestamp)
+    as_of: Mapped[datetime | None] = mapped_column(Timestamp)  # the last fold's commit
+    data_at: Mapped[datetime | None] = mapped_column(Timestamp)  # latest submission folded
+    folded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # folds
+    design: Mapped[str | None] = mapped_column(Text)  # the Design built for, as JSON
 
 
 class TallyQueue(Base):
@@ -43,6 +57,7 @@ class TallyQueue(Base):
     stratum: Mapped[str | None] = mapped_column(String(64))
     psu: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(Timestamp)
+    queued_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class TallyCell(Base):

@@ -1,11 +1,14 @@
 """The satisfaction report as served: a frozen revision when the round has one, else the
-current figures; both with bands, targets and the change from the previous round."""
+current figures; both with bands, targets, the change from the previous round and how fresh
+the figures are (``freshness``: the tallies as last folded by the background worker)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +16,16 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import AppError
 from app.forms.registry import Catalogue
-from app.models import AuditEvent, Response, Round
+from app.models import AuditEvent, ReportSnapshot, Response, Round, TallyQueue, TallyState
 from app.models.base import as_utc
 from app.reporting.comparisons import compare_report, load_comparisons
 from app.reporting.queries import ReportQuery
-from app.reporting.schemas import SatisfactionReport
+from app.reporting.schemas import FreshnessOut, SatisfactionReport, TallyStatus
 from app.reporting.service import report_target, satisfaction_report
 from app.reporting.snapshots import frozen_report, get_snapshot
+from app.rounds.service import get_round
+from app.statistics.freshness import Freshness, observing, set_waiting
+from app.statistics.tasks import FOLD
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,35 @@ class Served:
     round: Round
 
 
-async def data_changed_at(session: AsyncSession, round_: Round) -> datetime:
-    """When the round's figures last changed as far as recorded: its latest response, or the
-    latest audited change to the round (volumes, imports, targets, bands, freezing)."""
-    latest_response = await session.scalar(
-        select(func.max(Response.submitted_at)).where(Response.round_id == round_.id)
+async def freshness_wanted(request: Request) -> None:
+    """How long this request's reports wait for queued changes to be folded: ``?fresh=true``
+    up to ``fresh_timeout_seconds``, else ``report_wait_seconds`` (default 0: serve the last
+    folded figures at once); without a background worker in the process, until folded."""
+    settings: Settings = request.app.state.settings
+    worker = getattr(request.app.state, "worker", None)
+    if worker is None or not worker.running:
+        set_waiting(math.inf)
+    elif request.query_params.get("fresh", "").lower() in ("true", "1", "yes"):
+        worker.wake("statistics.fold")
+        set_waiting(settings.fresh_timeout_seconds)
+    else:
+        set_waiting(settings.report_wait_seconds)
+
+
+async def data_changed_at(
+    session: AsyncSession, round_: Round, folded_at: datetime | None = None
+) -> datetime:
+    """When the round's figures last changed as far as recorded: the last fold of its tallies
+    (``folded_at``, what a report served, or the watermark kept with them; before the first
+    fold, its latest response), or the latest audited change to the round (volumes, imports,
+    targets, bands, freezing)."""
+    latest_response = folded_at or await session.scalar(
+        select(TallyState.as_of).where(TallyState.round_id == round_.id)
     )
+    if latest_response is None:
+        latest_response = await session.scalar(
+            select(func.max(Response.submitted_at)).where(Response.round_id == round_.id)
+        )
     latest_change = await session.scalar(
         select(func.max(AuditEvent.at)).where(
             AuditEvent.object_type == "round", AuditEvent.object_id == round_.code
@@ -60,9 +89,46 @@ async def served_report(
     snapshot = None if query.live else await get_snapshot(session, target.round, query.revision)
     if snapshot is not None:
         report = await frozen_report(session, snapshot, target.round, target.unit, lang)
+        report.freshness = freshness_out(None, snapshot)
         return Served(report, snapshot.created_at, target.round)
-    report = await satisfaction_report(
-        session, catalogue, round_code, unit_code, lang, principal, settings
-    )
+    with observing() as seen:
+        report = await satisfaction_report(
+            session, catalogue, round_code, unit_code, lang, principal, settings
+        )
+    found = seen.get(target.round.id)
+    report.freshness = freshness_out(found)
     compare_report(report, await load_comparisons(session, catalogue, target))
-    return Served(report, await data_changed_at(session, target.round), target.round)
+    folded_at = found.as_of if found is not None and found.source == "tallies" else None
+    return Served(report, await data_changed_at(session, target.round, folded_at), target.round)
+
+
+def freshness_out(found: Freshness | None, snapshot: ReportSnapshot | None = None) -> FreshnessOut:
+    """What a report states about its figures: the frozen revision's time, else what the
+    engine read (nothing recorded: computed live in the request)."""
+    if snapshot is not None:
+        return FreshnessOut(source="snapshot", as_of=snapshot.created_at)
+    found = found or Freshness.live()
+    return FreshnessOut(
+        source=found.source, as_of=found.as_of, pending=found.pending, stale=found.stale
+    )
+
+
+async def tally_status(
+    session: AsyncSession, round_code: str, progress: dict[str, dict[str, str]]
+) -> TallyStatus:
+    """The round's tallies: last fold, staleness, queue; ``progress``: the worker's jobs."""
+    round_ = await get_round(session, round_code)
+    state = await session.get(TallyState, round_.id)
+    queued = await session.scalar(
+        select(func.count()).select_from(TallyQueue).where(TallyQueue.round_id == round_.id)
+    )
+    return TallyStatus(
+        round=round_.code,
+        built=state is not None and state.as_of is not None,
+        as_of=state.as_of if state else None,
+        latest_response_at=state.data_at if state else None,
+        folds=state.folded if state else 0,
+        stale=state.stale if state else True,
+        queued=int(queued or 0),
+        working=progress.get(f"{FOLD}:{round_.code}"),
+    )

@@ -30,12 +30,14 @@ from app.reporting.comparisons import (
 )
 from app.reporting.precision import design_info, rankable, uncertainty
 from app.reporting.previous import answered_form, previous_round
+from app.reporting.published import freshness_out
 from app.reporting.queries import RankingQuery
 from app.reporting.schemas import DesignInfo, Uncertainty, UnitRef
 from app.reporting.service import ReportTarget, aggregation_text, report_target, weight_set_of
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
 from app.reporting.table_schemas import RankingReport, RankingRow
 from app.statistics.comparisons import band_of, change, target_status
+from app.statistics.freshness import observing
 from app.statistics.load import round_engine
 from app.statistics.points import points_result
 from app.statistics.ranks import competition_ranks
@@ -255,12 +257,13 @@ async def ranking_report(
     snapshot = (
         None if query.live or points else await get_snapshot(session, target.round, query.revision)
     )
-    if snapshot is not None:
-        figures = await _frozen(session, snapshot, peers, query.lang, settings)
-    elif points:
-        figures = await _live_points(session, catalogue, target, peers, query.lang)
-    else:
-        figures = await _live_shares(session, catalogue, target, peers, settings)
+    with observing() as seen:
+        if snapshot is not None:
+            figures = await _frozen(session, snapshot, peers, query.lang, settings)
+        elif points:
+            figures = await _live_points(session, catalogue, target, peers, query.lang)
+        else:
+            figures = await _live_shares(session, catalogue, target, peers, settings)
     tree = target.tree
     parents = {n.id: tree.by_id[n.parent_id].code for n in peers if n.parent_id is not None}
     return RankingReport(
@@ -277,4 +280,5 @@ async def ranking_report(
         previous_round=figures.previous_round,
         rows=ranked_rows(figures, parents),
         snapshot=snapshot_ref(snapshot) if snapshot is not None else None,
+        freshness=freshness_out(seen.get(target.round.id), snapshot),
     )

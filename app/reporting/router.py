@@ -8,11 +8,11 @@ from fastapi.responses import Response
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep, SettingsDep
 from app.reporting.http import conditional
-from app.reporting.published import served_report
+from app.reporting.published import served_report, tally_status
 from app.reporting.queries import ReportQueryDep, UnitQuery
 from app.reporting.question_schemas import QuestionsReport
 from app.reporting.questions import questions_report
-from app.reporting.schemas import SatisfactionReport
+from app.reporting.schemas import SatisfactionReport, TallyStatus
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
 
@@ -36,6 +36,17 @@ async def get_satisfaction(
     """
     served = await served_report(session, catalogue, round_code, query, principal, settings)
     return conditional(request, served.report, served.last_modified)
+
+
+@router.get("/rounds/{round_code}/tallies", response_model=TallyStatus)
+async def get_tally_status(
+    request: Request, round_code: str, session: SessionDep, principal: ApiReader
+) -> TallyStatus:
+    """How current the round's maintained tallies are: last fold (``as_of``), queued changes,
+    a rebuild due or running (and its step, when this process runs it)."""
+    worker = request.app.state.worker
+    progress = worker.ctx.progress if worker is not None else {}
+    return await tally_status(session, round_code, progress)
 
 
 @router.get("/rounds/{round_code}/questions", response_model=QuestionsReport)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
@@ -109,6 +111,34 @@ class DesignInfo(BaseModel):
     reliability: Reliability
 
 
+class FreshnessOut(BaseModel):
+    """How current the figures are (docs/statistics.md, "Freshness")."""
+
+    source: str = Field(
+        description="tallies (as last folded), live (computed in the request) or snapshot"
+    )
+    as_of: datetime = Field(description="The figures include every change folded by then")
+    pending: bool = Field(False, description="Changes are queued and not yet in the figures")
+    stale: bool = Field(
+        False, description="A rebuild is due or running: the figures are the previous ones"
+    )
+
+
+class TallyStatus(BaseModel):
+    """A round's maintained tallies as the background worker keeps them."""
+
+    round: str
+    built: bool = Field(description="The tallies exist (reports are served from them)")
+    as_of: datetime | None = Field(description="When the last fold or rebuild committed")
+    latest_response_at: datetime | None = Field(description="Latest submission folded in")
+    folds: int = Field(description="Folds and rebuilds committed so far")
+    stale: bool = Field(description="A rebuild is due or running")
+    queued: int = Field(description="Changes queued, not yet folded")
+    working: dict[str, str] | None = Field(
+        description="What this process's worker is doing with the round (step, started_at)"
+    )
+
+
 class SatisfactionReport(Precision):
     round: str
     form: str
@@ -130,3 +160,4 @@ class SatisfactionReport(Precision):
     snapshot: SnapshotRef | None = Field(
         None, description="The frozen revision served; null: computed from current data"
     )
+    freshness: FreshnessOut | None = Field(None, description="How current the figures are")

@@ -11,6 +11,7 @@ from app.reporting.schemas import (
     WEIGHT_SET,
     DesignInfo,
     ElementResult,
+    FreshnessOut,
     Precision,
     Uncertainty,
     UnitRef,
@@ -58,6 +59,7 @@ class RankingReport(BaseModel):
     snapshot: SnapshotRef | None = Field(
         None, description="The frozen revision served; null: computed from current data"
     )
+    freshness: FreshnessOut | None = Field(None, description="How current the figures are")
 
 
 class CategoryResult(Precision):

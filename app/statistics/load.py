@@ -1,9 +1,13 @@
-"""Estimation engines for a round's reports: maintained tallies when the weighting allows
-(refreshed first), else statistics computed live from the responses."""
+"""Estimation engines for a round's reports: maintained tallies when the weighting allows (as
+last folded by the background worker, or folded first when the request waits: see
+app.statistics.freshness), else statistics computed live from the responses."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import Sequence
+from contextlib import suppress
 
 import numpy as np
 from sqlalchemy import select
@@ -13,6 +17,7 @@ from app.forms.registry import RegisteredForm
 from app.models import Round, RoundUnit
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
+from app.statistics.freshness import Freshness, has_pending, observed, stored_state, waiting
 from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
 from app.statistics.sufficient import (
@@ -64,6 +69,7 @@ async def round_engine(
     spec = Spec.of(form.instrument)
     volumes = await round_volumes(session, round_.id)
     if live or not uses_maintained(design):
+        observed(round_.id, Freshness.live())
         stats = await load_live(session, round_.id, design, spec)
         engine = Engine(form.instrument, stats, design, tree, volumes)
         if not points_only:
@@ -79,18 +85,68 @@ async def round_engine(
         return engine
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
-    await refresh(bind, round_.id, design, spec, form.content_hash)
-    # A fresh session: the caller's may hold a snapshot from before the refresh (SQLite WAL).
-    async with AsyncSession(bind) as fresh:
-        signature = design.signature(form.content_hash)
-        stats = await load_maintained(fresh, round_.id, design, spec, signature)
-        engine = Engine(form.instrument, stats, design, tree, volumes)
+    signature = design.signature(form.content_hash)
+    if waiting() > 0:
+        await catch_up(bind, round_.id, design, spec, form.content_hash, waiting())
+    async with AsyncSession(_snapshot(bind)) as fresh:
+        served = await _served_design(fresh, round_.id, design, signature)
+        if served is None:  # never built (or for another instrument): the worker builds them
+            return await round_engine(
+                session, round_, form, timezone, tree, domains, True, points_only
+            )
+        tallies, stored, freshness = served
+        stats = await load_maintained(fresh, round_.id, tallies, spec, stored)
+        engine = Engine(form.instrument, stats, tallies, tree, volumes)
         if not points_only:
             group = cell_groups(stats.units, domains)
             engine.stats = await pairs_maintained(
                 fresh, round_.id, stats, group, engine.multipliers()
             )
+    observed(round_.id, freshness)
     return engine
+
+
+def _snapshot(bind: AsyncEngine) -> AsyncEngine:
+    """Reads of one snapshot: the state and the cells it describes (SQLite: a read transaction
+    is one snapshot already)."""
+    if bind.dialect.name == "postgresql":
+        return bind.execution_options(isolation_level="REPEATABLE READ")
+    return bind
+
+
+async def catch_up(
+    bind: AsyncEngine, round_id: int, design: Design, spec: Spec, form_hash: str, limit: float
+) -> None:
+    """Wait (at most ``limit`` s) for the round's queue to be folded, folding it here if no
+    one else is; past the timeout the report serves what is folded (``pending`` says so)."""
+    with suppress(TimeoutError):
+        # Shielded: past the timeout the fold goes on (and commits) without this request.
+        folding = refresh(bind, round_id, design, spec, form_hash)
+        await asyncio.wait_for(asyncio.shield(folding), limit if math.isfinite(limit) else None)
+
+
+def _form(signature: str) -> str:
+    """The instrument's hash in a tally signature (its last part)."""
+    return signature.rsplit("|", 1)[-1]
+
+
+async def _served_design(
+    session: AsyncSession, round_id: int, design: Design, signature: str
+) -> tuple[Design, str, Freshness] | None:
+    """The design to read the stored tallies with (the current one, or while a rebuild for a
+    new design is due, the one they were built for), their signature and freshness; None when
+    there are none to read."""
+    stored = await stored_state(session, round_id)
+    if stored is None or stored.as_of is None:
+        return None
+    same = stored.signature == signature
+    if not same and (stored.design is None or _form(signature) != _form(stored.signature)):
+        return None  # another instrument: its tallies do not answer this one's questions
+    pending = await has_pending(session, round_id)
+    freshness = Freshness(
+        "tallies", stored.as_of, pending, stored.stale or not same, stored.folded, stored.data_at
+    )
+    return (design if same else stored.design or design), stored.signature, freshness
 
 
 async def split_engine(

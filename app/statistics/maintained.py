@@ -1,13 +1,20 @@
 """Maintained tallies: the queue of changed responses folded into per-cell sums and pairs.
 
-Triggers on ``response`` (migration 0004_stats) queue every response that enters (+1) or
-leaves (-1) a round's valid responses, with its weight, stratum, PSU and time as they were.
-``refresh`` folds the queue in one write transaction: the queued rows are copied into a
-temporary batch in one statement (one snapshot), aggregated with app.statistics.cells, added
-to the tallies with INSERT … ON CONFLICT DO UPDATE, and deleted. A round whose design or
-instrument changed, or that a trigger marked stale (a response deleted, an answer changed),
-is rebuilt from its valid responses instead. Concurrent refreshes of a round queue behind a
-PostgreSQL advisory lock (SQLite: BEGIN IMMEDIATE).
+Triggers on ``response`` (migration 0010) queue every response that enters (+1) or leaves
+(-1) a round's valid responses, with its weight, stratum, PSU and time as they were.
+``fold_round`` (run by the background worker, app.statistics.tasks) folds the queue in write
+transactions of at most FOLD_BATCH changes: each takes the oldest queued rows of the round by
+an index range (``id <= upto``), moves them into a temporary batch (PostgreSQL: ``DELETE …
+RETURNING`` in the statement that fills the batch, so exactly the rows folded leave the queue,
+in one snapshot), aggregates them with app.statistics.cells and adds them to the tallies with
+INSERT … ON CONFLICT DO UPDATE. No statement joins the queue to the batch, so no plan can turn
+quadratic in the batch size. A round whose design or instrument changed, or that a trigger
+marked stale (a response deleted, an answer changed), is rebuilt from its valid responses
+instead, set-wise, in one transaction: until it commits, readers see the old tallies.
+
+One folder per round at a time: PostgreSQL ``pg_try_advisory_xact_lock`` (another replica
+holding it means the round is being folded: skip, do not queue behind it); SQLite has one
+writer (BEGIN IMMEDIATE) and one folder per round and process.
 
 Invariant relied on: a response's answers are written in the transaction that stores it.
 Derived weights are not stored (cells of unweighted responses hold counts), so volume changes
@@ -21,20 +28,28 @@ stamp), so that a round's stamps are one index range. Readers that keep cells in
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, column, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.models.base import Timestamp, utcnow
 from app.statistics.cells import CA_CTE, CELLS_SELECT, PAIRS_SELECT, Spec
 from app.statistics.design import Design
+from app.statistics.freshness import design_json
 from app.statistics.rebuild import pair_sums, usable
+from app.worker.locks import TALLY_FOLD
 
-LOCK_CLASS = 4242  # pg_advisory_xact_lock(LOCK_CLASS, round id)
-VACUUM_AFTER = 10_000  # folded rows (PostgreSQL): vacuum the queue they leave dead
+FOLD_BATCH = 20_000  # queued changes per fold transaction
+# From this many changes a fold sums pairs in numpy (app.statistics.rebuild.pair_sums) rather
+# than by the self-join of answers (C²/2 rows per response).
+NUMPY_PAIRS_FROM = 500
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
 CELL_SUMS = ("n", "n_sat", "sw", "sw_sat", "psus")
 PAIR_KEY = "round_id, unit_id, given, skey, q1, q2"
@@ -42,14 +57,31 @@ PAIR_SUMS = ("s_n", "s_y1", "s_y2", "s_y12", "g_n", "g_y1", "g_y2", "g_y12")
 BATCH_TABLE = """
 CREATE TEMP TABLE tally_batch (
   qid BIGINT, response_id BIGINT, unit_id INTEGER, given BOOLEAN, skey VARCHAR(64),
-  pkey VARCHAR(80), f FLOAT, sign INTEGER
+  pkey VARCHAR(80), f FLOAT, sign INTEGER, at {at}
 )"""
+BATCH_COLUMNS = "qid, response_id, unit_id, given, skey, pkey, f, sign, at"
+# The last queued change of the round's next batch: an index range of at most :k rows.
+UPTO = text(
+    "SELECT MAX(id) FROM (SELECT id FROM tally_queue WHERE round_id = :round_id "
+    "ORDER BY round_id, id LIMIT :k) x"
+)
+# PostgreSQL: the batch leaves the queue in the statement that reads it (one snapshot).
+TAKE_QUEUED = (
+    "WITH gone AS (DELETE FROM tally_queue WHERE round_id = :round_id AND id <= :upto RETURNING *) "
+)
 QUEUED = "tally_queue"
-SAVE_STATE = text(
-    "INSERT INTO tally_state (round_id, signature, stale, built_at) "
-    "VALUES (:r, :s, FALSE, :at) ON CONFLICT (round_id) DO UPDATE SET "
-    "signature = excluded.signature, stale = FALSE, built_at = excluded.built_at"
+BEGIN_REBUILD = text(
+    "INSERT INTO tally_state (round_id, signature, stale, built_at, folded, design) "
+    "VALUES (:r, :s, FALSE, :at, 0, :design) ON CONFLICT (round_id) DO UPDATE SET "
+    "signature = excluded.signature, stale = FALSE, built_at = excluded.built_at, "
+    "design = excluded.design"
 ).bindparams(bindparam("at", type_=Timestamp))
+SAVE_STATE = text(
+    "UPDATE tally_state SET as_of = :at, folded = folded + 1, "
+    "data_at = CASE WHEN data_at IS NULL OR data_at < :data_at THEN :data_at ELSE data_at END "
+    "WHERE round_id = :r"
+).bindparams(bindparam("at", type_=Timestamp), bindparam("data_at", type_=Timestamp))
+LATEST = text("SELECT MAX(at) AS at FROM tally_batch").columns(column("at", Timestamp))
 VALID = """(SELECT CAST(NULL AS BIGINT) AS id, id AS response_id, unit_id, base_weight,
            stratum, psu, submitted_at, 1 AS sign FROM response
            WHERE round_id = :round_id AND status = 'valid')"""
@@ -128,11 +160,10 @@ def _upsert(table: str, key: str, sums: tuple[str, ...], select_sql: str) -> str
 
 
 def _fill_batch(design: Design, dialect: str, source: str) -> str:
-    where = " WHERE q.round_id = :round_id" if source == QUEUED else ""
     return (
-        "INSERT INTO tally_batch SELECT q.id, q.response_id, q.unit_id, "
+        f"INSERT INTO tally_batch ({BATCH_COLUMNS}) SELECT q.id, q.response_id, q.unit_id, "
         f"q.base_weight IS NOT NULL, {design.skey_sql('q')}, {design.pkey_sql('q', dialect)}, "
-        f"COALESCE(q.base_weight, 1.0), q.sign FROM {source} q{where}"
+        f"COALESCE(q.base_weight, 1.0), q.sign, q.submitted_at FROM {source} q"
     )
 
 
@@ -174,33 +205,53 @@ async def _stamp(session: AsyncSession, params: dict[str, Any], cells: str) -> N
 async def _fill(
     session: AsyncSession, params: dict[str, Any], design: Design, rebuild: bool
 ) -> None:
-    """The temporary batch: the queue, or (rebuild) every valid response of the round."""
+    """The temporary batch: the queue up to ``params['upto']``, taken out of the queue; or
+    (rebuild) every valid response of the round, the queue emptied."""
     dialect = session.get_bind().dialect.name
-    await session.execute(text(BATCH_TABLE))
+    postgres = dialect == "postgresql"
+    await session.execute(text(BATCH_TABLE.format(at="TIMESTAMPTZ" if postgres else "TIMESTAMP")))
     if not rebuild:
-        await session.execute(text(_fill_batch(design, dialect, QUEUED)), params)
-        if dialect == "postgresql":  # a small batch: let the planner use answer's index
-            await session.execute(text("ANALYZE tally_batch"))
+        if postgres:
+            fill = TAKE_QUEUED + _fill_batch(design, dialect, "gone")
+            await session.execute(text(fill), params)
+            await session.execute(text("ANALYZE tally_batch"))  # let joins use answer's index
+            return
+        source = "(SELECT * FROM tally_queue WHERE round_id = :round_id AND id <= :upto)"
+        await session.execute(text(_fill_batch(design, dialect, source)), params)
+        await session.execute(
+            text("DELETE FROM tally_queue WHERE round_id = :round_id AND id <= :upto"), params
+        )
         return
-    tables = ("tally_cell", "tally_pair") + (() if dialect == "postgresql" else (QUEUED,))
+    tables = ("tally_cell", "tally_pair") + (() if postgres else (QUEUED,))
     for table in tables:
         await session.execute(text(f"DELETE FROM {table} WHERE round_id = :round_id"), params)
     # PostgreSQL: the queue is emptied in the statement (snapshot) that reads the responses.
     gone = "WITH gone AS (DELETE FROM tally_queue WHERE round_id = :round_id) "
     fill = _fill_batch(design, dialect, VALID)
-    await session.execute(text(gone + fill if dialect == "postgresql" else fill), params)
+    await session.execute(text(gone + fill if postgres else fill), params)
+    if postgres:
+        await session.execute(text("ANALYZE tally_batch"))
 
 
 async def _fold(
-    session: AsyncSession, params: dict[str, Any], design: Design, spec: Spec, rebuild: bool
+    session: AsyncSession,
+    params: dict[str, Any],
+    design: Design,
+    spec: Spec,
+    rebuild: bool,
+    progress: Progress | None = None,
 ) -> int:
-    """Fold the batch into the tallies; the number of queued changes or responses in it."""
+    """Fold the batch into the tallies; the number of queued changes or responses in it.
+    ``progress`` hears the name of each step as it starts (FOLD_STEPS)."""
+    note = progress or (lambda _: None)
+    note("batch")
     await _fill(session, params, design, rebuild)
     size = int(await session.scalar(text("SELECT COUNT(*) FROM tally_batch")) or 0)
     crit, spec_params = spec.ctes()
     values = {**params, **spec_params}
 
     async def upsert(table: str, key: str, sums: tuple[str, ...], select_sql: str) -> None:
+        note(table)
         sql = _upsert(table, key, sums, select_sql)
         await session.execute(text(f"WITH {crit}, {CA_CTE} {sql}"), values)
 
@@ -213,7 +264,8 @@ async def _fold(
         await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, GRAM_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, SUMMARY_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, PSU_CELLS)
-        if rebuild and usable(spec):
+        if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
+            note("tally_pair")
             await pair_sums(session, spec, params, response_level_g=False)
         else:
             await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, RESPONSE_PAIRS)
@@ -221,56 +273,122 @@ async def _fold(
             await session.execute(text(f"DROP TABLE {table}"))
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
-        if rebuild and usable(spec):
+        if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
+            note("tally_pair")
             await pair_sums(session, spec, params, response_level_g=True)
         else:
             await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
-    if not rebuild:
-        await session.execute(
-            text("DELETE FROM tally_queue WHERE id IN (SELECT qid FROM tally_batch)")
-        )
+    note("stamps")
     await _stamp(session, params, BATCH_CELLS)
-    await session.execute(text("DROP TABLE tally_batch"))
     return size
+
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Folded:
+    """What one call of fold_round did: 'none' (up to date), 'busy' (another folder holds the
+    round), 'fold' or 'rebuild'; and how many queued changes or responses it took in."""
+
+    kind: str
+    rows: int = 0
+
+
+_LOCAL: WeakKeyDictionary[Any, dict[int, asyncio.Lock]] = WeakKeyDictionary()
+
+
+def _local_lock(engine: AsyncEngine, round_id: int) -> asyncio.Lock:
+    """One folder per round in this process (SQLite's writer lock is not a try-lock)."""
+    return _LOCAL.setdefault(engine.sync_engine, {}).setdefault(round_id, asyncio.Lock())
+
+
+async def fold_round(
+    engine: AsyncEngine,
+    round_id: int,
+    design: Design,
+    spec: Spec,
+    instrument_hash: str,
+    progress: Progress | None = None,
+) -> Folded:
+    """Bring the round's tallies up to date: fold its queue (transactions of FOLD_BATCH
+    changes) or rebuild them; skip when another folder holds the round."""
+    signature = design.signature(instrument_hash)
+    async with AsyncSession(engine) as session:
+        state = await _state(session, round_id)
+    if state.current(signature) and state.stamped:
+        return Folded("none")
+    lock = _local_lock(engine, round_id)
+    if lock.locked():
+        return Folded("busy")
+    async with lock:
+        total, kind = 0, "none"
+        while True:
+            try:
+                step = await _refresh(engine, round_id, design, spec, signature, progress)
+            except OperationalError as exc:  # SQLite: another process's writer kept the lock
+                if engine.dialect.name != "sqlite" or "locked" not in str(exc):
+                    raise
+                step = Folded("busy")
+            if step.kind in ("busy", "none"):
+                return Folded(step.kind, total) if kind == "none" else Folded(kind, total)
+            total, kind = total + step.rows, "rebuild" if "rebuild" in (kind, step.kind) else "fold"
+            if step.kind == "rebuild" or step.rows < FOLD_BATCH:
+                return Folded(kind, total)
 
 
 async def refresh(
     engine: AsyncEngine, round_id: int, design: Design, spec: Spec, instrument_hash: str
 ) -> None:
-    """Fold the round's queue into its tallies, or rebuild them; no-op when up to date."""
-    signature = design.signature(instrument_hash)
-    async with AsyncSession(engine) as session:
-        state = await _state(session, round_id)
-    if state.current(signature) and state.stamped:
-        return
-    folded = await _refresh(engine, round_id, design, spec, signature)
-    if engine.dialect.name == "postgresql" and folded >= VACUUM_AFTER:
-        # The queue rows just deleted would otherwise slow every report's look at the queue
-        # until autovacuum comes by.
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("VACUUM (ANALYZE) tally_queue"))
+    """Fold the round's queue into its tallies, or rebuild them, waiting for another folder
+    of the round to finish first (``?fresh=true`` and reports configured to wait)."""
+    while True:
+        done = await fold_round(engine, round_id, design, spec, instrument_hash)
+        if done.kind != "busy":
+            return
+        await asyncio.sleep(0.05)  # the other folder may be another process: poll
+
+
+async def _try_lock(session: AsyncSession, round_id: int) -> bool:
+    """PostgreSQL: this transaction folds the round, unless another holds it (then skip)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # BEGIN IMMEDIATE made this the only writer
+    sql = text("SELECT pg_try_advisory_xact_lock(:c, :r)")
+    return bool(await session.scalar(sql, {"c": TALLY_FOLD.key, "r": round_id}))
 
 
 async def _refresh(
-    engine: AsyncEngine, round_id: int, design: Design, spec: Spec, signature: str
-) -> int:
-    """In one write transaction: fold or rebuild, and stamp; the number of rows folded."""
+    engine: AsyncEngine,
+    round_id: int,
+    design: Design,
+    spec: Spec,
+    signature: str,
+    progress: Progress | None,
+) -> Folded:
+    """In one write transaction: fold up to FOLD_BATCH changes or rebuild, and stamp."""
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
-    folded = 0
     async with AsyncSession(writer) as session, session.begin():
-        if engine.dialect.name == "postgresql":
-            await session.execute(
-                text("SELECT pg_advisory_xact_lock(:c, :r)"), {"c": LOCK_CLASS, "r": round_id}
-            )
+        if not await _try_lock(session, round_id):
+            return Folded("busy")
         state = await _state(session, round_id)
         rebuild = state.signature != signature or state.stale
         params: dict[str, Any] = {"round_id": round_id}
-        if rebuild or state.queued:
-            if design.psu == "day":
-                params["tz"] = design.tz_param(engine.dialect.name)
-            folded = await _fold(session, params, design, spec, rebuild)
-            await session.execute(SAVE_STATE, {"r": round_id, "s": signature, "at": utcnow()})
+        if design.psu == "day":
+            params["tz"] = design.tz_param(engine.dialect.name)
+        if not (rebuild or state.queued):
+            if not state.stamped:  # tallies from before stamps: stamp every cell
+                await _stamp(session, params, EVERY_CELL)
+            return Folded("none")
+        if rebuild:
+            # First, so that a deletion committed meanwhile marks the new tallies stale again.
+            saved = {"r": round_id, "s": signature, "at": utcnow(), "design": design_json(design)}
+            await session.execute(BEGIN_REBUILD, saved)
+        else:
+            params["upto"] = await session.scalar(UPTO, params | {"k": FOLD_BATCH})
+        folded = await _fold(session, params, design, spec, rebuild, progress)
+        latest = await session.scalar(LATEST)
+        await session.execute(text("DROP TABLE tally_batch"))
         if not (rebuild or state.stamped):  # tallies from before stamps: stamp every cell
             await _stamp(session, params, EVERY_CELL)
-    return folded
+        await session.execute(SAVE_STATE, {"r": round_id, "at": utcnow(), "data_at": latest})
+    return Folded("rebuild" if rebuild else "fold", folded)

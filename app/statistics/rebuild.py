@@ -1,5 +1,9 @@
 """Cross-products for a large batch (a rebuild, a live read) without a self-join of answers.
 
+A rebuild (pair_sums) fetches each response's two masks, in order of cell, and sums the
+outer products of their bit vectors in numpy, one matrix product per cell and fetch. A live
+read (pooled_pairs) keeps the wide SQL aggregates described next.
+
 A self-join makes one row per answered pair of criteria per response (C²/2 per response:
 250 M rows for a million responses). Instead the database reduces each response to two bit
 masks (answered, satisfied), then sums every pair's products of bits per cell in wide
@@ -9,10 +13,12 @@ explosion. Only cells × pairs rows come back to be stored.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from itertools import combinations_with_replacement
 from typing import Any
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,28 +112,85 @@ def pooled_pairs(spec: Spec, response_level_g: bool) -> tuple[str, Decoder]:
     return sql, decode
 
 
+MASK_UNITS = "SELECT unit_id, COUNT(*) FROM tally_masks GROUP BY unit_id ORDER BY unit_id"
+MASK_ROWS = """SELECT unit_id, given, skey, sign * f, sign * f * f, am, sm FROM tally_masks
+WHERE unit_id BETWEEN :low AND :high ORDER BY unit_id, given, skey"""
+FETCH = 100_000  # mask rows per fetch (whole units): (FETCH × 2C) float64, a few tens of MB
+
+
 async def pair_sums(
     session: AsyncSession, spec: Spec, params: dict[str, Any], response_level_g: bool
 ) -> None:
     """Add the batch's pair sums to tally_pair: s_* always, g_* (Σ f²·…) when each response
-    is its own PSU (clustered designs add their PSU Gram separately)."""
+    is its own PSU (clustered designs add their PSU Gram separately).
+
+    The database reduces each response to its masks (one GROUP BY); the cross-products of a
+    cell are then one matrix product over its responses' bit vectors v = (y, x):
+    Σ w·v·v' (numpy, rows fetched in ranges of units, in order of cell), instead of hundreds
+    of aggregate expressions per row in SQL."""
     crit, spec_params = spec.ctes()
     values = {**params, **spec_params}
     await session.execute(text(MASKS.format(crit=crit, ca=CA_CTE, bits=_bits(spec))), values)
-    pairs = list(combinations_with_replacement(range(len(spec.criteria)), 2))
-    sums: dict[tuple[int, bool, str, int, int], list[float]] = {}
-    for power, offset in ((1, 0), (2, 4)) if response_level_g else ((1, 0),):
-        for start in range(0, len(pairs), PAIRS_PER_QUERY):
-            chunk = pairs[start : start + PAIRS_PER_QUERY]
-            for row in await session.execute(text(_wide(chunk, power))):
-                for p, (c, d) in enumerate(chunk):
-                    key = (int(row[0]), bool(row[1]), str(row[2]), c, d)
-                    target = sums.setdefault(key, [0.0] * 8)
-                    target[offset : offset + 4] = row[3 + 4 * p : 7 + 4 * p]
+    size = len(spec.criteria)
+    grams: dict[tuple[int, bool, str], np.ndarray] = {}
+    for low, high in _unit_ranges(await _rows(session, MASK_UNITS, {})):
+        chunk = await _rows(session, MASK_ROWS, {"low": low, "high": high})
+        _add_grams(grams, chunk, size, response_level_g)
     await session.execute(text("DROP TABLE tally_masks"))
-    rows = [_row(spec, params["round_id"], key, v) for key, v in sums.items()]
-    if rows:
-        await session.execute(INSERT_PAIR, rows)
+    rows = [
+        _row(spec, params["round_id"], (*key, c, d), _pair_values(m, size, c, d))
+        for key, m in grams.items()
+        for c, d in combinations_with_replacement(range(size), 2)
+    ]
+    for start in range(0, len(rows), 10_000):
+        await session.execute(INSERT_PAIR, rows[start : start + 10_000])
+
+
+async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
+    return list((await session.execute(text(sql), params)).all())
+
+
+def _unit_ranges(counts: Sequence[Sequence[Any]]) -> list[tuple[int, int]]:
+    """Consecutive units in ranges of about FETCH rows (a plain query per range: a
+    server-side cursor would keep the temporary table in use until the transaction ends)."""
+    ranges: list[tuple[int, int]] = []
+    low, rows = None, 0
+    for unit, count in counts:
+        low = unit if low is None else low
+        rows += int(count)
+        if rows >= FETCH:
+            ranges.append((low, unit))
+            low, rows = None, 0
+    if low is not None:
+        ranges.append((low, int(counts[-1][0])))
+    return ranges
+
+
+def _add_grams(
+    grams: dict[tuple[int, bool, str], np.ndarray],
+    chunk: Sequence[Sequence[Any]],
+    size: int,
+    response_level_g: bool,
+) -> None:
+    """Add Σ w1·v·v' (and Σ w2·v·v') of the chunk's rows to their cells' (2, 2C, 2C) sums."""
+    keys = [(int(r[0]), bool(r[1]), str(r[2])) for r in chunk]
+    w = np.array([(r[3], r[4]) for r in chunk], dtype=float)
+    masks = np.array([(r[6], r[5]) for r in chunk], dtype=np.int64)  # (sm: y, am: x)
+    shifts = np.arange(size, dtype=np.int64)
+    v = ((masks[:, :, None] >> shifts) & 1).reshape(len(chunk), 2 * size).astype(float)
+    bounds = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]] + [len(keys)]
+    for start, end in itertools.pairwise(bounds):
+        part = v[start:end]
+        target = grams.setdefault(keys[start], np.zeros((2, 2 * size, 2 * size)))
+        target[0] += (part * w[start:end, :1]).T @ part
+        if response_level_g:
+            target[1] += (part * w[start:end, 1:]).T @ part
+
+
+def _pair_values(m: np.ndarray, size: int, c: int, d: int) -> list[float]:
+    """(s_n, s_y1, s_y2, s_y12, g_…) of criteria c, d: Σ x_c·x_d, y_c·x_d, x_c·y_d, y_c·y_d."""
+    xc, xd = size + c, size + d
+    return [float(m[k, i, j]) for k in (0, 1) for i, j in ((xc, xd), (c, xd), (xc, d), (c, d))]
 
 
 def _row(

@@ -1,7 +1,7 @@
 """audit trail: refuse DELETE (and TRUNCATE on PostgreSQL) on audit_event
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 0002 refused UPDATE only, though the trail is documented as append-only: a plain
 ``DELETE FROM audit_event`` succeeded. The PostgreSQL function from 0002 is reused.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

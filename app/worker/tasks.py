@@ -1,0 +1,23 @@
+"""Which modules declare background tasks: importing them registers their tasks.
+
+A new domain with background work adds its ``tasks`` module here (see registry.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from app.worker.registry import TASKS, Task
+
+TASK_MODULES = (
+    "app.statistics.tasks",
+    "app.comments.tasks",
+    "app.integrity.tasks",
+)
+
+
+def load_tasks() -> dict[str, Task]:
+    """Every registered task, by name."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    return TASKS
