@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +29,7 @@ RULES: dict[str, Literal["hold", "note"]] = {
 ReceiptMode = Literal["off", "prefer", "require"]
 
 
+@lru_cache(maxsize=256)
 def _hours(value: str) -> tuple[time, time]:
     start, _, end = value.partition("-")
     try:

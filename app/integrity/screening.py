@@ -39,8 +39,9 @@ def keyed_hash(secret: str, purpose: str, value: str) -> str:
 
 def answers_fingerprint(answers: Iterable[ParsedAnswer]) -> str:
     """The same filled form gives the same fingerprint, in any field order."""
-    canonical = sorted((a.question, a.ordinal, repr(a.value), a.text or "") for a in answers)
-    return hashlib.sha256(repr(canonical).encode()).hexdigest()[:32]
+    # Answers are (question, ordinal, value, text) tuples, unique by (question, ordinal):
+    # sorted, they compare on those two and never reach a None value.
+    return hashlib.sha256(repr(sorted(answers)).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
