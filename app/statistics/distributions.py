@@ -68,3 +68,30 @@ def t_quantile(p: float, df: float) -> float:
         else:
             high = middle
     return (low + high) / 2.0
+
+
+@lru_cache(maxsize=65536)
+def beta_quantile(q: float, a: float, b: float) -> float:
+    """The q-quantile of Beta(a, b) (R qbeta): 0 when a = 0, 1 when b = 0. Newton's steps on
+    I_x(a, b) − q, kept inside a bracket that shrinks with every step (halving otherwise)."""
+    if a <= 0.0:
+        return 0.0
+    if b <= 0.0:
+        return 1.0
+    low, high, x = 0.0, 1.0, a / (a + b)
+    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    for _ in range(400):
+        excess = beta_regularized(a, b, x) - q
+        if excess < 0:
+            low = x
+        else:
+            high = x
+        density = math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_beta)
+        step = excess / density if density > 0 else math.inf
+        following = x - step
+        if not low < following < high:
+            following = (low + high) / 2.0 if low > 0 else high / 2.0
+        if abs(following - x) <= 1e-15 * x:
+            return following
+        x = following
+    return x

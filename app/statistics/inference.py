@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.errors import Conflict
 from app.forms.schema import Instrument
 from app.statistics.design import Design, Strata, split_key
-from app.statistics.distributions import t_quantile
+from app.statistics.intervals import interval
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
@@ -50,21 +51,13 @@ class DomainEstimates:
 
 
 def logit_ci(p: float, se: float, df: int) -> tuple[float, float] | None:
-    """95% interval on the logit scale, back-transformed (R svyciprop(method='logit'))."""
+    """95% interval on the logit scale, back-transformed (R svyciprop(method='xlogit'));
+    [p, p] at p = 0 or 1 (callers that report shares of other questions keep this)."""
     if df < 1:
         return None
     if p <= 0.0 or p >= 1.0 or se == 0.0:
         return (100.0 * p, 100.0 * p)
-    half = t_quantile(0.975, df) * se / (p * (1.0 - p))
-    centre = math.log(p / (1.0 - p))
-    return (100.0 * _expit(centre - half), 100.0 * _expit(centre + half))
-
-
-def _expit(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    return interval("logit", p, se, df, 0)
 
 
 def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
@@ -127,7 +120,8 @@ class Engine:
         )
         cells = [(unit, skey) for unit, _given, skey in whole.keys]
         strata = Strata.of(design, tree, cells, whole.psus[:, self.every], volumes)
-        self.scale, self.centre = strata.scale, strata.centre
+        self.scale, self.centre, self.lonely = strata.scale, strata.centre, strata.lonely
+        self.labels = {number: label for label, number in strata.numbers.items()}
         self.stratum = (
             strata.of_cell
             if sample is None
@@ -166,24 +160,31 @@ class Engine:
             ],
             axis=1,
         )
+        present = self._present(member)
         if self.stats.paired:
             variance, srs_quad = self._variance(member, b)
+            variance *= self._lonely_factor(present)
+            variance[self._exact_zeros(member, a, n, t)] = 0.0
         else:
             variance = srs_quad = np.full(len(a), np.nan)
         q = self.estimate_q
         has = [bool(v) for v in (a != 0).sum(axis=1)]
-        rows = zip(
-            has,
-            a @ ratio,
-            a @ share,
-            n[q],
-            weight[q],
-            variance,
-            srs_quad,
-            self._df(member),
-            strict=True,
-        )
-        estimates = [estimate_of(*row) for row in rows]
+        df = int(self.stats.psus[member][:, self.every].sum()) - int(present.sum())
+        points, shares = a @ ratio, a @ share
+        estimates = [
+            estimate_of(
+                has[e],
+                points[e],
+                shares[e],
+                n[q[e]],
+                weight[q[e]],
+                variance[e],
+                srs_quad[e],
+                df,
+                self.design.ci,
+            )
+            for e in range(len(a))
+        ]
         elements = self.instrument.elements
         return DomainEstimates(
             respondents=int(n[self.every]),
@@ -215,13 +216,47 @@ class Engine:
         np.add.at(totals, self.stratum[member], self.tv[member])
         return design_variance(b, self.stats.g[groups].sum(axis=0), totals, self.centre), srs
 
-    def _df(self, member: np.ndarray) -> np.ndarray:
-        """PSUs with data minus strata with data, per estimate."""
-        psus = self.stats.psus[member][:, self.estimate_q]
-        strata = np.zeros((len(self.centre), psus.shape[1]))
-        np.add.at(strata, self.stratum[member], psus > 0)
-        df: np.ndarray = psus.sum(axis=0) - (strata > 0).sum(axis=0)
-        return df
+    def _present(self, member: np.ndarray) -> np.ndarray:
+        """Per stratum: whether the domain has responses in it (R: rows of the subset)."""
+        count = np.zeros(len(self.centre))
+        np.add.at(count, self.stratum[member], self.stats.t[member, self.every, N])
+        present: np.ndarray = count > 0
+        return present
+
+    def _lonely_factor(self, present: np.ndarray) -> float:
+        """R's onestage(): strata with a single PSU under "average" add nothing and the sum
+        is scaled by strata/strata with several PSUs (NaN: none has several); "fail" stops."""
+        alone = present & self.lonely
+        if not alone.any() or self.design.lonely_psu not in ("average", "fail"):
+            return 1.0
+        if self.design.lonely_psu == "fail":
+            label = self.labels.get(int(np.flatnonzero(alone)[0]))
+            raise LonelyStratum(
+                f"stratum {label} has only one PSU and the round's lonely_psu is 'fail': "
+                "choose adjust, average, certainty or remove to report it"
+            )
+        several = int((present & ~self.lonely).sum())
+        return float(present.sum()) / several if several else math.nan
+
+    def _exact_zeros(
+        self, member: np.ndarray, a: np.ndarray, n: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """Estimates whose true variance is exactly 0: every criterion they combine is
+        constant in the domain (all answers satisfied, or none; one answer) or has its answers
+        in one PSU (z sums to 0 over the domain, so that PSU's total is 0). Set exactly, not
+        left to Σz² − (Σz)²/n over maintained sums, whose rounding leaves ~1e-7."""
+        size = self.size
+        answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
+        psus = self.stats.psus[member][:, :size].sum(axis=0)
+        still = (satisfied == 0) | (satisfied == answered) | (psus <= 1)
+        zero: np.ndarray = ((a != 0) & ~still[None, :]).sum(axis=1) == 0
+        return zero
+
+
+class LonelyStratum(Conflict):
+    """A domain holds a stratum with one PSU and the round's lonely_psu is 'fail'."""
+
+    code = "lonely_psu"
 
 
 def quadratic(b: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -249,9 +284,11 @@ def estimate_of(
     variance: float,
     srs_quad: float,
     df: float,
+    ci: str = "logit",
 ) -> Estimate:
     """One estimate from its point p, unweighted share, n, weight sum W, design variance,
-    b'S1 b (for the SRS variance W·b'S1 b/(n − 1)) and degrees of freedom."""
+    b'S1 b (for the SRS variance W·b'S1 b/(n − 1)), degrees of freedom and interval method.
+    A variance of exactly 0 has no design effect."""
     n, df = int(n), int(df)
     if not has:
         return Estimate(None, None, n, float(weight), None, None, None, None, df)
@@ -260,14 +297,14 @@ def estimate_of(
     se = math.sqrt(variance)
     # SRS with replacement of the same n answers: W·b'S b/(n − 1) (survey's deff="replace")
     srs = weight * srs_quad / (n - 1) if n > 1 else 0.0
-    deff = variance / srs if srs > 0 else None
+    deff = variance / srs if srs > 0 and variance > 0 else None
     return Estimate(
         index=100.0 * p,
         unweighted=100.0 * share,
         n=n,
         weight=float(weight),
         se=100.0 * se,
-        ci95=logit_ci(float(p), se, df),
+        ci95=interval(ci, float(p), se, df, n),
         deff=deff,
         effective_n=n / deff if deff else None,
         df=df,

@@ -1,9 +1,13 @@
 # Reference estimates from R's survey package for tests/statistics/test_design_based.py
 # (after survey_design.R).
 # args: data.csv criteria(comma) elements-file domains-file strata(0/1) psu(0/1) fpc(0/1)
+#   [lonely.psu (default adjust)]
 # Output lines (tab-separated): domain kind name estimate se
-#   [ci_low ci_high deff df xlogit_low xlogit_high] (criteria)
+#   [logit_low logit_high deff df beta_low beta_high wilson_low wilson_high] (criteria)
+# df = degf(sub), sub the domain's subset; every interval uses it. "fail" lines: a domain R
+# refuses under survey.lonely.psu = "fail".
 a <- commandArgs(trailingOnly = TRUE)
+if (length(a) >= 8) options(survey.lonely.psu = a[8])
 d <- read.csv(a[1], stringsAsFactors = FALSE)
 crit <- strsplit(a[2], ",")[[1]]
 elements <- parse_lines(a[3])
@@ -16,24 +20,44 @@ contrast <- function(stat, cs) {
   expr <- paste0("(", paste0("`", ratio_name(cs), "`", collapse = " + "), ")/", length(cs))
   svycontrast(stat, parse(text = expr)[[1]])
 }
-for (name in names(domains)) {
-  sub <- subset(des, unit %in% domains[[name]])
+# Korn and Graubard's interval as svyciprop(method = "beta") computes it, with its df and
+# n given (svyciprop takes degf and nrow of the design it is given); v = 0: n.eff = n
+kg <- function(p, v, n, df) {
+  neff <- if (v > 0) p * (1 - p) / v else n
+  neff <- neff * (qt(0.025, n - 1) / qt(0.025, df))^2
+  c(qbeta(0.025, neff * p, neff * (1 - p) + 1), qbeta(0.975, neff * p + 1, neff * (1 - p)))
+}
+# Wilson's score interval at the effective sample size, t on df (survey 4.1 has no "wilson")
+wilson <- function(p, v, n, df) {
+  m <- if (v > 0) p * (1 - p) / v else n
+  t <- qt(0.975, df)
+  (p + t^2 / (2 * m) + c(-1, 1) * t * sqrt(p * (1 - p) / m + t^2 / (4 * m^2))) / (1 + t^2 / m)
+}
+estimate_domain <- function(name, sub) {
   r <- svyratio(num, den, sub, covmat = TRUE)
   nm <- ratio_name(crit)
   est <- coef(r)[nm]
   keep <- is.finite(est)
   stat <- structure(est[keep], var = vcov(r)[nm[keep], nm[keep], drop = FALSE],
                     statistic = "ratio", class = "svystat")
+  df <- degf(sub)
   for (c in crit[keep]) {
     s <- sub[sub$variables[[paste0("ans_", c)]] == 1, ]
     m <- svymean(as.formula(paste0("~sat_", c)), s, deff = "replace")
     p <- as.formula(paste0("~I(sat_", c, " == 1)"))
-    ci <- suppressWarnings(attr(svyciprop(p, s, method = "logit"), "ci"))
-    # "xlogit": the same interval by the delta method; "logit" (a glm's Wald interval) turns
-    # t(0.975, df) into a normal level, which overflows to [0, NaN] when df = 1
-    xci <- suppressWarnings(attr(svyciprop(p, s, method = "xlogit"), "ci"))
-    emit(name, "criterion", c, f(coef(m)), f(SE(m)), f(ci[1]), f(ci[2]), f(deff(m)), degf(s),
-         f(xci[1]), f(xci[2]))
+    # "xlogit": the logit interval by the delta method ("logit" fits a glm to the same end)
+    ci <- suppressWarnings(attr(svyciprop(p, s, method = "xlogit", df = df), "ci"))
+    v <- as.numeric(vcov(m))
+    n <- nrow(s)
+    beta <- kg(coef(m), v, n, df)
+    if (v > 0 && n > 1 && degf(s) > 0) {  # kg() is svyciprop's "beta" at its own df
+      mine <- kg(coef(m), v, n, degf(s))
+      theirs <- suppressWarnings(attr(svyciprop(p, s, method = "beta"), "ci"))
+      stopifnot(isTRUE(all.equal(unname(mine), unname(theirs), tolerance = 1e-12)))
+    }
+    w <- wilson(coef(m), v, n, df)
+    emit(name, "criterion", c, f(coef(m)), f(SE(m)), f(ci[1]), f(ci[2]), f(deff(m)), df,
+         f(beta[1]), f(beta[2]), f(w[1]), f(w[2]))
   }
   available <- crit[keep]
   for (e in names(elements)) {
@@ -46,8 +70,15 @@ for (name in names(domains)) {
   x <- contrast(stat, available)
   emit(name, "overall", "", f(coef(x)), f(SE(x)))
 }
+for (name in names(domains)) {
+  sub <- subset(des, unit %in% domains[[name]])
+  tryCatch(estimate_domain(name, sub), error = function(e) {
+    if (!grepl("has only one PSU", conditionMessage(e))) stop(e)
+    emit(name, "fail", "", "0")
+  })
+}
 # Child units of the province in one call (svyby over departments)
-for (c in crit) {
+for (c in if (getOption("survey.lonely.psu") == "fail") character(0) else crit) {
   by <- svyby(as.formula(paste0("~sat_", c)), ~department, des, svyratio,
               denominator = as.formula(paste0("~ans_", c)))
   for (i in seq_len(nrow(by))) {
