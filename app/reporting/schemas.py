@@ -102,9 +102,17 @@ class DesignInfo(BaseModel):
     strata: str | None = Field(description="null | unit | column | a unit level")
     psu: str | None = Field(description="null (each response) | column | day")
     fpc: bool = Field(description="Finite-population correction applied")
-    lonely_psu: str
+    fpc_note: str | None = Field(
+        None, description="Why a requested fpc is not applied (an unsupported design)"
+    )
+    lonely_psu: str = Field(
+        description="Strata with one PSU, as R's survey.lonely.psu: adjust | average | "
+        "certainty | remove | fail"
+    )
     variance_method: str
-    ci_method: str
+    ci: str = Field("logit", description="The interval method: logit | beta | wilson")
+    ci_method: str = Field(description="How the 95% intervals are computed, with their df")
+    df_method: str = Field("", description="The degrees of freedom of every interval")
     deff_method: str
     reliability: Reliability
 

@@ -17,13 +17,15 @@ other strata of the domain), "fail" (no estimate: an error naming the stratum).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from app.errors import Conflict
 from app.models import Round
 from app.units.service import UnitTree
 
@@ -148,6 +150,12 @@ def split_key(skey: str) -> tuple[str, str | None]:
     return (stratum, part[1:]) if sep else (stratum, None)
 
 
+class LonelyStratum(Conflict):
+    """A domain holds a stratum with one PSU and the round's lonely_psu is 'fail'."""
+
+    code = "lonely_psu"
+
+
 @dataclass(frozen=True)
 class Strata:
     """The strata of a set of cells (unit, stratum key) and their variance factors."""
@@ -157,6 +165,8 @@ class Strata:
     centre: np.ndarray  # per stratum: c_h/n_h, multiplies (Σ_j z_hj)²; 0 for a single PSU
     numbers: dict[object, int]  # stratum label -> number
     lonely: np.ndarray  # per stratum: a single PSU in the whole sample (not a census)
+    lonely_psu: str = "adjust"  # the design's rule for them
+    names: dict[int, str] = field(default_factory=dict)  # of the single-PSU strata
 
     @classmethod
     def of(
@@ -180,7 +190,26 @@ class Strata:
         alone = remaining if design.lonely_psu == "adjust" else np.zeros_like(remaining)
         scale = np.where(several, remaining * per_stratum / np.maximum(per_stratum - 1, 1), alone)
         centre = np.where(several, scale / np.maximum(per_stratum, 1), 0.0)
-        return cls(stratum, scale, centre, numbers, (per_stratum == 1) & (remaining > 0))
+        lonely = (per_stratum == 1) & (remaining > 0)
+        names = {n: _name(label, tree) for label, n in numbers.items() if lonely[n]}
+        return cls(stratum, scale, centre, numbers, lonely, design.lonely_psu, names)
+
+    def lonely_factor(self, present: np.ndarray) -> float:
+        """R's onestage(): under "average" strata with a single PSU add nothing and the sum is
+        scaled by (strata present)/(present strata with several PSUs), NaN when there is
+        none; under "fail" a present single-PSU stratum refuses the estimate. ``present``:
+        per stratum, whether the domain has rows in it."""
+        alone = present & self.lonely
+        if not alone.any() or self.lonely_psu not in ("average", "fail"):
+            return 1.0
+        if self.lonely_psu == "fail":
+            label = self.names.get(int(np.flatnonzero(alone)[0]), "?")
+            raise LonelyStratum(
+                f"stratum {label} has only one PSU and the round's lonely_psu is 'fail': "
+                "choose adjust, average, certainty or remove to report it"
+            )
+        several = int((present & ~self.lonely).sum())
+        return float(present.sum()) / several if several else math.nan
 
     def numbers_of(
         self, design: Design, tree: UnitTree, cells: Sequence[tuple[int, str]]
@@ -216,6 +245,14 @@ def _remaining(
         if h not in unknown and population > 0:
             remaining[h] = max(0.0, 1.0 - per_stratum[h] / population)
     return remaining
+
+
+def _name(label: object, tree: UnitTree) -> str:
+    """A stratum's label as people know it: a unit's code, or the stratum column's value."""
+    unit = label[1] if isinstance(label, tuple) else label
+    if isinstance(unit, int) and unit in tree.by_id:
+        return str(tree.by_id[unit].code)
+    return "(the whole sample)" if unit == 0 else str(unit)
 
 
 def _stratum_numbers(

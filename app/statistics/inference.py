@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.errors import Conflict
 from app.forms.schema import Instrument
-from app.statistics.design import Design, Strata, split_key
+from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
 N, N_SAT, SW, SW_SAT = range(4)
+__all__ = ["DomainEstimates", "Engine", "Estimate", "LonelyStratum", "estimate_of"]
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,7 @@ class Engine:
         )
         cells = [(unit, skey) for unit, _given, skey in whole.keys]
         strata = Strata.of(design, tree, cells, whole.psus[:, self.every], volumes)
-        self.scale, self.centre, self.lonely = strata.scale, strata.centre, strata.lonely
-        self.labels = {number: label for label, number in strata.numbers.items()}
+        self.scale, self.centre, self.strata = strata.scale, strata.centre, strata
         self.stratum = (
             strata.of_cell
             if sample is None
@@ -163,8 +162,8 @@ class Engine:
         present = self._present(member)
         if self.stats.paired:
             variance, srs_quad = self._variance(member, b)
-            variance *= self._lonely_factor(present)
             variance[self._exact_zeros(member, a, n, t)] = 0.0
+            variance *= self.strata.lonely_factor(present)  # NaN, as R: no stratum to average
         else:
             variance = srs_quad = np.full(len(a), np.nan)
         q = self.estimate_q
@@ -223,21 +222,6 @@ class Engine:
         present: np.ndarray = count > 0
         return present
 
-    def _lonely_factor(self, present: np.ndarray) -> float:
-        """R's onestage(): strata with a single PSU under "average" add nothing and the sum
-        is scaled by strata/strata with several PSUs (NaN: none has several); "fail" stops."""
-        alone = present & self.lonely
-        if not alone.any() or self.design.lonely_psu not in ("average", "fail"):
-            return 1.0
-        if self.design.lonely_psu == "fail":
-            label = self.labels.get(int(np.flatnonzero(alone)[0]))
-            raise LonelyStratum(
-                f"stratum {label} has only one PSU and the round's lonely_psu is 'fail': "
-                "choose adjust, average, certainty or remove to report it"
-            )
-        several = int((present & ~self.lonely).sum())
-        return float(present.sum()) / several if several else math.nan
-
     def _exact_zeros(
         self, member: np.ndarray, a: np.ndarray, n: np.ndarray, t: np.ndarray
     ) -> np.ndarray:
@@ -251,12 +235,6 @@ class Engine:
         still = (satisfied == 0) | (satisfied == answered) | (psus <= 1)
         zero: np.ndarray = ((a != 0) & ~still[None, :]).sum(axis=1) == 0
         return zero
-
-
-class LonelyStratum(Conflict):
-    """A domain holds a stratum with one PSU and the round's lonely_psu is 'fail'."""
-
-    code = "lonely_psu"
 
 
 def quadratic(b: np.ndarray, matrix: np.ndarray) -> np.ndarray:

@@ -13,8 +13,6 @@ crit <- strsplit(a[2], ",")[[1]]
 elements <- parse_lines(a[3])
 domains <- parse_lines(a[4])
 des <- make_design(d, a[5:7])
-num <- as.formula(paste("~", paste0("sat_", crit, collapse = "+")))
-den <- as.formula(paste("~", paste0("ans_", crit, collapse = "+")))
 ratio_name <- function(cs) paste0("sat_", cs, "/ans_", cs)
 contrast <- function(stat, cs) {
   expr <- paste0("(", paste0("`", ratio_name(cs), "`", collapse = " + "), ")/", length(cs))
@@ -23,40 +21,61 @@ contrast <- function(stat, cs) {
 # Korn and Graubard's interval as svyciprop(method = "beta") computes it, with its df and
 # n given (svyciprop takes degf and nrow of the design it is given); v = 0: n.eff = n
 kg <- function(p, v, n, df) {
+  if (is.na(v)) return(c(NaN, NaN))
   neff <- if (v > 0) p * (1 - p) / v else n
   neff <- neff * (qt(0.025, n - 1) / qt(0.025, df))^2
   c(qbeta(0.025, neff * p, neff * (1 - p) + 1), qbeta(0.975, neff * p + 1, neff * (1 - p)))
 }
 # Wilson's score interval at the effective sample size, t on df (survey 4.1 has no "wilson")
 wilson <- function(p, v, n, df) {
+  if (is.na(v)) return(c(NaN, NaN))
   m <- if (v > 0) p * (1 - p) / v else n
   t <- qt(0.975, df)
   (p + t^2 / (2 * m) + c(-1, 1) * t * sqrt(p * (1 - p) / m + t^2 / (4 * m^2))) / (1 + t^2 / m)
 }
+expit <- function(x) 1 / (1 + exp(-x))
 estimate_domain <- function(name, sub) {
-  r <- svyratio(num, den, sub, covmat = TRUE)
-  nm <- ratio_name(crit)
+  # criteria without an answer in the domain are left out before svyratio: their NaN
+  # columns would make every stratum "not OK" in onestage()'s average
+  answered <- crit[sapply(crit, function(c) sum(sub$variables[[paste0("ans_", c)]]) > 0)]
+  r <- svyratio(as.formula(paste("~", paste0("sat_", answered, collapse = "+"))),
+                as.formula(paste("~", paste0("ans_", answered, collapse = "+"))),
+                sub, covmat = TRUE)
+  nm <- ratio_name(answered)
   est <- coef(r)[nm]
-  keep <- is.finite(est)
-  stat <- structure(est[keep], var = vcov(r)[nm[keep], nm[keep], drop = FALSE],
+  keep <- crit %in% answered
+  stat <- structure(est, var = vcov(r)[nm, nm, drop = FALSE],
                     statistic = "ratio", class = "svystat")
   df <- degf(sub)
   for (c in crit[keep]) {
     s <- sub[sub$variables[[paste0("ans_", c)]] == 1, ]
     m <- svymean(as.formula(paste0("~sat_", c)), s, deff = "replace")
-    p <- as.formula(paste0("~I(sat_", c, " == 1)"))
-    # "xlogit": the logit interval by the delta method ("logit" fits a glm to the same end)
-    ci <- suppressWarnings(attr(svyciprop(p, s, method = "xlogit", df = df), "ci"))
-    v <- as.numeric(vcov(m))
+    p <- as.numeric(coef(m))
+    # the variance of the domain's svyratio (as the elements'): svymean on the criterion's
+    # respondents gives the same, except under lonely.psu "average", which averages over the
+    # strata of the rows it is given
+    v <- as.numeric(vcov(r)[ratio_name(c), ratio_name(c)])
+    if (!is.na(v) && v < 0) v <- 0  # a constant's variance, rounded below zero
+    srs <- as.numeric(vcov(m) / deff(m))
+    d <- if (!is.na(v) && v > 0 && is.finite(srs) && srs > 0) v / srs else NaN
+    # "xlogit" (svyciprop's logit interval by the delta method; "logit" fits a glm to the same)
+    ci <- expit(log(p / (1 - p)) + c(-1, 1) * qt(0.975, df) * sqrt(v) / (p * (1 - p)))
+    if (getOption("survey.lonely.psu") != "average" && all(is.finite(ci))) {
+      f1 <- as.formula(paste0("~I(sat_", c, " == 1)"))
+      theirs <- suppressWarnings(attr(svyciprop(f1, s, method = "xlogit", df = df), "ci"))
+      stopifnot(isTRUE(all.equal(unname(ci), unname(theirs), tolerance = 1e-12)))
+    }
     n <- nrow(s)
-    beta <- kg(coef(m), v, n, df)
-    if (v > 0 && n > 1 && degf(s) > 0) {  # kg() is svyciprop's "beta" at its own df
-      mine <- kg(coef(m), v, n, degf(s))
-      theirs <- suppressWarnings(attr(svyciprop(p, s, method = "beta"), "ci"))
+    beta <- kg(p, v, n, df)
+    if (!is.na(v) && v > 0 && n > 1 && degf(s) > 0 &&
+        getOption("survey.lonely.psu") != "average") {  # kg() is svyciprop's "beta"
+      mine <- kg(p, v, n, degf(s))
+      f1 <- as.formula(paste0("~I(sat_", c, " == 1)"))
+      theirs <- suppressWarnings(attr(svyciprop(f1, s, method = "beta"), "ci"))
       stopifnot(isTRUE(all.equal(unname(mine), unname(theirs), tolerance = 1e-12)))
     }
-    w <- wilson(coef(m), v, n, df)
-    emit(name, "criterion", c, f(coef(m)), f(SE(m)), f(ci[1]), f(ci[2]), f(deff(m)), df,
+    w <- wilson(p, v, n, df)
+    emit(name, "criterion", c, f(p), f(sqrt(v)), f(ci[1]), f(ci[2]), f(d), df,
          f(beta[1]), f(beta[2]), f(w[1]), f(w[2]))
   }
   available <- crit[keep]
