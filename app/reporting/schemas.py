@@ -68,8 +68,10 @@ class ElementResult(Precision):
     code: str
     name: str
     index: float | None
-    respondents: int = Field(default=0, description="Responses that answered any criterion")
-    weighted_respondents: float = 0.0
+    respondents: int = Field(
+        default=0, description="Responses that answered any criterion of this element"
+    )
+    weighted_respondents: float = Field(0.0, description="Sum of their weights")
     criteria: list[CriterionResult]
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
@@ -79,8 +81,8 @@ class ChildResult(Precision):
     code: str
     name: str
     level: str
-    respondents: int
-    weighted_respondents: float
+    respondents: int = Field(description="Responses that answered at least one criterion")
+    weighted_respondents: float = Field(description="Sum of their weights")
     index: float | None
     rank: int | None = Field(description="Among siblings; 1 = best; ties share a rank")
     band: str | None = BAND
@@ -125,8 +127,15 @@ class SatisfactionReport(Precision):
     design: DesignInfo
     weight_set: WeightSetOut | None = WEIGHT_SET
     unit: UnitRef
-    respondents: int = Field(description="Valid responses in the unit's subtree")
-    weighted_respondents: float
+    respondents: int = Field(
+        description="Responses in the unit's subtree that answered at least one criterion: "
+        "the base of the overall index (its n), as elements count those that answered one of "
+        "theirs and criteria their valid answers"
+    )
+    weighted_respondents: float = Field(description="Sum of their weights")
+    responses: int = Field(
+        0, description="Valid responses in the subtree, those that answered every criterion N/A too"
+    )
     index: float | None = Field(description="Overall index, percent 0–100; null if no answers")
     elements: list[ElementResult]
     children: list[ChildResult]

@@ -35,14 +35,18 @@ VARIANCE_METHOD = (
 )
 DF_TEXT = "df = PSUs in the domain − strata in the domain (R degf(subset(design, domain)))"
 CI_METHODS = {
-    "logit": "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='xlogit')",
+    "logit": (
+        "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='xlogit'); "
+        "none at p = 0 or 1"
+    ),
     "beta": (
-        "beta (Korn–Graubard): Clopper–Pearson at the effective sample size "
-        "n·[t(0.975, n−1)/t(0.975, df)]²·… as R svyciprop(method='beta'); SE 0: n"
+        "beta (Korn–Graubard): [qbeta(0.025, n*p, n*(1−p)+1), qbeta(0.975, n*p+1, n*(1−p))], "
+        "n* = p(1−p)/SE²·(t(0.975, n−1)/t(0.975, df))², as R svyciprop(method='beta'); "
+        "SE 0: p(1−p)/SE² read as n"
     ),
     "wilson": (
-        "wilson: score interval at the effective sample size p(1−p)/SE² with t(0.975, df) "
-        "(Dean & Pagano 2015); SE 0: n"
+        "wilson: score interval at the effective sample size m = p(1−p)/SE² (SE 0: n) with "
+        "t(0.975, df): (p + t²/2m ± t·√(p(1−p)/m + t²/4m²))/(1 + t²/m)"
     ),
 }
 FPC_UNSUPPORTED = {

@@ -21,6 +21,7 @@ import numpy as np
 from app.forms.schema import Instrument
 from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
+from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
@@ -43,11 +44,12 @@ class Estimate:
 
 @dataclass(frozen=True)
 class DomainEstimates:
-    respondents: int
-    weight: float
+    respondents: int  # responses that answered at least one criterion (the overall's n)
+    weight: float  # their weights' sum (the overall's)
     overall: Estimate
     elements: dict[str, Estimate]
     criteria: dict[str, Estimate]
+    responses: int = 0  # every valid response, those that answered every criterion N/A too
 
 
 def logit_ci(p: float, se: float, df: int) -> tuple[float, float] | None:
@@ -72,10 +74,10 @@ def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
         present, counts[:, None], out=np.zeros(present.shape), where=counts[:, None] > 0
     )
     rule = instrument.aggregation
-    if rule.overall == "mean_of_criteria":
+    if rule.overall in ("mean_of_criteria", "pooled"):  # pooled: app.statistics.pooled
         total = available.sum()
         overall = available / total if total else np.zeros(len(available))
-    elif rule.overall in ("mean_of_elements", "weighted_elements"):
+    elif rule.overall in ("mean_of_elements", "weighted_elements"):  # of pooled elements too
         weights = np.array(
             [
                 (rule.weights[e.code] if rule.overall == "weighted_elements" else 1.0)
@@ -152,29 +154,25 @@ class Engine:
             t[:, :size, N_SAT].sum(axis=0), answered, out=np.zeros(size), where=answered > 0
         )
         a = combinations(self.instrument, available)
-        b = np.concatenate(
-            [
-                np.divide(a, x, out=np.zeros_like(a), where=available),
-                -np.divide(a * ratio, x, out=np.zeros_like(a), where=available),
-            ],
-            axis=1,
-        )
+        totals = Totals(y, x, t[:, :size, N_SAT].sum(axis=0), answered)
+        rows = self._rows(a, totals, ratio, share)
         present = self._present(member)
+        psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)
         if self.stats.paired:
-            variance, srs_quad = self._variance(member, b)
-            variance[self._exact_zeros(member, a, n, t)] = 0.0
+            variance, srs_quad = self._variance(member, rows.b)
+            zero = self._exact_zeros(member, a, n, t) & ~rows.pooled
+            variance[zero | pooled_zeros(rows, a, totals, psus)] = 0.0
             variance *= self.strata.lonely_factor(present)  # NaN, as R: no stratum to average
         else:
             variance = srs_quad = np.full(len(a), np.nan)
         q = self.estimate_q
         has = [bool(v) for v in (a != 0).sum(axis=1)]
         df = int(self.stats.psus[member][:, self.every].sum()) - int(present.sum())
-        points, shares = a @ ratio, a @ share
         estimates = [
             estimate_of(
                 has[e],
-                points[e],
-                shares[e],
+                rows.points[e],
+                rows.shares[e],
                 n[q[e]],
                 weight[q[e]],
                 variance[e],
@@ -186,12 +184,28 @@ class Engine:
         ]
         elements = self.instrument.elements
         return DomainEstimates(
-            respondents=int(n[self.every]),
-            weight=float(weight[self.every]),
+            respondents=int(n[self.any]),
+            weight=float(weight[self.any]),
+            responses=int(n[self.every]),
             overall=estimates[-1],
             elements={e.code: estimates[size + i] for i, e in enumerate(elements)},
             criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
         )
+
+    def _rows(self, a: np.ndarray, totals: Totals, ratio: np.ndarray, share: np.ndarray) -> Rows:
+        """Gradients, points and shares of every estimate: linear combinations of the
+        criteria's ratios (a), the rows the instrument pools replaced."""
+        x, available = totals.x, totals.x > 0
+        b = np.concatenate(
+            [
+                np.divide(a, x, out=np.zeros_like(a), where=available),
+                -np.divide(a * ratio, x, out=np.zeros_like(a), where=available),
+            ],
+            axis=1,
+        )
+        rows = Rows(b, a @ ratio, a @ share, np.zeros(len(a), dtype=bool))
+        apply_pooled(self.instrument, totals, rows)
+        return rows
 
     def multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """Per cell: the multipliers of its g (c_h·m²) and s1 (m) sums."""

@@ -12,6 +12,13 @@ d <- read.csv(a[1], stringsAsFactors = FALSE)
 crit <- strsplit(a[2], ",")[[1]]
 elements <- parse_lines(a[3])
 domains <- parse_lines(a[4])
+# the pooled rule: Σ satisfied / Σ answered over an element's criteria (or all of them)
+for (e in names(elements)) {
+  d[[paste0("psat_", e)]] <- rowSums(d[paste0("sat_", elements[[e]])])
+  d[[paste0("pans_", e)]] <- rowSums(d[paste0("ans_", elements[[e]])])
+}
+d$psat_all <- rowSums(d[paste0("sat_", crit)])
+d$pans_all <- rowSums(d[paste0("ans_", crit)])
 des <- make_design(d, a[5:7])
 ratio_name <- function(cs) paste0("sat_", cs, "/ans_", cs)
 contrast <- function(stat, cs) {
@@ -88,6 +95,26 @@ estimate_domain <- function(name, sub) {
   }
   x <- contrast(stat, available)
   emit(name, "overall", "", f(coef(x)), f(SE(x)))
+  pooled_domain(name, sub)
+}
+# Pooled elements (svyratio of the sums), the pooled overall, and the mean of pooled elements
+# (svycontrast over svyratio(covmat = TRUE) of every element's sums)
+pooled_domain <- function(name, sub) {
+  es <- names(elements)[sapply(names(elements), function(e)
+    sum(sub$variables[[paste0("pans_", e)]]) > 0)]
+  r <- svyratio(as.formula(paste("~", paste0("psat_", es, collapse = "+"))),
+                as.formula(paste("~", paste0("pans_", es, collapse = "+"))), sub, covmat = TRUE)
+  nm <- paste0("psat_", es, "/pans_", es)
+  stat <- structure(coef(r)[nm], var = vcov(r)[nm, nm, drop = FALSE], statistic = "ratio",
+                    class = "svystat")
+  for (i in seq_along(es)) {
+    emit(name, "pooled_element", es[i], f(coef(stat)[i]), f(sqrt(max(vcov(stat)[i, i], 0))))
+  }
+  expr <- paste0("(", paste0("`", nm, "`", collapse = " + "), ")/", length(nm))
+  x <- svycontrast(stat, parse(text = expr)[[1]])
+  emit(name, "pooled_mean", "", f(coef(x)), f(SE(x)))
+  all <- svyratio(~psat_all, ~pans_all, sub)
+  emit(name, "pooled_overall", "", f(coef(all)), f(sqrt(max(vcov(all), 0))))
 }
 for (name in names(domains)) {
   sub <- subset(des, unit %in% domains[[name]])
