@@ -1,13 +1,15 @@
 """Design-based estimates of a domain (a set of units): criterion ratios, element and overall
-indices (linear combinations of ratios, per the instrument's rule), their linearised standard
-errors, logit confidence intervals, design effects and degrees of freedom.
+indices (linear combinations of ratios, or pooled ratios: app.statistics.pooled, per the
+instrument's rule), their linearised standard errors, 95% intervals (the round's method:
+app.statistics.intervals), design effects and degrees of freedom (R's degf of the domain).
 
 For an estimate θ = Σ_c a_c·R_c, R_c = Y_c/X_c, the linearised variable of response i is
 z_i = Σ_c a_c·w_i·(y_ic − R_c·x_ic)/X_c = b·(w_i·v_i) with b = (a/X, −a·R/X). With PSU totals
 z_hj and n_h PSUs in stratum h (domain: z = 0 outside, every PSU counted in n_h):
 var = Σ_h c_h·[Σ_j z_hj² − (Σ_j z_hj)²/n_h], c_h = (1 − f_h)·n_h/(n_h − 1); a stratum with
-one PSU contributes (1 − f_h)·z_h1² (R's lonely.psu "adjust"). Σ_j z_hj² = b'G b from the
-maintained PSU cross-products, so no response is read here.
+one PSU contributes (1 − f_h)·z_h1² under R's lonely.psu "adjust" (other options:
+design.Strata). Σ_j z_hj² = b'G b from the maintained PSU cross-products, so no response is
+read here; variances whose truth is exactly 0 are set so (Engine._exact_zeros).
 """
 
 from __future__ import annotations
@@ -50,16 +52,6 @@ class DomainEstimates:
     elements: dict[str, Estimate]
     criteria: dict[str, Estimate]
     responses: int = 0  # every valid response, those that answered every criterion N/A too
-
-
-def logit_ci(p: float, se: float, df: int) -> tuple[float, float] | None:
-    """95% interval on the logit scale, back-transformed (R svyciprop(method='xlogit'));
-    [p, p] at p = 0 or 1 (callers that report shares of other questions keep this)."""
-    if df < 1:
-        return None
-    if p <= 0.0 or p >= 1.0 or se == 0.0:
-        return (100.0 * p, 100.0 * p)
-    return interval("logit", p, se, df, 0)
 
 
 def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
