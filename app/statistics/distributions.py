@@ -72,6 +72,9 @@ def t_quantile(p: float, df: float) -> float:
     return (low + high) / 2.0
 
 
+HUGE_SHAPES = 1e8  # a + b: an effective sample size only an SE at rounding level gives
+
+
 @lru_cache(maxsize=65536)
 def beta_quantile(q: float, a: float, b: float) -> float:
     """The q-quantile of Beta(a, b) (R qbeta): 0 when a = 0, 1 when b = 0. Newton's steps on
@@ -81,9 +84,13 @@ def beta_quantile(q: float, a: float, b: float) -> float:
         return 0.0
     if b <= 0.0:
         return 1.0
+    if a + b > HUGE_SHAPES:  # lgamma of such shapes has no digits left for I_x
+        return _cornish_fisher(q, a, b)
     low, high, x = 0.0, 1.0, _normal_start(q, a, b)
     log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
     for _ in range(400):
+        if not 0.0 < x < 1.0:  # a quantile closer to 0 or 1 than a double can say
+            return min(max(x, 0.0), 1.0)
         excess = beta_regularized(a, b, x) - q
         if excess < 0:
             low = x
@@ -106,3 +113,14 @@ def _normal_start(q: float, a: float, b: float) -> float:
     spread = math.sqrt(a * b / (total * total * (total + 1.0)))
     guess = mean + NormalDist().inv_cdf(q) * spread
     return min(max(guess, mean / 2.0), (1.0 + mean) / 2.0)
+
+
+def _cornish_fisher(q: float, a: float, b: float) -> float:
+    """Beta(a, b)'s quantile for huge a + b: the normal quantile with the skewness term
+    (error of order sd/(a + b), far below 1e-8 of the quantile)."""
+    total = a + b
+    mean = a / total
+    sd = math.sqrt(a * b / (total * total * (total + 1.0)))
+    skew = 2.0 * (b - a) * math.sqrt(total + 1.0) / ((total + 2.0) * math.sqrt(a * b))
+    z = NormalDist().inv_cdf(q)
+    return min(max(mean + sd * (z + skew * (z * z - 1.0) / 6.0), 0.0), 1.0)

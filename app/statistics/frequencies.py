@@ -49,6 +49,7 @@ def share_estimates(
     respondents, weight = float(n.sum()), float(x.sum())
     y = options[:, :, SUM].sum(axis=1)
     ratio = y / weight if weight else np.zeros(size)
+    ratio[(counts_of(options) == respondents) & (weight > 0)] = 1.0  # not 1 − 1e-16
     scale = strata.scale[strata.of_cell]
     diag, last = np.arange(size), size
     gram = np.zeros((size + 1, size + 1))

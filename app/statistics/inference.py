@@ -140,13 +140,12 @@ class Engine:
         weight = (t[..., SW] * m[:, None]).sum(axis=0)
         x, y = weight[:size], (t[:, :size, SW_SAT] * m[:, None]).sum(axis=0)
         available = x > 0
+        answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
         ratio = np.divide(y, x, out=np.zeros(size), where=available)
-        answered = n[:size]
-        share = np.divide(
-            t[:, :size, N_SAT].sum(axis=0), answered, out=np.zeros(size), where=answered > 0
-        )
+        ratio[available & (satisfied == answered)] = 1.0  # not 1 − 1e-16 from two float sums
+        share = np.divide(satisfied, answered, out=np.zeros(size), where=answered > 0)
         a = combinations(self.instrument, available)
-        totals = Totals(y, x, t[:, :size, N_SAT].sum(axis=0), answered)
+        totals = Totals(y, x, satisfied, answered)
         rows = self._rows(a, totals, ratio, share)
         present = self._present(member)
         psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)

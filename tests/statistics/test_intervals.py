@@ -22,6 +22,8 @@ def test_beta_quantile_matches_r(tmp_path: Path):
     require_r()
     rng = random.Random(5)
     cases = [(0.025, 0.0, 3.0), (0.975, 4.0, 0.0), (0.025, 1e-9, 5.0)]
+    # an SE at rounding level: an effective sample size of 1e17 (once an OverflowError)
+    cases += [(0.025, 5.764607523034236e17, 1.9215358410114122e17), (0.975, 3e8, 2e8)]
     for _ in range(300):
         n, p = rng.choice([rng.uniform(1, 20), rng.uniform(20, 5000)]), rng.uniform(0, 1)
         cases += [(0.025, n * p, n * (1 - p) + 1), (0.975, n * p + 1, n * (1 - p))]
