@@ -34,6 +34,7 @@ RULES: dict[str, str] = {
     "mean_of_criteria": N_("Trung bình của các tiêu chí"),
     "mean_of_elements": N_("Trung bình của các yếu tố"),
     "weighted_elements": N_("Trung bình có trọng số của các yếu tố"),
+    "pooled": N_("Gộp: tổng số ý kiến hài lòng / tổng số ý kiến trả lời"),
     "points_with_classes": N_("Tổng điểm và xếp loại"),
 }
 

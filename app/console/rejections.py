@@ -106,6 +106,14 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             ),
         ),
         (
+            r"^(?P<var>[^ :]+): categories with a population total of 0 or less have "
+            r"respondents: (?P<l>.+); weights",
+            N_(
+                "%(var)s: nhóm %(l)s có người trả lời nhưng tổng thể bằng 0: trọng số không thể "
+                "cộng lại bằng 0; hãy nhập tổng thể đúng hoặc gộp nhóm"
+            ),
+        ),
+        (
             r"^(?P<var>[^ :]+): respondents in categories without a population total: (?P<l>.+)$",
             N_("%(var)s: có người trả lời thuộc nhóm chưa có tổng thể: %(l)s"),
         ),

@@ -14,7 +14,10 @@ class FormSummary(BaseModel):
     content_hash: str
     title: str
     source: str | None
-    aggregation: str = Field(description="Overall rule: mean_of_criteria, mean_of_elements, ...")
+    aggregation: str = Field(
+        description="Overall rule: mean_of_criteria, mean_of_elements, weighted_elements, "
+        "pooled, points_with_classes"
+    )
 
 
 class CriterionInfo(BaseModel):

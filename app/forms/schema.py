@@ -193,7 +193,7 @@ class Element(BaseModel):
 
 
 OverallRule = Literal[
-    "mean_of_criteria", "mean_of_elements", "weighted_elements", "points_with_classes"
+    "mean_of_criteria", "mean_of_elements", "weighted_elements", "pooled", "points_with_classes"
 ]
 
 
@@ -209,7 +209,8 @@ class Aggregation(BaseModel):
     """How criteria combine: shares (means, weights) or points with classes (TT 01/2018)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    element: Literal["mean_of_criteria"] = "mean_of_criteria"
+    # pooled: Σ satisfied / Σ answered over the criteria (a ratio), app.statistics.pooled
+    element: Literal["mean_of_criteria", "pooled"] = "mean_of_criteria"
     overall: OverallRule = "mean_of_criteria"
     weights: dict[Code, float] = Extra({}, description="element → weight (weighted_elements)")
     classes: tuple[ScoreClass, ...] = Extra((), description="best first (points_with_classes)")

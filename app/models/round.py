@@ -12,6 +12,10 @@ ROUND_STATUSES = ("draft", "open", "closed", "published")
 # How a response's weight is obtained: N_h/n_h from the units' volumes, the base weight given
 # with each response (imports, list samples), or the round's active raked/calibrated weight set.
 WEIGHTINGS = ("volume", "as-given", "raked")
+# A share's 95% interval, as R's svyciprop(method=...): logit, Korn–Graubard beta, Wilson score.
+CI_METHODS = ("logit", "beta", "wilson")
+# Strata with a single PSU, as R's options(survey.lonely.psu=...).
+LONELY_PSU = ("adjust", "average", "certainty", "remove", "fail")
 
 
 class Round(Base):
@@ -37,6 +41,11 @@ class Round(Base):
     design_psu: Mapped[str | None] = mapped_column(String(16))
     # Finite-population correction from the strata's volumes N_h (only with strata = "unit").
     design_fpc: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The interval method of shares (CI_METHODS) and the single-PSU strata option (LONELY_PSU).
+    design_ci: Mapped[str] = mapped_column(String(16), default="logit", server_default="logit")
+    design_lonely_psu: Mapped[str] = mapped_column(
+        String(16), default="adjust", server_default="adjust"
+    )
     # Score bands of this round's reports, best first: [{"label": "A", "min": 90}, ...,
     # {"label": "C", "min": null}]; NULL: no bands.
     bands: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

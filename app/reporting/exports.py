@@ -146,7 +146,10 @@ def _design(round_: Round) -> str:
     level = round_.design_strata
     stratum_text = strata.get(level) or f"the ancestor unit at level {level}"
     fpc = "with" if round_.design_fpc else "without"
-    return f"strata: {stratum_text}; PSU: {psu.get(round_.design_psu, '?')}; {fpc} fpc"
+    return (
+        f"strata: {stratum_text}; PSU: {psu.get(round_.design_psu, '?')}; {fpc} fpc; "
+        f"intervals: {round_.design_ci}; single-PSU strata: {round_.design_lonely_psu}"
+    )
 
 
 def _weights_text(report: Any, round_: Round) -> str:

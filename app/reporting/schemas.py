@@ -70,8 +70,10 @@ class ElementResult(Precision):
     code: str
     name: str
     index: float | None
-    respondents: int = Field(default=0, description="Responses that answered any criterion")
-    weighted_respondents: float = 0.0
+    respondents: int = Field(
+        default=0, description="Responses that answered any criterion of this element"
+    )
+    weighted_respondents: float = Field(0.0, description="Sum of their weights")
     criteria: list[CriterionResult]
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
@@ -81,8 +83,8 @@ class ChildResult(Precision):
     code: str
     name: str
     level: str
-    respondents: int
-    weighted_respondents: float
+    respondents: int = Field(description="Responses that answered at least one criterion")
+    weighted_respondents: float = Field(description="Sum of their weights")
     index: float | None
     rank: int | None = Field(description="Among siblings; 1 = best; ties share a rank")
     band: str | None = BAND
@@ -104,9 +106,17 @@ class DesignInfo(BaseModel):
     strata: str | None = Field(description="null | unit | column | a unit level")
     psu: str | None = Field(description="null (each response) | column | day")
     fpc: bool = Field(description="Finite-population correction applied")
-    lonely_psu: str
+    fpc_note: str | None = Field(
+        None, description="Why a requested fpc is not applied (an unsupported design)"
+    )
+    lonely_psu: str = Field(
+        description="Strata with one PSU, as R's survey.lonely.psu: adjust | average | "
+        "certainty | remove | fail"
+    )
     variance_method: str
-    ci_method: str
+    ci: str = Field("logit", description="The interval method: logit | beta | wilson")
+    ci_method: str = Field(description="How the 95% intervals are computed, with their df")
+    df_method: str = Field("", description="The degrees of freedom of every interval")
     deff_method: str
     reliability: Reliability
 
@@ -147,8 +157,15 @@ class SatisfactionReport(Precision):
     design: DesignInfo
     weight_set: WeightSetOut | None = WEIGHT_SET
     unit: UnitRef
-    respondents: int = Field(description="Valid responses in the unit's subtree")
-    weighted_respondents: float
+    respondents: int = Field(
+        description="Responses in the unit's subtree that answered at least one criterion: "
+        "the base of the overall index (its n), as elements count those that answered one of "
+        "theirs and criteria their valid answers"
+    )
+    weighted_respondents: float = Field(description="Sum of their weights")
+    responses: int = Field(
+        0, description="Valid responses in the subtree, those that answered every criterion N/A too"
+    )
     index: float | None = Field(description="Overall index, percent 0–100; null if no answers")
     elements: list[ElementResult]
     children: list[ChildResult]

@@ -197,6 +197,7 @@ async def satisfaction_report(
         unit=UnitRef(code=unit.code, name=unit.name, level=unit.level),
         respondents=est.own.respondents,
         weighted_respondents=est.own.weight,
+        responses=est.own.responses,
         elements=element_results(instrument, est, lang, settings),
         children=_children(est, settings),
         **fields(est.own.overall, settings, overall),

@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.db import standalone_session
 from app.forms.registry import Catalogue
 from app.reporting.snapshots import freeze_round
+from app.rounds.inference import change_inference
 from app.rounds.service import change_status, get_round, round_unit_id
 from app.rounds.setup import RoundSpec, create_round_over
 
@@ -36,7 +37,13 @@ def rounds_create(
     weighting: str = typer.Option("volume", help="volume | as-given | raked"),
     strata: str | None = typer.Option(None, help="unit | column | a unit level"),
     psu: str | None = typer.Option(None, help="column | day"),
-    fpc: bool = typer.Option(False, help="Finite-population correction (strata = unit)."),
+    fpc: bool = typer.Option(
+        False, help="Finite-population correction (single-stage: no --psu; strata not column)."
+    ),
+    ci: str = typer.Option("logit", help="Interval of shares: logit | beta | wilson."),
+    lonely_psu: str = typer.Option(
+        "adjust", help="Single-PSU strata: adjust | average | certainty | remove | fail."
+    ),
     cover: str = typer.Option("leaves", help="leaves (counters) | all (every descendant)."),
     status: str = typer.Option("draft", help="draft | open"),
 ) -> None:
@@ -60,6 +67,8 @@ def rounds_create(
         fpc,
         "all" if cover == "all" else "leaves",
         status,
+        ci,
+        lonely_psu,
     )
 
     async def run() -> tuple[Any, int]:
@@ -74,6 +83,29 @@ def rounds_create(
         f"created round {round_.code} ({round_.form_code}, {round_.starts_on} – "
         f"{round_.ends_on}, {round_.status}) covering {n} unit(s) under {unit}"
     )
+
+
+@rounds_cli.command("inference")
+def rounds_inference(
+    code: str = typer.Argument(..., metavar="CODE"),
+    ci: str = typer.Option(..., help="Interval of shares: logit | beta | wilson."),
+    lonely_psu: str = typer.Option(
+        ..., help="Single-PSU strata: adjust | average | certainty | remove | fail."
+    ),
+) -> None:
+    """Set a round's interval method and single-PSU strata option (audited)."""
+    settings = get_settings()
+
+    async def run() -> None:
+        async with standalone_session(settings) as session:
+            round_ = await get_round(session, code)
+            unit_id = await round_unit_id(session, round_)
+            await change_inference(
+                session, CLI, round_, ci=ci, lonely_psu=lonely_psu, unit_id=unit_id
+            )
+
+    _run(run())
+    typer.echo(f"round {code}: intervals {ci}, single-PSU strata {lonely_psu}")
 
 
 @rounds_cli.command("status")

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from app.auth.access import ApiReader
-from app.deps import SessionDep
-from app.rounds.schemas import RoundOut
-from app.rounds.service import rounds_in_scope
+from fastapi import APIRouter, Depends, Request
+
+from app.audit.service import Actor
+from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf
+from app.deps import SessionDep, WriteSessionDep
+from app.models import Round
+from app.rounds.inference import change_inference
+from app.rounds.schemas import InferenceIn, RoundOut
+from app.rounds.service import round_in_scope, round_unit_id, rounds_in_scope
 
 router = APIRouter(prefix="/api/v1", tags=["rounds"])
 
@@ -14,3 +19,27 @@ router = APIRouter(prefix="/api/v1", tags=["rounds"])
 async def get_rounds(session: SessionDep, principal: ApiReader) -> list[RoundOut]:
     """Survey rounds covering units in your scope, newest first."""
     return [RoundOut.model_validate(r) for r in await rounds_in_scope(session, principal)]
+
+
+async def _admin_round(
+    code: str, request: Request, session: WriteSessionDep, principal: StaffAdmin
+) -> tuple[Round, Actor]:
+    """Checked before the body is read, so that a refusal is a refusal whatever was sent."""
+    await check_csrf(request, principal)
+    round_ = await round_in_scope(session, principal, code, "admin")
+    return round_, actor_of(request, principal)
+
+
+@router.put("/rounds/{code}/inference", response_model=RoundOut)
+async def put_inference(
+    body: InferenceIn,
+    session: WriteSessionDep,
+    admin: Annotated[tuple[Round, Actor], Depends(_admin_round)],
+) -> RoundOut:
+    """Set the round's interval method and single-PSU strata option (audited)."""
+    round_, actor = admin
+    unit_id = await round_unit_id(session, round_)
+    await change_inference(
+        session, actor, round_, ci=body.ci, lonely_psu=body.lonely_psu, unit_id=unit_id
+    )
+    return RoundOut.model_validate(round_)

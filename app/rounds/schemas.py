@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,3 +14,25 @@ class RoundOut(BaseModel):
     status: str
     starts_on: date
     ends_on: date
+    ci: str = Field(
+        validation_alias="design_ci",
+        description="A share's 95% interval: logit | beta (Korn–Graubard) | wilson (score)",
+    )
+    lonely_psu: str = Field(
+        validation_alias="design_lonely_psu",
+        description="Strata with one PSU, as R's survey.lonely.psu: adjust | average | "
+        "certainty | remove | fail",
+    )
+
+
+class InferenceIn(BaseModel):
+    """A round's inference settings (R's svyciprop method and survey.lonely.psu)."""
+
+    ci: Literal["logit", "beta", "wilson"] = Field(
+        description="logit: svyciprop 'xlogit'; beta: Korn–Graubard (recommended for shares "
+        "near 0 or 100); wilson: score interval at the effective sample size"
+    )
+    lonely_psu: Literal["adjust", "average", "certainty", "remove", "fail"] = Field(
+        description="adjust: the PSU centred at the grand mean; average: the strata's mean "
+        "variance; certainty/remove: no variance; fail: estimates refused (409)"
+    )

@@ -21,6 +21,7 @@ from app.errors import AppError
 from app.forms.registry import Catalogue
 from app.models import Round, RoundUnit, Unit
 from app.models.round import WEIGHTINGS
+from app.rounds.inference import check_inference
 from app.rounds.service import create_round, refuse_overlap
 from app.units.service import UnitTree, load_tree
 
@@ -42,6 +43,8 @@ class RoundSpec:
     fpc: bool = False
     cover: Cover = "leaves"
     status: str = "draft"
+    ci: str = "logit"  # a share's interval: logit | beta | wilson
+    lonely_psu: str = "adjust"  # single-PSU strata: adjust | average | certainty | remove | fail
 
 
 def _check_design(spec: RoundSpec, levels: set[str]) -> None:
@@ -52,8 +55,17 @@ def _check_design(spec: RoundSpec, levels: set[str]) -> None:
         raise AppError(f"strata: 'unit', 'column' or a unit level under the root ({known})")
     if spec.psu not in (None, *PSUS):
         raise AppError("psu is 'column' or 'day'")
-    if spec.fpc and spec.strata != "unit":
-        raise AppError("the finite-population correction needs strata = unit (volumes N_h)")
+    if spec.fpc and spec.psu is not None:
+        raise AppError(
+            "the finite-population correction applies to single-stage designs: with PSUs "
+            "(two-stage) it is not supported; leave psu empty or fpc off"
+        )
+    if spec.fpc and spec.strata == "column":
+        raise AppError(
+            "the finite-population correction needs each stratum's size N_h: strata from the "
+            "response's stratum column have none; use strata = unit or a unit level"
+        )
+    check_inference(spec.ci, spec.lonely_psu)
     if spec.status not in ("draft", "open"):
         raise AppError("a new round is a draft or open")
 
@@ -99,6 +111,7 @@ async def create_round_over(
     )
     round_.weighting, round_.design_strata = spec.weighting, spec.strata
     round_.design_psu, round_.design_fpc = spec.psu, spec.fpc
+    round_.design_ci, round_.design_lonely_psu = spec.ci, spec.lonely_psu
     await session.flush()
     rows = [{"round_id": round_.id, "unit_id": uid, "volume": None} for uid, _ in units]
     await session.execute(insert(RoundUnit), rows)
@@ -109,6 +122,8 @@ async def create_round_over(
         "strata": spec.strata,
         "psu": spec.psu,
         "fpc": spec.fpc,
+        "ci": spec.ci,
+        "lonely_psu": spec.lonely_psu,
         "cover": spec.cover,
         "units": [code for _, code in units],
     }

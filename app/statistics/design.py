@@ -4,34 +4,55 @@ Strata: none (one stratum: the round), the response's unit, the response's own `
 column, or the ancestor of the response's unit at a named level (a unit without one is its
 own stratum). PSUs: each response (with replacement), the response's ``psu`` column (a
 response without one is its own PSU) or the counter-day (unit and local date of submission).
-The fpc applies only with unit strata and single-response PSUs: f_h = n_h / N_h with N_h the
-unit's volume (unknown volume: no correction; more responses than volume: f_h = 1).
-Single-PSU strata: R's survey.lonely.psu = "adjust" (the PSU is centred at the full sample's
-mean of PSU totals, which is zero for linearised ratios), chosen because it never hides a
-stratum's variability; R's default "fail" would refuse the report.
+The fpc applies to single-stage designs (each response its own PSU) whose strata have known
+sizes: f_h = n_h / N_h with N_h the sum of the volumes of the covered units in stratum h (no
+strata: every covered unit; a stratum with a unit of unknown volume: no correction; more
+responses than volume: f_h = 1). Not supported, and refused when a round is created: fpc with
+PSUs (two-stage) or with strata from the response's ``stratum`` column (no N_h is known).
+Single-PSU strata follow the round's ``lonely_psu`` (R's survey.lonely.psu): "adjust" (the
+PSU is centred at the full sample's mean of PSU totals, which is zero for linearised ratios),
+"certainty" and "remove" (no variance from the stratum), "average" (the mean variance of the
+other strata of the domain), "fail" (no estimate: an error naming the stratum).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from app.errors import Conflict
 from app.models import Round
 from app.units.service import UnitTree
 
-LONELY_PSU = "adjust"
 VARIANCE_METHOD = (
     "Taylor linearisation of ratios; PSUs with replacement within strata; "
-    f"single-PSU strata: survey.lonely.psu='{LONELY_PSU}'"
+    "single-PSU strata: survey.lonely.psu='{lonely}'"
 )
-CI_METHOD = (
-    "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='logit'); "
-    "df = PSUs with data − strata with data"
-)
+DF_TEXT = "df = PSUs in the domain − strata in the domain (R degf(subset(design, domain)))"
+CI_METHODS = {
+    "logit": (
+        "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='xlogit'); "
+        "none at p = 0 or 1"
+    ),
+    "beta": (
+        "beta (Korn–Graubard): [qbeta(0.025, n*p, n*(1−p)+1), qbeta(0.975, n*p+1, n*(1−p))], "
+        "n* = p(1−p)/SE²·(t(0.975, n−1)/t(0.975, df))², as R svyciprop(method='beta'); "
+        "SE 0: p(1−p)/SE² read as n"
+    ),
+    "wilson": (
+        "wilson: score interval at the effective sample size m = p(1−p)/SE² (SE 0: n) with "
+        "t(0.975, df): (p + t²/2m ± t·√(p(1−p)/m + t²/4m²))/(1 + t²/m)"
+    ),
+}
+FPC_UNSUPPORTED = {
+    "psu": "fpc not applied: the design has PSUs (two-stage fpc is not supported)",
+    "column": "fpc not applied: strata from the response's stratum column have no known N_h",
+}
 DEFF_METHOD = (
     "design variance / variance under simple random sampling with replacement of the same "
     "answers (R svymean(deff='replace'))"
@@ -46,17 +67,21 @@ class Design:
     fpc: bool  # applied (see the module docstring for when it can be)
     fpc_requested: bool
     timezone: str
+    ci: str = "logit"  # CI_METHODS
+    lonely_psu: str = "adjust"  # app.models.round.LONELY_PSU
 
     @classmethod
     def of(cls, round_: Round, timezone: str) -> Design:
-        applies = round_.design_strata == "unit" and round_.design_psu is None
         return cls(
             weighting=round_.weighting,
             strata=round_.design_strata,
             psu=round_.design_psu,
-            fpc=bool(round_.design_fpc) and applies,
+            fpc=bool(round_.design_fpc)
+            and fpc_unsupported(round_.design_strata, round_.design_psu) is None,
             fpc_requested=bool(round_.design_fpc),
             timezone=timezone,
+            ci=round_.design_ci or "logit",
+            lonely_psu=round_.design_lonely_psu or "adjust",
         )
 
     @property
@@ -94,16 +119,29 @@ class Design:
         return f"{minutes:+d} minutes"
 
     def describe(self) -> dict[str, object]:
+        unsupported = fpc_unsupported(self.strata, self.psu) if self.fpc_requested else None
         return {
             "weighting": self.weighting,
             "strata": self.strata,
             "psu": self.psu,
             "fpc": self.fpc,
-            "lonely_psu": LONELY_PSU,
-            "variance_method": VARIANCE_METHOD,
-            "ci_method": CI_METHOD,
+            "fpc_note": unsupported,
+            "lonely_psu": self.lonely_psu,
+            "variance_method": VARIANCE_METHOD.format(lonely=self.lonely_psu),
+            "ci": self.ci,
+            "ci_method": f"{CI_METHODS[self.ci]}; {DF_TEXT}",
+            "df_method": DF_TEXT,
             "deff_method": DEFF_METHOD,
         }
+
+
+def fpc_unsupported(strata: str | None, psu: str | None) -> str | None:
+    """Why the fpc cannot apply to a design (None: it can)."""
+    if psu is not None:
+        return FPC_UNSUPPORTED["psu"]
+    if strata == "column":
+        return FPC_UNSUPPORTED["column"]
+    return None
 
 
 PART_SEP = "\x1f"  # between a split cell's stratum key and its category (a bound parameter)
@@ -116,6 +154,12 @@ def split_key(skey: str) -> tuple[str, str | None]:
     return (stratum, part[1:]) if sep else (stratum, None)
 
 
+class LonelyStratum(Conflict):
+    """A domain holds a stratum with one PSU and the round's lonely_psu is 'fail'."""
+
+    code = "lonely_psu"
+
+
 @dataclass(frozen=True)
 class Strata:
     """The strata of a set of cells (unit, stratum key) and their variance factors."""
@@ -124,6 +168,9 @@ class Strata:
     scale: np.ndarray  # per stratum: c_h = (1 − f_h)·n_h/(n_h − 1), multiplies Σ_j z_hj²
     centre: np.ndarray  # per stratum: c_h/n_h, multiplies (Σ_j z_hj)²; 0 for a single PSU
     numbers: dict[object, int]  # stratum label -> number
+    lonely: np.ndarray  # per stratum: a single PSU in the whole sample (not a census)
+    lonely_psu: str = "adjust"  # the design's rule for them
+    names: dict[int, str] = field(default_factory=dict)  # of the single-PSU strata
 
     @classmethod
     def of(
@@ -135,31 +182,81 @@ class Strata:
         volumes: Mapping[int, int | None],
     ) -> Strata:
         """``psus``: every cell's PSUs among all the round's valid responses (n_h counts
-        them all, as R's ``subset`` keeps them)."""
+        them all, as R's ``subset`` keeps them); ``volumes``: of every covered unit."""
         numbers: dict[object, int] = {}
         stratum = _stratum_numbers(design, tree, cells, numbers)
-        count = len(numbers)
-        per_stratum = np.zeros(count)
+        per_stratum = np.zeros(len(numbers))
         np.add.at(per_stratum, stratum, psus)
-        remaining = np.ones(count)
-        if design.fpc:
-            for k, (unit, _skey) in enumerate(cells):
-                volume = volumes.get(unit)
-                if volume:
-                    remaining[stratum[k]] = max(0.0, 1.0 - per_stratum[stratum[k]] / volume)
+        remaining = _remaining(design, tree, per_stratum, numbers, volumes)
         remaining[remaining < 1e-7] = 0.0  # a census stratum: no variance (as R)
         several = per_stratum > 1
-        scale = np.where(
-            several, remaining * per_stratum / np.maximum(per_stratum - 1, 1), remaining
-        )
+        # a single PSU: its square counts under "adjust"; "average" replaces it afterwards
+        alone = remaining if design.lonely_psu == "adjust" else np.zeros_like(remaining)
+        scale = np.where(several, remaining * per_stratum / np.maximum(per_stratum - 1, 1), alone)
         centre = np.where(several, scale / np.maximum(per_stratum, 1), 0.0)
-        return cls(stratum, scale, centre, numbers)
+        lonely = (per_stratum == 1) & (remaining > 0)
+        names = {n: _name(label, tree) for label, n in numbers.items() if lonely[n]}
+        return cls(stratum, scale, centre, numbers, lonely, design.lonely_psu, names)
+
+    def lonely_factor(self, present: np.ndarray) -> float:
+        """R's onestage(): under "average" strata with a single PSU add nothing and the sum is
+        scaled by (strata present)/(present strata with several PSUs), NaN when there is
+        none; under "fail" a present single-PSU stratum refuses the estimate. ``present``:
+        per stratum, whether the domain has rows in it."""
+        alone = present & self.lonely
+        if not alone.any() or self.lonely_psu not in ("average", "fail"):
+            return 1.0
+        if self.lonely_psu == "fail":
+            label = self.names.get(int(np.flatnonzero(alone)[0]), "?")
+            raise LonelyStratum(
+                f"stratum {label} has only one PSU and the round's lonely_psu is 'fail': "
+                "choose adjust, average, certainty or remove to report it"
+            )
+        several = int((present & ~self.lonely).sum())
+        return float(present.sum()) / several if several else math.nan
 
     def numbers_of(
         self, design: Design, tree: UnitTree, cells: Sequence[tuple[int, str]]
     ) -> np.ndarray:
         """The stratum numbers of other cells of the same sample (e.g. split by category)."""
         return _stratum_numbers(design, tree, cells, dict(self.numbers))
+
+
+def _remaining(
+    design: Design,
+    tree: UnitTree,
+    per_stratum: np.ndarray,
+    numbers: dict[object, int],
+    volumes: Mapping[int, int | None],
+) -> np.ndarray:
+    """1 − f_h per stratum: f_h = n_h/N_h, N_h the covered units' volumes (all known)."""
+    remaining = np.ones(len(per_stratum))
+    if not design.fpc:
+        return remaining
+    known: dict[int, float] = {}
+    unknown: set[int] = set()
+    units = list(volumes)
+    labels = _stratum_numbers(design, tree, [(u, "") for u in units], {**numbers})
+    for unit, h in zip(units, labels, strict=True):
+        volume = volumes[unit]
+        if int(h) >= len(per_stratum):
+            continue  # a covered unit of a stratum without responses
+        if volume is None:
+            unknown.add(int(h))
+        else:
+            known[int(h)] = known.get(int(h), 0.0) + volume
+    for h, population in known.items():
+        if h not in unknown and population > 0:
+            remaining[h] = max(0.0, 1.0 - per_stratum[h] / population)
+    return remaining
+
+
+def _name(label: object, tree: UnitTree) -> str:
+    """A stratum's label as people know it: a unit's code, or the stratum column's value."""
+    unit = label[1] if isinstance(label, tuple) else label
+    if isinstance(unit, int) and unit in tree.by_id:
+        return str(tree.by_id[unit].code)
+    return "(the whole sample)" if unit == 0 else str(unit)
 
 
 def _stratum_numbers(

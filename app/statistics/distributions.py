@@ -42,7 +42,9 @@ def beta_regularized(a: float, b: float, x: float) -> float:
     )
     if x < (a + 1.0) / (a + b + 2.0):
         return math.exp(log_front) * _continued_fraction(a, b, x) / a
-    return 1.0 - beta_regularized(b, a, 1.0 - x)
+    # the symmetric form, evaluated here: recursing on (b, a, 1 − x) could meet the same
+    # boundary test again after rounding and never return
+    return 1.0 - math.exp(log_front) * _continued_fraction(b, a, 1.0 - x) / b
 
 
 def t_upper_tail(t: float, df: float) -> float:
@@ -68,3 +70,57 @@ def t_quantile(p: float, df: float) -> float:
         else:
             high = middle
     return (low + high) / 2.0
+
+
+HUGE_SHAPES = 1e8  # a + b: an effective sample size only an SE at rounding level gives
+
+
+@lru_cache(maxsize=65536)
+def beta_quantile(q: float, a: float, b: float) -> float:
+    """The q-quantile of Beta(a, b) (R qbeta): 0 when a = 0, 1 when b = 0. Newton's steps on
+    I_x(a, b) − q from the normal approximation, kept inside a bracket that shrinks with every
+    step (a step that would leave it goes halfway to its end instead)."""
+    if a <= 0.0:
+        return 0.0
+    if b <= 0.0:
+        return 1.0
+    if a + b > HUGE_SHAPES:  # lgamma of such shapes has no digits left for I_x
+        return _cornish_fisher(q, a, b)
+    low, high, x = 0.0, 1.0, _normal_start(q, a, b)
+    log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    for _ in range(400):
+        if not 0.0 < x < 1.0:  # a quantile closer to 0 or 1 than a double can say
+            return min(max(x, 0.0), 1.0)
+        excess = beta_regularized(a, b, x) - q
+        if excess < 0:
+            low = x
+        else:
+            high = x
+        density = math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_beta)
+        step = excess / density if density > 0 else math.inf
+        if abs(step) <= 1e-13 * x:  # quadratic: the next step would be < 1e-16
+            return x - step
+        following = x - step
+        if not low < following < high:  # halfway to the bracket's end the step points to
+            following = (x + (low if step > 0 else high)) / 2.0
+        x = following
+    return x
+
+
+def _normal_start(q: float, a: float, b: float) -> float:
+    """A first guess: the normal approximation's quantile, kept inside (0, 1)."""
+    mean, total = a / (a + b), a + b
+    spread = math.sqrt(a * b / (total * total * (total + 1.0)))
+    guess = mean + NormalDist().inv_cdf(q) * spread
+    return min(max(guess, mean / 2.0), (1.0 + mean) / 2.0)
+
+
+def _cornish_fisher(q: float, a: float, b: float) -> float:
+    """Beta(a, b)'s quantile for huge a + b: the normal quantile with the skewness term
+    (error of order sd/(a + b), far below 1e-8 of the quantile)."""
+    total = a + b
+    mean = a / total
+    sd = math.sqrt(a * b / (total * total * (total + 1.0)))
+    skew = 2.0 * (b - a) * math.sqrt(total + 1.0) / ((total + 2.0) * math.sqrt(a * b))
+    z = NormalDist().inv_cdf(q)
+    return min(max(mean + sd * (z + skew * (z * z - 1.0) / 6.0), 0.0), 1.0)

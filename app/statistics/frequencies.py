@@ -35,10 +35,11 @@ class QuestionCells:
 
 
 def share_estimates(
-    cells: QuestionCells, strata: Strata, keys: list[OptionKey]
+    cells: QuestionCells, strata: Strata, keys: list[OptionKey], ci: str = "logit"
 ) -> dict[OptionKey, Estimate]:
     """The weighted share (percent) of each option in ``keys`` among the respondents, with
-    its SE, logit interval, design effect and df under the round's design."""
+    its SE, interval (``ci``: app.statistics.intervals), design effect and df under the
+    round's design (single-PSU strata as its lonely_psu says)."""
     if not keys:
         return {}
     size = len(keys)
@@ -48,6 +49,7 @@ def share_estimates(
     respondents, weight = float(n.sum()), float(x.sum())
     y = options[:, :, SUM].sum(axis=1)
     ratio = y / weight if weight else np.zeros(size)
+    ratio[(counts_of(options) == respondents) & (weight > 0)] = 1.0  # not 1 − 1e-16
     scale = strata.scale[strata.of_cell]
     diag, last = np.arange(size), size
     gram = np.zeros((size + 1, size + 1))
@@ -64,10 +66,15 @@ def share_estimates(
     if weight:
         b[diag, diag] = 1.0 / weight
         b[:, last] = -ratio / weight
+    present = np.zeros(len(strata.centre))
+    np.add.at(present, strata.of_cell, n)
     variance = design_variance(b, gram, totals, strata.centre)
+    counts = counts_of(options)
+    # exactly 0: a share of 0 or 100, or every answer in one PSU (z sums to 0 in it)
+    variance[(counts == 0) | (counts == respondents) | (psus.sum() <= 1)] = 0.0
+    variance *= strata.lonely_factor(present > 0)
     srs = quadratic(b, s1)
     df = psus.sum() - len(np.unique(strata.of_cell[psus > 0]))
-    counts = options[:, :, N].sum(axis=1)
     return {
         key: estimate_of(
             weight > 0,
@@ -78,6 +85,13 @@ def share_estimates(
             float(variance[i]),
             float(srs[i]),
             float(df),
+            ci,
         )
         for i, key in enumerate(keys)
     }
+
+
+def counts_of(options: np.ndarray) -> np.ndarray:
+    """Each option's count of respondents (a share of 0 or 100 has variance exactly 0)."""
+    counts: np.ndarray = options[:, :, N].sum(axis=1)
+    return counts

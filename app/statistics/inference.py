@@ -1,13 +1,15 @@
 """Design-based estimates of a domain (a set of units): criterion ratios, element and overall
-indices (linear combinations of ratios, per the instrument's rule), their linearised standard
-errors, logit confidence intervals, design effects and degrees of freedom.
+indices (linear combinations of ratios, or pooled ratios: app.statistics.pooled, per the
+instrument's rule), their linearised standard errors, 95% intervals (the round's method:
+app.statistics.intervals), design effects and degrees of freedom (R's degf of the domain).
 
 For an estimate θ = Σ_c a_c·R_c, R_c = Y_c/X_c, the linearised variable of response i is
 z_i = Σ_c a_c·w_i·(y_ic − R_c·x_ic)/X_c = b·(w_i·v_i) with b = (a/X, −a·R/X). With PSU totals
 z_hj and n_h PSUs in stratum h (domain: z = 0 outside, every PSU counted in n_h):
 var = Σ_h c_h·[Σ_j z_hj² − (Σ_j z_hj)²/n_h], c_h = (1 − f_h)·n_h/(n_h − 1); a stratum with
-one PSU contributes (1 − f_h)·z_h1² (R's lonely.psu "adjust"). Σ_j z_hj² = b'G b from the
-maintained PSU cross-products, so no response is read here.
+one PSU contributes (1 − f_h)·z_h1² under R's lonely.psu "adjust" (other options:
+design.Strata). Σ_j z_hj² = b'G b from the maintained PSU cross-products, so no response is
+read here; variances whose truth is exactly 0 are set so (Engine._exact_zeros).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.forms.schema import Instrument
-from app.statistics.design import Design, Strata, split_key
-from app.statistics.distributions import t_quantile
+from app.statistics.design import Design, LonelyStratum, Strata, split_key
+from app.statistics.intervals import interval
+from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
 N, N_SAT, SW, SW_SAT = range(4)
+__all__ = ["DomainEstimates", "Engine", "Estimate", "LonelyStratum", "estimate_of"]
 
 
 @dataclass(frozen=True)
@@ -42,29 +46,12 @@ class Estimate:
 
 @dataclass(frozen=True)
 class DomainEstimates:
-    respondents: int
-    weight: float
+    respondents: int  # responses that answered at least one criterion (the overall's n)
+    weight: float  # their weights' sum (the overall's)
     overall: Estimate
     elements: dict[str, Estimate]
     criteria: dict[str, Estimate]
-
-
-def logit_ci(p: float, se: float, df: int) -> tuple[float, float] | None:
-    """95% interval on the logit scale, back-transformed (R svyciprop(method='logit'))."""
-    if df < 1:
-        return None
-    if p <= 0.0 or p >= 1.0 or se == 0.0:
-        return (100.0 * p, 100.0 * p)
-    half = t_quantile(0.975, df) * se / (p * (1.0 - p))
-    centre = math.log(p / (1.0 - p))
-    return (100.0 * _expit(centre - half), 100.0 * _expit(centre + half))
-
-
-def _expit(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    responses: int = 0  # every valid response, those that answered every criterion N/A too
 
 
 def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
@@ -79,10 +66,10 @@ def combinations(instrument: Instrument, available: np.ndarray) -> np.ndarray:
         present, counts[:, None], out=np.zeros(present.shape), where=counts[:, None] > 0
     )
     rule = instrument.aggregation
-    if rule.overall == "mean_of_criteria":
+    if rule.overall in ("mean_of_criteria", "pooled"):  # pooled: app.statistics.pooled
         total = available.sum()
         overall = available / total if total else np.zeros(len(available))
-    elif rule.overall in ("mean_of_elements", "weighted_elements"):
+    elif rule.overall in ("mean_of_elements", "weighted_elements"):  # of pooled elements too
         weights = np.array(
             [
                 (rule.weights[e.code] if rule.overall == "weighted_elements" else 1.0)
@@ -127,7 +114,7 @@ class Engine:
         )
         cells = [(unit, skey) for unit, _given, skey in whole.keys]
         strata = Strata.of(design, tree, cells, whole.psus[:, self.every], volumes)
-        self.scale, self.centre = strata.scale, strata.centre
+        self.scale, self.centre, self.strata = strata.scale, strata.centre, strata
         self.stratum = (
             strata.of_cell
             if sample is None
@@ -153,12 +140,53 @@ class Engine:
         weight = (t[..., SW] * m[:, None]).sum(axis=0)
         x, y = weight[:size], (t[:, :size, SW_SAT] * m[:, None]).sum(axis=0)
         available = x > 0
+        answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
         ratio = np.divide(y, x, out=np.zeros(size), where=available)
-        answered = n[:size]
-        share = np.divide(
-            t[:, :size, N_SAT].sum(axis=0), answered, out=np.zeros(size), where=answered > 0
-        )
+        ratio[available & (satisfied == answered)] = 1.0  # not 1 − 1e-16 from two float sums
+        share = np.divide(satisfied, answered, out=np.zeros(size), where=answered > 0)
         a = combinations(self.instrument, available)
+        totals = Totals(y, x, satisfied, answered)
+        rows = self._rows(a, totals, ratio, share)
+        present = self._present(member)
+        psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)
+        if self.stats.paired:
+            variance, srs_quad = self._variance(member, rows.b)
+            zero = self._exact_zeros(member, a, n, t) & ~rows.pooled
+            variance[zero | pooled_zeros(rows, a, totals, psus)] = 0.0
+            variance *= self.strata.lonely_factor(present)  # NaN, as R: no stratum to average
+        else:
+            variance = srs_quad = np.full(len(a), np.nan)
+        q = self.estimate_q
+        has = [bool(v) for v in (a != 0).sum(axis=1)]
+        df = int(self.stats.psus[member][:, self.every].sum()) - int(present.sum())
+        estimates = [
+            estimate_of(
+                has[e],
+                rows.points[e],
+                rows.shares[e],
+                n[q[e]],
+                weight[q[e]],
+                variance[e],
+                srs_quad[e],
+                df,
+                self.design.ci,
+            )
+            for e in range(len(a))
+        ]
+        elements = self.instrument.elements
+        return DomainEstimates(
+            respondents=int(n[self.any]),
+            weight=float(weight[self.any]),
+            responses=int(n[self.every]),
+            overall=estimates[-1],
+            elements={e.code: estimates[size + i] for i, e in enumerate(elements)},
+            criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
+        )
+
+    def _rows(self, a: np.ndarray, totals: Totals, ratio: np.ndarray, share: np.ndarray) -> Rows:
+        """Gradients, points and shares of every estimate: linear combinations of the
+        criteria's ratios (a), the rows the instrument pools replaced."""
+        x, available = totals.x, totals.x > 0
         b = np.concatenate(
             [
                 np.divide(a, x, out=np.zeros_like(a), where=available),
@@ -166,32 +194,9 @@ class Engine:
             ],
             axis=1,
         )
-        if self.stats.paired:
-            variance, srs_quad = self._variance(member, b)
-        else:
-            variance = srs_quad = np.full(len(a), np.nan)
-        q = self.estimate_q
-        has = [bool(v) for v in (a != 0).sum(axis=1)]
-        rows = zip(
-            has,
-            a @ ratio,
-            a @ share,
-            n[q],
-            weight[q],
-            variance,
-            srs_quad,
-            self._df(member),
-            strict=True,
-        )
-        estimates = [estimate_of(*row) for row in rows]
-        elements = self.instrument.elements
-        return DomainEstimates(
-            respondents=int(n[self.every]),
-            weight=float(weight[self.every]),
-            overall=estimates[-1],
-            elements={e.code: estimates[size + i] for i, e in enumerate(elements)},
-            criteria={c: estimates[i] for i, c in enumerate(self.stats.spec.criteria)},
-        )
+        rows = Rows(b, a @ ratio, a @ share, np.zeros(len(a), dtype=bool))
+        apply_pooled(self.instrument, totals, rows)
+        return rows
 
     def multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """Per cell: the multipliers of its g (c_h·m²) and s1 (m) sums."""
@@ -215,13 +220,26 @@ class Engine:
         np.add.at(totals, self.stratum[member], self.tv[member])
         return design_variance(b, self.stats.g[groups].sum(axis=0), totals, self.centre), srs
 
-    def _df(self, member: np.ndarray) -> np.ndarray:
-        """PSUs with data minus strata with data, per estimate."""
-        psus = self.stats.psus[member][:, self.estimate_q]
-        strata = np.zeros((len(self.centre), psus.shape[1]))
-        np.add.at(strata, self.stratum[member], psus > 0)
-        df: np.ndarray = psus.sum(axis=0) - (strata > 0).sum(axis=0)
-        return df
+    def _present(self, member: np.ndarray) -> np.ndarray:
+        """Per stratum: whether the domain has responses in it (R: rows of the subset)."""
+        count = np.zeros(len(self.centre))
+        np.add.at(count, self.stratum[member], self.stats.t[member, self.every, N])
+        present: np.ndarray = count > 0
+        return present
+
+    def _exact_zeros(
+        self, member: np.ndarray, a: np.ndarray, n: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """Estimates whose true variance is exactly 0: every criterion they combine is
+        constant in the domain (all answers satisfied, or none; one answer) or has its answers
+        in one PSU (z sums to 0 over the domain, so that PSU's total is 0). Set exactly, not
+        left to Σz² − (Σz)²/n over maintained sums, whose rounding leaves ~1e-7."""
+        size = self.size
+        answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
+        psus = self.stats.psus[member][:, :size].sum(axis=0)
+        still = (satisfied == 0) | (satisfied == answered) | (psus <= 1)
+        zero: np.ndarray = ((a != 0) & ~still[None, :]).sum(axis=1) == 0
+        return zero
 
 
 def quadratic(b: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -249,9 +267,11 @@ def estimate_of(
     variance: float,
     srs_quad: float,
     df: float,
+    ci: str = "logit",
 ) -> Estimate:
     """One estimate from its point p, unweighted share, n, weight sum W, design variance,
-    b'S1 b (for the SRS variance W·b'S1 b/(n − 1)) and degrees of freedom."""
+    b'S1 b (for the SRS variance W·b'S1 b/(n − 1)), degrees of freedom and interval method.
+    A variance of exactly 0 has no design effect."""
     n, df = int(n), int(df)
     if not has:
         return Estimate(None, None, n, float(weight), None, None, None, None, df)
@@ -260,14 +280,14 @@ def estimate_of(
     se = math.sqrt(variance)
     # SRS with replacement of the same n answers: W·b'S b/(n − 1) (survey's deff="replace")
     srs = weight * srs_quad / (n - 1) if n > 1 else 0.0
-    deff = variance / srs if srs > 0 else None
+    deff = variance / srs if srs > 0 and variance > 0 else None
     return Estimate(
         index=100.0 * p,
         unweighted=100.0 * share,
         n=n,
         weight=float(weight),
         se=100.0 * se,
-        ci95=logit_ci(float(p), se, df),
+        ci95=interval(ci, float(p), se, df, n),
         deff=deff,
         effective_n=n / deff if deff else None,
         df=df,

@@ -74,6 +74,7 @@ class QuestionTally:
     by_option: dict[str, Count] = field(default_factory=dict)  # options, 'na'
     cells: QuestionCells | None = None
     strata: Strata | None = None
+    ci: str = "logit"  # the round's interval method
 
     def weighted_mean(self) -> float | None:
         weight = sum(c.weight for c in self.by_value.values())
@@ -96,7 +97,7 @@ class QuestionTally:
         """Design-based shares of these options (levels as floats, options as text)."""
         if self.cells is None or self.strata is None:
             return {}
-        return share_estimates(self.cells, self.strata, keys)
+        return share_estimates(self.cells, self.strata, keys, self.ci)
 
 
 async def tally_questions(
@@ -126,7 +127,7 @@ async def tally_questions(
         chosen = {"units": ids[start : start + CHUNK], "grouped": questions}
         for row in await session.execute(sql, params | chosen):
             _add(found, index, row)
-    return {code: _tally(c, strata) for code, c in found.items()}
+    return {code: _tally(c, strata, design.ci) for code, c in found.items()}
 
 
 def _add(found: dict[str, QuestionCells], index: dict[Cell, int], row: Any) -> None:
@@ -143,11 +144,11 @@ def _add(found: dict[str, QuestionCells], index: dict[Cell, int], row: Any) -> N
     target[k] = [float(s) for s in sums]
 
 
-def _tally(cells: QuestionCells, strata: Strata) -> QuestionTally:
+def _tally(cells: QuestionCells, strata: Strata, ci: str) -> QuestionTally:
     def count(sums: np.ndarray) -> Count:
         return Count(round(float(sums[:, 0].sum())), float(sums[:, 1].sum()))
 
-    tally = QuestionTally(count(cells.respondents), cells=cells, strata=strata)
+    tally = QuestionTally(count(cells.respondents), cells=cells, strata=strata, ci=ci)
     for key, sums in cells.options.items():
         if isinstance(key, float):
             tally.by_value[key] = count(sums)

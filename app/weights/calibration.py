@@ -14,6 +14,7 @@ solution is unique, so any algorithm that converges — R's Newton steps include
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -76,14 +77,22 @@ def _listed(items: Sequence[str]) -> str:
 def margin(categories: Categories, totals: Mapping[str, float]) -> Margin:
     """Attach totals; refuse respondents without a total and totals without respondents."""
     var, counts = categories.variable, categories.counts()
-    lacking = [
-        f"{shown(label)} ({n} response{'s' if n != 1 else ''})"
+    described = [
+        (label, f"{shown(label)} ({n} response{'s' if n != 1 else ''})")
         for label, n in zip(categories.labels, counts, strict=True)
-        if totals.get(label, 0.0) <= 0
     ]
+    lacking = [text for label, text in described if label not in totals]
     if lacking:
         raise MissingTotal(
             f"{var}: respondents in categories without a population total: " + _listed(lacking)
+        )
+    nothing = [text for label, text in described if totals[label] <= 0]
+    if nothing:
+        raise MissingTotal(
+            f"{var}: categories with a population total of 0 or less have respondents: "
+            f"{_listed(nothing)}; weights cannot make their sum 0 (R's rake() and "
+            "calibrate() fail there too): give the category its true total or collapse it "
+            "with a neighbour"
         )
     present = set(categories.labels)
     empty = [shown(label) for label, total in totals.items() if total > 0 and label not in present]
@@ -111,8 +120,13 @@ def check_consistent(margins: Sequence[Margin]) -> None:
     totals = [float(m.totals.sum()) for m in margins]
     if totals and max(totals) - min(totals) > 1e-9 * max(totals):
         listed = ", ".join(f"{m.variable} {t:.10g}" for m, t in zip(margins, totals, strict=True))
+        gap = (max(totals) - min(totals)) / min(totals) if min(totals) > 0 else math.inf
         raise InconsistentMargins(
-            f"margins add up to different populations ({listed}): they must be equal"
+            f"margins add up to different populations ({listed}): they must be equal. Each "
+            "margin is a count of the same population, and raking meets the margins in turn, "
+            f"so with totals {gap:.2%} apart no weights can meet them all (R's rake() iterates "
+            "to its limit and warns that it did not converge); rescale the margins to one "
+            "population total"
         )
 
 

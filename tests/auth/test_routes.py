@@ -93,6 +93,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/admin/users/{user_id}/reactivate"): Example(
         "/admin/users/{target}/reactivate", True
     ),
+    ("PUT", "/api/v1/rounds/{code}/inference"): Example("/api/v1/rounds/R2026/inference", True),
     ("GET", "/api/v1/rounds/{round_code}/weight-sets"): Example(
         "/api/v1/rounds/R2026/weight-sets", True
     ),

@@ -58,7 +58,6 @@ def test_round_responses_merge_and_freeze(tmp_path: Path):
         "open",
         "--strata",
         "unit",
-        "--fpc",
         "--psu",
         "day",
         db=db,

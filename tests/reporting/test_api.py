@@ -25,6 +25,8 @@ async def test_rounds_and_units(app: FastAPI, client: httpx.AsyncClient):
             "status": "open",
             "starts_on": province.round.starts_on.isoformat(),
             "ends_on": province.round.ends_on.isoformat(),
+            "ci": "logit",
+            "lonely_psu": "adjust",
         }
     ]
     top = (await client.get("/api/v1/units")).json()
@@ -192,6 +194,7 @@ async def test_question_shares_carry_standard_errors(app: FastAPI, client: httpx
     assert male["deff"] == pytest.approx((8 / 81) / ((2 / 9) / 2))  # SRS: p(1 − p)/(n − 1)
     assert male["unweighted_share"] == pytest.approx(200 / 3)
     assert female["se"] == pytest.approx(male["se"])  # two options: the same z, negated
-    assert other["share"] == 0 and other["se"] == 0 and other["ci95"] == [0, 0]
+    # a share of 0: SE exactly 0, no logit interval (the round's method; "beta" gives [0, u])
+    assert other["share"] == 0 and other["se"] == 0 and other["ci95"] is None
     land = questions["field"]["frequencies"][0]
-    assert land["share"] == 100 and land["se"] == 0 and land["ci95"] == [100, 100]
+    assert land["share"] == 100 and land["se"] == 0 and land["ci95"] is None  # logit: none

@@ -79,8 +79,10 @@ async def test_bands_targets_and_previous_round(app: FastAPI, client: httpx.Asyn
     children = {c["code"]: c for c in report["children"]}
     d1, d2 = children["D1"], children["D2"]
     assert (d1["band"], d2["band"]) == ("A", "C")
-    assert d1["ci95"] == [100.0, 100.0]  # every answer satisfied: no variation to estimate
-    assert d1["target"] == {"value": 95.0, "status": "met", "basis": "ci95"}
+    # every answer satisfied: SE 0 and no logit interval at 100 (the round's method; "beta"
+    # gives one), so the target is judged on the point estimate
+    assert d1["se"] == 0.0 and d1["ci95"] is None
+    assert d1["target"] == {"value": 95.0, "status": "met", "basis": "point_estimate"}
     assert d2["target"] is None
     assert d1["previous"]["index"] == pytest.approx(1000 / 1500 * 100)
     assert (d1["previous"]["rank"], d2["previous"]["rank"]) == (1, 2)

@@ -159,8 +159,10 @@ async def reference(
     domains: dict[str, list[str]],
     flags: tuple[object, object, object],
     workdir: Path,
+    lonely_psu: str = "adjust",
 ) -> Reference:
-    """design.R's estimates for ``domains`` (name -> unit labels); flags: strata, psu, fpc."""
+    """design.R's estimates for ``domains`` (name -> unit labels); flags: strata, psu, fpc;
+    ``lonely_psu``: R's survey.lonely.psu."""
     elements = workdir / "elements"
     elements.write_text(
         "".join(
@@ -170,7 +172,7 @@ async def reference(
     )
     listed = domains_file(workdir / "domains", domains)
     criteria = ",".join(q.code for q in instrument.criteria)
-    args = design_flags(flags)
+    args = [*design_flags(flags), lonely_psu]
     output = await anyio.to_thread.run_sync(
         lambda: run_r(R_PROGRAM, data, criteria, elements, listed, *args, workdir=workdir)
     )

@@ -63,6 +63,7 @@ def test_inconsistent_margins_are_refused():
         rake(np.ones(4), margins)
     assert caught.value.status_code == 422
     assert "g 10, h 11" in caught.value.detail
+    assert "10.00% apart" in caught.value.detail and "rescale the margins" in caught.value.detail
 
 
 def test_a_category_with_population_but_no_respondents_is_an_empty_cell():
@@ -75,6 +76,15 @@ def test_a_category_with_population_but_no_respondents_is_an_empty_cell():
 def test_respondents_without_a_total_are_refused():
     with pytest.raises(MissingTotal, match=r"\(no answer\) \(2 responses\)"):
         margin_of("gender", ["male", "", ""], {"male": 5, "female": 0})
+
+
+def test_a_total_of_zero_with_respondents_says_so():
+    """Not "without a population total": the total is there, and it is 0."""
+    with pytest.raises(MissingTotal) as caught:
+        margin_of("gender", ["male", "female"], {"male": 5, "female": 0})
+    detail = caught.value.detail
+    assert detail.startswith("gender: categories with a population total of 0 or less have ")
+    assert "female (1 response)" in detail and "without a population total" not in detail
 
 
 def test_raking_that_cannot_converge_says_so():
