@@ -1,7 +1,7 @@
 """round: inference settings (confidence-interval method, single-PSU strata option)
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0013
 
 ``design_ci``: how a share's 95% interval is computed (R svyciprop's method: logit, beta,
 wilson); ``design_lonely_psu``: R's survey.lonely.psu for strata with one PSU (adjust,
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0015'
-down_revision: str | None = '0010'
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
