@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.forms.checks import Problem
+from app.forms.fidelity import file_problems
 from app.forms.schema import Instrument
 
 
@@ -114,6 +115,7 @@ def load_file(path: Path) -> LoadedForm:
         instrument = Instrument.model_validate(raw, context={"problems": found})
     except ValidationError as exc:
         raise FormFileError(problems + _validation_problems(path, node, exc)) from exc
+    found += file_problems(instrument)
     problems += [FileProblem(path, line_of(node, p.loc), str(p)) for p in found]
     if problems:
         raise FormFileError(problems)
