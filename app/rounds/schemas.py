@@ -4,6 +4,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.forms.method import FigureKind
+
 
 class RoundOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -13,3 +15,6 @@ class RoundOut(BaseModel):
     status: str
     starts_on: date
     ends_on: date
+    measure: FigureKind | None = Field(
+        None, description="Official-method SIPAS estimate, adapted method, or internal feedback"
+    )
