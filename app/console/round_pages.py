@@ -32,9 +32,9 @@ ROUND_TABS: tuple[tuple[str, str, str], ...] = (
     ("plan", N_("Kế hoạch mẫu"), "/plan"),
     ("draws", N_("Rút mẫu"), "/draws"),
     ("tokens", N_("Thư mời"), "/tokens"),
-    ("quotas", N_("Chỉ tiêu"), "/quotas"),
+    ("quotas", N_("Số phiếu cần thu"), "/quotas"),
     ("weights", N_("Trọng số"), "/weights"),
-    ("targets", N_("Mục tiêu"), "/targets"),
+    ("targets", N_("Chỉ tiêu"), "/targets"),
     ("revisions", N_("Công bố"), "/revisions"),
     ("statistics", N_("Thống kê"), "/statistics"),
 )

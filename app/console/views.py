@@ -39,11 +39,11 @@ DONE: dict[str, str] = {
     "dossiers-imported": N_("Đã nhập danh sách hồ sơ."),
     "plan-computed": N_("Đã lập kế hoạch mẫu (phiên bản mới)."),
     "draw-created": N_("Đã rút mẫu. Hạt giống được lưu để ai cũng rút lại được đúng mẫu này."),
-    "quotas-saved": N_("Đã lưu chỉ tiêu."),
+    "quotas-saved": N_("Đã lưu số phiếu cần thu."),
     "weights-computed": N_("Đã tính bộ trọng số."),
     "weights-unchanged": N_("Tham số và phiếu không đổi: dùng lại bộ trọng số đã tính."),
     "weights-activated": N_("Các chỉ số của đợt từ nay dùng bộ trọng số này."),
-    "targets-saved": N_("Đã lưu mục tiêu và mức xếp loại của đợt."),
+    "targets-saved": N_("Đã lưu chỉ tiêu và mức xếp loại của đợt."),
     "round-frozen": N_("Đã chốt và công bố số liệu thành một phiên bản mới."),
     "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
 }

@@ -63,7 +63,7 @@ async def test_ranges_dates_and_percentages(app: FastAPI):
     catalogue = app.state.catalogue
     household = catalogue.get("sipas-household").instrument
     minor = parse_submission(household, fill(household, {"age": ["17"]}))
-    assert minor.errors == {"age": "Vui lòng nhập một số trong khoảng 18–110."}
+    assert minor.errors == {"age": "Xin Ông/Bà ghi một số từ 18 đến 110."}
     tt01 = catalogue.get("tt01-2018").instrument
     bad_date = parse_submission(tt01, fill(tt01, {"received_on": ["31/02/2025"]}))
     assert list(bad_date.errors) == ["received_on"]
