@@ -15,6 +15,7 @@ async def test_catalogue_lists_every_shipped_instrument(app: FastAPI, client: ht
     forms = (await client.get("/api/v1/forms", headers=key)).json()
     assert {f["code"]: f["aggregation"] for f in forms} == {
         "education": "mean_of_elements",
+        "education-pupil": "mean_of_elements",
         "health-inpatient": "mean_of_criteria",
         "health-outpatient": "mean_of_criteria",
         "one-stop-counter": "mean_of_criteria",

@@ -76,6 +76,16 @@ def test_tt01_system_indicators_are_marked(catalogue: dict[str, LoadedForm]):
         assert scale.not_applicable is None or "dữ liệu" not in scale.not_applicable.vi
 
 
+def test_pupils_are_addressed_as_em(catalogue: dict[str, LoadedForm]):
+    pupil = catalogue["education-pupil"].instrument
+    assert FIXTURES["education-pupil"]["addressed_as"] == "em"
+    texts = [q.text.vi for q in pupil.questions] + [s.stem.vi for s in pupil.sections if s.stem]
+    assert all("Ông/Bà" not in t for t in texts)
+    assert all("em" in s.stem.vi.lower().split() for s in pupil.sections if s.stem)
+    parents = catalogue["education"].instrument
+    assert all(q.code != "respondent" for q in parents.questions)  # pupils have their own form
+
+
 def test_only_an_official_sipas_method_is_labelled_sipas(catalogue: dict[str, LoadedForm]):
     for code, loaded in catalogue.items():
         measure = measure_of(loaded.instrument.method)
