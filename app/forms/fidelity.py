@@ -49,3 +49,19 @@ def file_problems(instrument: Instrument) -> Iterator[Problem]:
         rated = any(q.type == "rating" for q in section.questions)
         if rated and section.stem is None:
             yield Problem(("sections", i), f"section {section.code!r}: give its question stem")
+
+
+def family_mapping_problems(instruments: dict[str, Instrument]) -> Iterator[tuple[str, str]]:
+    """(instrument code, problem) for previous_codes that name another instrument of the
+    catalogue: it must be of the same family, and the code must be one of its criteria."""
+    for code, instrument in instruments.items():
+        family = instrument.method.family if instrument.method else None
+        for q in instrument.criteria:
+            for key, earlier in q.previous_codes.items():
+                other = instruments.get(key)
+                if other is None or key == code:
+                    continue
+                if other.method is None or other.method.family != family or family is None:
+                    yield code, f"{q.code}: {key} is not of the same family"
+                elif earlier not in {c.code for c in other.criteria}:
+                    yield code, f"{q.code}: {earlier} is not a criterion of {key}"

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.forms.checks import Problem
-from app.forms.fidelity import file_problems
+from app.forms.fidelity import family_mapping_problems, file_problems
 from app.forms.schema import Instrument
 
 
@@ -138,6 +138,9 @@ def load_catalogue(directory: Path) -> dict[str, LoadedForm]:
             problems.append(FileProblem(path, 1, message))
             continue
         forms[code] = loaded
+    instruments = {code: loaded.instrument for code, loaded in forms.items()}
+    for code, message in family_mapping_problems(instruments):
+        problems.append(FileProblem(forms[code].path, None, f"previous_codes: {message}"))
     if problems:
         raise FormFileError(problems)
     return forms

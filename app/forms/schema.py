@@ -118,7 +118,9 @@ class Question(BaseModel):
     show_if: Condition | None = Extra()
     require_if: Condition | None = Extra()
     followup: Followup | None = Extra()
-    previous_codes: dict[str, Code] = Extra({}, description="earlier version → code there")
+    previous_codes: dict[str, Code] = Extra(
+        {}, description="earlier version (or earlier instrument of the family) → code there"
+    )
     answered_by: Literal["system"] | None = Extra(
         description="'system': taken from the one-stop e-system, not asked of the respondent"
     )

@@ -76,6 +76,24 @@ def test_tt01_system_indicators_are_marked(catalogue: dict[str, LoadedForm]):
         assert scale.not_applicable is None or "dữ liệu" not in scale.not_applicable.vi
 
 
+def test_household_service_items_name_their_2017_criteria(catalogue: dict[str, LoadedForm]):
+    household = catalogue["sipas-household"].instrument
+    mapped = {
+        q.code: q.previous_codes["sipas-2017"] for q in household.criteria if q.previous_codes
+    }
+    assert mapped == FIXTURES["sipas-household"]["comparable_2017"]
+
+
+def test_a_mapping_to_another_family_is_refused(forms_dir: Path, tmp_path: Path):
+    for name in ("sipas-household.yaml", "health-outpatient.yaml"):
+        text = (forms_dir / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(
+            text.replace("{sipas-2017: TC05}", "{health-outpatient: A1}"), encoding="utf-8"
+        )
+    with pytest.raises(FormFileError, match="DV04: health-outpatient is not of the same family"):
+        load_catalogue(tmp_path)
+
+
 def test_pupils_are_addressed_as_em(catalogue: dict[str, LoadedForm]):
     pupil = catalogue["education-pupil"].instrument
     assert FIXTURES["education-pupil"]["addressed_as"] == "em"
