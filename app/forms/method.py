@@ -61,7 +61,9 @@ class Method(BaseModel):
 class FigureKind(BaseModel):
     """What a round's figure is: an official-method index, an adapted one, or internal feedback."""
 
-    kind: str = Field(description="sipas, health, education, one_stop_evaluation, internal")
+    kind: str = Field(
+        description="sipas, health, education, one_stop_evaluation, internal, unclassified"
+    )
     status: MethodStatus | None = Field(description="null: the instrument declares no method")
     sipas: bool = Field(description="true only for an official-method SIPAS estimate")
     source: str | None = Field(description="Document, article and annex the method follows")
@@ -88,7 +90,7 @@ def measure_of(method: Method | None, lang: str = "vi") -> FigureKind:
         name = translate(lang, FAMILY_NAMES[family or "sipas"])
         text = Message(STATUS_LABELS[status], family=name)
     return FigureKind(
-        kind=family or "internal",
+        kind=family or ("internal" if status == "internal" else "unclassified"),
         status=status,
         sipas=status == "official" and family == "sipas",
         source=source_text(method.source) if method else None,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from app.forms.loader import FormFileError, LoadedForm, load_catalogue, load_file
-from app.forms.method import measure_of
+from app.forms.method import Method, MethodSource, measure_of
 from app.forms.schema import Instrument
 from app.statistics.inference import combinations
 
@@ -215,3 +215,17 @@ def test_forms_check_refuses_unfaithful_files(tmp_path: Path):
     assert problems(tmp_path, method=adapted, stem=STEM) == [
         "method.differences: list how the instrument departs from its source"
     ]
+
+
+def test_measure_names_sipas_only_for_an_official_sipas_method():
+    official = Method(
+        status="official",
+        family="sipas",
+        source=MethodSource(document="QĐ 1001/QĐ-BNV", annex="Phụ lục", obtained=True),
+    )
+    assert measure_of(official).sipas is True
+    assert measure_of(official, "en").label.startswith("Follows the official method: the SIPAS")
+    health = official.model_copy(update={"family": "health"})
+    assert measure_of(health).sipas is False and measure_of(health).kind == "health"
+    undeclared = measure_of(None)
+    assert (undeclared.kind, undeclared.status, undeclared.sipas) == ("unclassified", None, False)
