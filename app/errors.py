@@ -135,8 +135,16 @@ MSG_INVALID_VALUE = N_("Dữ liệu gửi lên có giá trị không hợp lệ 
 
 
 STATUS_TEXT = {
-    404: ("not_found", N_("Không tìm thấy"), N_("Trang bạn tìm không tồn tại.")),
-    405: ("method_not_allowed", N_("Không hỗ trợ"), N_("Phương thức không được hỗ trợ.")),
+    404: (
+        "not_found",
+        N_("Không tìm thấy trang"),
+        N_("Không tìm thấy trang Ông/Bà cần. Xin Ông/Bà kiểm tra lại đường dẫn."),
+    ),
+    405: (
+        "method_not_allowed",
+        N_("Không thực hiện được"),
+        N_("Trang này không nhận thao tác vừa rồi. Xin Ông/Bà quay lại trang trước."),
+    ),
 }
 
 

@@ -34,11 +34,11 @@ class Submission:
         return not self.errors
 
 
-MSG_REQUIRED = N_("Vui lòng trả lời câu hỏi này.")
-MSG_CHOICE = N_("Lựa chọn không hợp lệ, vui lòng chọn lại.")
-MSG_NUMBER = N_("Vui lòng nhập một số hợp lệ.")
-MSG_DATE = N_("Vui lòng nhập ngày hợp lệ (ngày/tháng/năm).")
-MSG_NOT_APPLICABLE = N_("Câu này không áp dụng với các câu trả lời trước nên đã được bỏ trống.")
+MSG_REQUIRED = N_("Xin Ông/Bà trả lời câu này.")
+MSG_CHOICE = N_("Xin Ông/Bà chọn một trong các ý của câu này.")
+MSG_NUMBER = N_("Xin Ông/Bà ghi một con số.")
+MSG_DATE = N_("Xin Ông/Bà ghi ngày theo dạng ngày/tháng/năm.")
+MSG_NOT_APPLICABLE = N_("Theo câu trả lời trước, Ông/Bà không cần trả lời câu này.")
 
 
 def clean_text(raw: str) -> str:
@@ -79,7 +79,7 @@ def _parse_number(q: Question, raw: str) -> ParsedAnswer | str:
     if (low is not None and number < low) or (high is not None and number > high):
         start = "" if low is None else f"{low:g}"
         end = "" if high is None else f"{high:g}"
-        return Message("Vui lòng nhập một số trong khoảng %(start)s–%(end)s.", start=start, end=end)
+        return Message("Xin Ông/Bà ghi một số từ %(start)s đến %(end)s.", start=start, end=end)
     return ParsedAnswer(q.code, 0, number, None)
 
 
@@ -109,7 +109,7 @@ def _parse_one(
     if q.type == "text":
         text = clean_text(values[0]) if values else ""
         if len(text) > q.max_length:
-            return Message("Vui lòng viết ngắn hơn (%(n)s ký tự).", n=q.max_length)
+            return Message("Xin Ông/Bà viết ngắn lại, không quá %(n)s ký tự.", n=q.max_length)
         if not text:
             return MSG_REQUIRED if required else []
         return [ParsedAnswer(q.code, 0, None, text)]

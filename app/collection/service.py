@@ -29,7 +29,7 @@ from app.units.service import get_unit
 class TamperedSubmission(AppError):
     status_code = 400
     code = "invalid_submission"
-    title = N_("Phiếu không hợp lệ")
+    title = N_("Không mở được phiếu")
 
 
 class ExpiredSubmission(Exception):
@@ -120,9 +120,9 @@ class SubmissionSigner:
         except SignatureExpired as exc:
             raise ExpiredSubmission() from exc
         except (BadSignature, ValueError, TypeError) as exc:
-            raise TamperedSubmission(N_("Phiếu không hợp lệ. Vui lòng quét lại mã QR.")) from exc
+            raise TamperedSubmission(N_("Không mở được phiếu. Xin Ông/Bà quét lại mã QR.")) from exc
         if signed_unit != unit_code:
-            raise TamperedSubmission(N_("Phiếu không thuộc đơn vị này. Vui lòng quét lại mã QR."))
+            raise TamperedSubmission(N_("Phiếu của quầy khác. Xin Ông/Bà quét lại mã QR tại quầy."))
         device = str(rest[0]) if rest else ""
         return Signed(str(submission_id), _aware(issued), device)
 

@@ -22,12 +22,12 @@ TARGETS = {
 }
 FORMATS = ("pdf", "csv")
 MODES = {
-    "hard": N_("Cứng: đủ chỉ tiêu thì ngừng nhận phiếu"),
-    "soft": N_("Mềm: vẫn nhận, đánh dấu vượt chỉ tiêu"),
+    "hard": N_("Cứng: đủ số phiếu cần thu thì ngừng nhận phiếu"),
+    "soft": N_("Mềm: vẫn nhận, đánh dấu phiếu vượt số phiếu cần thu"),
 }
 MSG_NONE_PENDING = N_("Đơn vị này không còn hồ sơ được chọn nào chưa có thư mời.")
 MSG_STRATUM = N_("Tầng tối đa 64 ký tự.")
-MSG_TWICE = N_("Đơn vị và tầng này đã có chỉ tiêu ở dòng khác.")
+MSG_TWICE = N_("Đơn vị và tầng này đã có số phiếu cần thu ở dòng khác.")
 ROW = re.compile(r"^unit-(\d{1,4})$")
 
 

@@ -21,6 +21,7 @@ from app.console.views import done, render
 from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
+from app.forms.service import form_measure
 from app.i18n import N_, request_lang
 from app.rounds.service import (
     EDITABLE,
@@ -155,6 +156,9 @@ async def _round_page(
         "units": units,
         "next_status": TRANSITIONS.get(round_.status, ()) if can_manage else (),
         "total": sum(c.responses for c in units),
+        "measure": form_measure(
+            request.app.state.catalogue, round_.form_code, request_lang(request)
+        ),
         "failure": failure,
         "editable": can_manage and round_.status in EDITABLE,
         "edit_values": edit.values() if edit else editable_fields(round_),

@@ -31,7 +31,7 @@ from app.units.service import UnitNode
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
 BAND_ROWS = 5
 LABEL_MAX = 32
-MSG_PERCENT = N_("Mục tiêu là tỷ lệ phần trăm, từ 0 đến 100.")
+MSG_PERCENT = N_("Chỉ tiêu là tỷ lệ phần trăm, từ 0 đến 100.")
 MSG_BANDS = N_(
     "Các mức xếp loại chưa hợp lệ: nhãn khác nhau, ngưỡng là tỷ lệ phần trăm giảm dần từ mức "
     "tốt nhất, và chỉ mức cuối cùng để trống ngưỡng (mức đó nhận mọi chỉ số còn lại)."

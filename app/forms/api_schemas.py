@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.forms.method import FigureKind
+
 
 class FormSummary(BaseModel):
     code: str
@@ -18,6 +20,7 @@ class FormSummary(BaseModel):
         description="Overall rule: mean_of_criteria, mean_of_elements, weighted_elements, "
         "pooled, points_with_classes"
     )
+    measure: FigureKind = Field(description="Official-method index, adapted, or internal feedback")
 
 
 class CriterionInfo(BaseModel):
@@ -33,6 +36,12 @@ class ElementInfo(BaseModel):
     criteria: list[CriterionInfo]
 
 
+class DomainInfo(BaseModel):
+    code: str
+    name: str
+    elements: list[str] = Field(description="Element codes; the index follows the overall rule")
+
+
 class VersionInfo(BaseModel):
     version: str
     content_hash: str
@@ -44,6 +53,8 @@ class FormDetail(FormSummary):
     scale: dict[str, Any] = Field(description="Levels, satisfied levels, not-applicable label")
     scales: dict[str, dict[str, Any]]
     rules: dict[str, Any] = Field(description="The aggregation rule in full (weights, classes)")
+    method: dict[str, Any] | None = Field(description="status, family, source, differences")
     elements: list[ElementInfo]
+    domains: list[DomainInfo] = Field(description="Published indices over groups of elements")
     questions: int = Field(description="Number of questions, follow-ups included")
     versions: list[VersionInfo]

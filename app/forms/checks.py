@@ -27,12 +27,16 @@ class Problem:
 
 def find_problems(instrument: Instrument) -> list[Problem]:
     """Every problem the typed models cannot see alone: codes, references, conditions."""
+    from app.forms.fidelity import method_problems
+
     return [
         *_duplicate_codes(instrument),
         *_elements(instrument),
         *_scales(instrument),
         *_conditions(instrument),
         *_aggregation(instrument),
+        *_domains(instrument),
+        *method_problems(instrument),
     ]
 
 
@@ -167,3 +171,17 @@ def _aggregation(instrument: Instrument) -> Iterator[Problem]:
             yield Problem((*loc, "classes"), "class minimums must decrease")
     elif rule.classes or rule.decimals is not None:
         yield Problem(loc, "classes and decimals apply only to points_with_classes")
+
+
+def _domains(instrument: Instrument) -> Iterator[Problem]:
+    known = {e.code for e in instrument.elements}
+    seen: set[str] = set()
+    for i, domain in enumerate(instrument.domains):
+        for code in domain.elements:
+            if code not in known:
+                yield Problem(("domains", i, "elements"), f"unknown element {code!r}")
+            elif code in seen:
+                yield Problem(("domains", i, "elements"), f"element {code!r} is in two domains")
+            seen.add(code)
+    if instrument.domains and instrument.aggregation.is_points:
+        yield Problem(("domains",), "domains apply to satisfaction shares, not to points")

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.forms.checks import Problem
+from app.forms.fidelity import family_mapping_problems, file_problems
 from app.forms.schema import Instrument
 
 
@@ -114,6 +115,7 @@ def load_file(path: Path) -> LoadedForm:
         instrument = Instrument.model_validate(raw, context={"problems": found})
     except ValidationError as exc:
         raise FormFileError(problems + _validation_problems(path, node, exc)) from exc
+    found += file_problems(instrument)
     problems += [FileProblem(path, line_of(node, p.loc), str(p)) for p in found]
     if problems:
         raise FormFileError(problems)
@@ -136,6 +138,9 @@ def load_catalogue(directory: Path) -> dict[str, LoadedForm]:
             problems.append(FileProblem(path, 1, message))
             continue
         forms[code] = loaded
+    instruments = {code: loaded.instrument for code, loaded in forms.items()}
+    for code, message in family_mapping_problems(instruments):
+        problems.append(FileProblem(forms[code].path, None, f"previous_codes: {message}"))
     if problems:
         raise FormFileError(problems)
     return forms

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from app.forms.conditions import Condition, canonical
+from app.forms.method import Method
 
 if TYPE_CHECKING:
     from app.forms.visibility import Shown
@@ -117,7 +118,12 @@ class Question(BaseModel):
     show_if: Condition | None = Extra()
     require_if: Condition | None = Extra()
     followup: Followup | None = Extra()
-    previous_codes: dict[str, Code] = Extra({}, description="earlier version → code there")
+    previous_codes: dict[str, Code] = Extra(
+        {}, description="earlier version (or earlier instrument of the family) → code there"
+    )
+    answered_by: Literal["system"] | None = Extra(
+        description="'system': taken from the one-stop e-system, not asked of the respondent"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Question:
@@ -171,6 +177,7 @@ class Section(BaseModel):
     intro: Text | None = None
     questions: tuple[Question, ...] = Field(min_length=1)
     show_if: Condition | None = Extra()
+    stem: Text | None = Extra(description="the question the section's rating items answer")
 
     @cached_property
     def items(self) -> tuple[Question, ...]:
@@ -190,6 +197,15 @@ class Element(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: Code
     name: Text
+
+
+class Domain(BaseModel):
+    """A published index over some elements (SIPAS 2023: policy and services), same rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: Code
+    name: Text
+    elements: tuple[Code, ...] = Field(min_length=1)
 
 
 OverallRule = Literal[
@@ -231,9 +247,11 @@ class Instrument(BaseModel):
     intro: Text | None = None
     thanks: Text | None = None
     source: str | None = None
+    method: Method | None = Extra(description="official, adapted or internal; its source")
     scale: Scale
     scales: dict[Code, Scale] = Extra({}, description="named scales for single questions")
     elements: tuple[Element, ...] = Field(min_length=1)
+    domains: tuple[Domain, ...] = Extra((), description="indices over groups of elements")
     sections: tuple[Section, ...] = Field(min_length=1)
     aggregation: Aggregation = Aggregation()
 

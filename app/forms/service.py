@@ -5,7 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.forms.api_schemas import CriterionInfo, ElementInfo, FormDetail, FormSummary, VersionInfo
+from app.errors import NotFound
+from app.forms.api_schemas import (
+    CriterionInfo,
+    DomainInfo,
+    ElementInfo,
+    FormDetail,
+    FormSummary,
+    VersionInfo,
+)
+from app.forms.method import FigureKind, measure_of
 from app.forms.registry import Catalogue, RegisteredForm
 from app.models import FormVersion
 
@@ -19,7 +28,16 @@ def summary(form: RegisteredForm, lang: str) -> FormSummary:
         title=instrument.title.get(lang),
         source=instrument.source,
         aggregation=instrument.aggregation.overall,
+        measure=measure_of(instrument.method, lang),
     )
+
+
+def form_measure(catalogue: Catalogue, code: str, lang: str = "vi") -> FigureKind | None:
+    """What a round of this instrument measures; None when the instrument is no longer served."""
+    try:
+        return measure_of(catalogue.get(code).instrument.method, lang)
+    except NotFound:
+        return None
 
 
 def list_forms(catalogue: Catalogue, lang: str) -> list[FormSummary]:
@@ -64,7 +82,12 @@ async def form_detail(
         scale=instrument.scale.model_dump(mode="json"),
         scales={k: s.model_dump(mode="json") for k, s in instrument.scales.items()},
         rules=instrument.aggregation.model_dump(mode="json"),
+        method=instrument.method.model_dump(mode="json") if instrument.method else None,
         elements=elements,
+        domains=[
+            DomainInfo(code=d.code, name=d.name.get(lang), elements=list(d.elements))
+            for d in instrument.domains
+        ],
         questions=len(instrument.questions),
         versions=versions,
     )

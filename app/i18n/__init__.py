@@ -109,6 +109,11 @@ def english(message: object) -> str:
     return _translator().translate("en", message)
 
 
+def translate(lang: str, message: object) -> str:
+    """A marked constant or ``Message`` in ``lang`` (outside a template)."""
+    return _translator().translate(lang, message)
+
+
 def format_number(value: float, lang: str, digits: int | None = None) -> str:
     """A number in the language's notation; ``digits``: exactly that many decimals."""
     pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")

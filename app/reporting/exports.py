@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from openpyxl import Workbook
 
+from app.forms.method import FigureKind
 from app.integrity.policy import describe, policy_of
 from app.models import Round
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
@@ -170,6 +171,17 @@ def _bands_text(bands: Sequence[BandOut] | None) -> str:
     )
 
 
+def _measure_text(report: Any) -> str:
+    """The report's measure line; a figure is called SIPAS only when measure.sipas is true."""
+    measure = getattr(report, "measure", None)
+    return measure.label if isinstance(measure, FigureKind) else "not stated"
+
+
+def _title(report: Any) -> str:
+    measure = getattr(report, "measure", None)
+    return "SIPAS" if isinstance(measure, FigureKind) and measure.sipas else "Satisfaction"
+
+
 def method(
     report: Any, round_: Round, subject: str, snapshot: SnapshotRef | None, as_of: datetime
 ) -> list[tuple[str, str]]:
@@ -192,6 +204,7 @@ def method(
         ),
         ("Phạm vi / Scope", subject),
         ("Bộ công cụ / Instrument", f"{report.form} version {report.form_version}"),
+        ("Loại số liệu / Measure", _measure_text(report)),
         (
             "Chỉ số / Index",
             "weighted percent of valid answers at a satisfied level; "
@@ -213,7 +226,7 @@ def report_table(report: SatisfactionReport, round_: Round, as_of: datetime) -> 
     rows = _report_rows(report)
     subject = f"{report.unit.code} — {report.unit.name}"
     return Table(
-        f"SIPAS {report.round} {report.unit.code}",
+        f"{_title(report)} {report.round} {report.unit.code}",
         _with_stats(REPORT_COLUMNS, rows),
         rows,
         method(report, round_, subject, report.snapshot, as_of),
@@ -235,7 +248,7 @@ def ranking_table(ranking: RankingReport, round_: Round, as_of: datetime) -> Tab
     ]
     subject = f"level {ranking.level} under {ranking.parent.code} — {ranking.parent.name}"
     return Table(
-        f"SIPAS {ranking.round} ranking {ranking.parent.code} {ranking.level}",
+        f"Ranking {ranking.round} {ranking.parent.code} {ranking.level}",
         _with_stats(RANKING_COLUMNS, rows),
         rows,
         method(ranking, round_, subject, ranking.snapshot, as_of),

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.forms.method import FigureKind
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
 from app.weights.schemas import WeightSetOut
 
@@ -149,10 +150,25 @@ class TallyStatus(BaseModel):
     )
 
 
+class DomainResult(BaseModel):
+    """A published index over a group of elements (point estimate, same rule as the overall)."""
+
+    code: str
+    name: str
+    elements: list[str]
+    index: float | None = Field(description="Percent 0–100; null if no criterion has answers")
+
+
 class SatisfactionReport(Precision):
     round: str
     form: str
     form_version: str
+    measure: FigureKind | None = Field(
+        None, description="What the figure is: official-method SIPAS, adapted, or internal feedback"
+    )
+    domains: list[DomainResult] = Field(
+        default_factory=list, description="Domain indices beside the overall (e.g. SIPAS 2023)"
+    )
     aggregation: str = Field(description="How element and overall indices combine criteria")
     design: DesignInfo
     weight_set: WeightSetOut | None = WEIGHT_SET

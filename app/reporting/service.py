@@ -10,9 +10,11 @@ from app.auth.access import require
 from app.auth.principal import Principal
 from app.config import Settings, get_settings
 from app.errors import Conflict, NotFound
+from app.forms.method import measure_of
 from app.forms.registry import Catalogue, RegisteredForm
 from app.forms.schema import Instrument
 from app.models import Round
+from app.reporting.domains import domain_results
 from app.reporting.precision import Measure, design_info, fields, rank_among, ranks
 from app.reporting.schemas import (
     ChildResult,
@@ -187,10 +189,13 @@ async def satisfaction_report(
         )
     est, design = await _estimate(session, target, settings, live)
     overall = rank_among(est.position, est.siblings, lambda d: d.overall, settings)
+    elements = element_results(instrument, est, lang, settings)
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
         form_version=instrument.version,
+        measure=measure_of(instrument.method, lang),
+        domains=domain_results(instrument, elements, lang),
         aggregation=aggregation_text(instrument),
         design=design_info(design, settings),
         weight_set=await weight_set_of(session, round_),
@@ -198,7 +203,7 @@ async def satisfaction_report(
         respondents=est.own.respondents,
         weighted_respondents=est.own.weight,
         responses=est.own.responses,
-        elements=element_results(instrument, est, lang, settings),
+        elements=elements,
         children=_children(est, settings),
         **fields(est.own.overall, settings, overall),
     )

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Request
 
 from app.audit.service import Actor
 from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf
-from app.deps import SessionDep, WriteSessionDep
+from app.deps import CatalogueDep, SessionDep, WriteSessionDep
+from app.forms.service import form_measure
 from app.models import Round
 from app.rounds.inference import change_inference
 from app.rounds.schemas import InferenceIn, RoundOut
@@ -16,9 +17,16 @@ router = APIRouter(prefix="/api/v1", tags=["rounds"])
 
 
 @router.get("/rounds", response_model=list[RoundOut])
-async def get_rounds(session: SessionDep, principal: ApiReader) -> list[RoundOut]:
-    """Survey rounds covering units in your scope, newest first."""
-    return [RoundOut.model_validate(r) for r in await rounds_in_scope(session, principal)]
+async def get_rounds(
+    session: SessionDep, principal: ApiReader, catalogue: CatalogueDep
+) -> list[RoundOut]:
+    """Survey rounds covering units in your scope, newest first, each with what it measures."""
+    return [
+        RoundOut.model_validate(r).model_copy(
+            update={"measure": form_measure(catalogue, r.form_code)}
+        )
+        for r in await rounds_in_scope(session, principal)
+    ]
 
 
 async def _admin_round(

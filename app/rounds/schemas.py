@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.forms.method import FigureKind
+
 
 class RoundOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -22,6 +24,10 @@ class RoundOut(BaseModel):
         validation_alias="design_lonely_psu",
         description="Strata with one PSU, as R's survey.lonely.psu: adjust | average | "
         "certainty | remove | fail",
+    )
+
+    measure: FigureKind | None = Field(
+        None, description="Official-method SIPAS estimate, adapted method, or internal feedback"
     )
 
 

@@ -72,10 +72,11 @@ CASES = [
     Case(
         "education",
         {"level": "lower_secondary", "CS6": "2"},
-        revealed=frozenset({"respondent", "CS6", "HD5"}),
+        revealed=frozenset({"CS6", "HD5"}),
         still_hidden=frozenset({"CS5", "HD4"}),
         indices={"CS6": 0.0, "HD5": 100.0, "TC1": 100.0, "CS5": None},
     ),
+    Case("education-pupil", {"MT1": "2"}, indices={"MT1": 0.0, "TC4": 100.0, "HD5": 100.0}),
 ]
 
 

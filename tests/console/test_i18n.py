@@ -14,8 +14,8 @@ from tests.factories import make_province
 def test_every_message_in_templates_and_code_has_an_english_translation():
     messages = {m.id if isinstance(m.id, str) else m.id[0] for m in extract() if m.id}
     # The extractor sees templates (_(), trans) and Python (N_, Message): spot-check both.
-    assert {"Gửi đánh giá", "Đăng nhập", "Tổng quan", "Vui lòng trả lời câu hỏi này."} <= messages
-    assert "Vui lòng nhập một số trong khoảng %(start)s–%(end)s." in messages
+    assert {"Gửi đánh giá", "Đăng nhập", "Tổng quan", "Xin Ông/Bà trả lời câu này."} <= messages
+    assert "Xin Ông/Bà ghi một số từ %(start)s đến %(end)s." in messages
     found = problems("en")
     assert not found, "translate these in app/locale/en/LC_MESSAGES/messages.po:\n" + "\n".join(
         map(str, found)
@@ -82,4 +82,4 @@ async def test_citizen_errors_follow_the_form_language(app: FastAPI, client: htt
     answer = await client.post("/s/C11?lang=en", data={"sid": token})
     assert answer.status_code == 422 and '<html lang="en">' in answer.text
     assert "Please answer this question." in answer.text
-    assert "Vui lòng trả lời câu hỏi này." not in answer.text
+    assert "Xin Ông/Bà trả lời câu này." not in answer.text

@@ -123,7 +123,7 @@ async def test_quota_form_refuses_bad_rows_and_keeps_them(app: FastAPI):
         assert 'value="mười"' in bad.text
         twice = quota_form(csrf, **{"target-0": "5", "unit-3": "C11", "target-3": "6"})
         answer = await client.post(QUOTAS, data=twice)
-        assert answer.status_code == 422 and "đã có chỉ tiêu ở dòng khác" in answer.text
+        assert answer.status_code == 422 and "đã có số phiếu cần thu ở dòng khác" in answer.text
         outside = await client.post(
             QUOTAS, data=quota_form(csrf, **{"unit-3": "D1", "target-3": "1"})
         )

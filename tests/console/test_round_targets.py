@@ -53,7 +53,7 @@ async def test_refusals_keep_the_values_and_store_nothing(app: FastAPI):
     async with staff_client(app, "a@x.vn", [("admin", "P")]) as (client, csrf):
         over = await client.post(PAGE, data={"csrf_token": csrf, "t-P": "120", "t-D1": "abc"})
         assert over.status_code == 422
-        assert "Mục tiêu là tỷ lệ phần trăm, từ 0 đến 100." in over.text
+        assert "Chỉ tiêu là tỷ lệ phần trăm, từ 0 đến 100." in over.text
         assert 'name="t-P" value="120"' in over.text and 'href="#f-t-D1"' in over.text
         unordered = {"band-0": "A", "min-0": "80", "band-1": "B", "min-1": "90", "band-2": "C"}
         bands = await client.post(PAGE, data={"csrf_token": csrf, **unordered, "t-P": "50"})

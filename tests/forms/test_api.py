@@ -15,14 +15,19 @@ async def test_catalogue_lists_every_shipped_instrument(app: FastAPI, client: ht
     forms = (await client.get("/api/v1/forms", headers=key)).json()
     assert {f["code"]: f["aggregation"] for f in forms} == {
         "education": "mean_of_elements",
+        "education-pupil": "mean_of_elements",
         "health-inpatient": "mean_of_criteria",
         "health-outpatient": "mean_of_criteria",
         "one-stop-counter": "mean_of_criteria",
-        "one-stop-kiosk": "mean_of_criteria",
+        "one-stop-kiosk": "mean_of_elements",  # each element counts once (2026.1)
         "sipas-2017": "mean_of_elements",
         "sipas-household": "mean_of_criteria",
         "tt01-2018": "points_with_classes",
     }
+    kinds = {f["code"]: (f["measure"]["kind"], f["measure"]["status"]) for f in forms}
+    assert kinds["one-stop-counter"] == kinds["one-stop-kiosk"] == ("internal", "internal")
+    assert kinds["sipas-household"] == ("sipas", "adapted")
+    assert not any(f["measure"]["sipas"] for f in forms)  # no file holds the official text yet
     detail = (await client.get("/api/v1/forms/sipas-2017?lang=en", headers=key)).json()
     assert [len(e["criteria"]) for e in detail["elements"]] == [4, 5, 6, 3, 4]
     assert detail["elements"][0]["criteria"][0] == {

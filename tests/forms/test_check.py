@@ -16,6 +16,7 @@ MINIMAL = """\
 code: tiny
 version: "1"
 title: {vi: Phiếu nhỏ}
+method: {status: internal}
 scale:
   levels:
     - {value: 1, label: {vi: Không hài lòng}}
@@ -26,6 +27,7 @@ elements:
 sections:
   - code: s1
     title: {vi: Phần 1}
+    stem: {vi: "Ông/Bà hài lòng thế nào?"}
     questions:
       - code: used
         type: single
@@ -57,7 +59,7 @@ def test_minimal_file_loads(tmp_path: Path):
 def test_duplicate_code_is_reported_at_its_line(tmp_path: Path):
     text = MINIMAL + '      - {code: Q1, type: text, text: {vi: "Lặp"}}\n'
     assert problems_of(write(tmp_path, text)) == [
-        f"{tmp_path}/tiny.yaml:21: sections.0.questions.2.code: duplicate question code 'Q1'"
+        f"{tmp_path}/tiny.yaml:23: sections.0.questions.2.code: duplicate question code 'Q1'"
     ]
 
 
@@ -66,7 +68,7 @@ def test_condition_on_a_later_or_unknown_question(tmp_path: Path):
     later += '      - {code: Q2, type: rating, element: e1, text: {vi: "Câu 2"}}\n'
     found = problems_of(write(tmp_path, later))
     assert found == [
-        f"{tmp_path}/tiny.yaml:20: sections.0.questions.1.show_if.question: "
+        f"{tmp_path}/tiny.yaml:22: sections.0.questions.1.show_if.question: "
         "refers to a later question: 'Q2'"
     ]
     unknown = MINIMAL.replace("question: used", "question: nope")
@@ -76,7 +78,7 @@ def test_condition_on_a_later_or_unknown_question(tmp_path: Path):
 def test_condition_value_must_be_a_possible_answer(tmp_path: Path):
     text = MINIMAL.replace('in: ["yes"]', 'in: ["maybe"]')
     assert problems_of(write(tmp_path, text)) == [
-        f"{tmp_path}/tiny.yaml:20: sections.0.questions.1.show_if: "
+        f"{tmp_path}/tiny.yaml:22: sections.0.questions.1.show_if: "
         "maybe cannot be an answer to 'used'"
     ]
 
@@ -85,8 +87,8 @@ def test_scale_level_without_label_and_unknown_key(tmp_path: Path):
     text = MINIMAL.replace("- {value: 2, label: {vi: Hài lòng}}", "- {value: 2}")
     text = text.replace("title: {vi: Phần 1}", "title: {vi: Phần 1}\n    colour: red")
     found = problems_of(write(tmp_path, text))
-    assert f"{tmp_path}/tiny.yaml:7: scale.levels.1.label: Field required" in found
-    assert f"{tmp_path}/tiny.yaml:14: sections.0.colour: Extra inputs are not permitted" in found
+    assert f"{tmp_path}/tiny.yaml:8: scale.levels.1.label: Field required" in found
+    assert f"{tmp_path}/tiny.yaml:15: sections.0.colour: Extra inputs are not permitted" in found
 
 
 def test_duplicate_yaml_key_and_boolean_condition_value(tmp_path: Path):
@@ -105,7 +107,7 @@ def test_points_classes_and_weights_are_checked(tmp_path: Path):
         """)
     found = problems_of(write(tmp_path, text))
     assert found == [
-        f"{tmp_path}/tiny.yaml:23: aggregation.weights: "
+        f"{tmp_path}/tiny.yaml:25: aggregation.weights: "
         "give one weight for every element, and only those"
     ]
 
@@ -113,8 +115,9 @@ def test_points_classes_and_weights_are_checked(tmp_path: Path):
 def test_shipped_catalogue_is_valid(forms_dir: Path):
     catalogue = load_catalogue(forms_dir)
     assert "one-stop-counter" in catalogue
-    # The counter form kept its content hash through the schema's extensions.
-    assert catalogue["one-stop-counter"].content_hash.startswith("e914bcfc")
+    # The counter form 2026.1 (method block, stems, single-barrelled items); pinned so that an
+    # unintended change to its content (and so to what respondents answered) fails here.
+    assert catalogue["one-stop-counter"].content_hash.startswith("c64a6a59")
 
 
 def test_cli_check_exit_codes(tmp_path: Path, forms_dir: Path):
@@ -126,4 +129,4 @@ def test_cli_check_exit_codes(tmp_path: Path, forms_dir: Path):
     write(tmp_path, MINIMAL.replace("question: used", "question: nope"), "b.yaml")
     bad = runner.invoke(cli, ["forms", "check", str(tmp_path)])
     assert bad.exit_code == 1
-    assert f"{tmp_path}/b.yaml:20: " in bad.output and "1 problem(s) found" in bad.output
+    assert f"{tmp_path}/b.yaml:22: " in bad.output and "1 problem(s) found" in bad.output

@@ -40,19 +40,19 @@ def edit(directory: Path, old: str, new: str) -> None:
 async def test_answered_content_is_never_rewritten(app: FastAPI, forms_dir: Path, tmp_path: Path):
     shutil.copy(forms_dir / COUNTER, tmp_path / COUNTER)
     first = (await register(app, tmp_path)).get("one-stop-counter")
-    assert first.version == "2025.1"
+    assert first.version == "2026.1"
 
     # Edited before anyone answered: the declared version label is kept.
     edit(tmp_path, "Độ tuổi", "Tuổi của Ông/Bà")
     unanswered = (await register(app, tmp_path)).get("one-stop-counter")
-    assert unanswered.version == "2025.1" and unanswered.version_id != first.version_id
+    assert unanswered.version == "2026.1" and unanswered.version_id != first.version_id
 
     province = await make_province(app)
     await add_response(app, province, "C11", ratings({}))  # answers the current content
 
     edit(tmp_path, "Tuổi của Ông/Bà", "Nhóm tuổi")
     edited = (await register(app, tmp_path)).get("one-stop-counter")
-    assert edited.version == f"2025.1+{edited.content_hash[:8]}"
+    assert edited.version == f"2026.1+{edited.content_hash[:8]}"
     versions = await stored_versions(app)
     assert versions[-1] == (edited.version, edited.content_hash)
     assert (unanswered.version, unanswered.content_hash) in versions  # history kept as it was

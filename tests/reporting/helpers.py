@@ -112,7 +112,7 @@ def revised_forms(forms_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
     new.mkdir()
     text = (forms_dir / "one-stop-counter.yaml").read_text(encoding="utf-8")
     (old / "one-stop-counter.yaml").write_text(
-        text.replace('version: "2025.1"', 'version: "2024.1"').replace(
+        text.replace('version: "2026.1"', 'version: "2024.1"').replace(
             "code: ACC1", "code: OLDACC1"
         ),
         encoding="utf-8",

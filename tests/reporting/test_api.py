@@ -27,6 +27,13 @@ async def test_rounds_and_units(app: FastAPI, client: httpx.AsyncClient):
             "ends_on": province.round.ends_on.isoformat(),
             "ci": "logit",
             "lonely_psu": "adjust",
+            "measure": {
+                "kind": "internal",
+                "status": "internal",
+                "sipas": False,
+                "source": None,
+                "label": "Số liệu phản hồi nội bộ (tại quầy, kiosk); không phải chỉ số SIPAS.",
+            },
         }
     ]
     top = (await client.get("/api/v1/units")).json()
@@ -49,7 +56,7 @@ async def test_satisfaction_report(app: FastAPI, client: httpx.AsyncClient):
 
     report = (await client.get("/api/v1/rounds/R2026/satisfaction", params={"unit": "P"})).json()
     assert report["round"] == "R2026"
-    assert report["form"] == "one-stop-counter" and report["form_version"] == "2025.1"
+    assert report["form"] == "one-stop-counter" and report["form_version"] == "2026.1"
     assert report["unit"] == {"code": "P", "name": "Đơn vị P", "level": "province"}
     assert report["respondents"] == 4
     assert report["weighted_respondents"] == pytest.approx(1800.0)

@@ -73,8 +73,12 @@ async def test_xlsx_holds_the_reports_numbers_and_its_method(
     assert first[col["weighted_respondents"]] == report["weighted_respondents"]
 
     method = {r[0]: r[1] for r in book["Phương pháp"].iter_rows(min_row=2, values_only=True)}
-    assert method["Bộ công cụ / Instrument"] == "one-stop-counter version 2025.1"
+    assert method["Bộ công cụ / Instrument"] == "one-stop-counter version 2026.1"
     assert method["Quy tắc tổng hợp / Aggregation"] == report["aggregation"]
+    # A counter form's figure says what it is, and is never called SIPAS.
+    assert method["Loại số liệu / Measure"] == report["measure"]["label"]
+    assert "không phải chỉ số SIPAS" in method["Loại số liệu / Measure"]
+    assert not any("SIPAS" in str(r[0]) for r in book["Phương pháp"].iter_rows(values_only=True))
     assert method["Trọng số / Weights"].startswith("N_h / n_h")
     assert method["Thiết kế mẫu / Design"].startswith("strata: none")
     assert method["Khoảng tin cậy / CI method"] == report["design"]["ci_method"]
@@ -92,7 +96,7 @@ async def test_csv_states_the_method_and_speaks_vietnamese_on_request(
     assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     text = answer.content.decode("utf-8-sig")
     comments = [line for line in text.splitlines() if line.startswith("# ")]
-    assert any("Bộ công cụ / Instrument: one-stop-counter version 2025.1" in c for c in comments)
+    assert any("Bộ công cụ / Instrument: one-stop-counter version 2026.1" in c for c in comments)
     assert any(c.startswith("# Quy tắc tổng hợp / Aggregation: element:") for c in comments)
     data = [line for line in text.splitlines() if not line.startswith("# ")]
     rows = list(csv.DictReader(io.StringIO("\n".join(data))))

@@ -71,7 +71,7 @@ async def test_list_filters_by_channel_and_quota_and_explains_a_reversed_period(
     assert '<option value="paper" selected>Phiếu giấy</option>' in on_paper
     assert listed(await page(client, "/console/responses?channel=QR")) == {qr}  # typed in a URL
     over = await page(client, "/console/responses?over_quota=yes")
-    assert listed(over) == {paper} and '<span class="badge">vượt chỉ tiêu</span>' in over
+    assert listed(over) == {paper} and '<span class="badge">vượt số phiếu cần thu</span>' in over
     assert listed(await page(client, "/console/responses?over_quota=no")) == {qr}
     api = (await client.get("/api/v1/responses?over_quota=yes")).json()["items"]
     assert [(r["id"], r["over_quota"]) for r in api] == [(paper, True)]
