@@ -49,7 +49,7 @@ from app.worker.locks import TALLY_FOLD
 FOLD_BATCH = 20_000  # queued changes per fold transaction
 # From this many changes a fold sums pairs in numpy (app.statistics.rebuild.pair_sums) rather
 # than by the self-join of answers (C²/2 rows per response).
-NUMPY_PAIRS_FROM = 500
+NUMPY_PAIRS_FROM = 5_000  # measured: the self-join is faster at 1,000, numpy at 10,000
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
 CELL_SUMS = ("n", "n_sat", "sw", "sw_sat", "psus")
 PAIR_KEY = "round_id, unit_id, given, skey, q1, q2"

@@ -142,8 +142,32 @@ async def pair_sums(
         for key, m in grams.items()
         for c, d in combinations_with_replacement(range(size), 2)
     ]
-    for start in range(0, len(rows), 10_000):
-        await session.execute(INSERT_PAIR, rows[start : start + 10_000])
+    await _insert_pairs(session, rows)
+
+
+PAIR_NAMES = ("s_n", "s_y1", "s_y2", "s_y12", "g_n", "g_y1", "g_y2", "g_y12")
+PAIR_TYPES = ("INTEGER", "BOOLEAN", "VARCHAR", "VARCHAR", "VARCHAR", *["FLOAT8"] * 8)
+UNNEST_PAIRS = text(
+    "INSERT INTO tally_pair (round_id, unit_id, given, skey, q1, q2, "
+    + ", ".join(PAIR_NAMES)
+    + ") SELECT :round_id, * FROM unnest("
+    + ", ".join(f"CAST(:a{i} AS {t}[])" for i, t in enumerate(PAIR_TYPES))
+    + ") ON CONFLICT (round_id, unit_id, given, skey, q1, q2) DO UPDATE SET "
+    + ", ".join(f"{c} = tally_pair.{c} + excluded.{c}" for c in PAIR_NAMES)
+)
+PAIR_COLUMNS = ("unit_id", "given", "skey", "q1", "q2", *PAIR_NAMES)
+
+
+async def _insert_pairs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add the rows to tally_pair: PostgreSQL, one statement over arrays (unnest), not a
+    statement per row; SQLite (in-process), executemany."""
+    for start in range(0, len(rows), 50_000):
+        part = rows[start : start + 50_000]
+        if session.get_bind().dialect.name != "postgresql":
+            await session.execute(INSERT_PAIR, part)
+            continue
+        arrays = {f"a{i}": [r[c] for r in part] for i, c in enumerate(PAIR_COLUMNS)}
+        await session.execute(UNNEST_PAIRS, {"round_id": part[0]["round_id"], **arrays})
 
 
 async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:

@@ -32,6 +32,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/satisfaction"): Example(
         "/api/v1/rounds/R2026/satisfaction?unit=C11", True
     ),
+    ("GET", "/api/v1/rounds/{round_code}/tallies"): Example("/api/v1/rounds/R2026/tallies", False),
     ("GET", "/api/v1/rounds/{round_code}/questions"): Example(
         "/api/v1/rounds/R2026/questions?unit=C11", True
     ),
