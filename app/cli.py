@@ -131,6 +131,8 @@ def demo(host: str = HOST, port: int = PORT, serve: bool = typer.Option(True)) -
                 f"  Demo API key:      {key}",
                 f"  Try:  curl -H 'Authorization: Bearer {key}' \\",
                 f"          {base}/api/v1/rounds/DEMO-2026/satisfaction?unit=SH",
+                "  Integrity (held responses, units that look gamed, after sign-in):",
+                f"                     {base}/console/rounds/DEMO-2026/integrity",
                 f"  API documentation: {base}/docs",
                 "",
             ]
