@@ -16,7 +16,6 @@ from app.auth.access import unclassified_routes
 from app.auth.router import router as auth_router
 from app.collection.cache import CounterCache
 from app.collection.router import router as collection_router
-from app.collection.service import SubmissionSigner
 from app.comments.calendar import time_filters
 from app.comments.pages import router as comments_pages
 from app.comments.router import router as comments_router
@@ -33,11 +32,13 @@ from app.console.weighting import router as console_weighting
 from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
-from app.forms.router import router as forms_router
+from app.forms.visibility import visibility
 from app.i18n import Translator
 from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
+from app.instruments.registry import register_forms
+from app.instruments.router import router as forms_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
@@ -49,6 +50,7 @@ from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
 from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
+from app.signing import SubmissionSigner
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with app.state.db.write_sessions.begin() as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
         yield
         await app.state.db.dispose()
 
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
     install_i18n(templates, Translator())
     console_views.install(templates)
+    templates.env.globals["visibility"] = visibility  # which questions apply, in form.html
     # Local times of stored UTC moments (comments, responses); the console's filters win on
     # the names both define (``day``: the same dd/mm/yyyy).
     for name, apply in time_filters(settings).items():

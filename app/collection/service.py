@@ -1,36 +1,25 @@
-"""Collection: which form a counter serves, signed submission ids, storing a response once."""
+"""Collection: which form a counter serves, storing a response once (ids: app/signing.py)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.collection.answers import ParsedAnswer
 from app.db import Database, insert_ignore
-from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
-from app.i18n import N_
 from app.models import Answer, Quota, Response, Round, Unit
 from app.rounds.service import open_round_for_unit
 from app.sampling.quotas import count_response
+from app.signing import ExpiredSubmission as ExpiredSubmission
+from app.signing import SubmissionSigner as SubmissionSigner
+from app.signing import TamperedSubmission as TamperedSubmission
 from app.units.service import get_unit
-
-
-class TamperedSubmission(AppError):
-    status_code = 400
-    code = "invalid_submission"
-    title = N_("Phiếu không hợp lệ")
-
-
-class ExpiredSubmission(Exception):
-    """The form was served too long ago; the citizen is shown it again with a fresh id."""
 
 
 @dataclass(frozen=True)
@@ -52,33 +41,6 @@ async def counter_form(
         select(Quota.id).where(Quota.round_id == round_.id, Quota.unit_id == unit.id).limit(1)
     )
     return CounterForm(unit, round_, catalogue.get(round_.form_code), quotas is not None)
-
-
-class SubmissionSigner:
-    """Signs a fresh one-time id into each served form, bound to the unit it was served for.
-
-    A POST must carry an id this server signed for this unit: a cross-site page cannot forge
-    one, and replaying a captured one is answered as a duplicate, never stored twice.
-    """
-
-    def __init__(self, secret_key: str, max_age_seconds: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="sipas.submission")
-        self._max_age = max_age_seconds
-
-    def issue(self, unit_code: str) -> str:
-        return self._serializer.dumps([str(uuid.uuid4()), unit_code])
-
-    def verify(self, token: str, unit_code: str) -> str:
-        """The submission id inside ``token``; raises when forged, foreign or expired."""
-        try:
-            submission_id, signed_unit = self._serializer.loads(token, max_age=self._max_age)
-        except SignatureExpired as exc:
-            raise ExpiredSubmission() from exc
-        except (BadSignature, ValueError, TypeError) as exc:
-            raise TamperedSubmission(N_("Phiếu không hợp lệ. Vui lòng quét lại mã QR.")) from exc
-        if signed_unit != unit_code:
-            raise TamperedSubmission(N_("Phiếu không thuộc đơn vị này. Vui lòng quét lại mã QR."))
-        return str(submission_id)
 
 
 async def store_submission(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.forms.api_schemas import CriterionInfo, ElementInfo, FormDetail, FormSummary, VersionInfo
 from app.forms.registry import Catalogue, RegisteredForm
+from app.instruments.schemas import CriterionInfo, ElementInfo, FormDetail, FormSummary, VersionInfo
 from app.models import FormVersion
 
 
