@@ -40,6 +40,7 @@ from app.imports.router import router as imports_router
 from app.instruments.registry import register_forms
 from app.instruments.router import router as forms_router
 from app.middleware import BodyLimitMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
+from app.openapi import install_openapi
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
 from app.reporting.router import router as reporting_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served
     install_error_handlers(app)
+    install_openapi(app)
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 

@@ -22,10 +22,13 @@ from app.comments.service import CommentFilter, comment_detail, list_comments
 from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.payload import (
+    INT32_MAX,
+    INT64_MAX,
     ROUND_QUERY,
     SINCE_QUERY,
     UNIT_QUERY,
     UNTIL_QUERY,
+    BigRowId,
     body_schema,
     optional_day,
     ordered_period,
@@ -42,7 +45,7 @@ def comment_filter(
     unit: str | None = UNIT_QUERY,
     status: CommentStatus | Literal[""] | None = None,
     overdue: Literal["yes", "no", ""] | None = Query(None, description="Past due and open"),
-    assignee: int | None = Query(None, description="Assigned user id"),
+    assignee: int | None = Query(None, ge=1, le=INT32_MAX, description="Assigned user id"),
 ) -> CommentFilter:
     """The list filter; empty values (a submitted blank form field) mean "any"."""
     return CommentFilter(
@@ -64,7 +67,9 @@ async def get_comments(
     principal: ApiReader,
     _: Synced,
     f: Filter,
-    before: int | None = Query(None, ge=1, description="next_before of the previous page"),
+    before: int | None = Query(
+        None, ge=1, le=INT64_MAX, description="next_before of the previous page"
+    ),
     limit: int = Query(50, ge=1, le=500),
     lang: Lang = "vi",
 ) -> CommentPage:
@@ -99,7 +104,7 @@ async def get_on_time(
 
 @router.get("/comments/{comment_id}", response_model=CommentDetail)
 async def get_comment(
-    comment_id: int,
+    comment_id: BigRowId,
     session: SessionDep,
     settings: SettingsDep,
     principal: ApiReader,
@@ -113,7 +118,7 @@ async def get_comment(
 async def reveal(
     request: Request,
     response: Response,
-    comment_id: int,
+    comment_id: BigRowId,
     session: WriteSessionDep,
     settings: SettingsDep,
     principal: StaffAdmin,
@@ -133,7 +138,7 @@ async def reveal(
 )
 async def handle(
     request: Request,
-    comment_id: int,
+    comment_id: BigRowId,
     action: CommentActionName,
     session: WriteSessionDep,
     settings: SettingsDep,

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.forms.registry import Catalogue, RegisteredForm
 from app.instruments.schemas import CriterionInfo, ElementInfo, FormDetail, FormSummary, VersionInfo
 from app.models import FormVersion
+from app.models.base import as_utc  # SQLite returns naive moments; the API says UTC
 
 
 def summary(form: RegisteredForm, lang: str) -> FormSummary:
@@ -40,7 +41,7 @@ async def form_detail(
         .order_by(FormVersion.created_at, FormVersion.id)
     )
     versions = [
-        VersionInfo(version=v, content_hash=h, created_at=at, current=i == form.version_id)
+        VersionInfo(version=v, content_hash=h, created_at=as_utc(at), current=i == form.version_id)
         for i, v, h, at in rows
     ]
     elements = [

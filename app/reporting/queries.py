@@ -7,11 +7,14 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
+from app.payload import INT32_MAX
 from app.reporting.exports import Format
 
 Lang = Literal["vi", "en"]
 UnitQuery = Query(None, description="Unit code; default: the round's top unit")
-RevisionQuery = Query(None, description="A published revision; default: the latest, if any")
+RevisionQuery = Query(
+    None, ge=1, le=INT32_MAX, description="A published revision; default: the latest, if any"
+)
 LiveQuery = Query(False, description="Current data even if the round is frozen (a preview)")
 
 

@@ -12,10 +12,12 @@ from app.comments.sync import Synced
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError
 from app.payload import (
+    INT64_MAX,
     ROUND_QUERY,
     SINCE_QUERY,
     UNIT_QUERY,
     UNTIL_QUERY,
+    BigRowId,
     body_schema,
     optional_day,
     ordered_period,
@@ -65,7 +67,9 @@ async def get_responses(
     principal: ApiReader,
     _: Synced,
     f: Filter,
-    before: int | None = Query(None, ge=1, description="next_before of the previous page"),
+    before: int | None = Query(
+        None, ge=1, le=INT64_MAX, description="next_before of the previous page"
+    ),
     limit: int = Query(50, ge=1, le=500),
 ) -> ResponsePage:
     """Responses of units in your scope, newest first, filtered and paginated."""
@@ -99,7 +103,7 @@ async def get_responses_csv(
 
 @router.get("/responses/{response_id}", response_model=ResponseDetail)
 async def get_response(
-    response_id: int,
+    response_id: BigRowId,
     session: SessionDep,
     principal: ApiReader,
     _: Synced,
@@ -120,7 +124,7 @@ STATUS_AFTER = {"exclude": "excluded", "restore": "valid"}
 )
 async def change_status(
     request: Request,
-    response_id: int,
+    response_id: BigRowId,
     action: ResponseAction,
     session: WriteSessionDep,
     principal: StaffManager,

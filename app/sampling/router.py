@@ -13,6 +13,7 @@ from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf, staff
 from app.auth.principal import Principal
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.models import Round
+from app.payload import RowId
 from app.rounds.service import round_in_scope
 from app.sampling.draws import create_draw, draw_detail, selections_csv
 from app.sampling.frames import frame_of, import_volumes, put_cells
@@ -135,7 +136,7 @@ async def post_draw(
     responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
 )
 async def get_draw(
-    draw_id: int,
+    draw_id: RowId,
     round_: RoundStaff,
     session: SessionDep,
     format: Literal["json", "csv"] = "json",

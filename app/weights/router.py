@@ -10,6 +10,7 @@ from app.audit.service import Actor
 from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.models import Round, WeightSet
+from app.payload import RowId
 from app.rounds.service import round_in_scope
 from app.weights.schemas import ComputeRequest, ComputeResult, WeightSetDetail, WeightSetOut
 from app.weights.service import (
@@ -74,7 +75,7 @@ async def list_sets(
 
 @router.get("/{weight_set_id}", response_model=WeightSetDetail)
 async def get_set(
-    round_code: str, weight_set_id: int, session: SessionDep, principal: ApiReader
+    round_code: str, weight_set_id: RowId, session: SessionDep, principal: ApiReader
 ) -> WeightSetDetail:
     """A weight set: its inputs, summary (range, Kish design effect) and coverage."""
     round_ = await round_in_scope(session, principal, round_code, "viewer")
@@ -83,7 +84,7 @@ async def get_set(
 
 @router.post("/{weight_set_id}/activate", response_model=WeightSetDetail)
 async def activate(
-    weight_set_id: int, session: WriteSessionDep, admin: AdminOfRound
+    weight_set_id: RowId, session: WriteSessionDep, admin: AdminOfRound
 ) -> WeightSetDetail:
     """Make this set the round's weights (the round's weighting becomes 'raked')."""
     found = await activate_weight_set(session, admin.actor, admin.round, weight_set_id)
