@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.audit.router import router as audit_router
 from app.auth.access import unclassified_routes
@@ -51,6 +51,7 @@ from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
 from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
+from app.serving import GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
 from app.signing import SubmissionSigner
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
@@ -94,7 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the names both define (``day``: the same dd/mm/yyyy).
     for name, apply in time_filters(settings).items():
         templates.env.filters.setdefault(name, apply)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    static = HashedStaticFiles(HERE / "static")
+    templates.env.globals["static_url"] = static.url  # /static/<name>?v=<content hash>
+    app.mount("/static", static, name="static")
 
     for router in (
         collection_router,
@@ -133,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )

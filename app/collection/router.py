@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.auth.access import public_access, public_endpoint
+from app.collection.addresses import UNKNOWN_COUNTER, moved_or_unknown
 from app.collection.answers import ParsedAnswer
 from app.collection.cache import CounterCache
 from app.collection.pages import (
@@ -27,6 +28,7 @@ from app.collection.service import (
 )
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, TemplatesDep
+from app.errors import NotFound
 from app.sampling.quotas import ensure_not_full
 from app.units.service import get_unit
 
@@ -51,6 +53,14 @@ async def _counter(request: Request, unit_code: str) -> CounterForm:
     return await cache.counter_form(unit_code, today, load)
 
 
+async def _counter_or_moved(request: Request, unit_code: str) -> CounterForm | Response:
+    """The counter, or a redirect to its address in the right letter case (see addresses)."""
+    try:
+        return await _counter(request, unit_code)
+    except NotFound:
+        return await moved_or_unknown(request, unit_code)
+
+
 def _blank_form(request: Request, target: CounterForm, token: str) -> HTMLResponse:
     """The unanswered form: rendered once per TTL and variant (language, kiosk mode), then
     only the submission id changes."""
@@ -69,10 +79,12 @@ async def show_form(
     unit_code: str,
     lang: Lang = "vi",
     kiosk: bool = False,
-) -> HTMLResponse:
+) -> Response:
     """The survey form of the open round at this counter (``kiosk=1``: on a desk tablet)."""
     signer: SubmissionSigner = request.app.state.signer  # not a dependency: the hot path
-    target = await _counter(request, unit_code)
+    target = await _counter_or_moved(request, unit_code)
+    if isinstance(target, Response):
+        return target
     if target.quotas:  # a full hard quota: say so before anyone fills in the form
         async with request.app.state.db.sessions() as session:
             await ensure_not_full(session, target.round.id, target.unit.id, None)
@@ -89,7 +101,10 @@ async def submit_form(request: Request) -> Response:
     """
     unit_code: str = request.path_params["unit_code"]
     signer: SubmissionSigner = request.app.state.signer
-    target = await _counter(request, unit_code)
+    try:
+        target = await _counter(request, unit_code)
+    except NotFound as exc:
+        raise NotFound(UNKNOWN_COUNTER) from exc
 
     async def store(submission_id: str, answers: list[ParsedAnswer]) -> bool:
         return await store_submission(request.app.state.db, target, submission_id, answers)
@@ -108,9 +123,11 @@ async def thanks(
     templates: TemplatesDep,
     lang: Lang = "vi",
     kiosk: bool = False,
-) -> HTMLResponse:
+) -> Response:
     """Thank-you page shown after a stored submission (in kiosk mode: back to a new form)."""
-    target = await _counter(request, unit_code)
+    target = await _counter_or_moved(request, unit_code)
+    if isinstance(target, Response):
+        return target
     context = {
         "unit": target.unit,
         "form": target.form.instrument,
@@ -122,16 +139,24 @@ async def thanks(
 
 @router.get("/s/{unit_code}/qr.{fmt}")
 async def qr_code(
-    unit_code: str, fmt: Literal["svg", "png"], session: SessionDep, settings: SettingsDep
+    request: Request,
+    unit_code: str,
+    fmt: Literal["svg", "png"],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """The counter's QR code, pointing at its public form URL."""
-    unit = await get_unit(session, unit_code)
+    """The counter's QR code, pointing at its public form URL (SVG: a standalone file)."""
+    try:
+        unit = await get_unit(session, unit_code)
+    except NotFound:
+        return await moved_or_unknown(request, unit_code)
     qr = segno.make(public_url(settings, unit.code), error="m")
-    if fmt == "svg":
-        body = qr.svg_inline(scale=8, title=unit.name).encode()
+    buffer = io.BytesIO()
+    if fmt == "svg":  # with its XML declaration and namespace: valid outside an HTML page
+        qr.save(buffer, kind="svg", scale=8, title=unit.name, xmldecl=True, svgns=True)
         media = "image/svg+xml"
     else:
-        buffer = io.BytesIO()
         qr.save(buffer, kind="png", scale=10, border=4)
-        body, media = buffer.getvalue(), "image/png"
-    return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=3600"})
+        media = "image/png"
+    headers = {"Cache-Control": "public, max-age=3600"}
+    return Response(buffer.getvalue(), media_type=media, headers=headers)
