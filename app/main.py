@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.gzip import GZipMiddleware
 
+from app.apidocs import DOCS_ASSETS
+from app.apidocs import router as docs_router
 from app.audit.router import router as audit_router
 from app.auth.access import unclassified_routes
 from app.auth.router import router as auth_router
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         summary="Citizen satisfaction with administrative services: collection and reporting.",
         lifespan=lifespan,
+        docs_url=None,  # served by app/apidocs.py, from the app itself
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = Database(settings)
@@ -95,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the names both define (``day``: the same dd/mm/yyyy).
     for name, apply in time_filters(settings).items():
         templates.env.filters.setdefault(name, apply)
-    static = HashedStaticFiles(HERE / "static")
+    static = HashedStaticFiles(HERE / "static", packages=[DOCS_ASSETS])
     templates.env.globals["static_url"] = static.url  # /static/<name>?v=<content hash>
     app.mount("/static", static, name="static")
 
@@ -128,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_publishing,
         console_targets,
         i18n_router,
+        docs_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

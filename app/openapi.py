@@ -173,6 +173,8 @@ def _error_answer(responses: dict[str, Any], status: int, page: bool) -> None:
         content["application/json"] = {"schema": {"anyOf": [schema, ERROR_REF]}}
     if page:
         content.update(HTML)
+    if status == 400:  # a NUL in the address is refused in plain text, before routing
+        content.update(PLAIN)
     description = responses.get(str(status), {}).get("description") or STATUS_TEXT[status]
     if description == "Validation Error":
         description = STATUS_TEXT[status]

@@ -51,14 +51,19 @@ class HashedStaticFiles(StaticFiles):
     URL); any other request is revalidated (``no-cache``, with the ETag Starlette sends).
     """
 
-    def __init__(self, directory: Path, prefix: str = "/static") -> None:
-        super().__init__(directory=directory)
+    def __init__(
+        self,
+        directory: Path,
+        packages: list[str | tuple[str, str]] | None = None,
+        prefix: str = "/static",
+    ) -> None:
+        super().__init__(directory=directory, packages=packages)
         self.prefix = prefix
-        self.hashes = {
-            p.relative_to(directory).as_posix(): file_hash(p)
-            for p in sorted(directory.rglob("*"))
-            if p.is_file()
-        }
+        self.hashes: dict[str, str] = {}
+        for root in map(Path, self.all_directories):  # looked up in this order, first wins
+            for p in sorted(root.rglob("*")):
+                if p.is_file():
+                    self.hashes.setdefault(p.relative_to(root).as_posix(), file_hash(p))
 
     def url(self, name: str) -> str:
         """The URL of a static file, with the hash of its content."""
