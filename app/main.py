@@ -53,7 +53,7 @@ from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
 from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
-from app.serving import GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
+from app.serving import GZIP_LEVEL, GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
 from app.signing import SubmissionSigner
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(HeadAsGet)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes

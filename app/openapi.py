@@ -42,7 +42,8 @@ XLSX = {
         "schema": {"type": "string", "format": "binary"}
     }
 }
-# Operations that answer a file rather than JSON: their media types on success.
+# Operations that answer a file rather than JSON: their media types on success (any other
+# path ending in .csv answers CSV).
 DOWNLOADS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/v1/audit.csv"): CSV,
     ("get", "/api/v1/responses.csv"): CSV,
@@ -132,8 +133,9 @@ def _describe_operation(
     responses: dict[str, Any] = operation.setdefault("responses", {})
     operation["security"] = _security(method, rule)
     page = not path.startswith("/api/")
-    if (method, path) in DOWNLOADS:
-        responses["200"]["content"] = DOWNLOADS[(method, path)]
+    download = DOWNLOADS.get((method, path)) or (CSV if path.endswith(".csv") else None)
+    if download is not None and "200" in responses:
+        responses["200"]["content"] = download
     statuses = _error_statuses(method, operation, rule)
     for status in statuses:
         _error_answer(responses, status, page)

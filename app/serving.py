@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Compressing fewer bytes than this costs more than it saves (headers, CPU).
 GZIP_MIN_BYTES = 500
+# Level 6 saves within 1% of level 9 on the form page at 70% of its CPU (docs/performance.md).
+GZIP_LEVEL = 6
 
 
 class HeadAsGet:
