@@ -105,9 +105,8 @@ def describe(app: FastAPI) -> dict[str, Any]:
     components = doc.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     schemas = components.setdefault("schemas", {})
-    schemas.update(Error.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"])
-    schemas["Error"] = Error.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas["Error"].pop("$defs", None)
+    error = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error.pop("$defs"), Error=error)  # ErrorDetail beside Error
     rules = _rules(app)
     for path, item in doc.get("paths", {}).items():
         for method, operation in item.items():
