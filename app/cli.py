@@ -94,11 +94,12 @@ async def _seed_demo() -> tuple[str, str]:
     """Seed the demo province and access; returns (summary line, demo API key)."""
     from app.demo import seed, seed_access
     from app.forms.registry import Catalogue
+    from app.instruments.registry import register_forms
 
     settings = get_settings()
     catalogue = Catalogue.from_directory(settings.forms_dir)
     async with standalone_session(settings) as session:
-        await catalogue.register(session)
+        await register_forms(session, catalogue)
         summary = await seed(session, catalogue, settings.today())
         key = await seed_access(session)
     state = "created" if summary.created else "already present"

@@ -13,10 +13,10 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.collection.service import SubmissionSigner
 from app.config import Settings
 from app.db import unit_of_work
 from app.forms.registry import Catalogue
+from app.signing import SubmissionSigner
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:

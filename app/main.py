@@ -8,15 +8,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.gzip import GZipMiddleware
 
+from app.apidocs import DOCS_ASSETS
+from app.apidocs import router as docs_router
 from app.audit.router import router as audit_router
 from app.auth.access import unclassified_routes
 from app.auth.router import router as auth_router
 from app.collection.cache import CounterCache
 from app.collection.router import router as collection_router
-from app.collection.service import SubmissionSigner
 from app.comments.calendar import time_filters
 from app.comments.pages import router as comments_pages
 from app.comments.router import router as comments_router
@@ -35,11 +36,13 @@ from app.console.weighting import router as console_weighting
 from app.db import Database
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
-from app.forms.router import router as forms_router
+from app.forms.visibility import visibility
 from app.i18n import Translator
 from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
+from app.instruments.registry import register_forms
+from app.instruments.router import router as forms_router
 from app.integrity.device import KioskCache
 from app.integrity.pages import router as integrity_pages
 from app.integrity.router import router as integrity_router
@@ -49,6 +52,7 @@ from app.middleware import (
     RequestLogMiddleware,
     SecurityHeadersMiddleware,
 )
+from app.openapi import install_openapi
 from app.ops import router as ops_router
 from app.reporting.publish_router import router as publishing_router
 from app.reporting.published import freshness_wanted
@@ -60,6 +64,8 @@ from app.rounds.router import router as rounds_router
 from app.sampling.router import router as sampling_router
 from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
+from app.serving import GZIP_LEVEL, GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
+from app.signing import SubmissionSigner
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
@@ -88,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with app.state.db.write_sessions.begin() as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
         worker = app.state.worker
         if worker is not None:
             worker.start()
@@ -103,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Citizen satisfaction with administrative services: collection and reporting.",
         lifespan=lifespan,
         dependencies=[Depends(freshness_wanted)],
+        docs_url=None,  # served by app/apidocs.py, from the app itself
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = Database(settings)
@@ -118,11 +126,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
     install_i18n(templates, Translator())
     console_views.install(templates)
+    templates.env.globals["visibility"] = visibility  # which questions apply, in form.html
     # Local times of stored UTC moments (comments, responses); the console's filters win on
     # the names both define (``day``: the same dd/mm/yyyy).
     for name, apply in time_filters(settings).items():
         templates.env.filters.setdefault(name, apply)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    static = HashedStaticFiles(HERE / "static", packages=[DOCS_ASSETS])
+    templates.env.globals["static_url"] = static.url  # /static/<name>?v=<content hash>
+    app.mount("/static", static, name="static")
 
     for router in (
         collection_router,
@@ -157,13 +168,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_receipts,
         console_targets,
         i18n_router,
+        docs_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served
     install_error_handlers(app)
+    install_openapi(app)
     if missing := unclassified_routes(app):  # every route says who may call it
         raise RuntimeError(f"routes without an access classification: {missing}")
 
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.reporting.breakdown import breakdown_report
 from app.reporting.queries import RankingQuery
 from app.reporting.ranking import ranking_report
@@ -40,7 +41,7 @@ async def run(url: str, round_code: str, repeat: int) -> None:
     catalogue = Catalogue.from_directory(settings.forms_dir)
     try:
         async with db.write_sessions.begin() as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
             await session.execute(text(FIELDS), {"r": round_code})
         cases = [
             ("breakdown BP by field", "BP", "field"),

@@ -33,6 +33,7 @@ from app.comments.sync import has_pending, sync_pending
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.migrate import upgrade
 from app.models import Answer, Response
 from app.models.base import utcnow
@@ -51,7 +52,7 @@ async def seed(db: Database, settings: Settings, n: int, first: int = 1) -> None
     catalogue = Catalogue.from_directory(settings.forms_dir)
     rng = random.Random(first)
     async with db.write_sessions.begin() as session:
-        await catalogue.register(session)
+        await register_forms(session, catalogue)
         form = catalogue.get("one-stop-counter")
         if first == 1:
             await upsert_unit(session, CLI, "P", "Tỉnh", "province", None)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.migrate import upgrade
 
 FORM = "sipas-2017"
@@ -157,7 +158,7 @@ async def seed(url: str, n: int, code: str) -> None:
     dialect = db.engine.dialect.name
     try:
         async with db.write_sessions.begin() as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
         form_version = catalogue.get(FORM).version_id
         started = time.perf_counter()
         async with db.engine.begin() as conn:

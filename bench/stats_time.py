@@ -24,6 +24,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.reporting.service import satisfaction_report
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.load import round_engine, unit_table
@@ -76,7 +77,7 @@ class Bench:
 
     async def start(self) -> None:
         async with self.db.write_sessions.begin() as session:
-            await self.catalogue.register(session)
+            await register_forms(session, self.catalogue)
             self.round_id = (await get_round(session, self.round_code)).id
 
     async def execute(self, sql: str, **params: Any) -> Any:

@@ -60,6 +60,7 @@ async def in_process(n: int, unit: str) -> dict[str, object]:
     from app.config import get_settings
     from app.db import Database
     from app.forms.registry import Catalogue
+    from app.instruments.registry import register_forms
     from app.reporting.service import satisfaction_report
 
     settings = get_settings()
@@ -80,7 +81,7 @@ async def in_process(n: int, unit: str) -> dict[str, object]:
     sql_totals: list[float] = []
     try:
         async with db.write_sessions.begin() as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
         event.listen(db.engine.sync_engine, "before_cursor_execute", before)
         event.listen(db.engine.sync_engine, "after_cursor_execute", after)
         for i in range(n + 3):  # the first 3 are a warm-up

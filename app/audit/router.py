@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
 from app.audit.service import AuditFilter, list_events, to_csv
 from app.auth.access import StaffAdmin
@@ -14,6 +15,19 @@ from app.deps import SessionDep
 from app.units.service import load_tree
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+def _iso_only(value: object) -> object:
+    """A moment written in ISO 8601: pydantic alone also reads a bare number as Unix seconds,
+    so ``until=0.5`` would quietly mean 1970."""
+    try:
+        float(str(value))
+    except ValueError:
+        return value
+    raise ValueError("give a date-time in ISO 8601, e.g. 2026-12-07T08:00:00+07:00")
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 async def _events(session: SessionDep, principal: StaffAdmin, f: AuditFilter) -> list[Any]:
@@ -25,8 +39,8 @@ def _filter(
     action: str | None,
     object_type: str | None,
     actor: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    since: IsoDateTime | None,
+    until: IsoDateTime | None,
     limit: int,
 ) -> AuditFilter:
     return AuditFilter(action, object_type, actor, since, until, limit)
@@ -39,8 +53,8 @@ async def audit_json(
     action: str | None = Query(None, description="e.g. user.grant, or a family: user"),
     object_type: str | None = None,
     actor: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: int = Query(500, ge=1, le=10_000),
 ) -> list[dict[str, Any]]:
     """Audit events about units in your admin scope, newest first."""
@@ -70,8 +84,8 @@ async def audit_csv(
     action: str | None = None,
     object_type: str | None = None,
     actor: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: int = Query(10_000, ge=1, le=100_000),
 ) -> Response:
     """The same events as CSV (UTF-8), for spreadsheets and archives."""

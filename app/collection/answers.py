@@ -10,6 +10,7 @@ from datetime import date
 from typing import NamedTuple
 
 from app.forms.schema import Instrument, Question, Scale
+from app.forms.visibility import visibility
 from app.i18n import N_, Message
 
 NOT_APPLICABLE = "na"
@@ -135,7 +136,7 @@ def parse_submission(instrument: Instrument, form: Mapping[str, Sequence[str]]) 
     required question that does.
     """
     result = Submission()
-    shown = instrument.visibility(form)
+    shown = visibility(instrument, form)
     for q in instrument.questions:
         values = form.get(q.code, ())
         if not shown[q.code].visible:

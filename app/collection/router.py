@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.auth.access import public_access, public_endpoint
+from app.collection.addresses import UNKNOWN_COUNTER, moved_or_unknown
 from app.collection.answers import ParsedAnswer
 from app.collection.cache import CounterCache
 from app.collection.pages import (
@@ -28,7 +29,7 @@ from app.collection.service import (
 )
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep, TemplatesDep
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 from app.i18n import N_
 from app.integrity.device import device_of, remember_device
 from app.integrity.intake import screened
@@ -72,6 +73,14 @@ def require_no_receipt(target: CounterForm) -> None:
         )
 
 
+async def _counter_or_moved(request: Request, unit_code: str) -> CounterForm | Response:
+    """The counter, or a redirect to its address in the right letter case (see addresses)."""
+    try:
+        return await counter_of(request, unit_code)
+    except NotFound:
+        return await moved_or_unknown(request, unit_code)
+
+
 def _blank_form(request: Request, target: CounterForm, signer: SubmissionSigner) -> HTMLResponse:
     """The unanswered form: rendered once per TTL and variant (language, kiosk mode), then
     only the submission id changes. It is signed for the device that asked (a first-party
@@ -95,10 +104,12 @@ async def show_form(
     unit_code: str,
     lang: Lang = "vi",
     kiosk: bool = False,
-) -> HTMLResponse:
+) -> Response:
     """The survey form of the open round at this counter (``kiosk=1``: on a desk tablet)."""
     signer: SubmissionSigner = request.app.state.signer  # not a dependency: the hot path
-    target = await counter_of(request, unit_code)
+    target = await _counter_or_moved(request, unit_code)
+    if isinstance(target, Response):
+        return target
     require_no_receipt(target)
     if target.quotas:  # a full hard quota: say so before anyone fills in the form
         async with request.app.state.db.sessions() as session:
@@ -116,7 +127,10 @@ async def submit_form(request: Request) -> Response:
     """
     unit_code: str = request.path_params["unit_code"]
     signer: SubmissionSigner = request.app.state.signer
-    target = await counter_of(request, unit_code)
+    try:
+        target = await counter_of(request, unit_code)
+    except NotFound as exc:
+        raise NotFound(UNKNOWN_COUNTER) from exc
     require_no_receipt(target)
 
     async def store(signed: Signed, answers: list[ParsedAnswer]) -> str:
@@ -143,10 +157,12 @@ async def thanks(
     lang: Lang = "vi",
     kiosk: bool = False,
     held: bool = False,
-) -> HTMLResponse:
+) -> Response:
     """Thank-you page shown after a stored submission (in kiosk mode: back to a new form);
     ``held=1``: it was kept for review before it counts (a limit or a rule)."""
-    target = await counter_of(request, unit_code)
+    target = await _counter_or_moved(request, unit_code)
+    if isinstance(target, Response):
+        return target
     context = {
         "held": held,
         "unit": target.unit,
@@ -159,16 +175,24 @@ async def thanks(
 
 @router.get("/s/{unit_code}/qr.{fmt}")
 async def qr_code(
-    unit_code: str, fmt: Literal["svg", "png"], session: SessionDep, settings: SettingsDep
+    request: Request,
+    unit_code: str,
+    fmt: Literal["svg", "png"],
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """The counter's QR code, pointing at its public form URL."""
-    unit = await get_unit(session, unit_code)
+    """The counter's QR code, pointing at its public form URL (SVG: a standalone file)."""
+    try:
+        unit = await get_unit(session, unit_code)
+    except NotFound:
+        return await moved_or_unknown(request, unit_code)
     qr = segno.make(public_url(settings, unit.code), error="m")
-    if fmt == "svg":
-        body = qr.svg_inline(scale=8, title=unit.name).encode()
+    buffer = io.BytesIO()
+    if fmt == "svg":  # with its XML declaration and namespace: valid outside an HTML page
+        qr.save(buffer, kind="svg", scale=8, title=unit.name, xmldecl=True, svgns=True)
         media = "image/svg+xml"
     else:
-        buffer = io.BytesIO()
         qr.save(buffer, kind="png", scale=10, border=4)
-        body, media = buffer.getvalue(), "image/png"
-    return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=3600"})
+        media = "image/png"
+    headers = {"Cache-Control": "public, max-age=3600"}
+    return Response(buffer.getvalue(), media_type=media, headers=headers)

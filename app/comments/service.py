@@ -20,7 +20,7 @@ from app.auth.scope import units_in_scope
 from app.comments.masking import mask
 from app.comments.schemas import CommentDetail, CommentItem, CommentPage, HistoryEntry
 from app.errors import Gone, NotFound
-from app.forms.stored import stored_instruments
+from app.instruments.stored import stored_instruments
 from app.models import Answer, AuditEvent, Comment, Response, Round, Unit, User
 from app.models.base import as_utc
 from app.rounds.service import get_round

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.comments.calendar import due_on, work_calendar
 from app.config import Settings
 from app.db import Database, dialect_insert
-from app.forms.stored import free_text_codes, stored_instruments
+from app.instruments.stored import free_text_codes, stored_instruments
 from app.models import Answer, Comment, Response
 from app.models.base import Timestamp, utcnow
 

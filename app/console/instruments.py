@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 from app.auth.access import StaffViewer
 from app.console.views import render
 from app.deps import CatalogueDep, SessionDep
-from app.forms.service import form_detail
 from app.i18n import request_lang
+from app.instruments.service import form_detail
 
 router = APIRouter(prefix="/console/instruments", include_in_schema=False)
 

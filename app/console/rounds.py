@@ -21,8 +21,8 @@ from app.console.views import done, render
 from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
 from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
-from app.forms.service import form_measure
 from app.i18n import N_, request_lang
+from app.instruments.service import form_measure
 from app.rounds.service import (
     EDITABLE,
     MSG_PERIOD,

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 from app.forms.conditions import Condition
-
-if TYPE_CHECKING:
-    from app.forms.schema import Instrument, Question
+from app.forms.schema import Instrument, Question
 
 Loc = tuple[str | int, ...]
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.forms.checks import Problem
+from app.forms.checks import Problem, find_problems
 from app.forms.fidelity import family_mapping_problems, file_problems
 from app.forms.schema import Instrument
 
@@ -110,11 +110,11 @@ def load_file(path: Path) -> LoadedForm:
     """Parse and validate one file; raises FormFileError listing every problem found."""
     node, raw = _compose(path)
     problems = [FileProblem(path, line, msg) for line, msg in _duplicate_keys(node)]
-    found: list[Problem] = []
     try:
-        instrument = Instrument.model_validate(raw, context={"problems": found})
+        instrument = Instrument.model_validate(raw)
     except ValidationError as exc:
         raise FormFileError(problems + _validation_problems(path, node, exc)) from exc
+    found: list[Problem] = find_problems(instrument)  # cross-references, once typed
     found += file_problems(instrument)
     problems += [FileProblem(path, line_of(node, p.loc), str(p)) for p in found]
     if problems:

@@ -1,18 +1,15 @@
-"""The catalogue at run time: instruments from files, each tied to its stored FormVersion row."""
+"""The catalogue at run time: instruments from files, each tied to its stored version once
+registered (the database side lives in app/instruments/registry.py: forms are pure data)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import insert_ignore
 from app.errors import NotFound
 from app.forms.loader import LoadedForm, load_catalogue
 from app.forms.schema import Instrument
-from app.models import FormVersion, Response
 
 
 @dataclass(frozen=True)
@@ -20,27 +17,7 @@ class RegisteredForm:
     version_id: int
     instrument: Instrument
     content_hash: str
-    version: str  # as registered: the declared version, or "<version>+<hash8>" (see register)
-
-
-async def _version_label(session: AsyncSession, code: str, loaded: LoadedForm) -> str:
-    """The declared version, unless responses already answered other content under that label.
-
-    A file edited without bumping ``version`` must not silently rewrite what earlier
-    respondents answered: its new content becomes a version of its own, "<version>+<hash8>".
-    """
-    version = loaded.instrument.version
-    answered = await session.scalar(
-        select(func.count())
-        .select_from(Response)
-        .join(FormVersion, FormVersion.id == Response.form_version_id)
-        .where(
-            FormVersion.code == code,
-            FormVersion.version == version,
-            FormVersion.content_hash != loaded.content_hash,
-        )
-    )
-    return f"{version}+{loaded.content_hash[:8]}" if answered else version
+    version: str  # as registered: the declared version, or "<version>+<hash8>"
 
 
 class Catalogue:
@@ -54,27 +31,13 @@ class Catalogue:
     def from_directory(cls, directory: Path) -> Catalogue:
         return cls(load_catalogue(directory))
 
-    async def register(self, session: AsyncSession) -> None:
-        """Store every loaded version (idempotent, safe when replicas start together)."""
-        for code, loaded in self._loaded.items():
-            self._registered[code] = await self._register_one(session, code, loaded)
+    def loaded(self) -> Iterator[tuple[str, LoadedForm]]:
+        """Every instrument read from its file, by code."""
+        yield from self._loaded.items()
 
-    @staticmethod
-    async def _register_one(session: AsyncSession, code: str, loaded: LoadedForm) -> RegisteredForm:
-        stored = select(FormVersion.id, FormVersion.version).where(
-            FormVersion.code == code, FormVersion.content_hash == loaded.content_hash
-        )
-        row = (await session.execute(stored)).first()
-        if row is None:
-            values = {
-                "code": code,
-                "version": await _version_label(session, code, loaded),
-                "content_hash": loaded.content_hash,
-                "definition": loaded.instrument.model_dump(mode="json"),
-            }
-            await session.execute(insert_ignore(session, FormVersion, values))
-            row = (await session.execute(stored)).one()
-        return RegisteredForm(row.id, loaded.instrument, loaded.content_hash, row.version)
+    def bind(self, registered: Mapping[str, RegisteredForm]) -> None:
+        """Record the stored version of each instrument (see app.instruments.registry)."""
+        self._registered.update(registered)
 
     def get(self, code: str) -> RegisteredForm:
         try:

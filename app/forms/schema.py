@@ -9,17 +9,13 @@ while unset (``exclude_if``), so an instrument that does not use them keeps its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.forms.conditions import Condition, canonical
 from app.forms.method import Method
-
-if TYPE_CHECKING:
-    from app.forms.visibility import Shown
 
 Code = str
 
@@ -255,18 +251,6 @@ class Instrument(BaseModel):
     sections: tuple[Section, ...] = Field(min_length=1)
     aggregation: Aggregation = Aggregation()
 
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> Instrument:
-        from app.forms.checks import find_problems
-
-        problems = find_problems(self)
-        collect = info.context.get("problems") if isinstance(info.context, dict) else None
-        if isinstance(collect, list):
-            collect.extend(problems)
-        elif problems:
-            raise ValueError("; ".join(str(p) for p in problems))
-        return self
-
     @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for s in self.sections for q in s.items)
@@ -287,9 +271,3 @@ class Instrument(BaseModel):
         if question.not_applicable is False:
             return None
         return self.scale_of(question).not_applicable
-
-    def visibility(self, values: Mapping[str, Sequence[str]]) -> dict[str, Shown]:
-        """Per question: does it apply given these raw answers, and is it required."""
-        from app.forms.visibility import visibility
-
-        return visibility(self, values)

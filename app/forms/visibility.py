@@ -8,12 +8,10 @@ nothing for hidden questions, decides the same way).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from app.forms.conditions import Values
-
-if TYPE_CHECKING:
-    from app.forms.schema import Instrument
+from app.forms.schema import Instrument
 
 
 class Shown(NamedTuple):  # a tuple: one per question and submission, on the hot path

@@ -21,6 +21,7 @@ from app.forms.registry import Catalogue
 from app.i18n import english
 from app.imports.csvfile import ImportResult, Progress
 from app.imports.responses import import_responses
+from app.instruments.registry import register_forms
 from app.rounds.service import get_round
 
 responses_cli = typer.Typer(help="Responses collected outside the web form.", no_args_is_help=True)
@@ -95,7 +96,7 @@ def responses_import(
     async def run() -> ImportResult:
         catalogue = Catalogue.from_directory(settings.forms_dir)
         async with standalone_session(settings) as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
             round_ = await get_round(session, round_code)
             form = catalogue.get(round_.form_code)
             with TerminalProgress() as progress:

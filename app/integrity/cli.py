@@ -15,6 +15,7 @@ from app.auth.cli import _run
 from app.config import get_settings
 from app.db import Database, standalone_session
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.integrity import service
 from app.integrity.policy import IntegrityPolicy
 from app.integrity.schemas import ReceiptOut
@@ -37,7 +38,7 @@ def refresh() -> None:
         try:
             catalogue = Catalogue.from_directory(settings.forms_dir)
             async with db.write_sessions.begin() as session:
-                await catalogue.register(session)
+                await register_forms(session, catalogue)
             return await refresh_reports(db, catalogue, settings.timezone), await erase_expired(db)
         finally:
             await db.dispose()

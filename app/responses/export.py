@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import Conflict, Forbidden
 from app.forms.schema import Instrument
-from app.forms.stored import free_text_codes, stored_instruments
+from app.instruments.stored import free_text_codes, stored_instruments
 from app.models import Answer, Response, Round, Unit
 from app.models.base import as_utc
 from app.responses.display import AnswerRow, cell

@@ -20,8 +20,8 @@ from app.auth.scope import units_in_scope
 from app.comments.calendar import day_start
 from app.config import Settings
 from app.errors import AppError, Conflict, NotFound
-from app.forms.stored import stored_instruments
 from app.i18n import N_
+from app.instruments.stored import stored_instruments
 from app.integrity.review import require_independent
 from app.models import Answer, Comment, FormVersion, Response, Round, Unit, User
 from app.models.base import as_utc, utcnow

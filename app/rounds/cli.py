@@ -13,6 +13,7 @@ from app.auth.cli import _run
 from app.config import get_settings
 from app.db import standalone_session
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.reporting.snapshots import freeze_round
 from app.rounds.inference import change_inference
 from app.rounds.service import change_status, get_round, round_unit_id
@@ -74,7 +75,7 @@ def rounds_create(
     async def run() -> tuple[Any, int]:
         catalogue = Catalogue.from_directory(settings.forms_dir)
         async with standalone_session(settings) as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
             round_, units = await create_round_over(session, CLI, catalogue, spec)
             return round_, len(units)
 
@@ -138,7 +139,7 @@ def rounds_freeze(
     async def run() -> tuple[int, str, bool]:
         catalogue = Catalogue.from_directory(settings.forms_dir)
         async with standalone_session(settings) as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
             round_ = await get_round(session, code)
             snapshot, created = await freeze_round(session, catalogue, CLI, round_, note)
             return snapshot.revision, snapshot.content_hash, created

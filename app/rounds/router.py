@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from app.audit.service import Actor
 from app.auth.access import ApiReader, StaffAdmin, actor_of, check_csrf
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
-from app.forms.service import form_measure
+from app.instruments.service import form_measure
 from app.models import Round
 from app.rounds.inference import change_inference
 from app.rounds.schemas import InferenceIn, RoundOut

@@ -113,11 +113,12 @@ def summary_text(found: WeightSet, created: bool) -> str:
 
 async def _compute(round_code: str, request: ComputeRequest, progress: Progress | None) -> str:
     from app.forms.registry import Catalogue
+    from app.instruments.registry import register_forms
 
     settings = get_settings()
     catalogue = Catalogue.from_directory(settings.forms_dir)
     async with standalone_session(settings) as session:
-        await catalogue.register(session)
+        await register_forms(session, catalogue)
         round_ = await get_round(session, round_code)
         instrument = catalogue.get(round_.form_code).instrument
         found, created = await compute_weight_set(

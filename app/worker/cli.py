@@ -16,6 +16,7 @@ import typer
 from app.config import Settings, get_settings
 from app.db import Database
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.worker.loop import Worker
 from app.worker.registry import Context
 from app.worker.tasks import load_tasks
@@ -28,7 +29,7 @@ async def standalone_context(settings: Settings) -> AsyncIterator[Context]:
     try:
         catalogue = Catalogue.from_directory(settings.forms_dir)
         async with db.write_sessions.begin() as session:
-            await catalogue.register(session)
+            await register_forms(session, catalogue)
         yield Context(db, settings, catalogue)
     finally:
         await db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.forms.schema import Instrument, Question
+from app.forms.visibility import visibility
 
 Raw = dict[str, list[str]]
 
@@ -29,7 +30,7 @@ def fill(instrument: Instrument, overrides: dict[str, list[str] | None] | None =
     overrides = overrides or {}
     raw: Raw = {}
     for q in instrument.questions:
-        if not instrument.visibility(raw)[q.code].visible:
+        if not visibility(instrument, raw)[q.code].visible:
             continue
         if q.code in overrides:
             given = overrides[q.code]

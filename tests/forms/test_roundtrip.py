@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from app.collection.answers import parse_submission
 from app.forms.schema import Instrument
+from app.forms.visibility import visibility
 from app.i18n import Translator, install
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "app" / "templates")
@@ -82,7 +83,7 @@ def answered(draw: st.DrawFn) -> tuple[Instrument, dict[str, list[str]]]:
     instrument = draw(instruments())
     raw: dict[str, list[str]] = {}
     for q in instrument.questions:
-        shown = instrument.visibility(raw)[q.code]
+        shown = visibility(instrument, raw)[q.code]
         if shown.visible and (shown.required or draw(st.booleans())):
             raw[q.code] = answer_for(draw, instrument, q.code)
     return instrument, raw
@@ -121,7 +122,7 @@ class Submitted(HTMLParser):
 def test_render_submit_parse_round_trip(case: tuple[Instrument, dict[str, list[str]]]):
     instrument, raw = case
     html = ENV.get_template("_questions.html").render(
-        form=instrument, values=raw, errors={}, lang="vi", shown=instrument.visibility(raw)
+        form=instrument, values=raw, errors={}, lang="vi", shown=visibility(instrument, raw)
     )
     parser = Submitted()
     parser.feed(html)

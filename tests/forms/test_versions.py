@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.models import FormVersion
 from tests.factories import add_response, make_province, ratings
 
@@ -18,7 +19,7 @@ COUNTER = "one-stop-counter.yaml"
 async def register(app: FastAPI, directory: Path) -> Catalogue:
     catalogue = Catalogue.from_directory(directory)
     async with app.state.db.write_sessions.begin() as session:
-        await catalogue.register(session)
+        await register_forms(session, catalogue)
     return catalogue
 
 

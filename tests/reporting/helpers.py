@@ -18,6 +18,7 @@ from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
 from app.config import Settings
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.main import create_app
 from app.models import AuditEvent, Response
 from app.rounds.service import create_round, set_volume
@@ -134,7 +135,7 @@ async def revised_app(
     old_dir, new_dir = revised_forms(forms_dir, tmp_path)
     old = Catalogue.from_directory(old_dir)
     async with app.state.db.write_sessions.begin() as session:
-        await old.register(session)
+        await register_forms(session, old)
     revised = create_app(settings.model_copy(update={"forms_dir": new_dir}))
     async with revised.router.lifespan_context(revised):
         yield revised, old.get("one-stop-counter").version_id

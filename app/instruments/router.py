@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 
 from app.auth.access import api_reader
 from app.deps import CatalogueDep, SessionDep
-from app.forms.api_schemas import FormDetail, FormSummary
-from app.forms.service import form_detail, list_forms
+from app.instruments.schemas import FormDetail, FormSummary
+from app.instruments.service import form_detail, list_forms
 
 # The catalogue is not sensitive, but like all of /api/v1 it is read with an API key or a session.
 router = APIRouter(prefix="/api/v1/forms", tags=["forms"], dependencies=[Depends(api_reader)])

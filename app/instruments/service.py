@@ -6,7 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
-from app.forms.api_schemas import (
+from app.forms.method import FigureKind, measure_of
+from app.forms.registry import Catalogue, RegisteredForm
+from app.instruments.schemas import (
     CriterionInfo,
     DomainInfo,
     ElementInfo,
@@ -14,9 +16,8 @@ from app.forms.api_schemas import (
     FormSummary,
     VersionInfo,
 )
-from app.forms.method import FigureKind, measure_of
-from app.forms.registry import Catalogue, RegisteredForm
 from app.models import FormVersion
+from app.models.base import as_utc  # SQLite returns naive moments; the API says UTC
 
 
 def summary(form: RegisteredForm, lang: str) -> FormSummary:
@@ -58,7 +59,7 @@ async def form_detail(
         .order_by(FormVersion.created_at, FormVersion.id)
     )
     versions = [
-        VersionInfo(version=v, content_hash=h, created_at=at, current=i == form.version_id)
+        VersionInfo(version=v, content_hash=h, created_at=as_utc(at), current=i == form.version_id)
         for i, v, h, at in rows
     ]
     elements = [
