@@ -8,7 +8,6 @@ operators write the plain URL.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +25,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.config import Settings
+from app.database_errors import DATABASE_ERRORS as DATABASE_ERRORS
+from app.database_errors import database_unavailable as database_unavailable
+from app.database_errors import invalid_data as invalid_data
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 # URL query options that SQLAlchemy's asyncpg adapter consumes itself (not asyncpg's).
@@ -181,62 +183,6 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             await session.rollback()
             raise
         await session.commit()
-
-
-# The database cannot be reached or is going away: the request may succeed if tried again.
-UNREACHABLE = (
-    ConnectionError,  # refused, reset, broken pipe
-    TimeoutError,  # connecting timed out
-    socket.gaierror,  # the host name does not resolve (DNS away)
-    asyncpg.PostgresConnectionError,  # 08xxx: connection lost or never made
-    asyncpg.exceptions.OperatorInterventionError,  # 57xxx: shutting down, starting up
-    asyncpg.InterfaceError,  # "connection is closed"
-    asyncpg.exceptions.InternalClientError,  # a broken connection in a bad state
-    sqlalchemy_exc.TimeoutError,  # no pooled connection came free in time
-)
-# What the error handlers look at (app/errors.py): the driver's and SQLAlchemy's errors
-# (an OSError that is not a failed connection is re-raised there: a 500, as before).
-DATABASE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    *UNREACHABLE,
-    sqlalchemy_exc.DBAPIError,
-    asyncpg.PostgresError,
-)
-# SQLite's answers to a writer that waited out the busy timeout.
-SQLITE_BUSY = ("database is locked", "database table is locked")
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what it wraps) says the database is unreachable or busy, rather
-    than that the request was wrong: such a request is answered 503, to be tried again."""
-    seen: BaseException | None = exc
-    for _ in range(5):  # SQLAlchemy wraps the adapter's error, which wraps the driver's
-        if seen is None:
-            return False
-        if isinstance(seen, UNREACHABLE) or _connect_failed(seen):
-            return True
-        if isinstance(seen, sqlalchemy_exc.DBAPIError) and seen.connection_invalidated:
-            return True
-        if isinstance(seen, sqlalchemy_exc.OperationalError) and any(
-            busy in str(seen.orig) for busy in SQLITE_BUSY
-        ):
-            return True
-        seen = getattr(seen, "orig", None) or seen.__cause__
-    return False
-
-
-def _connect_failed(exc: BaseException) -> bool:
-    """asyncio's plain OSError when every address of a host refused ("Multiple exceptions:
-    [Errno 111] Connect call failed ..."); other OSErrors (files) are not the database's."""
-    return type(exc) is OSError and "Connect call failed" in str(exc)
-
-
-def invalid_data(exc: BaseException) -> bool:
-    """Whether the database refused a value it cannot hold (SQLSTATE class 22: a NUL in text,
-    a number out of range): the request was wrong, a 422."""
-    orig = getattr(exc, "orig", None) or exc
-    driver = orig.__cause__ if orig.__cause__ is not None else orig
-    return isinstance(exc, sqlalchemy_exc.DataError) or isinstance(driver, asyncpg.DataError)
 
 
 def dialect_insert(session: AsyncSession, model: Any) -> Any:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.db import DATABASE_ERRORS, database_unavailable, invalid_data
+from app.database_errors import DATABASE_ERRORS, database_unavailable, invalid_data
 from app.i18n import N_
 
 log = logging.getLogger("sipas.errors")

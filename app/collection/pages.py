@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from app.collection.answers import ParsedAnswer, parse_submission
+from app.collection.answers import MSG_REQUIRED, ParsedAnswer, parse_submission
 from app.collection.service import CounterForm, ExpiredSubmission, Signed, SubmissionSigner
 from app.db import database_unavailable
 from app.errors import RETRY_AFTER_SECONDS
@@ -63,6 +63,7 @@ def render_form(
         "token": token,
         "values": values or {},
         "errors": errors or {},
+        "required_message": MSG_REQUIRED,  # the summary names the question instead
         "notice": notice,
         "action": action,  # where the form posts: /s/{unit} unless given (invitations: /t/...)
         "query": page_query(request, kiosk),

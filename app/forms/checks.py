@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 
 from app.forms.conditions import Condition
+from app.forms.fidelity import method_problems
+from app.forms.problems import Loc, Problem
 from app.forms.schema import Instrument, Question
 
-Loc = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    loc: Loc
-    message: str
-
-    def __str__(self) -> str:
-        where = ".".join(str(p) for p in self.loc) or "(top)"
-        return f"{where}: {self.message}"
+__all__ = ["Loc", "Problem", "find_problems"]
 
 
 def find_problems(instrument: Instrument) -> list[Problem]:
     """Every problem the typed models cannot see alone: codes, references, conditions."""
-    from app.forms.fidelity import method_problems
-
     return [
         *_duplicate_codes(instrument),
         *_elements(instrument),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from app.forms.checks import Problem
+from app.forms.problems import Problem
 
 if TYPE_CHECKING:
     from app.forms.schema import Instrument

@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 import httpx
 from fastapi import FastAPI
 
+from app.collection.answers import MSG_REQUIRED
 from tests.collection.test_form import token_of
 from tests.factories import CRITERIA, make_province
 
@@ -117,7 +118,7 @@ async def test_error_summary_names_each_unanswered_question(
     assert set(codes) == set(CRITERIA) - {"ACC1"}  # one link per question in error
     texts = [text for _, text, _ in links]
     assert len(set(texts)) == len(texts), "every link names its own question"
-    assert "Vui lòng trả lời câu hỏi này." not in summary.group(0)
+    assert MSG_REQUIRED not in summary.group(0)
     reasons = {code: reason for code, _, reason in links}
     assert reasons["ACC2"].startswith(": ")  # an invalid answer says why
     assert all(reasons[c] == "" for c in codes if c != "ACC2")
