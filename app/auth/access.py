@@ -200,3 +200,12 @@ async def _admin_writing(request: Request, principal: StaffAdmin) -> Principal:
 
 
 StaffAdminWrite = Annotated[Principal, Depends(_admin_writing)]
+
+
+async def _manager_writing(request: Request, principal: StaffManager) -> Principal:
+    """A manager whose request carries the session's CSRF token (checked before the body)."""
+    await check_csrf(request, principal)
+    return principal
+
+
+StaffManagerWrite = Annotated[Principal, Depends(_manager_writing)]

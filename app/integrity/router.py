@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Query, Request
 
-from app.auth.access import ApiReader, StaffAdmin, StaffManager, actor_of, check_csrf
+from app.auth.access import ApiReader, StaffAdminWrite, StaffManagerWrite, actor_of
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import Forbidden
 from app.integrity import service
@@ -25,6 +25,7 @@ from app.integrity.schemas import (
     ReviewIn,
     ReviewOut,
 )
+from app.payload import RowId
 from app.rounds.deps import RoundAdmin, RoundManager
 from app.rounds.service import get_round, round_in_scope
 from app.units.service import load_tree
@@ -91,11 +92,10 @@ async def get_held(
 
 @router.post("/responses/review", response_model=ReviewOut)
 async def review_responses(
-    request: Request, body: ReviewIn, session: WriteSessionDep, principal: StaffManager
+    request: Request, body: ReviewIn, session: WriteSessionDep, principal: StaffManagerWrite
 ) -> ReviewOut:
     """Accept or reject held responses (managers of the units who are not their own staff;
     all or none; reason required; audited). CSRF token."""
-    await check_csrf(request, principal)
     actor = actor_of(request, principal)
     ids = await decide(session, actor, principal, body.ids, body.decision, body.reason)
     return ReviewOut(decided=ids, status="valid" if body.decision == "accept" else "excluded")
@@ -107,11 +107,10 @@ async def post_kiosk(
     body: KioskIn,
     session: WriteSessionDep,
     settings: SettingsDep,
-    principal: StaffAdmin,
+    principal: StaffAdminWrite,
 ) -> KioskOut:
     """Register a desk tablet at a counter (by staff of another unit or the province); the
     activation link is shown once. CSRF token; audited."""
-    await check_csrf(request, principal)
     made = await register_kiosk(
         session, actor_of(request, principal), principal, body.unit, body.name
     )
@@ -122,12 +121,11 @@ async def post_kiosk(
 @router.post("/kiosks/{kiosk_id}/revoke", response_model=KioskOut)
 async def post_kiosk_revoke(
     request: Request,
-    kiosk_id: int,
+    kiosk_id: RowId,
     session: WriteSessionDep,
-    principal: StaffAdmin,
+    principal: StaffAdminWrite,
 ) -> KioskOut:
     """Revoke a kiosk: its responses count as an ordinary device's from now on; audited."""
-    await check_csrf(request, principal)
     kiosk = await revoke_kiosk(session, actor_of(request, principal), principal, kiosk_id)
     tree = await load_tree(session)
     code = tree.by_id[kiosk.unit_id].code

@@ -64,16 +64,16 @@ async def test_reports_serve_the_last_fold_while_a_burst_waits(
     async with httpx.AsyncClient(transport=transport, base_url="https://t") as client:
         client.headers.update(bearer(await make_key(background, "P")))
         first, _ = await report(client, fresh="true")
-        assert first["respondents"] == 46 and first["freshness"]["source"] == "tallies"
+        assert first["responses"] == 46 and first["freshness"]["source"] == "tallies"
         before = utcnow()
         await burst(background, province.round.id, BURST)
         served, took = await report(client)
         assert took < 2.0  # generous: the benchmark has the real figure (docs/performance.md)
-        assert served["respondents"] == 46
+        assert served["responses"] == 46
         assert moment(served["freshness"]["as_of"]) < before
         assert served["freshness"]["pending"] is True
         current, _ = await report(client, fresh="true")
-        assert current["respondents"] == 46 + BURST
+        assert current["responses"] == 46 + BURST
         assert not current["freshness"]["pending"]
         assert moment(current["freshness"]["as_of"]) > before
         status = (await client.get("/api/v1/rounds/R2026/tallies")).json()
@@ -144,7 +144,7 @@ async def test_two_first_reads_at_once_both_answer(app: FastAPI, client: httpx.A
         *(client.get("/api/v1/rounds/R2026/satisfaction", params={"unit": u}) for u in "PP")
     )
     assert [a.status_code for a in answers] == [200, 200]
-    assert [a.json()["respondents"] for a in answers] == [46, 46]
+    assert [a.json()["responses"] for a in answers] == [46, 46]
     assert {a.json()["freshness"]["source"] for a in answers} == {"tallies"}
 
 
