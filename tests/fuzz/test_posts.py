@@ -111,6 +111,23 @@ def counter_url(data: Any) -> str:
     return f"/s/{quote(code, safe='') or 'C11'}{query}"
 
 
+SECRET = "test-secret-key-not-for-production"  # tests/conftest.py's settings
+
+
+def receipt_url(data: Any) -> str:
+    """A receipt code's form (/r/{code}): a valid code, a tampered one, or anything."""
+    from hypothesis import strategies as st
+
+    from app.integrity.receipts import issue_code, round_key
+
+    valid = issue_code(round_key(SECRET, "R2026"), "C11", "HS-1")
+    code = data.draw(
+        st.sampled_from([valid, valid[:-1] + "A", valid.lower(), "C11~~", "~"])
+        | st.text(max_size=40)
+    )
+    return f"/r/{quote(code, safe='~') or 'x'}"
+
+
 def login_pairs(data: Any, csrf: str) -> list[tuple[str, str]]:
     from hypothesis import strategies as st
 
@@ -162,10 +179,16 @@ async def test_form_token_and_sign_in_posts_never_fail_with_5xx(
         token = data.draw(st.sampled_from(tokens) | st.sampled_from(tokens) | st.text(max_size=50))
         return f"/t/{quote(token, safe='') or 'x'}"
 
-    seen: dict[str, Counter[int]] = {"form": Counter(), "token": Counter(), "login": Counter()}
+    seen: dict[str, Counter[int]] = {
+        "form": Counter(),
+        "token": Counter(),
+        "receipt": Counter(),
+        "login": Counter(),
+    }
     base, start = live_server.url, time.monotonic()
     await anyio.to_thread.run_sync(fuzz, base, counter_url, EXAMPLES, seen["form"])
     await anyio.to_thread.run_sync(fuzz, base, token_url, EXAMPLES, seen["token"])
+    await anyio.to_thread.run_sync(fuzz, base, receipt_url, EXAMPLES // 2, seen["receipt"])
     await anyio.to_thread.run_sync(fuzz_login, base, LOGINS, seen["login"])
     print(f"\nfuzz of posts: {time.monotonic() - start:.0f} s")
     for name, statuses in seen.items():
