@@ -106,7 +106,7 @@ def freshness_out(found: Freshness | None, snapshot: ReportSnapshot | None = Non
     """What a report states about its figures: the frozen revision's time, else what the
     engine read (nothing recorded: computed live in the request)."""
     if snapshot is not None:
-        return FreshnessOut(source="snapshot", as_of=snapshot.created_at)
+        return FreshnessOut(source="snapshot", as_of=as_utc(snapshot.created_at))
     found = found or Freshness.live()
     return FreshnessOut(
         source=found.source, as_of=found.as_of, pending=found.pending, stale=found.stale
@@ -125,8 +125,8 @@ async def tally_status(
     return TallyStatus(
         round=round_.code,
         built=state is not None and state.as_of is not None,
-        as_of=state.as_of if state else None,
-        latest_response_at=state.data_at if state else None,
+        as_of=as_utc(state.as_of) if state and state.as_of else None,  # SQLite: naive
+        latest_response_at=as_utc(state.data_at) if state and state.data_at else None,
         folds=state.folded if state else 0,
         stale=state.stale if state else True,
         queued=int(queued or 0),
