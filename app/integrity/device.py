@@ -33,10 +33,17 @@ def device_of(request: Request) -> tuple[str, bool]:
 
 
 def remember_device(response: Response, device: str, settings: Settings) -> None:
+    first_party_cookie(response, DEVICE_COOKIE, device, DEVICE_COOKIE_DAYS, settings)
+
+
+def first_party_cookie(
+    response: Response, name: str, value: str, days: int, settings: Settings
+) -> None:
+    """A long-lived cookie for this site only, out of scripts' reach (a device's or kiosk's)."""
     response.set_cookie(
-        DEVICE_COOKIE,
-        device,
-        max_age=DEVICE_COOKIE_DAYS * 86400,
+        name,
+        value,
+        max_age=days * 86400,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.auth.access import public_access
 from app.collection.answers import ParsedAnswer
@@ -17,7 +17,7 @@ from app.config import Settings
 from app.errors import Gone, NotFound
 from app.i18n import N_
 from app.integrity.admission import admit
-from app.integrity.device import KIOSK_COOKIE, device_of
+from app.integrity.device import KIOSK_COOKIE, device_of, first_party_cookie
 from app.integrity.intake import screened
 from app.integrity.kiosks import find_kiosk
 from app.integrity.receipts import Receipt, parse_code, round_key
@@ -49,11 +49,10 @@ async def _receipt(request: Request, code: str) -> tuple[Receipt, CounterForm, s
     return receipt, target, receipt.dossier_hash(settings.secret_key, target.round.code)
 
 
-async def _used(request: Request, dossier_hash: str) -> bool:
+async def _stored_where(request: Request, condition: ColumnElement[bool]) -> bool:
+    """Whether a response matching ``condition`` is stored (a used code, a stored id)."""
     async with request.app.state.db.sessions() as session:
-        found = await session.scalar(
-            select(StoredResponse.id).where(StoredResponse.receipt_hash == dossier_hash)
-        )
+        found = await session.scalar(select(StoredResponse.id).where(condition).limit(1))
     return found is not None
 
 
@@ -61,7 +60,7 @@ async def _used(request: Request, dossier_hash: str) -> bool:
 async def show_receipt_form(request: Request, code: str, lang: Lang = "vi") -> HTMLResponse:
     """The form a receipt code opens: the open round at the code's unit, answered once."""
     _, target, dossier_hash = await _receipt(request, code)
-    if await _used(request, dossier_hash):
+    if await _stored_where(request, StoredResponse.receipt_hash == dossier_hash):
         raise ReceiptUsed(MSG_USED)
     signer: SubmissionSigner = request.app.state.signer
     sid = signer.issue(f"receipt:{dossier_hash}", device_of(request)[0])
@@ -81,7 +80,8 @@ async def submit_receipt_form(request: Request, code: str) -> Response:
         values = response_values(target, signed.submission_id, "receipt")
         async with request.app.state.db.writing() as session:
             admission = await admit(session, values, answers, paradata, verdict)
-        if admission.outcome == "replay" and not await _stored(request, signed.submission_id):
+        replayed = StoredResponse.submission_id == signed.submission_id
+        if admission.outcome == "replay" and not await _stored_where(request, replayed):
             raise ReceiptUsed(MSG_USED)
         return admission.outcome
 
@@ -90,14 +90,6 @@ async def submit_receipt_form(request: Request, code: str) -> Response:
     binding, action = f"receipt:{dossier_hash}", f"/r/{code}{query}"
     device = device_of(request)[0]
     return await submit(request, signer, target, binding, store, thanks, action, device)
-
-
-async def _stored(request: Request, submission_id: str) -> bool:
-    async with request.app.state.db.sessions() as session:
-        found = await session.scalar(
-            select(StoredResponse.id).where(StoredResponse.submission_id == submission_id)
-        )
-    return found is not None
 
 
 @router.get("/k/{key}", response_class=HTMLResponse)
@@ -111,13 +103,5 @@ async def activate_kiosk(request: Request, key: str) -> Response:
         unit_code = await session.scalar(select(Unit.code).where(Unit.id == seen.unit_id))
     settings: Settings = request.app.state.settings
     page = RedirectResponse(f"/s/{unit_code}?kiosk=1", status_code=303, headers=NO_STORE)
-    page.set_cookie(
-        KIOSK_COOKIE,
-        key,
-        max_age=KIOSK_COOKIE_DAYS * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
+    first_party_cookie(page, KIOSK_COOKIE, key, KIOSK_COOKIE_DAYS, settings)
     return page
