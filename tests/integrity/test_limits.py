@@ -20,13 +20,15 @@ from tests.integrity.helpers import (
 )
 from tests.sampling.helpers import signed_in
 
+# The defaults, but the opening-hours note off: these tests compare exact flags at any hour.
+ANY_HOUR: dict[str, object] = {"off": ["out_of_hours"]}
 VARIED = {"field": "land", **{c: str(3 + i % 3) for i, c in enumerate(CRITERIA)}}
 
 
 async def test_a_device_counts_once_per_window_and_its_second_form_is_held(
     app: FastAPI, client: httpx.AsyncClient
 ):
-    await make_province(app, integrity=None)  # the defaults
+    await make_province(app, integrity=ANY_HOUR)  # the defaults
     await open_form(client, "C11")
     device = device_of(client)
     assert len(device) >= 16  # a first-party random cookie, set with the form
@@ -52,7 +54,7 @@ async def test_a_device_counts_once_per_window_and_its_second_form_is_held(
 async def test_the_back_button_resubmission_is_the_same_response(
     app: FastAPI, client: httpx.AsyncClient
 ):
-    await make_province(app, integrity=None)
+    await make_province(app, integrity=ANY_HOUR)
     await open_form(client, "C11")
     device = device_of(client)
     for seconds in (100, 90):  # Back on the thank-you page: a new id, the same answers
@@ -65,7 +67,7 @@ async def test_the_back_button_resubmission_is_the_same_response(
 async def test_a_form_sent_as_soon_as_it_opened_is_held_too_fast(
     app: FastAPI, client: httpx.AsyncClient
 ):
-    await make_province(app, integrity=None)
+    await make_province(app, integrity=ANY_HOUR)
     sid = await open_form(client, "C11")
     sent = await post_form(client, "C11", sid, VARIED)
     assert sent.headers["location"] == "/s/C11/thanks?held=1"
@@ -137,3 +139,26 @@ async def test_limit_state_expires(app: FastAPI, client: httpx.AsyncClient):
     assert await erase_expired(app.state.db) == 1
     async with app.state.db.sessions() as session:
         assert list(await session.scalars(select(Response.device_hash))) == [None]
+
+
+def test_a_response_outside_opening_hours_is_noted_not_held():
+    from datetime import UTC, datetime
+
+    from app.collection.answers import ParsedAnswer
+    from app.integrity.policy import IntegrityPolicy
+    from app.integrity.screening import UNLIMITED, Paradata, answers_fingerprint, screen
+
+    answers = [ParsedAnswer(c, 0, float(3 + i % 3), None) for i, c in enumerate(CRITERIA)]
+    paradata = Paradata("qr", None, None, answers_fingerprint(answers))
+    policy = IntegrityPolicy(unit_hours={"C11": "08:00-11:00"})
+    zone = "Asia/Ho_Chi_Minh"
+    evening = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # 20:00 local, a Monday
+    morning = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 09:00 local
+    sunday = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # 09:00 local, closed on Sundays
+    codes = frozenset(CRITERIA)
+    verdicts = [
+        screen(policy, paradata, answers, codes, "C11", UNLIMITED, moment, zone)
+        for moment in (evening, morning, sunday)
+    ]
+    assert [v.flags for v in verdicts] == [("out_of_hours",), (), ("out_of_hours",)]
+    assert not any(v.hold for v in verdicts)  # a note: receipts are answered at home too

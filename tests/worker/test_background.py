@@ -206,8 +206,13 @@ async def test_a_killed_fold_loses_and_double_counts_nothing(
     folding.wait(timeout=30)
     async with app.state.db.sessions() as session:
         stale = await session.scalar(text("SELECT stale FROM tally_state"))
-    # killed mid-way: nothing of it committed
-    assert (await queued(app), bool(stale)) == ((SMALL, False) if job == "fold" else (0, True))
+    # Killed mid-way: nothing of it committed. A rebuild may still commit in the instant
+    # between the last look and the kill (seen on a loaded machine): then it is whole. Either
+    # way the tallies equal a fresh computation below: nothing lost, nothing counted twice.
+    if job == "fold":
+        assert (await queued(app), bool(stale)) == (SMALL, False)
+    else:
+        assert await queued(app) == 0
     await assert_maintained_equals_live(app, settings, LARGE)  # folds what is left, compares
     assert await queued(app) == 0
 
