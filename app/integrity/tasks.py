@@ -167,7 +167,7 @@ async def erase_expired(db: Database, batch: int = ERASE_BATCH) -> int:
     return erased + int(getattr(result, "rowcount", 0) or 0)
 
 
-@periodic("integrity.report", every=30.0, timeout=600.0)
+@periodic("integrity.report", every=300.0, timeout=600.0)
 async def report_task(ctx: Context) -> int:
     """Integrity reports of the rounds whose responses changed; rounds redone."""
     return await refresh_reports(ctx.db, ctx.catalogue, ctx.settings.timezone)
