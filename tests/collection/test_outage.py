@@ -152,7 +152,14 @@ async def test_citizens_submitting_while_postgresql_restarts(
     assert before > 0 and record.kept_pages > 0, (before, record.kept_pages)
     assert 500 not in record.statuses
     assert await stored(own) == len(record.acknowledged)  # each acknowledged one, once
-    noise = [r.getMessage() for r in caplog.records if "state 15" in r.getMessage()]
+    # asyncpg's own noise releasing broken connections; a submission that met such a
+    # connection during the outage was answered 503 with its answers kept (our warning quotes
+    # the driver's error): that is the handling this test asks for, not noise.
+    noise = [
+        r.getMessage()
+        for r in caplog.records
+        if "state 15" in r.getMessage() and r.name != "sipas.collection"
+    ]
     assert not noise, noise[:3]
     print(
         f"\noutage test: {len(record.acknowledged)} stored, {record.kept_pages} pages kept "
