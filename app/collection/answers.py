@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -21,6 +21,15 @@ class ParsedAnswer(NamedTuple):  # a tuple: made ~20 times per submission, on th
     ordinal: int
     value: float | None
     text: str | None
+
+
+def without_comment(answers: list[ParsedAnswer], free_text: Collection[str]) -> bool:
+    """No free-text question is answered: the response has no comment to copy, so it is
+    stored as synced and the worker's comment sync never visits it (most responses). The
+    same test as app.comments.sync's, which copies non-blank texts of ordinal 0."""
+    return not any(
+        a.question in free_text and a.ordinal == 0 and a.text and a.text.strip(" ") for a in answers
+    )
 
 
 @dataclass

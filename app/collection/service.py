@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.collection.answers import ParsedAnswer
+from app.collection.answers import ParsedAnswer, without_comment
 from app.db import Database, insert_ignore
 from app.forms.registry import Catalogue, RegisteredForm
+from app.instruments.stored import free_text_codes
 from app.integrity.admission import Admission, admit, admit_in_one_statement, hold_burst
 from app.integrity.policy import IntegrityPolicy, policy_of
 from app.integrity.screening import Paradata, Screening
@@ -94,7 +95,7 @@ async def store_submission(
     quotas. Work that must commit together with the response (redeeming a token or a receipt
     code) calls ``admit`` in its own session.
     """
-    values = response_values(target, submission_id, paradata.channel)
+    values = response_values(target, submission_id, paradata.channel, answers)
     if db.engine.dialect.name == "postgresql" and not target.quotas:
         pool = await db.driver_pool()
         async with pool.acquire() as connection:
@@ -114,7 +115,9 @@ async def store_submission(
         return admission
 
 
-def response_values(target: CounterForm, submission_id: str, channel: str) -> dict[str, Any]:
+def response_values(
+    target: CounterForm, submission_id: str, channel: str, answers: list[ParsedAnswer]
+) -> dict[str, Any]:
     return {
         "submission_id": submission_id,
         "round_id": target.round.id,
@@ -122,6 +125,7 @@ def response_values(target: CounterForm, submission_id: str, channel: str) -> di
         "form_version_id": target.form.version_id,
         "channel": channel,
         "status": "valid",
+        "comments_synced": without_comment(answers, free_text_codes(target.form.instrument)),
     }
 
 
@@ -139,7 +143,7 @@ async def store_response(
     concurrent requests race: the database, not this process, decides who stored it.
     ``extra``: further response columns (an invitation's ``invitation_id`` and ``stratum``).
     """
-    values = {**response_values(target, submission_id, channel), **(extra or {})}
+    values = {**response_values(target, submission_id, channel, answers), **(extra or {})}
     stmt = insert_ignore(session, Response, values).returning(Response.id)
     response_id = (await session.execute(stmt)).scalar_one_or_none()
     if response_id is None:

@@ -225,10 +225,10 @@ WITH w AS (
     FROM v WHERE NOT v.duplicate
 ), r AS (
     INSERT INTO response (submission_id, round_id, unit_id, form_version_id, channel,
-                          issued_at, device_hash, submitted_at, status, review)
+                          issued_at, device_hash, submitted_at, status, review, comments_synced)
     SELECT $1::text, $2::int, $3, $4::int, $5::text, $6::timestamptz, $7, $9,
            CASE WHEN f.held THEN 'held' ELSE 'valid' END,
-           CASE WHEN f.held THEN 'pending' END
+           CASE WHEN f.held THEN 'pending' END, $23::bool
     FROM f
     ON CONFLICT DO NOTHING
     RETURNING id, status
@@ -277,6 +277,7 @@ async def admit_in_one_statement(
         [a.ordinal for a in answers],
         [a.value for a in answers],
         [a.text for a in answers],
+        values["comments_synced"],
     )
     if duplicate:
         return Admission("duplicate")

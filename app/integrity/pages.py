@@ -77,7 +77,7 @@ async def submit_receipt_form(request: Request, code: str) -> Response:
         paradata, verdict = await screened(
             request, target, signed, answers, "receipt", dossier_hash
         )
-        values = response_values(target, signed.submission_id, "receipt")
+        values = response_values(target, signed.submission_id, "receipt", answers)
         async with request.app.state.db.writing() as session:
             admission = await admit(session, values, answers, paradata, verdict)
         replayed = StoredResponse.submission_id == signed.submission_id

@@ -258,7 +258,7 @@ async def redeem(
     if redeemed is None:
         raise AlreadyAnswered(MSG_ANSWERED)
     values = {
-        **response_values(invited.target, submission_id, "token"),
+        **response_values(invited.target, submission_id, "token", answers),
         "invitation_id": invitation.id,
         "stratum": invitation.stratum,
     }

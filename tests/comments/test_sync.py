@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import date
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
@@ -15,7 +17,7 @@ from app.comments.calendar import due_on, work_calendar
 from app.comments.sync import has_pending, sync_batch
 from app.models import Comment, Response
 from tests.comment_factories import days_ago, respond, sync
-from tests.factories import make_province
+from tests.factories import form_body, make_province
 
 
 async def comments(app: FastAPI) -> list[tuple[int, str, date | None]]:
@@ -110,3 +112,27 @@ async def test_a_marked_response_without_its_comment_is_not_redone_but_rows_stay
         await session.execute(update(Response).values(comments_synced=False))
     assert await sync(app) == 0
     assert [r for r, _, _ in await comments(app)] == [rid]
+
+
+async def test_a_response_without_free_text_is_stored_synced_one_with_it_is_pending(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    """The collection path marks what the worker need never visit: choices and 'na' carry
+    text too, but only a non-blank free-text answer makes a comment."""
+    await make_province(app)
+    stored = []
+    for extra in ({"FBK1": "na", "gender": "female"}, {"comment": "Phải chờ lâu"}):
+        page = (await client.get("/s/C11")).text
+        token = re.search(r'name="sid" value="([^"]+)"', page)
+        assert token is not None
+        posted = await client.post("/s/C11", data=form_body(token.group(1), extra))
+        assert posted.status_code == 303
+        async with app.state.db.sessions() as session:
+            stored.append(
+                await session.scalar(
+                    select(Response.comments_synced).order_by(Response.id.desc()).limit(1)
+                )
+            )
+    assert stored == [True, False]
+    assert await sync(app) == 1
+    assert [q for _, q, _ in await comments(app)] == ["comment"]

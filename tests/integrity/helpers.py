@@ -89,7 +89,7 @@ async def add_held(app: FastAPI, province: Any, unit: str, answers: list[Any]) -
         now,
         "UTC",
     )
-    values = response_values(target, f"held-{time.time_ns()}", "qr")
+    values = response_values(target, f"held-{time.time_ns()}", "qr", answers)
     async with app.state.db.write_sessions.begin() as session:
         admission = await admit(session, values, answers, paradata, verdict)
     assert admission.outcome == "held" and admission.response_id is not None

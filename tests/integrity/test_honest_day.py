@@ -83,7 +83,7 @@ async def test_honest_days_raise_flags_on_at_most_one_percent(app: FastAPI):
                 moment,
                 ZONE,
             )
-            values = response_values(target, f"honest-{rng.getrandbits(64)}", "qr")
+            values = response_values(target, f"honest-{rng.getrandbits(64)}", "qr", answers)
             async with app.state.db.write_sessions.begin() as session:
                 admission = await admit(session, values, answers, paradata, verdict)
             assert admission.outcome == "valid", admission
