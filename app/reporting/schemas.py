@@ -80,6 +80,21 @@ class ElementResult(Precision):
     previous: PreviousResult | None = PREVIOUS
 
 
+class ScreeningCounts(BaseModel):
+    """Responses the integrity screening kept out of (or let into) the figures, in the unit's
+    subtree (docs/integrity.md)."""
+
+    held: int = Field(description="Held and awaiting review: in no estimate, rank or export")
+    accepted: int = Field(description="Held, then accepted by a reviewer: counted as valid")
+    rejected: int = Field(description="Held, then rejected by a reviewer: excluded")
+    as_of: datetime = Field(description="When the integrity report these come from was made")
+
+
+SCREENING = Field(
+    None, description="Held, accepted and rejected responses (null: not yet screened)"
+)
+
+
 class ChildResult(Precision):
     code: str
     name: str
@@ -91,6 +106,7 @@ class ChildResult(Precision):
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
     target: TargetResult | None = TARGET
+    screening: ScreeningCounts | None = SCREENING
 
 
 class Reliability(BaseModel):
@@ -185,6 +201,7 @@ class SatisfactionReport(Precision):
     index: float | None = Field(description="Overall index, percent 0–100; null if no answers")
     elements: list[ElementResult]
     children: list[ChildResult]
+    screening: ScreeningCounts | None = SCREENING
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
     target: TargetResult | None = TARGET

@@ -24,6 +24,7 @@ from app.reporting.schemas import (
     SatisfactionReport,
     UnitRef,
 )
+from app.reporting.screening import screening_of
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates
@@ -190,6 +191,12 @@ async def satisfaction_report(
     est, design = await _estimate(session, target, settings, live)
     overall = rank_among(est.position, est.siblings, lambda d: d.overall, settings)
     elements = element_results(instrument, est, lang, settings)
+    children = _children(est, settings)
+    screened = await screening_of(
+        session, round_.id, target.tree, [unit, *(child for child, _ in est.children)]
+    )
+    for child in children:
+        child.screening = screened.get(child.code)
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
@@ -204,7 +211,8 @@ async def satisfaction_report(
         weighted_respondents=est.own.weight,
         responses=est.own.responses,
         elements=elements,
-        children=_children(est, settings),
+        children=children,
+        screening=screened.get(unit.code),
         **fields(est.own.overall, settings, overall),
     )
 
