@@ -92,6 +92,23 @@ async def form_fields(request: Request) -> dict[str, list[str]]:
     return fields
 
 
+async def kept_answers(request: Request) -> HTMLResponse:
+    """503 while the database is away, before the form could even be looked up (an
+    invitation's): the posted fields, kept as they came, behind one "send again" button;
+    the submission id among them, so sending again stores the answers exactly once."""
+    fields = await form_fields(request)
+    templates: Jinja2Templates = request.app.state.templates
+    context = {
+        "fields": [(name, value) for name, values in fields.items() for value in values],
+        "notice": MSG_UNAVAILABLE,
+        "action": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    headers = {**NO_STORE, "Retry-After": str(RETRY_AFTER_SECONDS)}
+    return templates.TemplateResponse(
+        request, "kept.html", context, status_code=503, headers=headers
+    )
+
+
 # Stores a verified, valid submission; says whether it was held for review (the citizen is
 # told so, politely), or None where nothing is held (invitations).
 Store = Callable[[Signed, list[ParsedAnswer]], Awaitable[str | None]]

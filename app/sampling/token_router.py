@@ -9,15 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.access import public_access
 from app.collection.answers import ParsedAnswer
-from app.collection.pages import NO_STORE, page_query, render_form, submit
+from app.collection.pages import NO_STORE, kept_answers, page_query, render_form, submit
 from app.collection.service import Signed
+from app.db import database_unavailable
 from app.deps import (
     CatalogueDep,
     SessionDep,
     SettingsDep,
     SignerDep,
     TemplatesDep,
-    WriteSessionDep,
 )
 from app.integrity.device import device_of
 from app.integrity.intake import screened
@@ -53,18 +53,26 @@ async def show_invited_form(
 async def submit_invited_form(
     request: Request,
     token: str,
-    session: WriteSessionDep,
+    session: SessionDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
     signer: SignerDep,
 ) -> Response:
-    """Store the invitation's answers and redeem it in one transaction, then redirect (303)."""
-    invited = await open_invitation(session, catalogue, token, settings.today())
+    """Store the invitation's answers and redeem it in one transaction, then redirect (303).
+    The transaction commits inside ``store``, so a database that goes away at any point
+    gives the citizen their answers back (503), never an error page that loses them."""
+    try:
+        invited = await open_invitation(session, catalogue, token, settings.today())
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        return await kept_answers(request)
     query = page_query(request, kiosk=False)
 
     async def store(signed: Signed, answers: list[ParsedAnswer]) -> str:
-        paradata, verdict = await screened(request, invited.target, signed, answers, "token")
-        return await redeem(session, invited, signed.submission_id, answers, paradata, verdict)
+        async with request.app.state.db.writing() as write:
+            paradata, verdict = await screened(request, invited.target, signed, answers, "token")
+            return await redeem(write, invited, signed.submission_id, answers, paradata, verdict)
 
     binding, thanks_url = _binding(invited), f"/t/{token}/thanks{query}"
     return await submit(
