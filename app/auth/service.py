@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import SessionTransactionOrigin
 
 from app.audit.service import Actor, record
 from app.auth.principal import ROLE_RANK
@@ -54,13 +55,14 @@ async def create_user(
         raise AppError("email address is not valid", field="email")
     if problem := password_problem(password):
         raise AppError(problem, field="password")
+    password_hash = await _hash_unlocked(session, password)
     if await find_user(session, email) or (username and await find_user(session, username)):
         raise Conflict(f"user {email!r} exists", field="email")
     user = User(
         email=email,
         username=username,
         name=name,
-        password_hash=await hash_password(password),
+        password_hash=password_hash,
         is_superadmin=superadmin,
         must_change_password=temporary,
     )
@@ -126,6 +128,19 @@ async def grants_with_units(session: AsyncSession, user_id: int) -> list[tuple[s
     return [(role, unit) for role, unit in rows]
 
 
+async def _hash_unlocked(session: AsyncSession, password: str) -> str:
+    """The password's hash (~0.5 s of CPU, in app.auth.secrets' pool) with no transaction
+    open: on SQLite a write transaction holds the database's one writer lock, which citizens'
+    submissions wait for. A request's unit of work (app.db.unit_of_work: an autobegun
+    transaction) is ended first: the console's routes call this before they write anything,
+    so what ends is a transaction of reads, and objects stay loaded (no expiry on commit). A
+    transaction the caller began explicitly (the CLI, the demo) is left alone."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and transaction.origin is SessionTransactionOrigin.AUTOBEGIN:
+        await session.commit()
+    return await hash_password(password)
+
+
 async def _end_sessions(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
@@ -134,14 +149,14 @@ async def change_password(
     session: AsyncSession, actor: Actor, user: User, current: str, new: str
 ) -> None:
     """The user's own change: needs the current password; ends every other session."""
-    await session.commit()  # no transaction (SQLite's writer lock) held during the hash
+    await session.commit()  # no transaction (SQLite's writer lock) held during the hashes
     if not await verify_password(user.password_hash, current):
         raise AppError(N_("Mật khẩu hiện tại không đúng."))
     if problem := password_problem(new):
         raise AppError(problem)
     if new == current:
         raise AppError(N_("Mật khẩu mới phải khác mật khẩu hiện tại."))
-    user.password_hash = await hash_password(new)
+    user.password_hash = await _hash_unlocked(session, new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
     await _end_sessions(session, user.id)
@@ -154,7 +169,7 @@ async def reset_password(
     """An admin sets a temporary password; the user must change it at next sign-in."""
     if problem := password_problem(temporary):
         raise AppError(problem)
-    user.password_hash = await hash_password(temporary)
+    user.password_hash = await _hash_unlocked(session, temporary)
     user.must_change_password = True
     user.password_changed_at = utcnow()
     await _end_sessions(session, user.id)
