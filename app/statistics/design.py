@@ -53,6 +53,17 @@ FPC_UNSUPPORTED = {
     "psu": "fpc not applied: the design has PSUs (two-stage fpc is not supported)",
     "column": "fpc not applied: strata from the response's stratum column have no known N_h",
 }
+CALIBRATION_TEXT = {
+    "rake": (
+        "calibration-aware: residuals on the raking margins as R's rake() design "
+        "(svyrecvar: 10 sweeps of u − category mean)"
+    ),
+    "calibrate": (
+        "calibration-aware: GREG residuals on the raking margins as R's "
+        "calibrate(calfun = 'raking', bounds) design"
+    ),
+    "poststratify": "calibration-aware: residuals on the post-strata as R's postStratify()",
+}
 DEFF_METHOD = (
     "design variance / variance under simple random sampling with replacement of the same "
     "answers (R svymean(deff='replace'))"
@@ -69,6 +80,9 @@ class Design:
     timezone: str
     ci: str = "logit"  # CI_METHODS
     lonely_psu: str = "adjust"  # app.models.round.LONELY_PSU
+    # how the active weight set calibrates (app.statistics.calibrated): rake | calibrate |
+    # poststratify, set when estimates are made; None: weights taken as fixed
+    calibration: str | None = None
 
     @classmethod
     def of(cls, round_: Round, timezone: str) -> Design:
@@ -127,7 +141,8 @@ class Design:
             "fpc": self.fpc,
             "fpc_note": unsupported,
             "lonely_psu": self.lonely_psu,
-            "variance_method": VARIANCE_METHOD.format(lonely=self.lonely_psu),
+            "variance_method": VARIANCE_METHOD.format(lonely=self.lonely_psu)
+            + (f"; {CALIBRATION_TEXT[self.calibration]}" if self.calibration else ""),
             "ci": self.ci,
             "ci_method": f"{CI_METHODS[self.ci]}; {DF_TEXT}",
             "df_method": DF_TEXT,
