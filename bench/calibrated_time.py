@@ -50,7 +50,8 @@ async def main(url: str, repeat: int) -> dict[str, object]:
         covered = set(await covered_unit_ids(session, round_.id))
         for _ in range(repeat):
             start = time.perf_counter()
-            engine = await round_engine(session, round_, catalogue.get(FORM), settings.timezone, tree)
+            form = catalogue.get(FORM)
+            engine = await round_engine(session, round_, form, settings.timezone, tree)
             times["build"].append(1000 * (time.perf_counter() - start))
             calibration = engine.calibration
             assert calibration is not None, "the round has no active raked weight set"
