@@ -1,6 +1,7 @@
 """Time the calibration-aware variance of a raked round (app.statistics.calibrated) beside the
-fixed-weights variance of the same engine, interleaved: building the engine (live, as raked
-rounds are) and ``unit_table()`` (every unit's subtree), each ``--repeat`` times. The round:
+fixed-weights variance of the same round, interleaved: building the engine (live, as raked
+rounds are) with and without the calibration terms, and ``unit_table()`` (every unit's
+subtree), each ``--repeat`` times. The round:
 bench/stats_seed.py's BENCH-STATS, raked with ``python -m app weights BENCH-STATS --rake
 margins.csv --activate`` (docs/performance.md gives the margins used).
 
@@ -22,6 +23,7 @@ from app.db import Database
 from app.forms.registry import Catalogue
 from app.instruments.registry import register_forms
 from app.rounds.service import covered_unit_ids, get_round
+from app.statistics import load
 from app.statistics.inference import Engine
 from app.statistics.load import round_engine, unit_table
 from app.units.service import load_tree
@@ -37,11 +39,17 @@ def _summary(took: list[float]) -> dict[str, float]:
     }
 
 
+async def _skip(*_args: object) -> None:
+    """The build without calibration terms (weights taken as fixed)."""
+
+
 async def main(url: str, repeat: int) -> dict[str, object]:
     settings = Settings(database_url=url)
     db = Database(settings)
     catalogue = Catalogue.from_directory(settings.forms_dir)
-    times: dict[str, list[float]] = {k: [] for k in ("build", "table_fixed", "table_calibrated")}
+    phases = ("build_fixed", "build_calibrated", "table_fixed", "table_calibrated")
+    times: dict[str, list[float]] = {k: [] for k in phases}
+    calibrate = load._calibrate
     engine: Engine | None = None
     async with db.sessions() as session:
         await register_forms(session, catalogue)
@@ -49,10 +57,12 @@ async def main(url: str, repeat: int) -> dict[str, object]:
         tree = await load_tree(session)
         covered = set(await covered_unit_ids(session, round_.id))
         for _ in range(repeat):
-            start = time.perf_counter()
             form = catalogue.get(FORM)
-            engine = await round_engine(session, round_, form, settings.timezone, tree)
-            times["build"].append(1000 * (time.perf_counter() - start))
+            for key, step in (("build_fixed", _skip), ("build_calibrated", calibrate)):
+                load._calibrate = step  # type: ignore[assignment]
+                start = time.perf_counter()
+                engine = await round_engine(session, round_, form, settings.timezone, tree)
+                times[key].append(1000 * (time.perf_counter() - start))
             calibration = engine.calibration
             assert calibration is not None, "the round has no active raked weight set"
             for key, value in (("table_fixed", None), ("table_calibrated", calibration)):

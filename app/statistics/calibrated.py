@@ -136,14 +136,7 @@ async def load_calibration(
     kind = None if inputs is None else calibration_kind(inputs)
     if inputs is None or kind is None:
         return None
-    rows = (
-        await session.execute(
-            text(f"{head} SELECT response_id, unit_id, skey, pkey, f FROM tally_batch"), params
-        )
-    ).all()
-    answers = (
-        await session.execute(text(f"{head} SELECT response_id, question, y FROM ca"), params)
-    ).all()
+    rows = (await session.execute(text(head + _per_response(len(criteria))), params)).all()
     data = await load_responses(session, round_, instrument, inputs.variables())
     position = {rid: i for i, rid in enumerate(data.ids)}
     at = np.array([position[int(r[0])] for r in rows], dtype=np.intp)
@@ -165,32 +158,41 @@ async def load_calibration(
         omega, h = np.ones(len(rows)), sweep_map(codes, sizes, np.ones(len(rows)))
     else:
         omega, h = start, greg_map(codes, sizes, start)
-    return _terms(kind, h, rows, answers, codes, sizes, omega, keys, stratum, scale, criteria)
+    return _terms(kind, h, rows, codes, sizes, omega, keys, stratum, scale, len(criteria))
+
+
+def _per_response(size: int) -> str:
+    """One row per response of the live batch: its cell and PSU keys, weight, and the bit
+    masks of the criteria it answered and was satisfied with (bit c: criterion c, as the
+    ``:c{i}`` parameters of Spec.ctes name them)."""
+    bit = " ".join(f"WHEN :c{i} THEN {1 << i}" for i in range(size))
+    return f"""
+    SELECT b.response_id, b.unit_id, b.skey, b.pkey, b.f,
+           COALESCE(SUM(CASE ca.question {bit} END), 0),
+           COALESCE(SUM(ca.y * CASE ca.question {bit} END), 0)
+    FROM tally_batch b LEFT JOIN ca ON ca.response_id = b.response_id
+    GROUP BY b.response_id, b.unit_id, b.skey, b.pkey, b.f"""
 
 
 def _terms(
     kind: str,
     h: np.ndarray,
     rows: Sequence[Any],
-    answers: Sequence[Any],
     codes: list[np.ndarray],
     sizes: list[int],
     omega: np.ndarray,
     keys: list[tuple[int, bool, str]],
     stratum: np.ndarray,
     scale: np.ndarray,
-    criteria: tuple[str, ...],
+    size: int,
 ) -> Calibration:
-    n, size = len(rows), len(criteria)
     cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
     cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
     w = np.array([float(r[4]) for r in rows])
-    index = {int(r[0]): i for i, r in enumerate(rows)}
-    column = {c: i for i, c in enumerate(criteria)}
-    v = np.zeros((n, 2 * size))
-    for rid, question, y in answers:
-        i, c = index[int(rid)], column[str(question)]
-        v[i, c], v[i, size + c] = float(y), 1.0
+    bits = np.arange(size, dtype=np.int64)
+    answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    v = np.concatenate([satisfied, answered], axis=1).astype(np.float64)
     psu_of: dict[tuple[int, str], int] = {}
     psu = np.array(
         [
