@@ -39,7 +39,7 @@ class ReplicateError(ValueError):
 @dataclass(frozen=True)
 class Replicates:
     kind: str
-    factors: np.ndarray  # (PSUs, R): the factor of every PSU in every replicate
+    factors: np.ndarray  # (R, PSUs): the factor of every PSU in every replicate
     scale: float
     rscales: np.ndarray  # (R,)
 
@@ -64,10 +64,10 @@ def jkn(stratum: np.ndarray) -> Replicates:
             f"JKn: {lonely.size} strata have a single PSU (none is left when it is dropped); "
             "use linearisation, or collapse them with a neighbour"
         )
-    factors = np.ones((psus, psus))
+    factors = np.ones((psus, psus))  # replicate r drops PSU r
     n_h = sizes[stratum].astype(float)
     same = stratum[:, None] == stratum[None, :]
-    factors[same] = np.broadcast_to((n_h / (n_h - 1.0))[None, :], (psus, psus))[same]
+    factors[same] = np.broadcast_to((n_h / (n_h - 1.0))[:, None], (psus, psus))[same]
     np.fill_diagonal(factors, 0.0)
     return Replicates("jkn", factors, 1.0, (n_h - 1.0) / n_h)
 
@@ -85,14 +85,14 @@ def rao_wu(stratum: np.ndarray, replicates: int, seed: int) -> Replicates:
     rng = np.random.default_rng(seed)
     order = np.argsort(stratum, kind="stable")
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    counts = np.zeros((len(stratum), replicates), dtype=np.float32)
+    counts = np.zeros((replicates, len(stratum)))
     for h, n_h in enumerate(sizes):
         if n_h == 0:
             continue
         members = order[starts[h] : starts[h] + n_h]
-        drawn = rng.integers(0, n_h, size=(replicates, n_h - 1))
-        for r in range(replicates):
-            counts[members, r] = np.bincount(drawn[r], minlength=n_h) * (n_h / (n_h - 1.0))
+        for r in range(replicates):  # one replicate at a time: memory of one draw
+            drawn = rng.integers(0, n_h, size=n_h - 1)
+            counts[r, members] = np.bincount(drawn, minlength=n_h) * (n_h / (n_h - 1.0))
     return Replicates("bootstrap", counts, 1.0 / (replicates - 1.0), np.ones(replicates))
 
 
@@ -110,10 +110,12 @@ def group_totals(reps: Replicates, x: np.ndarray, group: np.ndarray, groups: int
     order = np.argsort(group, kind="stable")
     found, starts = np.unique(group[order], return_index=True)
     ends = np.append(starts[1:], len(order))
-    out = np.zeros((groups, reps.factors.shape[1], x.shape[1]))
+    out = np.zeros((groups, reps.factors.shape[0], x.shape[1]))
+    factors, values = reps.factors, x
+    if (np.diff(group) < 0).any():  # PSUs not in group order: gather them once
+        factors, values = factors[:, order], x[order]
     for g, lo, hi in zip(found, starts, ends, strict=True):
-        at = order[lo:hi]
-        out[g] = reps.factors[at].T.astype(np.float64) @ x[at]
+        out[g] = factors[:, lo:hi] @ values[lo:hi]
     return out
 
 

@@ -161,8 +161,8 @@ def test_replicate_variance_matches_r(tmp_path: Path, kind: str):
     factors = tmp_path / "factors.csv"
     with factors.open("w", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow([f"r{r}" for r in range(reps.factors.shape[1])])
-        out.writerows([[repr(float(f)) for f in reps.factors[p]] for p in data["psu"]])
+        out.writerow([f"r{r}" for r in range(reps.factors.shape[0])])
+        out.writerows([[repr(float(f)) for f in reps.factors[:, p]] for p in data["psu"]])
     output = run_r(
         R_PROGRAM, tmp_path / "data.csv", kind, tmp_path / "domains", factors, workdir=tmp_path
     )
