@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forms.schema import Instrument
 from app.models import Round, WeightSet
+from app.statistics.design import Design
+from app.statistics.replicates import Replicates, group_totals, jk1, jkn, rao_wu
 from app.weights.calibration import Categories
 from app.weights.data import load_responses
 from app.weights.pipeline import adjust_nonresponse, cell_key
@@ -224,3 +226,52 @@ def _terms(
     tot_a = np.zeros((len(scale), k))
     np.add.at(tot_a, stratum[psu_cell], a)
     return Calibration(kind, h, s, q, aa, tot_a)
+
+
+async def load_replicates(
+    session: AsyncSession,
+    head: str,
+    params: dict[str, Any],
+    keys: list[tuple[int, bool, str]],
+    stratum: np.ndarray,
+    design: Design,
+    seed: int,
+) -> tuple[Replicates, np.ndarray]:
+    """The design's replicate factors over the PSUs of the live batch and every cell's
+    replicate totals (cells, R, 2C): JK1 (every PSU one stratum), JKn (the design's strata)
+    or the Rao–Wu bootstrap (``design.replicates``, seeded with ``seed``: the same factors on
+    every request while the responses are the same)."""
+    size = design_size(params)
+    rows = (await session.execute(text(head + _per_response(size)), params)).all()
+    cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
+    cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
+    w = np.array([float(r[4]) for r in rows])
+    bits = np.arange(size, dtype=np.int64)
+    answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    v = np.concatenate([satisfied, answered], axis=1) * w[:, None]
+    psu_of: dict[tuple[int, str], int] = {}
+    psu = np.array(
+        [
+            psu_of.setdefault((int(cell[i]), str(r[3]) if r[3] else f"#{r[0]}"), len(psu_of))
+            for i, r in enumerate(rows)
+        ],
+        dtype=np.intp,
+    )
+    x = np.zeros((len(psu_of), 2 * size))
+    np.add.at(x, psu, v)
+    psu_cell = np.zeros(len(psu_of), dtype=np.intp)
+    psu_cell[psu] = cell
+    psu_stratum = np.unique(stratum[psu_cell], return_inverse=True)[1].astype(np.intp)
+    if design.variance == "jk1":
+        reps = jk1(len(psu_of))
+    elif design.variance == "jkn":
+        reps = jkn(psu_stratum)
+    else:
+        reps = rao_wu(psu_stratum, design.replicates, seed)
+    return reps, group_totals(reps, x, psu_cell, len(keys))
+
+
+def design_size(params: dict[str, Any]) -> int:
+    """The number of criteria of Spec.ctes' parameters (c0, c1, …)."""
+    return sum(1 for k in params if k[0] == "c" and k[1:].isdigit())

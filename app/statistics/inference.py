@@ -25,6 +25,8 @@ from app.statistics.calibrated import Calibration
 from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
 from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros
+from app.statistics.replicates import Replicates, domain_thetas
+from app.statistics.replicates import variance as replicate_variance
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
@@ -123,6 +125,10 @@ class Engine:
         )
         self.units = stats.units
         self.calibration: Calibration | None = None  # residual variance (raked weights)
+        # replicate weights (design.variance jk1 | jkn | bootstrap): the factors and every
+        # cell's replicate totals (cells, R, 2C) (app.statistics.replicates)
+        self.replicates: Replicates | None = None
+        self.replicate_totals: np.ndarray | None = None
         self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
@@ -153,7 +159,13 @@ class Engine:
         psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)
         if self.calibration is not None:  # one PSU's residuals do not sum to 0 any more
             psus = np.full(len(psus), 2)
-        if self.stats.paired:
+        if self.replicates is not None and self.replicate_totals is not None:
+            _, srs_quad = self._variance(member, rows.b)
+            thetas = domain_thetas(self.replicate_totals[member].sum(axis=0), a, available)
+            variance = replicate_variance(self.replicates, thetas)
+            variance[self._exact_zeros(member, a, n, t, constant_only=True)] = 0.0
+            variance[rows.pooled] = np.nan  # the pooled rule has no replicate estimator yet
+        elif self.stats.paired:
             variance, srs_quad = self._variance(member, rows.b)
             zero = self._exact_zeros(member, a, n, t) & ~rows.pooled
             variance[zero | pooled_zeros(rows, a, totals, psus)] = 0.0
@@ -237,7 +249,12 @@ class Engine:
         return present
 
     def _exact_zeros(
-        self, member: np.ndarray, a: np.ndarray, n: np.ndarray, t: np.ndarray
+        self,
+        member: np.ndarray,
+        a: np.ndarray,
+        n: np.ndarray,
+        t: np.ndarray,
+        constant_only: bool = False,
     ) -> np.ndarray:
         """Estimates whose true variance is exactly 0: every criterion they combine is
         constant in the domain (all answers satisfied, or none; one answer) or has its answers
@@ -247,7 +264,7 @@ class Engine:
         answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
         psus = self.stats.psus[member][:, :size].sum(axis=0)
         still = (satisfied == 0) | (satisfied == answered)
-        if self.calibration is None:  # calibrated: residuals outside the PSU are not 0
+        if self.calibration is None and not constant_only:  # calibrated: not 0 outside
             still |= psus <= 1
         zero: np.ndarray = ((a != 0) & ~still[None, :]).sum(axis=1) == 0
         return zero

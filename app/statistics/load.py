@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.forms.registry import RegisteredForm
 from app.models import Round, RoundUnit
-from app.statistics.calibrated import load_calibration
+from app.statistics.calibrated import load_calibration, load_replicates
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.freshness import Freshness, has_pending, observed, stored_state, waiting
@@ -71,7 +71,7 @@ async def round_engine(
     design = Design.of(round_, timezone)
     spec = Spec.of(form.instrument)
     volumes = await round_volumes(session, round_.id)
-    if live or not uses_maintained(design):
+    if live or not uses_maintained(design) or design.variance != "linearisation":
         observed(round_.id, Freshness.live())
         stats = await load_live(session, round_.id, design, spec)
         engine = Engine(form.instrument, stats, design, tree, volumes)
@@ -86,6 +86,7 @@ async def round_engine(
                 pair_weights(stats, group, *engine.multipliers()),
             )
             await _calibrate(session, round_, form, engine)
+            await _replicate(session, round_, engine)
         return engine
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
@@ -108,6 +109,19 @@ async def round_engine(
             )
     observed(round_.id, freshness)
     return engine
+
+
+async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> None:
+    """Replicate factors and every cell's replicate totals (design.variance not
+    linearisation)."""
+    design = engine.design
+    if design.variance == "linearisation":
+        return
+    dialect = session.get_bind().dialect
+    head, params = live_head(round_.id, design, engine.stats.spec, dialect, None)
+    engine.replicates, engine.replicate_totals = await load_replicates(
+        session, head, params, engine.stats.keys, engine.stratum, design, round_.id
+    )
 
 
 async def _calibrate(
