@@ -11,7 +11,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.access import StaffManager, StaffViewer, actor_of, check_csrf, require
+from app.auth.access import (
+    StaffAdmin,
+    StaffManager,
+    StaffViewer,
+    actor_of,
+    check_csrf,
+    require,
+)
 from app.auth.principal import Principal
 from app.console.editing import create_round_for_units, read_round
 from app.console.forms import Form
@@ -23,6 +30,8 @@ from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
 from app.i18n import N_, request_lang
 from app.instruments.service import form_measure
+from app.models.round import CI_METHODS, LONELY_PSU
+from app.rounds.inference import change_inference
 from app.rounds.service import (
     EDITABLE,
     MSG_PERIOD,
@@ -37,6 +46,20 @@ from app.rounds.service import (
 from app.units.service import UnitNode, UnitTree, load_tree
 
 router = APIRouter(prefix="/console/rounds", include_in_schema=False)
+MSG_CHOOSE = N_("Hãy chọn một trong các phương án.")
+# The round's inference settings as the console offers them (value -> label msgid)
+CI_LABELS = {
+    "logit": N_('Logit (như R svyciprop method = "xlogit"; không có khoảng ở 0 và 100)'),
+    "beta": N_("Korn–Graubard (beta): nên dùng cho tỉ lệ gần 0 hoặc 100 và đơn vị ít phiếu"),
+    "wilson": N_("Wilson (khoảng điểm số theo cỡ mẫu hiệu dụng)"),
+}
+LONELY_LABELS = {
+    "adjust": N_("Điều chỉnh (adjust, mặc định): tính quanh trung bình của cả mẫu"),
+    "average": N_("Lấy trung bình (average) của các tầng có nhiều PSU"),
+    "certainty": N_("Coi là chọn chắc chắn (certainty): không đóng góp phương sai"),
+    "remove": N_("Bỏ qua (remove): không đóng góp phương sai"),
+    "fail": N_("Báo lỗi (fail): không báo cáo miền có tầng như vậy"),
+}
 MSG_OUTSIDE = N_("Đợt khảo sát này không có đơn vị nào trong phạm vi của bạn.")
 
 
@@ -139,6 +162,7 @@ async def _round_page(
     code: str,
     failure: AppError | None = None,
     edit: Form | None = None,
+    inference: Form | None = None,
 ) -> HTMLResponse:
     """The round's page; after a refused change (``failure``) with its reason (409), or with
     the edit form's values and errors (``edit``, 422)."""
@@ -164,8 +188,21 @@ async def _round_page(
         "edit_values": edit.values() if edit else editable_fields(round_),
         "edit_errors": edit.errors if edit else {},
         "edit_open": edit is not None,
+        "can_set_inference": principal.is_superadmin
+        or all(principal.can("admin", c.node.id, tree) for c in everything),
+        "ci_labels": CI_LABELS,
+        "lonely_labels": LONELY_LABELS,
+        "inference_values": inference.values()
+        if inference
+        else {
+            "ci": round_.design_ci or "logit",
+            "lonely_psu": round_.design_lonely_psu or "adjust",
+        },
+        "inference_errors": inference.errors if inference else {},
+        "inference_open": inference is not None,
     }
-    status = failure.status_code if failure else 422 if edit and edit.errors else 200
+    invalid = (edit and edit.errors) or (inference and inference.errors)
+    status = failure.status_code if failure else 422 if invalid else 200
     return render(request, "console/round.html", context, status)
 
 
@@ -210,3 +247,24 @@ async def round_details(
     if isinstance(changed, AppError):
         return await _round_page(request, session, principal, code, changed, edit=form)
     return done(f"/console/rounds/{quote(round_.code)}", "round-edited")
+
+
+@router.post("/{code}/inference")
+async def round_inference(
+    request: Request, code: str, principal: StaffAdmin, session: WriteSessionDep
+) -> Response:
+    """Set the round's interval method and single-PSU strata rule (admins of every unit of
+    the round, as PUT /api/v1/rounds/{code}/inference); audited as round.design."""
+    round_ = await round_in_scope(session, principal, code, "admin")
+    await check_csrf(request, principal)
+    form = await Form.read(request)
+    ci, lonely_psu = form.get("ci"), form.get("lonely_psu")
+    if ci not in CI_METHODS:
+        form.fail("ci", MSG_CHOOSE)
+    if lonely_psu not in LONELY_PSU:
+        form.fail("lonely_psu", MSG_CHOOSE)
+    if not form.ok:
+        return await _round_page(request, session, principal, code, inference=form)
+    actor, unit_id = actor_of(request, principal), await round_unit_id(session, round_)
+    await change_inference(session, actor, round_, ci=ci, lonely_psu=lonely_psu, unit_id=unit_id)
+    return done(f"/console/rounds/{quote(round_.code)}", "round-inference")

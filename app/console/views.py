@@ -28,6 +28,7 @@ DONE: dict[str, str] = {
     "round-created": N_("Đã tạo đợt khảo sát (trạng thái nháp)."),
     "round-status": N_("Đã cập nhật trạng thái đợt khảo sát."),
     "round-edited": N_("Đã lưu tên và thời gian của đợt khảo sát."),
+    "round-inference": N_("Đã lưu phương pháp ước lượng của đợt khảo sát."),
     "key-revoked": N_("Đã thu hồi khóa API."),
     "password-reset": N_("Đã đặt lại mật khẩu."),
     "user-created": N_("Đã tạo tài khoản. Người dùng phải đổi mật khẩu khi đăng nhập lần đầu."),

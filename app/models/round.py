@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
@@ -16,6 +16,7 @@ WEIGHTINGS = ("volume", "as-given", "raked")
 CI_METHODS = ("logit", "beta", "wilson")
 # Strata with a single PSU, as R's options(survey.lonely.psu=...).
 LONELY_PSU = ("adjust", "average", "certainty", "remove", "fail")
+VARIANCE_METHODS = ("linearisation", "jk1", "jkn", "bootstrap")
 
 
 class Round(Base):
@@ -46,6 +47,11 @@ class Round(Base):
     design_lonely_psu: Mapped[str] = mapped_column(
         String(16), default="adjust", server_default="adjust"
     )
+    # The variance method (VARIANCE_METHODS) and the bootstrap's number of replicates.
+    design_variance: Mapped[str] = mapped_column(
+        String(16), default="linearisation", server_default="linearisation"
+    )
+    design_replicates: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
     # Score bands of this round's reports, best first: [{"label": "A", "min": 90}, ...,
     # {"label": "C", "min": null}]; NULL: no bands.
     bands: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

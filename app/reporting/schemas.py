@@ -130,6 +130,10 @@ class DesignInfo(BaseModel):
         description="Strata with one PSU, as R's survey.lonely.psu: adjust | average | "
         "certainty | remove | fail"
     )
+    variance: str = Field(
+        "linearisation",
+        description="linearisation (Taylor) | jk1 | jkn | bootstrap (replicate weights)",
+    )
     variance_method: str
     ci: str = Field("logit", description="The interval method: logit | beta | wilson")
     ci_method: str = Field(description="How the 95% intervals are computed, with their df")

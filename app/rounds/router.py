@@ -48,6 +48,13 @@ async def put_inference(
     round_, actor = admin
     unit_id = await round_unit_id(session, round_)
     await change_inference(
-        session, actor, round_, ci=body.ci, lonely_psu=body.lonely_psu, unit_id=unit_id
+        session,
+        actor,
+        round_,
+        ci=body.ci,
+        lonely_psu=body.lonely_psu,
+        unit_id=unit_id,
+        variance=body.variance,
+        replicates=body.replicates,
     )
     return RoundOut.model_validate(round_)

@@ -25,6 +25,11 @@ class RoundOut(BaseModel):
         description="Strata with one PSU, as R's survey.lonely.psu: adjust | average | "
         "certainty | remove | fail",
     )
+    variance: str = Field(
+        "linearisation",
+        validation_alias="design_variance",
+        description="Standard errors: linearisation | jk1 | jkn | bootstrap (replicate weights)",
+    )
 
     measure: FigureKind | None = Field(
         None, description="Official-method SIPAS estimate, adapted method, or internal feedback"
@@ -41,4 +46,15 @@ class InferenceIn(BaseModel):
     lonely_psu: Literal["adjust", "average", "certainty", "remove", "fail"] = Field(
         description="adjust: the PSU centred at the grand mean; average: the strata's mean "
         "variance; certainty/remove: no variance; fail: estimates refused (409)"
+    )
+    variance: Literal["linearisation", "jk1", "jkn", "bootstrap"] | None = Field(
+        None,
+        description="The SEs: linearisation (Taylor) or replicate weights: jk1 (no strata), "
+        "jkn (strata), bootstrap (Rao–Wu); omitted: unchanged",
+    )
+    replicates: int | None = Field(
+        None,
+        ge=2,
+        le=1000,
+        description="The bootstrap's replicates (default 80); omitted: unchanged",
     )

@@ -53,6 +53,17 @@ FPC_UNSUPPORTED = {
     "psu": "fpc not applied: the design has PSUs (two-stage fpc is not supported)",
     "column": "fpc not applied: strata from the response's stratum column have no known N_h",
 }
+CALIBRATION_TEXT = {
+    "rake": (
+        "calibration-aware: residuals on the raking margins as R's rake() design "
+        "(svyrecvar: 10 sweeps of u − category mean)"
+    ),
+    "calibrate": (
+        "calibration-aware: GREG residuals on the raking margins as R's "
+        "calibrate(calfun = 'raking', bounds) design"
+    ),
+    "poststratify": "calibration-aware: residuals on the post-strata as R's postStratify()",
+}
 DEFF_METHOD = (
     "design variance / variance under simple random sampling with replacement of the same "
     "answers (R svymean(deff='replace'))"
@@ -69,6 +80,11 @@ class Design:
     timezone: str
     ci: str = "logit"  # CI_METHODS
     lonely_psu: str = "adjust"  # app.models.round.LONELY_PSU
+    # how the active weight set calibrates (app.statistics.calibrated): rake | calibrate |
+    # poststratify, set when estimates are made; None: weights taken as fixed
+    calibration: str | None = None
+    variance: str = "linearisation"  # app.models.round.VARIANCE_METHODS
+    replicates: int = 80  # the bootstrap's
 
     @classmethod
     def of(cls, round_: Round, timezone: str) -> Design:
@@ -82,6 +98,8 @@ class Design:
             timezone=timezone,
             ci=round_.design_ci or "logit",
             lonely_psu=round_.design_lonely_psu or "adjust",
+            variance=round_.design_variance or "linearisation",
+            replicates=round_.design_replicates or 80,
         )
 
     @property
@@ -118,6 +136,14 @@ class Design:
         minutes = int(offset.total_seconds() // 60) if offset else 0
         return f"{minutes:+d} minutes"
 
+    def variance_text(self) -> str:
+        """How the standard errors are computed, as every report and export states it."""
+        if self.variance in REPLICATE_TEXT:
+            text = REPLICATE_TEXT[self.variance].format(replicates=self.replicates)
+            return f"{text}; variance scale·Σ rscale·(θ_r − θ̄)² (R svrVar, mse = FALSE)"
+        found = VARIANCE_METHOD.format(lonely=self.lonely_psu)
+        return found + (f"; {CALIBRATION_TEXT[self.calibration]}" if self.calibration else "")
+
     def describe(self) -> dict[str, object]:
         unsupported = fpc_unsupported(self.strata, self.psu) if self.fpc_requested else None
         return {
@@ -127,12 +153,22 @@ class Design:
             "fpc": self.fpc,
             "fpc_note": unsupported,
             "lonely_psu": self.lonely_psu,
-            "variance_method": VARIANCE_METHOD.format(lonely=self.lonely_psu),
+            "variance": self.variance,
+            "variance_method": self.variance_text(),
             "ci": self.ci,
             "ci_method": f"{CI_METHODS[self.ci]}; {DF_TEXT}",
             "df_method": DF_TEXT,
             "deff_method": DEFF_METHOD,
         }
+
+
+REPLICATE_TEXT = {
+    "jk1": "replicate weights: JK1 jackknife (one replicate per PSU; R as.svrepdesign(type='JK1'))",
+    "jkn": "replicate weights: JKn jackknife (one replicate per PSU within strata; R "
+    "as.svrepdesign(type='JKn'))",
+    "bootstrap": "replicate weights: Rao–Wu bootstrap, {replicates} replicates (R svrepdesign("
+    "type='bootstrap') with the same factors)",
+}
 
 
 def fpc_unsupported(strata: str | None, psu: str | None) -> str | None:

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.forms.schema import Instrument
+from app.statistics.calibrated import Calibration
 from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
 from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros
+from app.statistics.replicates import Replicates, domain_thetas
+from app.statistics.replicates import variance as replicate_variance
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
 
@@ -121,6 +124,11 @@ class Engine:
             else strata.numbers_of(design, tree, [(u, skey) for u, _g, skey in stats.keys])
         )
         self.units = stats.units
+        self.calibration: Calibration | None = None  # residual variance (raked weights)
+        # replicate weights (design.variance jk1 | jkn | bootstrap): the factors and every
+        # cell's replicate totals (cells, R, 2C) (app.statistics.replicates)
+        self.replicates: Replicates | None = None
+        self.replicate_totals: np.ndarray | None = None
         self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
@@ -149,11 +157,21 @@ class Engine:
         rows = self._rows(a, totals, ratio, share)
         present = self._present(member)
         psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)
-        if self.stats.paired:
+        if self.calibration is not None:  # one PSU's residuals do not sum to 0 any more
+            psus = np.full(len(psus), 2)
+        if self.replicates is not None and self.replicate_totals is not None:
+            _, srs_quad = self._variance(member, rows.b)
+            thetas = domain_thetas(self.replicate_totals[member].sum(axis=0), a, available)
+            variance = replicate_variance(self.replicates, thetas)
+            variance[self._exact_zeros(member, a, n, t, constant_only=True)] = 0.0
+            variance[rows.pooled] = np.nan  # the pooled rule has no replicate estimator yet
+        elif self.stats.paired:
             variance, srs_quad = self._variance(member, rows.b)
             zero = self._exact_zeros(member, a, n, t) & ~rows.pooled
             variance[zero | pooled_zeros(rows, a, totals, psus)] = 0.0
-            variance *= self.strata.lonely_factor(present)  # NaN, as R: no stratum to average
+            # R's subset of a calibrated design keeps every row: every stratum is present
+            kept = present if self.calibration is None else self._present(member | True)
+            variance *= self.strata.lonely_factor(kept)  # NaN, as R: no stratum to average
         else:
             variance = srs_quad = np.full(len(a), np.nan)
         q = self.estimate_q
@@ -218,7 +236,10 @@ class Engine:
         srs = quadratic(b, self.stats.s1[groups].sum(axis=0))
         totals = np.zeros((len(self.centre), 2 * self.size))
         np.add.at(totals, self.stratum[member], self.tv[member])
-        return design_variance(b, self.stats.g[groups].sum(axis=0), totals, self.centre), srs
+        gram = self.stats.g[groups].sum(axis=0)
+        if self.calibration is not None:
+            gram, totals = self.calibration.adjust(member, gram, totals)
+        return design_variance(b, gram, totals, self.centre), srs
 
     def _present(self, member: np.ndarray) -> np.ndarray:
         """Per stratum: whether the domain has responses in it (R: rows of the subset)."""
@@ -228,7 +249,12 @@ class Engine:
         return present
 
     def _exact_zeros(
-        self, member: np.ndarray, a: np.ndarray, n: np.ndarray, t: np.ndarray
+        self,
+        member: np.ndarray,
+        a: np.ndarray,
+        n: np.ndarray,
+        t: np.ndarray,
+        constant_only: bool = False,
     ) -> np.ndarray:
         """Estimates whose true variance is exactly 0: every criterion they combine is
         constant in the domain (all answers satisfied, or none; one answer) or has its answers
@@ -237,7 +263,9 @@ class Engine:
         size = self.size
         answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
         psus = self.stats.psus[member][:, :size].sum(axis=0)
-        still = (satisfied == 0) | (satisfied == answered) | (psus <= 1)
+        still = (satisfied == 0) | (satisfied == answered)
+        if self.calibration is None and not constant_only:  # calibrated: not 0 outside
+            still |= psus <= 1
         zero: np.ndarray = ((a != 0) & ~still[None, :]).sum(axis=1) == 0
         return zero
 

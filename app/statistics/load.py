@@ -8,6 +8,7 @@ import asyncio
 import math
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import replace
 
 import numpy as np
 from sqlalchemy import select
@@ -15,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.forms.registry import RegisteredForm
 from app.models import Round, RoundUnit
+from app.statistics.calibrated import load_calibration, load_replicates
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.freshness import Freshness, has_pending, observed, stored_state, waiting
 from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
 from app.statistics.sufficient import (
+    live_head,
     load_live,
     load_maintained,
     pair_weights,
@@ -68,7 +71,7 @@ async def round_engine(
     design = Design.of(round_, timezone)
     spec = Spec.of(form.instrument)
     volumes = await round_volumes(session, round_.id)
-    if live or not uses_maintained(design):
+    if live or not uses_maintained(design) or design.variance != "linearisation":
         observed(round_.id, Freshness.live())
         stats = await load_live(session, round_.id, design, spec)
         engine = Engine(form.instrument, stats, design, tree, volumes)
@@ -82,6 +85,8 @@ async def round_engine(
                 group,
                 pair_weights(stats, group, *engine.multipliers()),
             )
+            await _calibrate(session, round_, form, engine)
+            await _replicate(session, round_, engine)
         return engine
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
@@ -104,6 +109,44 @@ async def round_engine(
             )
     observed(round_.id, freshness)
     return engine
+
+
+async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> None:
+    """Replicate factors and every cell's replicate totals (design.variance not
+    linearisation)."""
+    design = engine.design
+    if design.variance == "linearisation":
+        return
+    dialect = session.get_bind().dialect
+    head, params = live_head(round_.id, design, engine.stats.spec, dialect, None)
+    engine.replicates, engine.replicate_totals = await load_replicates(
+        session, head, params, engine.stats.keys, engine.stratum, design, round_.id
+    )
+
+
+async def _calibrate(
+    session: AsyncSession, round_: Round, form: RegisteredForm, engine: Engine
+) -> None:
+    """Residual variance for a round weighted by a raked or post-stratified set."""
+    design = engine.design
+    if design.weighting != "raked":
+        return
+    dialect = session.get_bind().dialect
+    head, params = live_head(round_.id, design, engine.stats.spec, dialect, None)
+    found = await load_calibration(
+        session,
+        round_,
+        form.instrument,
+        head,
+        params,
+        engine.stats.keys,
+        engine.stratum,
+        engine.scale,
+        engine.stats.spec.criteria,
+    )
+    if found is not None:
+        engine.calibration = found
+        engine.design = replace(design, calibration=found.kind)
 
 
 def _snapshot(bind: AsyncEngine) -> AsyncEngine:

@@ -235,7 +235,7 @@ def _pool_cells(
     return RoundStats(stats.spec, stats.keys, stats.t, stats.psus, group, s1, g)
 
 
-def _live_head(
+def live_head(
     round_id: int, design: Design, spec: Spec, dialect: Any, split: Split | None
 ) -> tuple[str, dict[str, Any]]:
     crit, params = spec.ctes()
@@ -251,7 +251,7 @@ async def load_live(
 ) -> RoundStats:
     """Cells straight from responses and answers with their current weights (any weighting);
     ``split``: of its units' responses only, per category too."""
-    head, params = _live_head(round_id, design, spec, session.get_bind().dialect, split)
+    head, params = live_head(round_id, design, spec, session.get_bind().dialect, split)
     return assemble(
         spec, design, await _rows(session, head + cells_read(f"({CELLS_SELECT}) d"), params)
     )
@@ -268,7 +268,7 @@ async def pairs_live(
 ) -> RoundStats:
     if not weights:
         return with_pairs(stats, group, [], None)
-    head, params = _live_head(round_id, design, stats.spec, session.get_bind().dialect, split)
+    head, params = live_head(round_id, design, stats.spec, session.get_bind().dialect, split)
     cte, more = _weights_cte(weights)
     head, params = f"{head}, {cte}", params | more
     if usable(stats.spec):

@@ -20,6 +20,44 @@ for (e in names(elements)) {
 d$psat_all <- rowSums(d[paste0("sat_", crit)])
 d$pans_all <- rowSums(d[paste0("ans_", crit)])
 des <- make_design(d, a[5:7])
+# Calibrated designs (args[9]: a file "kind" then "variable<TAB>category<TAB>total" lines, and
+# for calibrate "bounds<TAB>lower<TAB>upper"): the design of the base weights (column base)
+# calibrated as the round's weight set, whose final weights (column weight) must be R's
+if (length(a) >= 9 && a[9] != "-") {
+  spec <- read.delim(a[9], header = FALSE, colClasses = "character", col.names = c("v", "c", "t"))
+  kind <- spec$v[1]
+  margins <- spec[-1, ]
+  bounds <- margins[margins$v == "bounds", ]
+  margins <- margins[margins$v != "bounds", ]
+  vars <- unique(margins$v)
+  for (v in vars) d[[v]] <- factor(d[[v]])
+  table_of <- function(v) {
+    m <- margins[margins$v == v, ]
+    out <- data.frame(m$c, as.numeric(m$t))
+    names(out) <- c(v, "Freq")
+    out
+  }
+  final <- d$weight
+  d$weight <- d$base
+  des <- make_design(d, a[5:7])
+  if (kind == "rake") {
+    des <- rake(des, lapply(vars, function(v) as.formula(paste("~", v))), lapply(vars, table_of),
+                control = list(maxit = 5000, epsilon = 1e-14))
+  } else if (kind == "poststratify") {
+    des <- postStratify(des, as.formula(paste("~", vars[1])), table_of(vars[1]))
+  } else {
+    pop <- c("(Intercept)" = sum(as.numeric(margins$t[margins$v == vars[1]])))
+    for (v in vars) {
+      m <- margins[margins$v == v, ]
+      for (l in levels(d[[v]])[-1]) pop[paste0(v, l)] <- as.numeric(m$t[m$c == l])
+    }
+    des <- calibrate(des, as.formula(paste("~", paste(vars, collapse = "+"))), population = pop,
+                     calfun = "raking", bounds = as.numeric(c(bounds$c, bounds$t)),
+                     epsilon = 1e-13, maxit = 5000)
+  }
+  gap <- max(abs(unname(weights(des)) / final - 1))
+  if (gap > 1e-9) stop("weights differ from R by ", gap)
+}
 ratio_name <- function(cs) paste0("sat_", cs, "/ans_", cs)
 contrast <- function(stat, cs) {
   expr <- paste0("(", paste0("`", ratio_name(cs), "`", collapse = " + "), ")/", length(cs))
@@ -44,7 +82,9 @@ expit <- function(x) 1 / (1 + exp(-x))
 estimate_domain <- function(name, sub) {
   # criteria without an answer in the domain are left out before svyratio: their NaN
   # columns would make every stratum "not OK" in onestage()'s average
-  answered <- crit[sapply(crit, function(c) sum(sub$variables[[paste0("ans_", c)]]) > 0)]
+  # (rows of the domain: a calibrated design's subset keeps the others with weight 0)
+  inside <- weights(sub) > 0
+  answered <- crit[sapply(crit, function(c) sum(sub$variables[[paste0("ans_", c)]][inside]) > 0)]
   r <- svyratio(as.formula(paste("~", paste0("sat_", answered, collapse = "+"))),
                 as.formula(paste("~", paste0("ans_", answered, collapse = "+"))),
                 sub, covmat = TRUE)
@@ -56,14 +96,16 @@ estimate_domain <- function(name, sub) {
   df <- degf(sub)
   for (c in crit[keep]) {
     s <- sub[sub$variables[[paste0("ans_", c)]] == 1, ]
-    m <- svymean(as.formula(paste0("~sat_", c)), s, deff = "replace")
+    # (one answer: no SRS variance; calibrate()'s qr.resid refuses the NaN it would make)
+    one <- sum(weights(s) > 0) < 2
+    m <- svymean(as.formula(paste0("~sat_", c)), s, deff = if (one) FALSE else "replace")
     p <- as.numeric(coef(m))
     # the variance of the domain's svyratio (as the elements'): svymean on the criterion's
     # respondents gives the same, except under lonely.psu "average", which averages over the
     # strata of the rows it is given
     v <- as.numeric(vcov(r)[ratio_name(c), ratio_name(c)])
     if (!is.na(v) && v < 0) v <- 0  # a constant's variance, rounded below zero
-    srs <- as.numeric(vcov(m) / deff(m))
+    srs <- if (one) NaN else as.numeric(vcov(m) / deff(m))
     d <- if (!is.na(v) && v > 0 && is.finite(srs) && srs > 0) v / srs else NaN
     # "xlogit" (svyciprop's logit interval by the delta method; "logit" fits a glm to the same)
     ci <- expit(log(p / (1 - p)) + c(-1, 1) * qt(0.975, df) * sqrt(v) / (p * (1 - p)))
@@ -72,11 +114,13 @@ estimate_domain <- function(name, sub) {
       theirs <- suppressWarnings(attr(svyciprop(f1, s, method = "xlogit", df = df), "ci"))
       stopifnot(isTRUE(all.equal(unname(ci), unname(theirs), tolerance = 1e-12)))
     }
-    n <- nrow(s)
+    # the domain's answers: a calibrated design's subset keeps every row (prob = Inf), and
+    # svyciprop(method = "beta") would then take nrow() of the whole sample as n
+    n <- sum(weights(s) > 0)
     beta <- kg(p, v, n, df)
     if (!is.na(v) && v > 0 && n > 1 && degf(s) > 0 &&
         getOption("survey.lonely.psu") != "average") {  # kg() is svyciprop's "beta"
-      mine <- kg(p, v, n, degf(s))
+      mine <- kg(p, v, nrow(s), degf(s))
       f1 <- as.formula(paste0("~I(sat_", c, " == 1)"))
       theirs <- suppressWarnings(attr(svyciprop(f1, s, method = "beta"), "ci"))
       stopifnot(isTRUE(all.equal(unname(mine), unname(theirs), tolerance = 1e-12)))
@@ -100,8 +144,9 @@ estimate_domain <- function(name, sub) {
 # Pooled elements (svyratio of the sums), the pooled overall, and the mean of pooled elements
 # (svycontrast over svyratio(covmat = TRUE) of every element's sums)
 pooled_domain <- function(name, sub) {
+  inside <- weights(sub) > 0
   es <- names(elements)[sapply(names(elements), function(e)
-    sum(sub$variables[[paste0("pans_", e)]]) > 0)]
+    sum(sub$variables[[paste0("pans_", e)]][inside]) > 0)]
   r <- svyratio(as.formula(paste("~", paste0("psat_", es, collapse = "+"))),
                 as.formula(paste("~", paste0("pans_", es, collapse = "+"))), sub, covmat = TRUE)
   nm <- paste0("psat_", es, "/pans_", es)

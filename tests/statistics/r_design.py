@@ -109,13 +109,16 @@ async def export(
     answers = await _answers(app, layout.round_id)
     async with app.state.db.sessions() as session:
         weighted = weighted_responses(layout.round_id).subquery()
+        base = weighted_responses(layout.round_id, calibrated=False).subquery()
         rows = await session.execute(
-            select(Response, weighted.c.weight).join(weighted, weighted.c.id == Response.id)
+            select(Response, weighted.c.weight, base.c.weight)
+            .join(weighted, weighted.c.id == Response.id)
+            .join(base, base.c.id == Response.id)
         )
     with path.open("w", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["unit", "department", "weight", "stratum", "psu", "fpc", *header])
-        for response, weight in rows:
+        out.writerow(["unit", "department", "weight", "stratum", "psu", "fpc", "base", *header])
+        for response, weight, base_weight in rows:
             unit = layout.units[response.unit_id]
             given = answers.get(response.id, {})
             out.writerow(
@@ -126,6 +129,7 @@ async def export(
                     _stratum(layout, unit, response),
                     _psu(layout, unit, response, zone),
                     layout.volumes.get(unit),
+                    repr(float(base_weight)),
                     *values(given),
                 ]
             )
@@ -160,9 +164,10 @@ async def reference(
     flags: tuple[object, object, object],
     workdir: Path,
     lonely_psu: str = "adjust",
+    calibration: Path | None = None,
 ) -> Reference:
     """design.R's estimates for ``domains`` (name -> unit labels); flags: strata, psu, fpc;
-    ``lonely_psu``: R's survey.lonely.psu."""
+    ``lonely_psu``: R's survey.lonely.psu; ``calibration``: design.R's calibration file."""
     elements = workdir / "elements"
     elements.write_text(
         "".join(
@@ -172,7 +177,7 @@ async def reference(
     )
     listed = domains_file(workdir / "domains", domains)
     criteria = ",".join(q.code for q in instrument.criteria)
-    args = [*design_flags(flags), lonely_psu]
+    args = [*design_flags(flags), lonely_psu, str(calibration or "-")]
     output = await anyio.to_thread.run_sync(
         lambda: run_r(R_PROGRAM, data, criteria, elements, listed, *args, workdir=workdir)
     )

@@ -1,0 +1,277 @@
+"""Calibration-aware (residual) variance for a round weighted by a raked or post-stratified
+weight set, as R's survey package computes it for a design calibrated with ``rake()``,
+``calibrate()`` or ``postStratify()`` (svyrecvar: the linearised variable is replaced by its
+residual on the calibration variables before the PSU totals are formed).
+
+With x_i = w_i·u_i the linearised variable (w the final weight, u_i = b·v_i in the domain, 0
+outside), M_i the indicators of response i's category of every calibration margin:
+
+- ``calibrate`` (bounded raking, R ``calibrate(calfun = "raking", bounds = …)``) and
+  ``poststratify`` (R ``postStratify``): x_i − w_i·M_i·β with β = (M'DM)⁻ M'D u, D the weights
+  calibration started from (R: ``qr.resid(qr(mm·√d), x/(g√d))·g√d``);
+- ``rake`` (R ``rake()``): R's approximation of that projection, ten sweeps over the margins of
+  u ← u − (unweighted category mean of u) (svyrecvar's "raking" branch), i.e. x_i − w_i·M_i·c
+  with c = H·M'u, H the linear map of those sweeps (computed once on unit vectors).
+
+Both are x_i − w_i·M_i·H·s, s = M'Ω u (Ω = D, or 1 for rake): with PSU totals
+T_j = X_j − A_j·U (A_j = Σ_{i∈j} w_i·M_i, U = H·s), the maintained Gram Σ_h c_h Σ_j X_j X_j'
+gets − U'Q − Q'U + U'(A'A)U (Q = Σ_h c_h Σ_j A_j' X_j over the domain's PSUs, A'A over every
+PSU) and the stratum totals get − ΣA_h·U. Every term is per cell (or fixed), so a domain
+costs a few small matrix products: no response is re-read per domain. R's subset of a
+calibrated design keeps every row (residuals outside the domain are not 0), so every stratum
+of the sample counts as present (lonely PSU rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.forms.schema import Instrument
+from app.models import Round, WeightSet
+from app.statistics.design import Design
+from app.statistics.replicates import Replicates, group_totals, jk1, jkn, rao_wu
+from app.weights.calibration import Categories
+from app.weights.data import load_responses
+from app.weights.pipeline import adjust_nonresponse, cell_key
+from app.weights.schemas import WeightingInputs
+
+SWEEPS = 10  # R's svyrecvar: for (iterations in 1:10) over the raking margins
+
+
+def calibration_kind(inputs: WeightingInputs) -> str | None:
+    """How R would calibrate with these inputs (None: no calibration to population totals)."""
+    if inputs.method == "poststratify" and inputs.cells:
+        return "poststratify"
+    if inputs.method == "rake" and inputs.margins:
+        return "calibrate" if inputs.trim is not None else "rake"
+    return None
+
+
+@dataclass
+class Calibration:
+    """The per-cell and fixed terms of the residual variance (module docstring)."""
+
+    kind: str
+    h: np.ndarray  # (K, K)
+    s: np.ndarray  # (cells, K, 2C): Σ over the cell's responses of Ω_i·M_i'·v_i
+    q: np.ndarray  # (cells, K, 2C): Σ over the cell's PSUs of c_h·A_j'·X_j
+    aa: np.ndarray  # (K, K): Σ over every PSU of c_h·A_j'·A_j
+    tot_a: np.ndarray  # (strata, K): Σ over the stratum's PSUs of A_j
+
+    def adjust(
+        self, member: np.ndarray, gram: np.ndarray, totals: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The domain's Gram matrix and stratum totals of the residuals' PSU totals."""
+        u = self.h @ self.s[member].sum(axis=0)  # (K, 2C)
+        q = self.q[member].sum(axis=0)
+        cross = u.T @ q
+        adjusted = gram - cross - cross.T + u.T @ self.aa @ u
+        return adjusted, totals - self.tot_a @ u
+
+
+def sweep_map(codes: list[np.ndarray], sizes: list[int], weights: np.ndarray) -> np.ndarray:
+    """H of R's raking residuals: c = H·s after SWEEPS sweeps of 'subtract each category's
+    mean', s the category sums (all margins stacked) of the variable."""
+    offsets = np.cumsum([0, *sizes])
+    k = int(offsets[-1])
+    cross = _cross(codes, offsets, weights, k)
+    counts = np.diag(cross).copy()
+    counts[counts == 0] = 1.0
+    c = np.zeros((k, k))
+    s = np.eye(k)
+    for _ in range(SWEEPS):
+        for m in range(len(codes)):
+            at = slice(offsets[m], offsets[m + 1])
+            current = s[at] - cross[at] @ c
+            c[at] += current / counts[at, None]
+    return c
+
+
+def greg_map(codes: list[np.ndarray], sizes: list[int], weights: np.ndarray) -> np.ndarray:
+    """H = (M'DM)⁺: the fitted values M·H·M'D u of the weighted projection on the margins."""
+    offsets = np.cumsum([0, *sizes])
+    cross = _cross(codes, offsets, weights, int(offsets[-1]))
+    found: np.ndarray = np.linalg.pinv(cross, rcond=1e-12, hermitian=True)
+    return found
+
+
+def _cross(codes: list[np.ndarray], offsets: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """M'·diag(weights)·M over the stacked category indicators."""
+    cross = np.zeros((k, k))
+    for a, ca in enumerate(codes):
+        for b, cb in enumerate(codes):
+            np.add.at(cross, (ca + offsets[a], cb + offsets[b]), weights)
+    return cross
+
+
+async def active_inputs(session: AsyncSession, round_: Round) -> WeightingInputs | None:
+    """The inputs of the weight set a 'raked' round's estimates use (None: none)."""
+    if round_.weighting != "raked":
+        return None
+    stored = await session.scalar(
+        select(WeightSet.inputs).where(WeightSet.round_id == round_.id, WeightSet.active)
+    )
+    return None if stored is None else WeightingInputs.model_validate(stored)
+
+
+async def load_calibration(
+    session: AsyncSession,
+    round_: Round,
+    instrument: Instrument,
+    head: str,
+    params: dict[str, Any],
+    keys: list[tuple[int, bool, str]],
+    stratum: np.ndarray,
+    scale: np.ndarray,
+    criteria: tuple[str, ...],
+) -> Calibration | None:
+    """The calibration terms of the round's active weight set, over the responses the
+    estimates use (``head``: the live batch's CTEs; ``keys``: the engine's cells, with their
+    stratum numbers and c_h)."""
+    inputs = await active_inputs(session, round_)
+    kind = None if inputs is None else calibration_kind(inputs)
+    if inputs is None or kind is None:
+        return None
+    rows = (await session.execute(text(head + _per_response(len(criteria))), params)).all()
+    data = await load_responses(session, round_, instrument, inputs.variables())
+    position = {rid: i for i, rid in enumerate(data.ids)}
+    at = np.array([position[int(r[0])] for r in rows], dtype=np.intp)
+    values = {v: [data.values[v][i] for i in at] for v in data.values}
+    start = data.base[at]
+    if inputs.nonresponse is not None:  # the weights calibration starts from
+        start = adjust_nonresponse(data.base, data.values, inputs.nonresponse)[at]
+    if kind == "poststratify":
+        assert inputs.cells is not None
+        names = list(inputs.cells[0].cell)
+        labels = [cell_key(names, row) for row in zip(*(values[v] for v in names), strict=True)]
+        margins = [Categories.of("cell", labels)]
+    else:
+        variables = list(dict.fromkeys(m.variable for m in inputs.margins or []))
+        margins = [Categories.of(v, values[v]) for v in variables]
+    codes = [m.codes for m in margins]
+    sizes = [len(m.labels) for m in margins]
+    if kind == "rake":
+        omega, h = np.ones(len(rows)), sweep_map(codes, sizes, np.ones(len(rows)))
+    else:
+        omega, h = start, greg_map(codes, sizes, start)
+    return _terms(kind, h, rows, codes, sizes, omega, keys, stratum, scale, len(criteria))
+
+
+def _per_response(size: int) -> str:
+    """One row per response of the live batch: its cell and PSU keys, weight, and the bit
+    masks of the criteria it answered and was satisfied with (bit c: criterion c, as the
+    ``:c{i}`` parameters of Spec.ctes name them)."""
+    bit = " ".join(f"WHEN :c{i} THEN {1 << i}" for i in range(size))
+    return f"""
+    SELECT b.response_id, b.unit_id, b.skey, b.pkey, b.f,
+           COALESCE(SUM(CASE ca.question {bit} END), 0),
+           COALESCE(SUM(ca.y * CASE ca.question {bit} END), 0)
+    FROM tally_batch b LEFT JOIN ca ON ca.response_id = b.response_id
+    GROUP BY b.response_id, b.unit_id, b.skey, b.pkey, b.f"""
+
+
+def _terms(
+    kind: str,
+    h: np.ndarray,
+    rows: Sequence[Any],
+    codes: list[np.ndarray],
+    sizes: list[int],
+    omega: np.ndarray,
+    keys: list[tuple[int, bool, str]],
+    stratum: np.ndarray,
+    scale: np.ndarray,
+    size: int,
+) -> Calibration:
+    cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
+    cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
+    w = np.array([float(r[4]) for r in rows])
+    bits = np.arange(size, dtype=np.int64)
+    answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    v = np.concatenate([satisfied, answered], axis=1).astype(np.float64)
+    psu_of: dict[tuple[int, str], int] = {}
+    psu = np.array(
+        [
+            psu_of.setdefault((int(cell[i]), str(r[3]) if r[3] else f"#{r[0]}"), len(psu_of))
+            for i, r in enumerate(rows)
+        ],
+        dtype=np.intp,
+    )
+    offsets = np.cumsum([0, *sizes])
+    k, p = int(offsets[-1]), len(psu_of)
+    mcols = [c + offsets[m] for m, c in enumerate(codes)]
+    s = np.zeros((len(keys), k, 2 * size))
+    a = np.zeros((p, k))
+    for col in mcols:
+        np.add.at(s, (cell, col), omega[:, None] * v)
+        np.add.at(a, (psu, col), w)
+    x = np.zeros((p, 2 * size))
+    np.add.at(x, psu, w[:, None] * v)
+    psu_cell = np.zeros(p, dtype=np.intp)
+    psu_cell[psu] = cell
+    c_h = scale[stratum[psu_cell]]
+    q = np.zeros((len(keys), k, 2 * size))
+    order = np.argsort(psu_cell, kind="stable")
+    cells, starts = np.unique(psu_cell[order], return_index=True)
+    weighted = c_h[order, None] * a[order]
+    for kk in range(k):  # per category: Σ over the cell's PSUs of c_h·A_jk·X_j
+        q[cells, kk, :] = np.add.reduceat(weighted[:, kk, None] * x[order], starts, axis=0)
+    aa = (a * c_h[:, None]).T @ a
+    tot_a = np.zeros((len(scale), k))
+    np.add.at(tot_a, stratum[psu_cell], a)
+    return Calibration(kind, h, s, q, aa, tot_a)
+
+
+async def load_replicates(
+    session: AsyncSession,
+    head: str,
+    params: dict[str, Any],
+    keys: list[tuple[int, bool, str]],
+    stratum: np.ndarray,
+    design: Design,
+    seed: int,
+) -> tuple[Replicates, np.ndarray]:
+    """The design's replicate factors over the PSUs of the live batch and every cell's
+    replicate totals (cells, R, 2C): JK1 (every PSU one stratum), JKn (the design's strata)
+    or the Rao–Wu bootstrap (``design.replicates``, seeded with ``seed``: the same factors on
+    every request while the responses are the same)."""
+    size = design_size(params)
+    rows = (await session.execute(text(head + _per_response(size)), params)).all()
+    cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
+    cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
+    w = np.array([float(r[4]) for r in rows])
+    bits = np.arange(size, dtype=np.int64)
+    answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    v = np.concatenate([satisfied, answered], axis=1) * w[:, None]
+    psu_of: dict[tuple[int, str], int] = {}
+    psu = np.array(
+        [
+            psu_of.setdefault((int(cell[i]), str(r[3]) if r[3] else f"#{r[0]}"), len(psu_of))
+            for i, r in enumerate(rows)
+        ],
+        dtype=np.intp,
+    )
+    x = np.zeros((len(psu_of), 2 * size))
+    np.add.at(x, psu, v)
+    psu_cell = np.zeros(len(psu_of), dtype=np.intp)
+    psu_cell[psu] = cell
+    psu_stratum = np.unique(stratum[psu_cell], return_inverse=True)[1].astype(np.intp)
+    if design.variance == "jk1":
+        reps = jk1(len(psu_of))
+    elif design.variance == "jkn":
+        reps = jkn(psu_stratum)
+    else:
+        reps = rao_wu(psu_stratum, design.replicates, seed)
+    return reps, group_totals(reps, x, psu_cell, len(keys))
+
+
+def design_size(params: dict[str, Any]) -> int:
+    """The number of criteria of Spec.ctes' parameters (c0, c1, …)."""
+    return sum(1 for k in params if k[0] == "c" and k[1:].isdigit())
