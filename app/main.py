@@ -34,6 +34,7 @@ from app.console.router import router as console_router
 from app.console.targets import router as console_targets
 from app.console.weighting import router as console_weighting
 from app.db import Database
+from app.dossiers.router import router as dossiers_router
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
 from app.forms.visibility import visibility
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_targets,
         i18n_router,
         docs_router,
+        dossiers_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

@@ -4,6 +4,7 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.comment import Comment
+from app.models.dossier_event import DossierEvent
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
@@ -29,6 +30,7 @@ __all__ = [
     "Comment",
     "DeviceWindow",
     "Dossier",
+    "DossierEvent",
     "FormVersion",
     "FrameCell",
     "Grant",

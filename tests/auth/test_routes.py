@@ -28,6 +28,8 @@ class Example:
 # "scoped" here: test_scope.py checks that they only show what is in scope.
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds"): Example("/api/v1/rounds", False),
+    # The feed checks scope per event (tests/dossiers/test_feed.py).
+    ("POST", "/api/v1/dossiers"): Example("/api/v1/dossiers", False),
     ("GET", "/api/v1/units"): Example("/api/v1/units?parent=C11", True),
     ("GET", "/api/v1/rounds/{round_code}/satisfaction"): Example(
         "/api/v1/rounds/R2026/satisfaction?unit=C11", True

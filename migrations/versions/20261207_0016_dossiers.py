@@ -1,0 +1,77 @@
+"""dossiers: the one-stop system's dossier feed, feeder API keys, volumes that follow the feed
+
+Revision ID: 0016
+Revises: 0015
+
+``dossier_event``: one row per (dossier number, event type), no personal data;
+``api_key.permission``: "read" (every existing key) or "feed";
+``round.volumes_fixed``: False (volumes follow the feed where it has data) or True.
+Create Date: 2026-12-07 12:10:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0016'
+down_revision: str | None = '0015'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'dossier_event',
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('number', sa.String(length=64), nullable=False),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('unit_id', sa.Integer(), nullable=False),
+        sa.Column('procedure_code', sa.String(length=64), nullable=False),
+        sa.Column('procedure_name', sa.String(length=500), nullable=False),
+        sa.Column('field', sa.String(length=128), nullable=False),
+        sa.Column('channel', sa.String(length=16), nullable=False),
+        sa.Column('received_on', sa.Date(), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=True),
+        sa.Column('returned_on', sa.Date(), nullable=True),
+        sa.Column('cancelled_on', sa.Date(), nullable=True),
+        sa.Column('api_key_id', sa.Integer(), nullable=True),
+        sa.Column('stored_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['unit_id'], ['unit.id'], name=op.f('fk_dossier_event_unit_id_unit'), ondelete='RESTRICT'
+        ),
+        sa.ForeignKeyConstraint(
+            ['api_key_id'],
+            ['api_key.id'],
+            name=op.f('fk_dossier_event_api_key_id_api_key'),
+            ondelete='SET NULL',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier_event')),
+        sa.UniqueConstraint('number', 'kind', name='uq_dossier_event_number_kind'),
+    )
+    op.create_index(
+        'ix_dossier_event_unit_kind_returned',
+        'dossier_event',
+        ['unit_id', 'kind', 'returned_on'],
+        unique=False,
+    )
+    op.add_column(
+        'api_key',
+        sa.Column('permission', sa.String(length=8), nullable=False, server_default='read'),
+    )
+    op.add_column(
+        'round',
+        sa.Column('volumes_fixed', sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('round', schema=None) as batch_op:
+        batch_op.drop_column('volumes_fixed')
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.drop_column('permission')
+    op.drop_index('ix_dossier_event_unit_kind_returned', table_name='dossier_event')
+    op.drop_table('dossier_event')
