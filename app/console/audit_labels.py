@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "round.edit": N_("Sửa tên hoặc thời gian đợt khảo sát"),
     "round.design": N_("Đổi thiết kế mẫu của đợt"),
     "round.volume": N_("Cập nhật lượng giao dịch"),
+    "round.volume_source": N_("Đổi nguồn lượng giao dịch (cố định / theo hồ sơ nạp)"),
     "round.bands": N_("Đặt ngưỡng xếp loại"),
     "round.target": N_("Đặt chỉ tiêu"),
     "round.freeze": N_("Chốt và công bố số liệu"),

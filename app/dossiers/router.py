@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
-from app.auth.access import ApiFeeder
-from app.deps import SettingsDep, WriteSessionDep
-from app.dossiers.schemas import BATCH_MAX, DossierEventIn, FeedOut
+from app.audit.service import Actor, record
+from app.auth.access import ApiFeeder, ApiReader, StaffAdmin, actor_of, check_csrf
+from app.auth.scope import units_in_scope
+from app.deps import SessionDep, SettingsDep, WriteSessionDep
+from app.dossiers.indicators import By
+from app.dossiers.report import as_csv, indicators
+from app.dossiers.schemas import (
+    BATCH_MAX,
+    DossierEventIn,
+    FeedOut,
+    IndicatorsOut,
+    VolumeSourceIn,
+    VolumeSourceOut,
+)
 from app.dossiers.service import FeedContext, store_events
 from app.errors import Unprocessable
+from app.models import Round
+from app.rounds.service import get_round, round_in_scope, round_unit_id
 from app.units.service import load_tree
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
@@ -68,3 +83,72 @@ async def post_dossiers(
     tree = await load_tree(session)
     ctx = FeedContext(principal, tree, settings.today(), ZoneInfo(settings.timezone))
     return await store_events(session, items, ctx)
+
+
+async def _period(
+    session: SessionDep,
+    round: str | None = Query(None, description="A round's code: its period"),
+    from_: date | None = Query(None, alias="from", description="First day (with to)"),
+    to: date | None = Query(None, description="Last day (with from)"),
+) -> tuple[date, date]:
+    if round is not None:
+        round_ = await get_round(session, round)
+        return round_.starts_on, round_.ends_on
+    if from_ is None or to is None:
+        raise Unprocessable("give a round, or from and to", code="period_missing")
+    if from_ > to:
+        raise Unprocessable("from is after to", code="period_reversed")
+    return from_, to
+
+
+@router.get("/dossiers/indicators", response_model=IndicatorsOut)
+async def get_indicators(
+    session: SessionDep,
+    principal: ApiReader,
+    period: Annotated[tuple[date, date], Depends(_period)],
+    unit: str | None = Query(None, description="A unit's subtree; default: your whole scope"),
+    by: By = Query("none", description="Breakdown: none, procedure, field or channel"),
+    format: Literal["json", "csv"] = Query("json", description="json, or csv (the same rows)"),
+) -> IndicatorsOut | Response:
+    """Transactions, early / on-time / late and online shares from the dossier feed, per unit
+    (and procedure, field or channel) for a period; definitions in docs/dossiers.md."""
+    tree = await load_tree(session)
+    report = await indicators(session, tree, units_in_scope(principal, tree, unit), period, by)
+    if format == "csv":
+        name = f"dossier-indicators-{period[0]}-{period[1]}.csv"
+        return Response(
+            as_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+    return report
+
+
+async def _admin_round(
+    code: str, request: Request, session: WriteSessionDep, principal: StaffAdmin
+) -> tuple[Round, Actor]:
+    """Checked before the body is read, so that a refusal is a refusal whatever was sent."""
+    await check_csrf(request, principal)
+    round_ = await round_in_scope(session, principal, code, "admin")
+    return round_, actor_of(request, principal)
+
+
+@router.put("/rounds/{code}/volume-source", response_model=VolumeSourceOut)
+async def put_volume_source(
+    request: Request,
+    body: VolumeSourceIn,
+    session: WriteSessionDep,
+    admin: Annotated[tuple[Round, Actor], Depends(_admin_round)],
+) -> VolumeSourceOut:
+    """Fix the round's volumes as given, or let them follow the dossier feed (audited; the
+    background worker brings them in line within its period, app/dossiers/tasks.py)."""
+    round_, actor = admin
+    if round_.volumes_fixed != body.fixed:
+        round_.volumes_fixed = body.fixed
+        unit_id = await round_unit_id(session, round_)
+        changes = {"volumes_fixed": body.fixed}
+        await record(session, actor, "round.volume_source", "round", round_.code, unit_id, changes)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None and not body.fixed:
+        worker.wake("dossiers.volumes")  # after this request commits, in the background
+    return VolumeSourceOut(round=round_.code, fixed=round_.volumes_fixed)

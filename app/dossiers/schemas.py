@@ -106,3 +106,42 @@ class FeedOut(BaseModel):
     duplicates: int
     rejected: int
     results: list[EventResult]
+
+
+class IndicatorRow(BaseModel):
+    """Indicators of one unit (and group), or of the whole selection (``unit`` None)."""
+
+    unit: str | None = Field(description="Unit code; null on the total row")
+    unit_name: str | None
+    group: str = Field(description="Procedure code, field or channel ('' without breakdown)")
+    transactions: int = Field(description="Returned, not cancelled, in the period: N")
+    with_due: int = Field(description="Of those, with a due date (timeliness denominator)")
+    early: int
+    on_time: int
+    late: int
+    online: int
+    received: int = Field(description="Received in the period")
+    early_share: float | None = Field(description="% of with_due returned before the due day")
+    on_time_share: float | None = Field(description="% of with_due returned on the due day")
+    late_share: float | None = Field(description="% of with_due returned after the due day")
+    timely_share: float | None = Field(description="early + on time, % of with_due")
+    online_share: float | None = Field(description="% of transactions received online")
+
+
+class IndicatorsOut(BaseModel):
+    period_from: date
+    period_to: date
+    by: str
+    rows: list[IndicatorRow]
+    total: IndicatorRow
+
+
+class VolumeSourceIn(BaseModel):
+    fixed: bool = Field(
+        description="True: the round's volumes stay as given; false: they follow the feed"
+    )
+
+
+class VolumeSourceOut(BaseModel):
+    round: str
+    fixed: bool

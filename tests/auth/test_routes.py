@@ -30,6 +30,12 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds"): Example("/api/v1/rounds", False),
     # The feed checks scope per event (tests/dossiers/test_feed.py).
     ("POST", "/api/v1/dossiers"): Example("/api/v1/dossiers", False),
+    ("GET", "/api/v1/dossiers/indicators"): Example(
+        "/api/v1/dossiers/indicators?unit=C11&round=R2026", True
+    ),
+    ("PUT", "/api/v1/rounds/{code}/volume-source"): Example(
+        "/api/v1/rounds/R2026/volume-source", True
+    ),
     ("GET", "/api/v1/units"): Example("/api/v1/units?parent=C11", True),
     ("GET", "/api/v1/rounds/{round_code}/satisfaction"): Example(
         "/api/v1/rounds/R2026/satisfaction?unit=C11", True
