@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -205,3 +206,28 @@ async def test_volumes_and_weights_follow_the_feed_unless_fixed(
         await client.get("/api/v1/rounds/R2026/satisfaction?unit=D1&fresh=true", headers=reader)
     ).json()
     assert after["index"] == pytest.approx(100 * 4 / 6)  # N = 4 (all satisfied) and 2 (none)
+
+
+async def test_console_statistics_show_the_feed_beside_satisfaction(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    from tests.console.helpers import HTML, staff_client
+
+    await make_province(app)
+    empty_page = None
+    async with staff_client(app, "v@x.vn", [("viewer", "D1")]) as (staff, _):
+        empty_page = (
+            await staff.get("/console/rounds/R2026/statistics?unit=D1", headers=HTML)
+        ).text
+        await feed_sample(app, client)
+        page = (await staff.get("/console/rounds/R2026/statistics?unit=D1", headers=HTML)).text
+    assert 'id="dossiers"' in empty_page and "Chưa có hồ sơ" in empty_page
+    table = page.split('id="dossiers"', 1)[1].split("</section>", 1)[0]
+    rows = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]
+    ]
+    # C11: 4 returned, 3 with a due day: 1 early, 1 on time, 1 late; 2 of 4 online.
+    assert rows[0] == ["Đơn vị C11 C11", "4", "33,3", "33,3", "33,3", "50,0"]
+    assert rows[1] == ["Đơn vị C12 C12", "2", "0,0", "50,0", "50,0", "50,0"]
+    assert rows[2][:2] == ["Tổng", "6"] and "C21" not in table  # D2 is outside the scope
