@@ -12,14 +12,18 @@ from fastapi.responses import Response
 from app.audit.service import Actor, record
 from app.auth.access import ApiFeeder, ApiReader, StaffAdmin, actor_of, check_csrf
 from app.auth.scope import units_in_scope
-from app.deps import SessionDep, SettingsDep, WriteSessionDep
+from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
 from app.dossiers.indicators import By
+from app.dossiers.rating import RatingBy, dossier_satisfaction, issue_rating
 from app.dossiers.report import as_csv, indicators
 from app.dossiers.schemas import (
     BATCH_MAX,
     DossierEventIn,
+    DossierSatisfactionOut,
     FeedOut,
     IndicatorsOut,
+    RatingCodesIn,
+    RatingCodesOut,
     VolumeSourceIn,
     VolumeSourceOut,
 )
@@ -152,3 +156,42 @@ async def put_volume_source(
     if worker is not None and not body.fixed:
         worker.wake("dossiers.volumes")  # after this request commits, in the background
     return VolumeSourceOut(round=round_.code, fixed=round_.volumes_fixed)
+
+
+@router.post("/dossiers/rating-codes", response_model=RatingCodesOut)
+async def post_rating_codes(
+    body: RatingCodesIn, principal: ApiFeeder, session: WriteSessionDep, settings: SettingsDep
+) -> RatingCodesOut:
+    """Single-use rating codes and links of returned dossiers (the same code if asked again),
+    for the round open at each dossier's unit; per-number refusals with stable codes."""
+    tree, today = await load_tree(session), settings.today()
+    codes = [
+        await issue_rating(
+            session,
+            principal,
+            tree,
+            number.strip(),
+            settings.secret_key,
+            settings.public_base_url,
+            today,
+        )
+        for number in body.numbers
+    ]
+    return RatingCodesOut(codes=codes)
+
+
+@router.get("/rounds/{code}/dossier-satisfaction", response_model=DossierSatisfactionOut)
+async def get_dossier_satisfaction(
+    code: str,
+    session: SessionDep,
+    principal: ApiReader,
+    catalogue: CatalogueDep,
+    unit: str | None = Query(None, description="A unit's subtree; default: your whole scope"),
+    by: RatingBy = Query("timeliness", description="procedure, field, channel or timeliness"),
+) -> DossierSatisfactionOut:
+    """Satisfaction of responses given through a dossier's own rating code, by the dossier's
+    procedure, field, channel or timeliness (early / on time / late / no due day)."""
+    round_, tree = await get_round(session, code), await load_tree(session)
+    instrument = catalogue.get(round_.form_code).instrument
+    scope = units_in_scope(principal, tree, unit)
+    return await dossier_satisfaction(session, round_, instrument, scope, by)

@@ -145,3 +145,40 @@ class VolumeSourceIn(BaseModel):
 class VolumeSourceOut(BaseModel):
     round: str
     fixed: bool
+
+
+RATING_MAX = 1000
+
+
+class RatingCodesIn(BaseModel):
+    numbers: list[str] = Field(
+        min_length=1, max_length=RATING_MAX, description="Numbers of returned dossiers"
+    )
+
+
+class RatingCode(BaseModel):
+    number: str
+    status: Literal["issued", "rejected"]
+    round: str | None = None
+    code: str | None = Field(None, description="The receipt code (single use), for print")
+    url: str | None = Field(None, description="The rating link, for a message or a QR code")
+    error: EventError | None = Field(None, description="not_returned, out_of_scope, no_open_round")
+
+
+class RatingCodesOut(BaseModel):
+    codes: list[RatingCode]
+
+
+class DossierSatisfactionRow(BaseModel):
+    group: str = Field(description="Procedure, field, channel, or early/on_time/late/no_due")
+    responses: int = Field(description="Responses linked to a dossier of this group")
+    answered: int = Field(description="Criterion answers (not 'not applicable')")
+    satisfied: int = Field(description="Of those, at a satisfied level")
+    index: float | None = Field(description="satisfied ÷ answered × 100 (unweighted)")
+
+
+class DossierSatisfactionOut(BaseModel):
+    round: str
+    by: str
+    rows: list[DossierSatisfactionRow]
+    total: DossierSatisfactionRow

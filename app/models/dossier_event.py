@@ -17,6 +17,7 @@ class DossierEvent(Base):
     __table_args__ = (
         UniqueConstraint("number", "kind", name="uq_dossier_event_number_kind"),
         Index("ix_dossier_event_unit_kind_returned", "unit_id", "kind", "returned_on"),
+        Index("ix_dossier_event_rating_hash", "rating_hash"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -34,3 +35,8 @@ class DossierEvent(Base):
     # Which key fed it (for the audit of a feed; the key's row outlives revocation).
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
     stored_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # A returned dossier's own rating code (app/dossiers/rating.py): the round it was issued
+    # for and the keyed hash a response to it stores as ``response.receipt_hash`` — the link
+    # between the dossier and its rating (the response never holds the dossier number).
+    rating_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="SET NULL"))
+    rating_hash: Mapped[str | None] = mapped_column(String(32))

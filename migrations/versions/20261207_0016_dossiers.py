@@ -3,7 +3,8 @@
 Revision ID: 0016
 Revises: 0015
 
-``dossier_event``: one row per (dossier number, event type), no personal data;
+``dossier_event``: one row per (dossier number, event type), no personal data; a returned
+dossier's rating code (round, keyed hash linking it to its response);
 ``api_key.permission``: "read" (every existing key) or "feed";
 ``round.volumes_fixed``: False (volumes follow the feed where it has data) or True.
 Create Date: 2026-12-07 12:10:00
@@ -40,6 +41,14 @@ def upgrade() -> None:
         sa.Column('cancelled_on', sa.Date(), nullable=True),
         sa.Column('api_key_id', sa.Integer(), nullable=True),
         sa.Column('stored_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('rating_round_id', sa.Integer(), nullable=True),
+        sa.Column('rating_hash', sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ['rating_round_id'],
+            ['round.id'],
+            name=op.f('fk_dossier_event_rating_round_id_round'),
+            ondelete='SET NULL',
+        ),
         sa.ForeignKeyConstraint(
             ['unit_id'], ['unit.id'], name=op.f('fk_dossier_event_unit_id_unit'), ondelete='RESTRICT'
         ),
@@ -58,6 +67,9 @@ def upgrade() -> None:
         ['unit_id', 'kind', 'returned_on'],
         unique=False,
     )
+    op.create_index(
+        'ix_dossier_event_rating_hash', 'dossier_event', ['rating_hash'], unique=False
+    )
     op.add_column(
         'api_key',
         sa.Column('permission', sa.String(length=8), nullable=False, server_default='read'),
@@ -73,5 +85,6 @@ def downgrade() -> None:
         batch_op.drop_column('volumes_fixed')
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.drop_column('permission')
+    op.drop_index('ix_dossier_event_rating_hash', table_name='dossier_event')
     op.drop_index('ix_dossier_event_unit_kind_returned', table_name='dossier_event')
     op.drop_table('dossier_event')

@@ -33,6 +33,10 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/dossiers/indicators"): Example(
         "/api/v1/dossiers/indicators?unit=C11&round=R2026", True
     ),
+    ("POST", "/api/v1/dossiers/rating-codes"): Example("/api/v1/dossiers/rating-codes", False),
+    ("GET", "/api/v1/rounds/{code}/dossier-satisfaction"): Example(
+        "/api/v1/rounds/R2026/dossier-satisfaction?unit=C11", True
+    ),
     ("PUT", "/api/v1/rounds/{code}/volume-source"): Example(
         "/api/v1/rounds/R2026/volume-source", True
     ),
