@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     # last folded figures at once, stating ``freshness.as_of``); ``?fresh=true`` waits up to
     # ``fresh_timeout_seconds``.
     report_wait_seconds: float = Field(default=0.0, ge=0)
+    # Webhooks out (app/webhooks): a failed delivery is retried after backoff × 2^(attempt−1)
+    # seconds (at most 6 hours) until it succeeds or ``webhook_max_attempts`` is reached; a
+    # subscription is disabled after ``webhook_disable_after`` consecutive failed attempts.
+    # Events are taken once they are ``webhook_settle_seconds`` old (transactions commit out
+    # of id order; a later pass finds what an earlier one could not see yet).
+    webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_disable_after: int = Field(default=5, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_settle_seconds: float = Field(default=5.0, ge=0)
     fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property

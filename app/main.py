@@ -69,6 +69,7 @@ from app.serving import GZIP_LEVEL, GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
 from app.signing import SubmissionSigner
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
+from app.webhooks.router import router as webhooks_router
 from app.weights.router import router as weights_router
 from app.worker.loop import Worker
 from app.worker.registry import Context
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         i18n_router,
         docs_router,
         dossiers_router,
+        webhooks_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

@@ -20,6 +20,7 @@ from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
 from app.models.target import Target
 from app.models.unit import Unit
 from app.models.user import Grant, User
+from app.models.webhook import WebhookCursor, WebhookDelivery, WebhookSubscription
 from app.models.weight import WeightSet, WeightValue
 
 __all__ = [
@@ -57,6 +58,9 @@ __all__ = [
     "Unit",
     "User",
     "UserSession",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WeightSet",
     "WeightValue",
 ]

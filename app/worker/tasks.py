@@ -14,6 +14,7 @@ TASK_MODULES = (
     "app.comments.tasks",
     "app.integrity.tasks",
     "app.dossiers.tasks",
+    "app.webhooks.tasks",
 )
 
 

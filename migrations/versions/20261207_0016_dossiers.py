@@ -6,7 +6,8 @@ Revises: 0015
 ``dossier_event``: one row per (dossier number, event type), no personal data; a returned
 dossier's rating code (round, keyed hash linking it to its response);
 ``api_key.permission``: "read" (every existing key) or "feed";
-``round.volumes_fixed``: False (volumes follow the feed where it has data) or True.
+``round.volumes_fixed``: False (volumes follow the feed where it has data) or True;
+``webhook_subscription``, ``webhook_delivery`` (the outbox and delivery log), ``webhook_cursor``.
 Create Date: 2026-12-07 12:10:00
 """
 
@@ -80,7 +81,71 @@ def upgrade() -> None:
     )
 
 
+    _webhooks()
+
+
+def _webhooks() -> None:
+    op.create_table(
+        'webhook_subscription',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('unit_id', sa.Integer(), nullable=False),
+        sa.Column('url', sa.String(length=2000), nullable=False),
+        sa.Column('secret', sa.String(length=100), nullable=False),
+        sa.Column('events', sa.JSON(), nullable=False),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['unit_id'], ['unit.id'], name=op.f('fk_webhook_subscription_unit_id_unit'),
+            ondelete='RESTRICT',
+        ),
+        sa.ForeignKeyConstraint(
+            ['created_by_id'], ['user_account.id'],
+            name=op.f('fk_webhook_subscription_created_by_id_user_account'), ondelete='SET NULL',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscription')),
+    )
+    op.create_table(
+        'webhook_delivery',
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('subscription_id', sa.Integer(), nullable=False),
+        sa.Column('event_key', sa.String(length=64), nullable=False),
+        sa.Column('msg_id', sa.String(length=40), nullable=False),
+        sa.Column('event_type', sa.String(length=32), nullable=False),
+        sa.Column('payload', sa.JSON(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('last_status_code', sa.Integer(), nullable=True),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['subscription_id'], ['webhook_subscription.id'],
+            name=op.f('fk_webhook_delivery_subscription_id_webhook_subscription'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_delivery')),
+        sa.UniqueConstraint('subscription_id', 'event_key', name='uq_webhook_delivery_event'),
+    )
+    op.create_index(
+        'ix_webhook_delivery_due', 'webhook_delivery', ['status', 'next_attempt_at'], unique=False
+    )
+    op.create_table(
+        'webhook_cursor',
+        sa.Column('source', sa.String(length=32), nullable=False),
+        sa.Column('last_id', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('source', name=op.f('pk_webhook_cursor')),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('webhook_cursor')
+    op.drop_index('ix_webhook_delivery_due', table_name='webhook_delivery')
+    op.drop_table('webhook_delivery')
+    op.drop_table('webhook_subscription')
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.drop_column('volumes_fixed')
     with op.batch_alter_table('api_key', schema=None) as batch_op:

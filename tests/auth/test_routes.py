@@ -14,6 +14,7 @@ from app.auth.access import classified_routes
 from tests.auth_helpers import csrf_of, sign_in
 from tests.comment_factories import comment_of, respond
 from tests.factories import make_province, make_user
+from tests.webhooks.helpers import make_webhook
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,17 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/api/v1/dossiers/rating-codes"): Example("/api/v1/dossiers/rating-codes", False),
     ("GET", "/api/v1/rounds/{code}/dossier-satisfaction"): Example(
         "/api/v1/rounds/R2026/dossier-satisfaction?unit=C11", True
+    ),
+    ("POST", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
+    ("GET", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
+    ("GET", "/api/v1/webhooks/{sub_id}/deliveries"): Example(
+        "/api/v1/webhooks/{webhook}/deliveries", True
+    ),
+    ("POST", "/api/v1/webhooks/{sub_id}/deliveries/{delivery_id}/redeliver"): Example(
+        "/api/v1/webhooks/{webhook}/deliveries/1/redeliver", True
+    ),
+    ("POST", "/api/v1/webhooks/{sub_id}/enable"): Example(
+        "/api/v1/webhooks/{webhook}/enable", True
     ),
     ("PUT", "/api/v1/rounds/{code}/volume-source"): Example(
         "/api/v1/rounds/R2026/volume-source", True
@@ -305,6 +317,7 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
     await make_user(app, "nobody@x.vn", [])
     await make_user(app, "viewer@x.vn", [("viewer", "D1")])
     await make_user(app, "outsider@x.vn", [("admin", "D2")])
+    webhook, _ = await make_webhook(app, "C11")
     routes = protected_routes(app)
 
     def new_client() -> httpx.AsyncClient:
@@ -312,7 +325,7 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
 
     for method, path, role in routes:
         example = EXAMPLES[(method, path)]
-        url = example.url.format(target=target, response=response, comment=comment)
+        url = example.url.format(target=target, response=response, comment=comment, webhook=webhook)
         async with new_client() as anonymous:
             answer = await anonymous.request(method, url, headers={"accept": "application/json"})
             assert refused_anonymously(answer), (method, path, answer.status_code)
