@@ -47,6 +47,7 @@ from app.instruments.router import router as forms_router
 from app.integrity.device import KioskCache
 from app.integrity.pages import router as integrity_pages
 from app.integrity.router import router as integrity_router
+from app.messages.router import router as messages_router
 from app.middleware import (
     BodyLimitMiddleware,
     NulRefusalMiddleware,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_router,
         dossiers_router,
         webhooks_router,
+        messages_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

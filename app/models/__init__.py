@@ -9,6 +9,7 @@ from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
+from app.models.message import MessageOptOut, OutboundMessage
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
@@ -39,6 +40,8 @@ __all__ = [
     "Invitation",
     "Kiosk",
     "LoginFailure",
+    "MessageOptOut",
+    "OutboundMessage",
     "Quota",
     "ReportSnapshot",
     "ReportSnapshotItem",

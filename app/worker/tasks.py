@@ -15,6 +15,7 @@ TASK_MODULES = (
     "app.integrity.tasks",
     "app.dossiers.tasks",
     "app.webhooks.tasks",
+    "app.messages.tasks",
 )
 
 

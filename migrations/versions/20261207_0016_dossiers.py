@@ -82,6 +82,49 @@ def upgrade() -> None:
 
 
     _webhooks()
+    _messages()
+
+
+def _messages() -> None:
+    op.create_table(
+        'outbound_message',
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('gateway', sa.String(length=16), nullable=False),
+        sa.Column('contact', sa.String(length=254), nullable=True),
+        sa.Column('contact_hash', sa.String(length=32), nullable=False),
+        sa.Column('round_id', sa.Integer(), nullable=False),
+        sa.Column('rating_hash', sa.String(length=32), nullable=False),
+        sa.Column('link', sa.String(length=300), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('send_after', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('provider_id', sa.String(length=100), nullable=True),
+        sa.Column('delivery_status', sa.String(length=16), nullable=True),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['round_id'], ['round.id'], name=op.f('fk_outbound_message_round_id_round'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_message')),
+    )
+    op.create_index(
+        'ix_outbound_message_due', 'outbound_message', ['status', 'send_after'], unique=False
+    )
+    op.create_index(
+        'ix_outbound_message_provider', 'outbound_message', ['gateway', 'provider_id'],
+        unique=False,
+    )
+    op.create_table(
+        'message_opt_out',
+        sa.Column('contact_hash', sa.String(length=32), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('contact_hash', name=op.f('pk_message_opt_out')),
+    )
 
 
 def _webhooks() -> None:
@@ -142,6 +185,10 @@ def _webhooks() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('message_opt_out')
+    op.drop_index('ix_outbound_message_provider', table_name='outbound_message')
+    op.drop_index('ix_outbound_message_due', table_name='outbound_message')
+    op.drop_table('outbound_message')
     op.drop_table('webhook_cursor')
     op.drop_index('ix_webhook_delivery_due', table_name='webhook_delivery')
     op.drop_table('webhook_delivery')

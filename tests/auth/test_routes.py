@@ -38,6 +38,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{code}/dossier-satisfaction"): Example(
         "/api/v1/rounds/R2026/dossier-satisfaction?unit=C11", True
     ),
+    ("POST", "/api/v1/dossiers/invitations"): Example("/api/v1/dossiers/invitations", False),
     ("POST", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
     ("GET", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
     ("GET", "/api/v1/webhooks/{sub_id}/deliveries"): Example(

@@ -1,0 +1,48 @@
+"""Invitations to send, and providers' callbacks."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.dossiers.schemas import EventError
+
+Channel = Literal["sms", "zalo", "email"]
+
+
+class InvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    number: str = Field(min_length=1, max_length=64, description="A returned dossier's number")
+    channel: Channel
+    to: str = Field(
+        min_length=3, max_length=254, description="Phone (sms, zalo) or e-mail; erased once done"
+    )
+
+
+class InvitationsIn(BaseModel):
+    invitations: list[InvitationIn] = Field(min_length=1, max_length=1000)
+
+
+class InvitationResult(BaseModel):
+    number: str
+    status: Literal["queued", "rejected"]
+    message_id: int | None = None
+    error: EventError | None = Field(
+        None,
+        description="not_returned, out_of_scope, no_open_round, invalid_contact, opted_out, "
+        "no_gateway",
+    )
+
+
+class InvitationsOut(BaseModel):
+    results: list[InvitationResult]
+
+
+class CallbackIn(BaseModel):
+    """A provider's delivery report ({id, status}) or an inbound reply ({from, text})."""
+
+    id: str | None = Field(None, max_length=100)
+    status: str | None = Field(None, max_length=16)
+    from_: str | None = Field(None, alias="from", max_length=254)
+    text: str | None = Field(None, max_length=1000)
