@@ -9,7 +9,7 @@ identical posts racing each other store one row and each learns truthfully what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,12 @@ class FeedContext:
     tree: UnitTree
     today: date
     zone: ZoneInfo
+    _feeds: dict[int, bool] = field(default_factory=dict)  # unit id -> in scope (memo)
+
+    def feeds(self, unit_id: int) -> bool:
+        if unit_id not in self._feeds:
+            self._feeds[unit_id] = self.principal.feeds(unit_id, self.tree)
+        return self._feeds[unit_id]
 
 
 def _error(exc: ValidationError) -> EventError:
@@ -77,7 +83,7 @@ def check_event(index: int, raw: Any, ctx: FeedContext) -> tuple[EventResult, di
     problem = None
     if node is None:
         problem = EventError(code="unknown_unit", field="unit", message="no unit with this code")
-    elif not ctx.principal.feeds(node.id, ctx.tree):  # unnamed: another's unit stays secret
+    elif not ctx.feeds(node.id):  # unnamed: another's unit stays secret
         problem = EventError(code="out_of_scope", field="unit", message="outside your key's units")
     if problem is not None or node is None:
         result.status, result.error = "rejected", problem
