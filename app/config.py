@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     # Providers' delivery callbacks carry this token (header X-Sipas-Callback-Token); empty:
     # callbacks are refused.
     message_callback_token: str = ""
+    # Alerts to unit heads by e-mail (app/alerts): "smtp://user:password@host:587" (STARTTLS
+    # when the server offers it) or "smtps://…" (TLS); empty: development outbox (.eml files
+    # in ``message_outbox_dir``/mail).
+    smtp_url: str = ""
+    smtp_from: str = "sipas@localhost"
     fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property

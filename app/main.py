@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.gzip import GZipMiddleware
 
+from app.alerts.router import router as alerts_router
 from app.apidocs import DOCS_ASSETS
 from app.apidocs import router as docs_router
 from app.audit.router import router as audit_router
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dossiers_router,
         webhooks_router,
         messages_router,
+        alerts_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

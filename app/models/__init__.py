@@ -1,5 +1,6 @@
 """Every table, imported here so that Alembic sees one metadata."""
 
+from app.models.alert import AlertOptOut, AlertSent
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
@@ -25,6 +26,8 @@ from app.models.webhook import WebhookCursor, WebhookDelivery, WebhookSubscripti
 from app.models.weight import WeightSet, WeightValue
 
 __all__ = [
+    "AlertOptOut",
+    "AlertSent",
     "Answer",
     "ApiKey",
     "AuditEvent",

@@ -16,6 +16,7 @@ TASK_MODULES = (
     "app.dossiers.tasks",
     "app.webhooks.tasks",
     "app.messages.tasks",
+    "app.alerts.tasks",
 )
 
 

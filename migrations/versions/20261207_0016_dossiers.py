@@ -83,6 +83,31 @@ def upgrade() -> None:
 
     _webhooks()
     _messages()
+    _alerts()
+
+
+def _alerts() -> None:
+    op.create_table(
+        'alert_sent',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=64), nullable=False),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['user_id'], ['user_account.id'], name=op.f('fk_alert_sent_user_id_user_account'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('user_id', 'key', name=op.f('pk_alert_sent')),
+    )
+    op.create_table(
+        'alert_opt_out',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['user_id'], ['user_account.id'], name=op.f('fk_alert_opt_out_user_id_user_account'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('user_id', name=op.f('pk_alert_opt_out')),
+    )
 
 
 def _messages() -> None:
@@ -185,6 +210,8 @@ def _webhooks() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('alert_opt_out')
+    op.drop_table('alert_sent')
     op.drop_table('message_opt_out')
     op.drop_index('ix_outbound_message_provider', table_name='outbound_message')
     op.drop_index('ix_outbound_message_due', table_name='outbound_message')

@@ -39,6 +39,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "/api/v1/rounds/R2026/dossier-satisfaction?unit=C11", True
     ),
     ("POST", "/api/v1/dossiers/invitations"): Example("/api/v1/dossiers/invitations", False),
+    ("GET", "/api/v1/account/alerts"): Example("/api/v1/account/alerts", False),
+    ("PUT", "/api/v1/account/alerts"): Example("/api/v1/account/alerts", False),
     ("POST", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
     ("GET", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
     ("GET", "/api/v1/webhooks/{sub_id}/deliveries"): Example(
