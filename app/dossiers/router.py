@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -112,32 +112,42 @@ async def get_indicators(
     period: Annotated[tuple[date, date], Depends(_period)],
     unit: str | None = Query(None, description="A unit's subtree; default: your whole scope"),
     by: By = Query("none", description="Breakdown: none, procedure, field or channel"),
-    format: Literal["json", "csv"] = Query("json", description="json, or csv (the same rows)"),
-) -> IndicatorsOut | Response:
+) -> IndicatorsOut:
     """Transactions, early / on-time / late and online shares from the dossier feed, per unit
     (and procedure, field or channel) for a period; definitions in docs/dossiers.md."""
     tree = await load_tree(session)
+    return await indicators(session, tree, units_in_scope(principal, tree, unit), period, by)
+
+
+@router.get("/dossiers/indicators.csv", response_class=Response)
+async def get_indicators_csv(
+    session: SessionDep,
+    principal: ApiReader,
+    period: Annotated[tuple[date, date], Depends(_period)],
+    unit: str | None = Query(None, description="A unit's subtree; default: your whole scope"),
+    by: By = Query("none", description="Breakdown: none, procedure, field or channel"),
+) -> Response:
+    """The indicators as CSV (the same rows and total; definitions as '# ' lines)."""
+    tree = await load_tree(session)
     report = await indicators(session, tree, units_in_scope(principal, tree, unit), period, by)
-    if format == "csv":
-        name = f"dossier-indicators-{period[0]}-{period[1]}.csv"
-        return Response(
-            as_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
-    return report
+    name = f"dossier-indicators-{period[0]}-{period[1]}.csv"
+    return Response(
+        as_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def _admin_round(
-    code: str, request: Request, session: WriteSessionDep, principal: StaffAdmin
+    round_code: str, request: Request, session: WriteSessionDep, principal: StaffAdmin
 ) -> tuple[Round, Actor]:
     """Checked before the body is read, so that a refusal is a refusal whatever was sent."""
     await check_csrf(request, principal)
-    round_ = await round_in_scope(session, principal, code, "admin")
+    round_ = await round_in_scope(session, principal, round_code, "admin")
     return round_, actor_of(request, principal)
 
 
-@router.put("/rounds/{code}/volume-source", response_model=VolumeSourceOut)
+@router.put("/rounds/{round_code}/volume-source", response_model=VolumeSourceOut)
 async def put_volume_source(
     request: Request,
     body: VolumeSourceIn,
@@ -180,9 +190,9 @@ async def post_rating_codes(
     return RatingCodesOut(codes=codes)
 
 
-@router.get("/rounds/{code}/dossier-satisfaction", response_model=DossierSatisfactionOut)
+@router.get("/rounds/{round_code}/dossier-satisfaction", response_model=DossierSatisfactionOut)
 async def get_dossier_satisfaction(
-    code: str,
+    round_code: str,
     session: SessionDep,
     principal: ApiReader,
     catalogue: CatalogueDep,
@@ -191,7 +201,7 @@ async def get_dossier_satisfaction(
 ) -> DossierSatisfactionOut:
     """Satisfaction of responses given through a dossier's own rating code, by the dossier's
     procedure, field, channel or timeliness (early / on time / late / no due day)."""
-    round_, tree = await get_round(session, code), await load_tree(session)
+    round_, tree = await get_round(session, round_code), await load_tree(session)
     instrument = catalogue.get(round_.form_code).instrument
     scope = units_in_scope(principal, tree, unit)
     return await dossier_satisfaction(session, round_, instrument, scope, by)

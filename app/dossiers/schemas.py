@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -40,6 +40,13 @@ class DossierEventIn(BaseModel):
     due_on: date | None = Field(default=None, description="Date the result is due")
     returned_on: date | None = Field(default=None, description="Date the result was returned")
     cancelled_on: date | None = None
+
+    @field_validator("unit", "procedure_code", "procedure_name", "field")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # PostgreSQL text cannot hold it
+            raise PydanticCustomError("invalid_value", "contains a NUL character")
+        return value
 
     @field_validator("received_on", "due_on", "returned_on", "cancelled_on", mode="before")
     @classmethod
@@ -150,8 +157,11 @@ class VolumeSourceOut(BaseModel):
 RATING_MAX = 1000
 
 
+Number = Annotated[str, Field(min_length=1, max_length=64, pattern=NUMBER_PATTERN)]
+
+
 class RatingCodesIn(BaseModel):
-    numbers: list[str] = Field(
+    numbers: list[Number] = Field(
         min_length=1, max_length=RATING_MAX, description="Numbers of returned dossiers"
     )
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header
 
 from app.auth.access import ApiFeeder, public_access
 from app.deps import SettingsDep, WriteSessionDep
-from app.errors import Forbidden
+from app.errors import NotFound
 from app.messages.schemas import CallbackIn, InvitationsIn, InvitationsOut
 from app.messages.service import handle_callback, queue_invitation
 from app.units.service import load_tree
@@ -42,5 +42,5 @@ async def provider_callback(
     """A provider's delivery report or a citizen's stop reply (header X-Sipas-Callback-Token)."""
     expected = settings.message_callback_token
     if not expected or not hmac.compare_digest(x_sipas_callback_token, expected):
-        raise Forbidden("callback token missing or wrong")
+        raise NotFound("no such callback")  # says nothing to whoever lacks the token
     return {"result": await handle_callback(session, settings, channel, body)}

@@ -31,11 +31,14 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds"): Example("/api/v1/rounds", False),
     # The feed checks scope per event (tests/dossiers/test_feed.py).
     ("POST", "/api/v1/dossiers"): Example("/api/v1/dossiers", False),
+    ("GET", "/api/v1/dossiers/indicators.csv"): Example(
+        "/api/v1/dossiers/indicators.csv?unit=C11&round=R2026", True
+    ),
     ("GET", "/api/v1/dossiers/indicators"): Example(
         "/api/v1/dossiers/indicators?unit=C11&round=R2026", True
     ),
     ("POST", "/api/v1/dossiers/rating-codes"): Example("/api/v1/dossiers/rating-codes", False),
-    ("GET", "/api/v1/rounds/{code}/dossier-satisfaction"): Example(
+    ("GET", "/api/v1/rounds/{round_code}/dossier-satisfaction"): Example(
         "/api/v1/rounds/R2026/dossier-satisfaction?unit=C11", True
     ),
     ("POST", "/api/v1/dossiers/invitations"): Example("/api/v1/dossiers/invitations", False),
@@ -52,7 +55,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/api/v1/webhooks/{sub_id}/enable"): Example(
         "/api/v1/webhooks/{webhook}/enable", True
     ),
-    ("PUT", "/api/v1/rounds/{code}/volume-source"): Example(
+    ("PUT", "/api/v1/rounds/{round_code}/volume-source"): Example(
         "/api/v1/rounds/R2026/volume-source", True
     ),
     ("GET", "/api/v1/units"): Example("/api/v1/units?parent=C11", True),

@@ -68,6 +68,7 @@ async def test_a_bad_event_is_named_and_the_others_are_stored(
         event("A-1"),  # the same event again within the batch
         event("A-9", number=None),
         event("A-10", kind="cancelled"),
+        event("A-11", procedure_name="nul \x00 inside"),  # PostgreSQL text cannot hold it
     ]
     answer = await client.post(FEED, json={"events": events}, headers=bearer(key))
     assert answer.status_code == 200, answer.text
@@ -89,8 +90,9 @@ async def test_a_bad_event_is_named_and_the_others_are_stored(
         (9, "duplicate", None, None),
         (10, "rejected", "missing_field", "number"),
         (11, "stored", None, None),
+        (12, "rejected", "invalid_value", "procedure_name"),
     ]
-    assert (body["stored"], body["duplicates"], body["rejected"]) == (2, 1, 9)
+    assert (body["stored"], body["duplicates"], body["rejected"]) == (2, 1, 10)
     assert await stored(app) == [("A-1", "returned"), ("A-10", "cancelled")]
     assert "C21" not in answer.text.replace('"unit":"C21"', "")  # nothing said about D2's units
 

@@ -126,7 +126,7 @@ async def test_indicators_equal_a_hand_computation(app: FastAPI, client: httpx.A
     ).json()
     assert {r["group"]: r["late"] for r in by_procedure["rows"]} == {"1.001": 0, "2.002": 1}
 
-    exported = await client.get("/api/v1/dossiers/indicators?round=R2026&format=csv")
+    exported = await client.get("/api/v1/dossiers/indicators.csv?round=R2026")
     assert exported.headers["content-type"].startswith("text/csv")
     lines = [line for line in exported.text.splitlines() if not line.startswith("#")]
     table = list(csv.DictReader(io.StringIO("\n".join(lines))))

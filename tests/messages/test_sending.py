@@ -115,7 +115,7 @@ async def test_invitations_reminders_quiet_hours_opt_out_and_erasure(
     assert provider.received == []  # nothing is sent inside the request
     stop = {"from": "0900 000 001", "text": "Từ chối"}
     refused = await client.post("/api/v1/messages/callbacks/sms", json=stop)
-    assert refused.status_code == 403  # without the provider's token
+    assert refused.status_code == 404  # without the provider's token
     opted = await client.post("/api/v1/messages/callbacks/sms", json=stop, headers=CALLBACK)
     assert opted.json() == {"result": "opted_out"}
 
