@@ -131,7 +131,7 @@ async def main(args: argparse.Namespace) -> None:
                 for phase in ("idle", "delivering") if repeat % 2 == 0 else ("delivering", "idle"):
                     stop = asyncio.Event()
 
-                    async def worker() -> None:
+                    async def worker(stop: asyncio.Event = stop) -> None:
                         while not stop.is_set():
                             await find_events(app.state.db, 0.0)
                             await deliver_due(app.state.db, settings)
