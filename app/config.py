@@ -13,6 +13,10 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where alembic.ini, migrations/ and survey_forms/ live (the checkout, or the image's root).
+# The development default of ``Settings.message_gateways``: every channel to the outbox.
+OUTBOX_GATEWAYS: dict[str, dict[str, str | int | float]] = {
+    c: {"kind": "outbox"} for c in ("sms", "zalo", "email")
+}
 PROJECT_ROOT = Path(os.environ.get("SIPAS_PROJECT_ROOT") or Path(__file__).resolve().parent.parent)
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 
@@ -78,6 +82,37 @@ class Settings(BaseSettings):
     # last folded figures at once, stating ``freshness.as_of``); ``?fresh=true`` waits up to
     # ``fresh_timeout_seconds``.
     report_wait_seconds: float = Field(default=0.0, ge=0)
+    # Webhooks out (app/webhooks): a failed delivery is retried after backoff × 2^(attempt−1)
+    # seconds (at most 6 hours) until it succeeds or ``webhook_max_attempts`` is reached; a
+    # subscription is disabled after ``webhook_disable_after`` consecutive failed attempts.
+    # Events are taken once they are ``webhook_settle_seconds`` old (transactions commit out
+    # of id order; a later pass finds what an earlier one could not see yet).
+    webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_disable_after: int = Field(default=5, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_settle_seconds: float = Field(default=5.0, ge=0)
+    # Invitations that are sent (app/messages): a gateway per channel, e.g.
+    # SIPAS_MESSAGE_GATEWAYS='{"sms": {"kind": "http", "url": "https://sms.vendor.vn/send",
+    # "token": "...", "rate_per_minute": 120}, "zalo": {"kind": "outbox"}}'. Kinds: "outbox"
+    # (development, the demo: writes what would be sent to ``message_outbox_dir``), "http"
+    # (a provider's JSON API). A channel without a gateway is refused.
+    message_gateways: dict[str, dict[str, str | int | float]] = Field(
+        default_factory=lambda: dict(OUTBOX_GATEWAYS)
+    )
+    message_outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    # One reminder this long after the invitation, unless the citizen has answered.
+    message_reminder_hours: float = Field(default=72.0, ge=0)
+    # No message leaves in these local hours ("21:00-07:00"; empty: none).
+    message_quiet_hours: str = "21:00-07:00"
+    # Providers' delivery callbacks carry this token (header X-Sipas-Callback-Token); empty:
+    # callbacks are refused.
+    message_callback_token: str = ""
+    # Alerts to unit heads by e-mail (app/alerts): "smtp://user:password@host:587" (STARTTLS
+    # when the server offers it) or "smtps://…" (TLS); empty: development outbox (.eml files
+    # in ``message_outbox_dir``/mail).
+    smtp_url: str = ""
+    smtp_from: str = "sipas@localhost"
     fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property

@@ -16,6 +16,7 @@ from app.auth.keys import create_key, list_keys, revoke_key
 from app.auth.service import create_user, find_user, grant_role
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
+from app.dossiers.demo import feed_demo_dossiers
 from app.forms.registry import Catalogue
 from app.models import Response, Round
 from app.rounds.service import create_round, set_volume
@@ -100,6 +101,9 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
         ends_on=today + timedelta(days=305),
         status="open",
     )
+    # The demo's volumes are given (its weights stay as they were); the feed below shows the
+    # progress indicators on the statistics page (app/dossiers).
+    round_.volumes_fixed = True
     rng = random.Random(2026)
     commenting = random.Random(7)  # apart from rng: the answers stay what they were
     timing = random.Random(11)  # when each response came in (apart too)
@@ -119,6 +123,8 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
             extra = _when(timing, today)
             await store_response(session, target, submission_id, answers, extra=extra)
             total += 1
+    counters = [units[code] for code, *_, counter in UNITS if counter is not None]
+    await feed_demo_dossiers(session, counters, today)
     return DemoSummary(True, total)
 
 

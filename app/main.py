@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.gzip import GZipMiddleware
 
+from app.alerts.router import router as alerts_router
 from app.apidocs import DOCS_ASSETS
 from app.apidocs import router as docs_router
 from app.audit.router import router as audit_router
@@ -34,6 +35,7 @@ from app.console.router import router as console_router
 from app.console.targets import router as console_targets
 from app.console.weighting import router as console_weighting
 from app.db import Database
+from app.dossiers.router import router as dossiers_router
 from app.errors import install_error_handlers
 from app.forms.registry import Catalogue
 from app.forms.visibility import visibility
@@ -46,6 +48,7 @@ from app.instruments.router import router as forms_router
 from app.integrity.device import KioskCache
 from app.integrity.pages import router as integrity_pages
 from app.integrity.router import router as integrity_router
+from app.messages.router import router as messages_router
 from app.middleware import (
     BodyLimitMiddleware,
     NulRefusalMiddleware,
@@ -68,6 +71,7 @@ from app.serving import GZIP_LEVEL, GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
 from app.signing import SubmissionSigner
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
+from app.webhooks.router import router as webhooks_router
 from app.weights.router import router as weights_router
 from app.worker.loop import Worker
 from app.worker.registry import Context
@@ -169,6 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_targets,
         i18n_router,
         docs_router,
+        dossiers_router,
+        webhooks_router,
+        messages_router,
+        alerts_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

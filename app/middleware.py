@@ -62,9 +62,13 @@ class RequestLogMiddleware:
             log.info("%s %s %s %.2fms", scope["method"], path, status, ms)
 
 
+FEED_PATH = "/api/v1/dossiers"
+
+
 class BodyLimitMiddleware:
     """Refuse request bodies over ``limit`` bytes with 413, declared or streamed. File imports
-    (paths ending in ``/import``: frames, lists of dossiers) may send up to ``upload_limit``."""
+    (paths ending in ``/import``: frames, lists of dossiers) and batches of the dossier feed
+    (``FEED_PATH``) may send up to ``upload_limit``."""
 
     def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
@@ -75,7 +79,8 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if scope["path"].endswith("/import") else self.limit
+        path = scope["path"]
+        limit = self.upload_limit if path.endswith("/import") or path == FEED_PATH else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send)

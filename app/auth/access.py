@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 
 from app.audit.service import Actor
 from app.auth.keys import resolve_key, touch_key
-from app.auth.principal import Principal, Role
+from app.auth.principal import FEEDER, Principal, Role
 from app.auth.secrets import keyed_hash
 from app.auth.sessions import resolve_session, touch_session
 from app.config import Settings
@@ -37,7 +37,7 @@ FRAMEWORK_PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
 @dataclass(frozen=True)
 class AccessRule:
     kind: Literal["public", "staff", "api"]
-    role: Role | None = None
+    role: Role | Literal["feeder"] | None = None
 
 
 def _classify(rule: AccessRule) -> Callable[[Any], Any]:
@@ -126,6 +126,18 @@ async def api_reader(request: Request) -> Principal:
     return principal
 
 
+@_classify(AccessRule("api", "feeder"))
+async def api_feeder(request: Request) -> Principal:
+    """An API key with the feeder permission (the one-stop system); scope is checked per
+    event, against the key's unit subtree."""
+    principal = await authenticate(request, allow_keys=True)
+    if principal is None:
+        raise NotAuthenticated("send Authorization: Bearer <feeder API key>")
+    if not any(role == FEEDER for role, _ in principal.grants):
+        raise Forbidden("this key (or account) has no feeder permission")
+    return principal
+
+
 def require(principal: Principal, role: Role, unit_id: int, tree: UnitTree) -> None:
     """Refuse (403) unless ``principal`` holds ``role`` on ``unit_id`` or an ancestor."""
     if not principal.can(role, unit_id, tree):  # unnamed: the unit may be another's secret
@@ -190,6 +202,7 @@ StaffManager = Annotated[Principal, Depends(staff("manager"))]
 StaffViewer = Annotated[Principal, Depends(staff("viewer"))]
 SignedIn = Annotated[Principal, Depends(staff(None, allow_unchanged_password=True))]
 ApiReader = Annotated[Principal, Depends(api_reader)]
+ApiFeeder = Annotated[Principal, Depends(api_feeder)]
 
 
 async def _admin_writing(request: Request, principal: StaffAdmin) -> Principal:

@@ -123,13 +123,15 @@ def keys_create(
     name: str = typer.Option(..., help="Who uses the key, e.g. 'Provincial report system'."),
     unit: str = typer.Option(..., help="Unit code: the key reads this subtree only."),
     expires: datetime | None = typer.Option(None, help="Expiry (ISO date/time, UTC)."),
+    feed: bool = typer.Option(False, help="A feeder key: posts dossier events, cannot read."),
 ) -> None:
-    """Create a read-only API key and print it once."""
+    """Create an API key (read-only, or with --feed a dossier feeder) and print it once."""
     expires_at = expires.replace(tzinfo=expires.tzinfo or UTC) if expires else None
 
     async def run() -> str:
         async with standalone_session(get_settings()) as session:
-            return (await create_key(session, CLI, name, unit, expires_at)).key
+            permission = "feed" if feed else "read"
+            return (await create_key(session, CLI, name, unit, expires_at, permission)).key
 
     key = _run(run())
     typer.echo(key)

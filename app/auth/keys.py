@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.auth.principal import Principal
+from app.auth.principal import FEEDER, Principal
 from app.auth.secrets import new_token, sha256
 from app.errors import AppError, NotFound
 from app.i18n import N_
@@ -22,6 +22,8 @@ KEY_PREFIX = "sk_"
 # Last-seen and last-used times are written at most this often (sessions use it too): a write
 # on every request would cost more than the request.
 TOUCH_EVERY = timedelta(seconds=60)
+PERMISSIONS = ("read", "feed")
+BAD_PERMISSION = N_("Quyền của khóa phải là đọc (read) hoặc nạp hồ sơ (feed).")
 EXPIRY_PASSED = N_("Ngày hết hạn đã qua: chọn hôm nay hoặc một ngày sau.")
 
 
@@ -39,9 +41,17 @@ def _split(key: str) -> tuple[str, str] | None:
 
 
 async def create_key(
-    session: AsyncSession, actor: Actor, name: str, unit_code: str, expires_at: datetime | None
+    session: AsyncSession,
+    actor: Actor,
+    name: str,
+    unit_code: str,
+    expires_at: datetime | None,
+    permission: str = "read",
 ) -> IssuedKey:
-    """A new key on a unit's subtree; an expiry, if given, must lie in the future."""
+    """A new key on a unit's subtree; an expiry, if given, must lie in the future.
+    ``permission``: "read" (reporting API) or "feed" (posting dossier events, app/dossiers)."""
+    if permission not in PERMISSIONS:
+        raise AppError(BAD_PERMISSION, field="permission")
     if expires_at is not None and as_utc(expires_at) <= utcnow():
         raise AppError(EXPIRY_PASSED, field="expires")
     unit = await get_unit(session, unit_code)
@@ -54,6 +64,7 @@ async def create_key(
         unit_id=unit.id,
         created_by_id=actor.user_id,
         expires_at=expires_at,
+        permission=permission,
     )
     session.add(row)
     await session.flush()
@@ -64,7 +75,7 @@ async def create_key(
         "api_key",
         prefix,
         unit.id,
-        {"name": name, "unit": unit.code},
+        {"name": name, "unit": unit.code, "permission": permission},
     )
     return IssuedKey(key, row)
 
@@ -91,8 +102,9 @@ async def resolve_key(session: AsyncSession, key: str) -> tuple[Principal, bool]
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and as_utc(row.expires_at) <= now):
         return None
+    role = FEEDER if row.permission == "feed" else "viewer"  # never both
     principal = Principal(
-        kind="api_key", id=row.id, label=f"api_key:{row.prefix}", grants=(("viewer", row.unit_id),)
+        kind="api_key", id=row.id, label=f"api_key:{row.prefix}", grants=((role, row.unit_id),)
     )
     due = row.last_used_at is None or now - as_utc(row.last_used_at) >= TOUCH_EVERY
     return principal, due

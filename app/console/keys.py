@@ -67,17 +67,19 @@ async def keys_page(request: Request, principal: StaffAdmin, session: SessionDep
 async def create_key_page(
     request: Request, principal: StaffAdmin, session: WriteSessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    """Create a read-only key on a unit you administer; the key is shown on this page only."""
+    """Create a read or feeder key on a unit you administer; the key is shown on this page only."""
     await check_csrf(request, principal)
     form, tree = await Form.read(request), await load_tree(session)
     name = form.text("name")
     unit = form.choice("unit", [v.node.code for v in units_with_role(tree, principal, "admin")])
     expires = form.day("expires") if form.get("expires") else None
+    permission = "feed" if form.get("permission") == "feed" else "read"
     zone = ZoneInfo(settings.timezone)  # valid through that whole local day
     until = datetime.combine(expires + timedelta(days=1), time(), zone) if expires else None
     if form.ok:
         try:
-            issued = await create_key(session, actor_of(request, principal), name, unit, until)
+            actor = actor_of(request, principal)
+            issued = await create_key(session, actor, name, unit, until, permission)
         except AppError as exc:
             form.fail(str(exc.extra.get("field", "name")), exc.detail)
         else:

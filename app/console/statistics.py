@@ -23,6 +23,7 @@ from app.console.figures import (
 from app.console.rounds import MSG_OUTSIDE
 from app.console.views import render
 from app.deps import CatalogueDep, SessionDep, SettingsDep
+from app.dossiers.report import indicators
 from app.errors import Forbidden
 from app.rounds.service import covered_unit_ids, get_round
 from app.units.service import UnitNode, UnitTree, load_tree
@@ -66,6 +67,9 @@ async def statistics_page(
         "unit": node,
         "options": covering_options(tree, principal, covered),
         "report": report,
+        "dossiers": await indicators(
+            session, tree, tree.subtree_ids(node.id), (round_.starts_on, round_.ends_on)
+        ),
     }
     if report is not None:
         children = ranked_children(report)

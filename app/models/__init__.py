@@ -1,13 +1,16 @@
 """Every table, imported here so that Alembic sees one metadata."""
 
+from app.models.alert import AlertOptOut, AlertSent
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.comment import Comment
+from app.models.dossier_event import DossierEvent
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
+from app.models.message import MessageOptOut, OutboundMessage
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
@@ -19,9 +22,12 @@ from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
 from app.models.target import Target
 from app.models.unit import Unit
 from app.models.user import Grant, User
+from app.models.webhook import WebhookCursor, WebhookDelivery, WebhookSubscription
 from app.models.weight import WeightSet, WeightValue
 
 __all__ = [
+    "AlertOptOut",
+    "AlertSent",
     "Answer",
     "ApiKey",
     "AuditEvent",
@@ -29,6 +35,7 @@ __all__ = [
     "Comment",
     "DeviceWindow",
     "Dossier",
+    "DossierEvent",
     "FormVersion",
     "FrameCell",
     "Grant",
@@ -36,6 +43,8 @@ __all__ = [
     "Invitation",
     "Kiosk",
     "LoginFailure",
+    "MessageOptOut",
+    "OutboundMessage",
     "Quota",
     "ReportSnapshot",
     "ReportSnapshotItem",
@@ -55,6 +64,9 @@ __all__ = [
     "Unit",
     "User",
     "UserSession",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WeightSet",
     "WeightValue",
 ]

@@ -9,7 +9,7 @@ from app.models.base import Base, Timestamp, utcnow
 
 
 class ApiKey(Base):
-    """A reporting system's read-only key on a unit subtree. Only its hash is stored."""
+    """A system's key on a unit subtree (read, or feed dossier events). Only its hash is stored."""
 
     __tablename__ = "api_key"
 
@@ -25,3 +25,6 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
     last_used_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # "read" (reporting systems) or "feed" (the one-stop system posting dossier events on the
+    # subtree, app/dossiers): a feeder key cannot read and a read key cannot feed.
+    permission: Mapped[str] = mapped_column(String(8), default="read", server_default="read")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamp, utcnow
@@ -57,6 +57,9 @@ class Round(Base):
     bands: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Collection limits and detection rules (app/integrity/policy.py); NULL: the defaults.
     integrity_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Volumes N_h follow the dossier feed (app/dossiers/volumes.py) for units that have fed
+    # returned dossiers in the period, unless the round fixes them (True: as given).
+    volumes_fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RoundUnit(Base):

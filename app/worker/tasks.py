@@ -13,6 +13,10 @@ TASK_MODULES = (
     "app.statistics.tasks",
     "app.comments.tasks",
     "app.integrity.tasks",
+    "app.dossiers.tasks",
+    "app.webhooks.tasks",
+    "app.messages.tasks",
+    "app.alerts.tasks",
 )
 
 

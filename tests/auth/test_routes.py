@@ -14,6 +14,7 @@ from app.auth.access import classified_routes
 from tests.auth_helpers import csrf_of, sign_in
 from tests.comment_factories import comment_of, respond
 from tests.factories import make_province, make_user
+from tests.webhooks.helpers import make_webhook
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,35 @@ class Example:
 # "scoped" here: test_scope.py checks that they only show what is in scope.
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds"): Example("/api/v1/rounds", False),
+    # The feed checks scope per event (tests/dossiers/test_feed.py).
+    ("POST", "/api/v1/dossiers"): Example("/api/v1/dossiers", False),
+    ("GET", "/api/v1/dossiers/indicators.csv"): Example(
+        "/api/v1/dossiers/indicators.csv?unit=C11&round=R2026", True
+    ),
+    ("GET", "/api/v1/dossiers/indicators"): Example(
+        "/api/v1/dossiers/indicators?unit=C11&round=R2026", True
+    ),
+    ("POST", "/api/v1/dossiers/rating-codes"): Example("/api/v1/dossiers/rating-codes", False),
+    ("GET", "/api/v1/rounds/{round_code}/dossier-satisfaction"): Example(
+        "/api/v1/rounds/R2026/dossier-satisfaction?unit=C11", True
+    ),
+    ("POST", "/api/v1/dossiers/invitations"): Example("/api/v1/dossiers/invitations", False),
+    ("GET", "/api/v1/account/alerts"): Example("/api/v1/account/alerts", False),
+    ("PUT", "/api/v1/account/alerts"): Example("/api/v1/account/alerts", False),
+    ("POST", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
+    ("GET", "/api/v1/webhooks"): Example("/api/v1/webhooks", False),
+    ("GET", "/api/v1/webhooks/{sub_id}/deliveries"): Example(
+        "/api/v1/webhooks/{webhook}/deliveries", True
+    ),
+    ("POST", "/api/v1/webhooks/{sub_id}/deliveries/{delivery_id}/redeliver"): Example(
+        "/api/v1/webhooks/{webhook}/deliveries/1/redeliver", True
+    ),
+    ("POST", "/api/v1/webhooks/{sub_id}/enable"): Example(
+        "/api/v1/webhooks/{webhook}/enable", True
+    ),
+    ("PUT", "/api/v1/rounds/{round_code}/volume-source"): Example(
+        "/api/v1/rounds/R2026/volume-source", True
+    ),
     ("GET", "/api/v1/units"): Example("/api/v1/units?parent=C11", True),
     ("GET", "/api/v1/rounds/{round_code}/satisfaction"): Example(
         "/api/v1/rounds/R2026/satisfaction?unit=C11", True
@@ -293,6 +323,7 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
     await make_user(app, "nobody@x.vn", [])
     await make_user(app, "viewer@x.vn", [("viewer", "D1")])
     await make_user(app, "outsider@x.vn", [("admin", "D2")])
+    webhook, _ = await make_webhook(app, "C11")
     routes = protected_routes(app)
 
     def new_client() -> httpx.AsyncClient:
@@ -300,7 +331,7 @@ async def test_protected_routes_refuse_anonymous_roleless_and_out_of_scope(
 
     for method, path, role in routes:
         example = EXAMPLES[(method, path)]
-        url = example.url.format(target=target, response=response, comment=comment)
+        url = example.url.format(target=target, response=response, comment=comment, webhook=webhook)
         async with new_client() as anonymous:
             answer = await anonymous.request(method, url, headers={"accept": "application/json"})
             assert refused_anonymously(answer), (method, path, answer.status_code)

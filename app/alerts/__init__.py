@@ -1,0 +1,1 @@
+"""Alerts by e-mail to the heads of units (managers and admins), each able to turn them off."""

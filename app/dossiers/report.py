@@ -1,0 +1,74 @@
+"""The feed's indicators for a selection of units and a period, as rows (API, CSV, console)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.dossiers.indicators import By, Counts, returned_counts
+from app.dossiers.schemas import IndicatorRow, IndicatorsOut
+from app.units.service import UnitTree
+
+CSV_HEADER = (
+    "# Dossier indicators from the one-stop system's feed (definitions: docs/dossiers.md).\n"
+    "# transactions: returned in the period and not cancelled; shares in %% of with_due "
+    "(timeliness) or of transactions (online).\n"
+    "# period: %s to %s\n"
+)
+
+
+def _row(code: str | None, name: str | None, group: str, counts: Counts) -> IndicatorRow:
+    return IndicatorRow(
+        unit=code,
+        unit_name=name,
+        group=group,
+        transactions=counts.transactions,
+        with_due=counts.with_due,
+        early=counts.early,
+        on_time=counts.on_time,
+        late=counts.late,
+        online=counts.online,
+        received=counts.received,
+        **counts.shares(),
+    )
+
+
+async def indicators(
+    session: AsyncSession,
+    tree: UnitTree,
+    unit_ids: set[int] | None,
+    period: tuple[date, date],
+    by: By = "none",
+) -> IndicatorsOut:
+    """Rows per unit (and group) with data in the period, by unit code; and their total."""
+    found = await returned_counts(session, period, unit_ids, by)
+    total = Counts()
+    rows = []
+    for (unit_id, group), counts in sorted(
+        found.items(), key=lambda item: (tree.by_id[item[0][0]].code, item[0][1])
+    ):
+        node = tree.by_id[unit_id]
+        rows.append(_row(node.code, node.name, group, counts))
+        total.add(counts)
+    return IndicatorsOut(
+        period_from=period[0],
+        period_to=period[1],
+        by=by,
+        rows=rows,
+        total=_row(None, None, "", total),
+    )
+
+
+def as_csv(report: IndicatorsOut) -> str:
+    """The report as CSV: its definitions as '# ' lines, one line per row, the total last."""
+    out = io.StringIO()
+    out.write(CSV_HEADER % (report.period_from, report.period_to))
+    fields = list(IndicatorRow.model_fields)
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in [*report.rows, report.total]:
+        writer.writerow(row.model_dump())
+    return out.getvalue()

@@ -1,0 +1,39 @@
+"""The feed's background work: volumes of following rounds kept equal to the feed's counts
+(app/dossiers/volumes.py). Idempotent; one round per short transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from app.db import Database
+from app.dossiers.volumes import FOLLOWING, follow_feed
+from app.models import Round
+from app.worker.registry import Context, periodic
+
+log = logging.getLogger("sipas.dossiers")
+
+
+async def sync_volumes(db: Database) -> int:
+    """Follow the feed in every round that does; the number of units whose volume changed."""
+    async with db.sessions() as session:
+        ids = (
+            await session.scalars(
+                select(Round.id).where(Round.status.in_(FOLLOWING), Round.volumes_fixed.is_(False))
+            )
+        ).all()
+    changed = 0
+    for round_id in ids:
+        async with db.write_sessions.begin() as session:
+            round_ = await session.get(Round, round_id)
+            if round_ is not None:
+                changed += await follow_feed(session, round_)
+    if changed:
+        log.info("dossier volumes: %d unit(s) follow the feed", changed)
+    return changed
+
+
+@periodic("dossiers.volumes", every=300.0, timeout=300)
+async def volumes(ctx: Context) -> int:
+    return await sync_volumes(ctx.db)
