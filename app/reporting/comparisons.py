@@ -145,7 +145,7 @@ async def load_comparisons(
     target's report; None: any unit). ``live``: the previous round is computed from its
     responses in this session (inside a write transaction)."""
     round_, tree = target.round, target.tree
-    predecessors = await load_predecessors(session)
+    predecessors = await load_predecessors(session, target.as_of.day)
     planned = report_units(target) if units == () else units
     domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
     timezone = (settings or get_settings()).timezone
