@@ -66,6 +66,7 @@ from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
 from app.serving import GZIP_LEVEL, GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
 from app.signing import SubmissionSigner
+from app.units.events_router import router as unit_events_router
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.weights.router import router as weights_router
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sampling_router,
         units_router,
         lineage_router,
+        unit_events_router,
         imports_router,
         reporting_router,
         tables_router,

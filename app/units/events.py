@@ -97,7 +97,8 @@ async def open_version(
         versions = [base]
     if versions:
         last = versions[-1]
-        if last.valid_from is not None and last.valid_from >= day:
+        # the same day: a second change that day follows the first (whose period is empty)
+        if last.valid_from is not None and last.valid_from > day:
             raise Conflict(
                 Message(
                     "Đơn vị %(code)s đã có một thay đổi từ ngày %(day)s: "

@@ -13,6 +13,7 @@ TASK_MODULES = (
     "app.statistics.tasks",
     "app.comments.tasks",
     "app.integrity.tasks",
+    "app.units.tasks",
 )
 
 
