@@ -29,8 +29,8 @@ from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates
 from app.statistics.load import round_engine
-from app.units.history import AsOf, as_of_for, hierarchy_as_of
-from app.units.service import UnitNode, UnitTree, load_tree
+from app.units.history import AsOf, as_of_for, current_tree, hierarchy_as_of
+from app.units.service import UnitNode, UnitTree
 from app.weights.schemas import WeightSetOut
 from app.weights.service import active_weight_set
 
@@ -63,7 +63,7 @@ async def report_target(
     tree = await hierarchy_as_of(session, when.day)
     covered = await covered_unit_ids(session, round_.id)
     if unit_code and unit_code not in tree.by_code:
-        (await load_tree(session)).get(unit_code)  # 404 for an unknown code
+        (await current_tree(session)).get(unit_code)  # 404 for an unknown code
         raise NotFound(
             f"unit {unit_code} did not exist on {when.day.isoformat()} (it was merged, split "
             "or dissolved): ask for its successor, or with as_of=now or another date",
@@ -73,7 +73,7 @@ async def report_target(
     if unit is None:
         raise NotFound("this round covers no unit yet")
     if principal is not None:
-        require(principal, "viewer", unit.id, await load_tree(session))
+        require(principal, "viewer", unit.id, await current_tree(session))
     return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit, when)
 
 

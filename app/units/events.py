@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Actor, record
+from app.audit.service import CLI, Actor, record
 from app.auth.access import require
 from app.auth.principal import Principal
 from app.config import get_settings
@@ -447,7 +447,8 @@ async def revert_event(
 
 
 async def apply_due(session: AsyncSession, today: date) -> int:
-    """Bring ``unit`` rows to today's versions (events that fell due); returns rows changed."""
+    """Bring ``unit`` rows to today's versions (events that fell due), each change audited
+    (``unit.due``); returns rows changed."""
     rows = await session.execute(
         select(Unit, UnitVersion)
         .join(UnitVersion, UnitVersion.unit_id == Unit.id)
@@ -468,5 +469,8 @@ async def apply_due(session: AsyncSession, today: date) -> int:
         ):
             unit.name, unit.level, unit.parent_id = version.name, version.level, version.parent_id
             changed += 1
+            await record(
+                session, CLI, "unit.due", "unit", unit.code, unit.id, {"event": version.event_id}
+            )
     await session.flush()
     return changed

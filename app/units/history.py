@@ -10,8 +10,14 @@ without versions has had no reorganisation and is read from its ``unit`` row (wh
 had stopped by then are not children of anyone: a merged unit is *absorbed* by its successor
 (its subtree counts in the successor's, so that responses collected at it are rolled up where
 its data continues), a unit split or dissolved by the nearest unit above it that still
-existed. A unit created after the day (a merge's new successor) keeps its first parent, so no
-response is ever left out of a rollup; it is flagged ``later``.
+existed. A unit created after the day (a merge's new successor) is not in that day's tree
+either (``later``): whatever was collected at it counts with the nearest unit above it that
+existed, so no response is left out of a rollup.
+
+Resolved trees are kept in memory per (database, day) and reused while the hierarchy's stamp
+is unchanged: the latest audited change to any unit (every unit write, event and revert is
+audited, in the same transaction), read through an index in one short query; so another
+replica's change is seen by the next report.
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
-from app.models import Unit, UnitEvent, UnitVersion
-from app.units.service import UnitNode, UnitTree
+from app.models import AuditEvent, Unit, UnitEvent, UnitVersion
+from app.units.service import UnitNode, UnitTree, load_tree
 
 
 @dataclass(frozen=True)
@@ -42,9 +48,9 @@ class Resolved:
 
 
 class DatedTree(UnitTree):
-    """A ``UnitTree`` as of ``day``: ``children`` and ``by_code`` hold the units that existed
-    (and those created later, at their first place); ``subtree_ids`` also counts the units
-    absorbed by a unit of the subtree."""
+    """A ``UnitTree`` as of ``day``: ``children`` and ``by_code`` hold the units that existed;
+    ``by_id`` every unit; ``subtree_ids`` also counts the units absorbed by one of the
+    subtree (stopped, or created later)."""
 
     def __init__(self, day: date, resolved: Iterable[Resolved]) -> None:
         resolved = list(resolved)
@@ -55,10 +61,11 @@ class DatedTree(UnitTree):
         parents = {n.id: n.parent_id for n in nodes}
         by_id = {n.id: n for n in nodes}
         self.absorbed: dict[int | None, list[int]] = defaultdict(list)
+        gone = self.inactive | self.later
         for r in resolved:
-            if not r.active:
-                self.absorbed[_continues(r, parents, by_id, self.inactive)].append(r.node.id)
-        super().__init__(n for n in nodes if n.id not in self.inactive)
+            if r.node.id in gone:
+                self.absorbed[_continues(r, parents, gone)].append(r.node.id)
+        super().__init__(n for n in nodes if n.id not in gone)
         self.by_id = by_id  # ids of stopped units resolve too (responses point at them)
 
     def subtree_ids(self, unit_id: int) -> set[int]:
@@ -77,20 +84,69 @@ class DatedTree(UnitTree):
         return unit_id not in self.inactive and unit_id not in self.later
 
 
-def _continues(
-    r: Resolved, parents: dict[int, int | None], by_id: dict[int, UnitNode], inactive: set[int]
-) -> int | None:
-    """Where a stopped unit's data goes: its successor (followed while it stopped too), else
-    the nearest ancestor that existed; None at the top."""
+def _continues(r: Resolved, parents: dict[int, int | None], gone: set[int]) -> int | None:
+    """Where the data of a unit that did not exist on the day goes: its successor (followed
+    while it had stopped too), else the nearest ancestor that existed; None at the top."""
     seen: set[int] = set()
     current: int | None = r.successor if r.successor is not None else parents.get(r.node.id)
-    while current is not None and current in inactive and current not in seen:
+    while current is not None and current in gone and current not in seen:
         seen.add(current)
         current = parents.get(current)
     return current
 
 
+Stamp = tuple[int, str] | None
+_CACHE: dict[tuple[str, date], tuple[Stamp, DatedTree]] = {}
+_CACHE_SIZE = 32
+
+
+async def hierarchy_stamp(session: AsyncSession) -> Stamp:
+    """The latest audited change to a unit: (its id, its time)."""
+    row = (
+        await session.execute(
+            select(AuditEvent.id, AuditEvent.at)
+            .where(AuditEvent.object_type == "unit")
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
 async def hierarchy_as_of(session: AsyncSession, day: date) -> DatedTree:
+    """The hierarchy on ``day``, reused from memory while no unit changed."""
+    key = (str(getattr(session.bind, "url", "")), day)
+    stamp = await hierarchy_stamp(session)
+    found = _CACHE.get(key)
+    if found is not None and found[0] == stamp and stamp is not None:
+        return found[1]
+    tree = await resolve_hierarchy(session, day)
+    # A stamp read inside a transaction that then rolls back never comes again (ids and
+    # times are not reused together), so its entry is simply never hit.
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (stamp, tree)
+    return tree
+
+
+_CURRENT: dict[str, tuple[Stamp, UnitTree]] = {}
+
+
+async def current_tree(session: AsyncSession) -> UnitTree:
+    """Today's structure (the ``unit`` rows, as ``load_tree``), reused while no unit changed."""
+    key = str(getattr(session.bind, "url", ""))
+    stamp = await hierarchy_stamp(session)
+    found = _CURRENT.get(key)
+    if found is not None and found[0] == stamp and stamp is not None:
+        return found[1]
+    tree = await load_tree(session)
+    if len(_CURRENT) >= _CACHE_SIZE:
+        _CURRENT.pop(next(iter(_CURRENT)))
+    _CURRENT[key] = (stamp, tree)
+    return tree
+
+
+async def resolve_hierarchy(session: AsyncSession, day: date) -> DatedTree:
     """The hierarchy on ``day``: one query (each unit with its version valid that day, if any,
     and whether it has a version at all)."""
     live = (

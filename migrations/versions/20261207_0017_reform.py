@@ -7,7 +7,9 @@ Revises: 0015
 ``unit_event``: a merge, split, transfer, rename, re-level, move or dissolution effective
 from a date (reversible: ``reverted_at``); ``unit_link``: the share of one unit's data that
 continues in another from the event's date. Existing units get no version: a unit without
-versions has had no reorganisation. Merges made before this revision keep their ``unit.successor_id`` link.
+versions has had no reorganisation; merges made before this revision keep their
+``unit.successor_id`` link. ``ix_audit_event_object_type_id``: the hierarchy's stamp (the
+latest audited change to a unit), read by every report.
 Create Date: 2026-12-07 12:30:00
 """
 
@@ -91,9 +93,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_unit_version_unit_from", "unit_version", ["unit_id", "valid_from"])
     op.create_index(op.f("ix_unit_version_event_id"), "unit_version", ["event_id"])
+    # The hierarchy's stamp: the latest audited change to a unit, read by every report.
+    op.create_index("ix_audit_event_object_type_id", "audit_event", ["object_type", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_event_object_type_id", table_name="audit_event")
     op.drop_index(op.f("ix_unit_version_event_id"), table_name="unit_version")
     op.drop_index("ix_unit_version_unit_from", table_name="unit_version")
     op.drop_table("unit_version")
