@@ -153,6 +153,10 @@ def stats(ms: list[float]) -> dict[str, float]:
     }
 
 
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
 async def main(url: str, n: int) -> None:
     settings = Settings(database_url=url)
     await asyncio.to_thread(upgrade, settings.database_url)
@@ -178,7 +182,7 @@ async def main(url: str, n: int) -> None:
                     "top": len(tree.children.get(None, [])),
                     "communes": sum(1 for u in tree.by_code.values() if u.level == "commune"),
                 }
-        load = Path("/proc/loadavg").read_text().strip()
+        load = await asyncio.to_thread(loadavg)
         out = {
             "url": url.split("@")[-1],
             "units": sizes[0],
