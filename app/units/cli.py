@@ -14,6 +14,7 @@ from app.auth.cli import _run
 from app.config import get_settings
 from app.db import standalone_session
 from app.imports.cli import DRY_RUN, TerminalProgress, read_file, report
+from app.imports.crosswalk import import_crosswalk
 from app.imports.csvfile import ImportResult
 from app.imports.units import import_units
 from app.models import UnitEvent
@@ -193,3 +194,18 @@ def units_events(limit: int = typer.Option(50, min=1, max=1000)) -> None:
         state = " (reverted)" if event.reverted_at else ""
         details = json.dumps(event.details, ensure_ascii=False, sort_keys=True)
         typer.echo(f"{event.id}\t{event.effective.isoformat()}\t{event.kind}{state}\t{details}")
+
+
+@units_cli.command("crosswalk")
+def units_crosswalk(
+    path: Path = typer.Argument(..., metavar="FILE"), dry_run: bool = DRY_RUN
+) -> None:
+    """Apply an old → new crosswalk (CSV/XLSX: old_code,new_code,share,date[,new_name,
+    new_level,new_parent]) as one batch of events: all rows or none, every problem listed."""
+    data = read_file(path)
+
+    async def run() -> ImportResult:
+        async with standalone_session(get_settings()) as session:
+            return await import_crosswalk(session, CLI, data, dry_run=dry_run)
+
+    report(path, _run(run()), dry_run)

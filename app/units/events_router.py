@@ -7,14 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.access import ApiReader, StaffAdmin, StaffAdminWrite, actor_of
+from app.auth.access import ApiReader, StaffAdmin, StaffAdminWrite, actor_of, check_csrf
 from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
+from app.errors import Unprocessable
+from app.imports.crosswalk import import_crosswalk
+from app.imports.router import IMPORT_ANSWERS, DryRun, FileField, Preview
+from app.imports.schemas import ImportOut
 from app.models import UnitEvent, UnitLink, UnitVersion
 from app.models.base import as_utc
 from app.payload import RowId
@@ -217,3 +222,30 @@ async def post_revert(
     """Undo an event; refused once a published round's period reaches its date."""
     actor = actor_of(request, principal)
     return event_out(await revert_event(session, actor, event_id, principal))
+
+
+@router.post("/units/crosswalk", response_model=ImportOut, responses=IMPORT_ANSWERS)
+async def post_crosswalk(
+    request: Request,
+    session: WriteSessionDep,
+    principal: StaffAdmin,
+    file: UploadFile | None = FileField,
+    dry_run: bool = DryRun,
+    preview: int = Preview,
+) -> JSONResponse:
+    """Apply an official old → new crosswalk (CSV/XLSX: old_code,new_code,share,date; optional
+    new_name,new_level,new_parent) as one batch of events: all rows or none, every problem
+    listed (422); ``dry_run``: the events it would record, nothing kept."""
+    await check_csrf(request, principal)
+    if file is None:
+        raise Unprocessable("send the crosswalk file as the multipart field 'file'")
+    result = await import_crosswalk(
+        session,
+        actor_of(request, principal),
+        await file.read(),
+        principal=principal,
+        dry_run=dry_run,
+        preview=preview,
+    )
+    out = ImportOut.of(result, dry_run)
+    return JSONResponse(out.model_dump(mode="json"), status_code=422 if out.error_count else 200)
