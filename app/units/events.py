@@ -474,3 +474,29 @@ async def apply_due(session: AsyncSession, today: date) -> int:
             )
     await session.flush()
     return changed
+
+
+async def events_in_scope(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[UnitEvent]:
+    """Reorganisation events touching a unit the admin administers, latest effective first
+    (reverted ones included, marked)."""
+    events = list(
+        await session.scalars(
+            select(UnitEvent).order_by(UnitEvent.effective.desc(), UnitEvent.id.desc()).limit(limit)
+        )
+    )
+    visible = principal.visible_units("admin", await load_tree(session))
+    if visible is None:
+        return events
+    ids = [e.id for e in events]
+    touched: dict[int | None, set[int]] = {}
+    for event_id, unit_id in await session.execute(
+        select(UnitVersion.event_id, UnitVersion.unit_id).where(UnitVersion.event_id.in_(ids))
+    ):
+        touched.setdefault(event_id, set()).add(unit_id)
+    for event_id, unit_id in await session.execute(
+        select(UnitLink.event_id, UnitLink.from_unit_id).where(UnitLink.event_id.in_(ids))
+    ):
+        touched.setdefault(event_id, set()).add(unit_id)
+    return [e for e in events if touched.get(e.id, set()) & visible]

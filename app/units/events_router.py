@@ -10,17 +10,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import ApiReader, StaffAdmin, StaffAdminWrite, actor_of, check_csrf
-from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import Unprocessable
 from app.imports.crosswalk import import_crosswalk
 from app.imports.router import IMPORT_ANSWERS, DryRun, FileField, Preview
 from app.imports.schemas import ImportOut
-from app.models import UnitEvent, UnitLink, UnitVersion
+from app.models import UnitEvent
 from app.models.base import as_utc
 from app.payload import RowId
 from app.units.events import (
@@ -29,6 +26,7 @@ from app.units.events import (
     Successor,
     TransferRequest,
     change_unit,
+    events_in_scope,
     revert_event,
     split_unit,
     transfer_part,
@@ -146,32 +144,6 @@ async def get_hierarchy(
             )
         )
     return HierarchyOut(as_of=when.day, basis=when.basis, units=units)
-
-
-async def events_in_scope(
-    session: AsyncSession, principal: Principal, limit: int
-) -> list[UnitEvent]:
-    """Reorganisation events touching a unit the admin administers, latest effective first
-    (reverted ones included, marked)."""
-    events = list(
-        await session.scalars(
-            select(UnitEvent).order_by(UnitEvent.effective.desc(), UnitEvent.id.desc()).limit(limit)
-        )
-    )
-    visible = principal.visible_units("admin", await load_tree(session))
-    if visible is None:
-        return events
-    ids = [e.id for e in events]
-    touched: dict[int | None, set[int]] = {}
-    for event_id, unit_id in await session.execute(
-        select(UnitVersion.event_id, UnitVersion.unit_id).where(UnitVersion.event_id.in_(ids))
-    ):
-        touched.setdefault(event_id, set()).add(unit_id)
-    for event_id, unit_id in await session.execute(
-        select(UnitLink.event_id, UnitLink.from_unit_id).where(UnitLink.event_id.in_(ids))
-    ):
-        touched.setdefault(event_id, set()).add(unit_id)
-    return [e for e in events if touched.get(e.id, set()) & visible]
 
 
 @router.get("/units/events", response_model=list[EventOut])
