@@ -9,9 +9,11 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
-from tests.factories import add_response, make_province, ratings
-from tests.reporting.helpers import audit_actions, staff_client
+from app.models import Unit
+from tests.factories import Province, add_response, make_province, ratings
+from tests.reporting.helpers import add_round, audit_actions, staff_client
 
 TODAY = date.today()
 PAST = TODAY - timedelta(days=10)  # after the round's first day (TODAY - 30)
@@ -247,3 +249,47 @@ async def test_events_refuse_contradictions_and_revert_in_order(
         assert (await viewer.post("/api/v1/units/events", json=out_of_scope)).status_code == 403
         seen = (await viewer.get("/api/v1/units/events")).json()
         assert [e["kind"] for e in seen] == ["move"]  # C21 lies in D2; C11's rename does not
+
+
+async def test_a_split_by_shares_is_flagged_and_ranks_are_not_compared_across_it(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    """Last year C11 and C12 answered; C12 was then split into C12A (60%) and C12B (40%).
+    D1 kept its boundary; C12A's previous figure is not allocated by shares: flagged."""
+    before = await make_province(app, round_code="R2025", status="closed")
+    for unit, level in RESPONSES[:3]:
+        await add_response(app, before, unit, ratings({}, default=level))
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    split = {
+        "unit": "C12",
+        "into": [
+            {"code": "C12A", "share": 0.6, "name": "Quầy A"},
+            {"code": "C12B", "share": 0.4, "name": "Quầy B"},
+        ],
+        "effective": str(PAST),
+    }
+    assert (await client.post("/api/v1/units/split", json=split)).status_code == 200
+    async with app.state.db.sessions() as session:
+        units = {u.code: u for u in (await session.scalars(select(Unit))).all()}
+    now = await add_round(
+        app,
+        Province(before.round, units),
+        "R2026B",
+        TODAY + timedelta(days=1),
+        {"C11": 1000, "C12A": 300, "C12B": 200},
+        status="open",
+    )
+    for unit in ("C11", "C12A", "C12B"):
+        await add_response(app, now, unit, ratings({}, default=4))
+    d1 = (await client.get("/api/v1/rounds/R2026B/satisfaction?unit=D1")).json()
+    assert d1["previous"]["boundary"] == "same"
+    assert d1["previous"]["index"] == pytest.approx(D1)
+    children = {c["code"]: c["previous"] for c in d1["children"]}
+    assert {code: p["boundary"] for code, p in children.items()} == {
+        "C11": "same",
+        "C12A": "shares",
+        "C12B": "shares",
+    }
+    assert children["C12A"]["index"] is None  # no responses of its own last year
+    assert children["C11"]["rank_comparable"] is False
+    assert "C12A (shares)" in children["C11"]["rank_note"]

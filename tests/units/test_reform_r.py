@@ -107,6 +107,11 @@ async def test_previous_figures_across_a_reorganisation_agree_with_r(
         estimate, se = then[("D1", "element", element["code"])][:2]
         close(element["previous"]["index"] / 100, estimate)
         close(element["previous"]["se"] / 100, se)
+    # What changed between the rounds, and whether ranks compare.
+    boundaries = {code: item["previous"]["boundary"] for code, item in figures.items()}
+    assert boundaries == {"P": "same", "D1": "changed", "C1X": "pooled", "C21": "same"}
+    c1x = d1["children"][0]["previous"]
+    assert c1x["rank_comparable"] is False and "C1X (pooled)" in c1x["rank_note"]
     # Last year, as then: two departments, D1 (C11, C12) and D2 (C21).
     old = (await client.get("/api/v1/rounds/R2025/satisfaction?unit=P")).json()
     assert [c["code"] for c in old["children"]] == ["D1", "D2"]
