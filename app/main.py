@@ -58,6 +58,7 @@ from app.reporting.publish_router import router as publishing_router
 from app.reporting.published import freshness_wanted
 from app.reporting.router import router as reporting_router
 from app.reporting.tables_router import router as tables_router
+from app.reporting.trend_router import router as trend_router
 from app.responses.pages import router as responses_pages
 from app.responses.router import router as responses_router
 from app.rounds.router import router as rounds_router
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         units_router,
         lineage_router,
         unit_events_router,
+        trend_router,
         imports_router,
         reporting_router,
         tables_router,

@@ -94,6 +94,29 @@ def as_previous(found: Change) -> PreviousResult:
     )
 
 
+def boundary_between(
+    now_tree: UnitTree, then: UnitTree, shared: set[int], unit_id: int
+) -> Boundary:
+    """A unit's boundary in an earlier hierarchy (``then``) against ``now_tree``: same; pooled
+    (only units merged into it since); shares (a split or transfer by shares in between
+    touches it); changed (anything else: units moved in or out)."""
+    now = now_tree.subtree_ids(unit_id)
+    node = then.by_id.get(unit_id)
+    existed = node is not None and then.by_code.get(node.code) is node
+    before = then.subtree_ids(unit_id) if existed else set()
+    if now == before:
+        return "same"
+    if (now | before) & shared:
+        return "shares"
+    inactive: set[int] = getattr(now_tree, "inactive", set())
+    added = now - before
+    merged = {u for u in added if u in inactive}  # absorbed now: merged into it
+    came = {u for m in merged if m in then.by_id for u in then.subtree_ids(m)}
+    if not (before - now) and added <= {unit_id} | merged | came:
+        return "pooled"
+    return "changed"
+
+
 @dataclass
 class Comparisons:
     """What a round's reports are compared with."""
@@ -119,21 +142,7 @@ class Comparisons:
     def _boundary(self, unit_id: int) -> Boundary | None:
         if self.then is None:
             return None
-        now = self.tree.subtree_ids(unit_id)
-        node = self.then.by_id.get(unit_id)
-        existed = node is not None and self.then.by_code.get(node.code) is node
-        then = self.then.subtree_ids(unit_id) if existed else set()
-        if now == then:
-            return "same"
-        if (now | then) & self.shared:
-            return "shares"
-        inactive: set[int] = getattr(self.tree, "inactive", set())
-        added = now - then
-        merged = {u for u in added if u in inactive}  # absorbed now: merged into it
-        came = {u for m in merged if m in self.then.by_id for u in self.then.subtree_ids(m)}
-        if not (then - now) and added <= {unit_id} | merged | came:
-            return "pooled"
-        return "changed"
+        return boundary_between(self.tree, self.then, self.shared, unit_id)
 
     def rank_note(self, unit_ids: Sequence[int]) -> tuple[bool, str | None]:
         """Whether ranks then and now compare: every peer kept its boundary; else why not."""

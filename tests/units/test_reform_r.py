@@ -112,6 +112,15 @@ async def test_previous_figures_across_a_reorganisation_agree_with_r(
     assert boundaries == {"P": "same", "D1": "changed", "C1X": "pooled", "C21": "same"}
     c1x = d1["children"][0]["previous"]
     assert c1x["rank_comparable"] is False and "C1X (pooled)" in c1x["rank_note"]
+    # The trend follows C1X and D1 back through the events, marked where the boundary moved.
+    for code, boundary in (("C1X", "pooled"), ("D1", "changed"), ("C21", "same")):
+        trend = (await client.get(f"/api/v1/rounds/R2026B/trend?unit={code}")).json()
+        assert [t["round"] for t in trend["points"]] == ["R2025", "R2026B"]
+        first, last = trend["points"]
+        assert (first["boundary"], first["boundary_changed"]) == (boundary, boundary != "same")
+        assert last["boundary"] == "same" and last["index"] == figures[code]["index"]
+        close(first["index"] / 100, then[(code, "overall", "")][0])
+        close(first["se"] / 100, then[(code, "overall", "")][1])
     # Last year, as then: two departments, D1 (C11, C12) and D2 (C21).
     old = (await client.get("/api/v1/rounds/R2025/satisfaction?unit=P")).json()
     assert [c["code"] for c in old["children"]] == ["D1", "D2"]
