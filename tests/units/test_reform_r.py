@@ -121,6 +121,13 @@ async def test_previous_figures_across_a_reorganisation_agree_with_r(
         assert last["boundary"] == "same" and last["index"] == figures[code]["index"]
         close(first["index"] / 100, then[(code, "overall", "")][0])
         close(first["se"] / 100, then[(code, "overall", "")][1])
+    # ... and so does the console's trend table.
+    marked = "Ranh giới đơn vị khác với hiện nay"
+    for code, expected in (("D1", True), ("C21", False)):
+        page = await client.get(
+            f"/console/rounds/R2026B/statistics?unit={code}", headers={"accept": "text/html"}
+        )
+        assert page.status_code == 200 and (marked in page.text) is expected, code
     # Last year, as then: two departments, D1 (C11, C12) and D2 (C21).
     old = (await client.get("/api/v1/rounds/R2025/satisfaction?unit=P")).json()
     assert [c["code"] for c in old["children"]] == ["D1", "D2"]
