@@ -138,7 +138,9 @@ OLD_COMMUNES = [
 async def seed_reform(
     session: AsyncSession, catalogue: Catalogue, today: date, current: Round
 ) -> int:
-    """The previous round over the old communes, the merge and the split; responses stored."""
+    """The previous round over the old communes, the merge and the split; the responses
+    stored in the current round (as the demo counts them)."""
+    total = 0
     from app.units.events import SplitRequest, Successor, split_unit
     from app.units.lineage import MergeRequest, merge_units
 
@@ -161,7 +163,6 @@ async def seed_reform(
     )
     rng, timing = random.Random(2025), random.Random(12)
     registered = catalogue.get(FORM_CODE)
-    total = 0
     for code, _, volume, p in OLD_COMMUNES:
         await set_volume(session, CLI, previous, units[code], volume)
         target = CounterForm(units[code], previous, registered)
@@ -171,7 +172,6 @@ async def seed_reform(
             await store_response(
                 session, target, submission_id, _answers(catalogue, rng, p), extra=extra
             )
-            total += 1
     previous.status = "closed"
     effective = today - timedelta(days=300)
     merge = MergeRequest(
