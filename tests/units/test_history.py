@@ -293,3 +293,24 @@ async def test_a_split_by_shares_is_flagged_and_ranks_are_not_compared_across_it
     assert children["C12A"]["index"] is None  # no responses of its own last year
     assert children["C11"]["rank_comparable"] is False
     assert "C12A (shares)" in children["C11"]["rank_note"]
+
+
+async def test_events_dated_ahead_change_todays_rows_when_due(app: FastAPI):
+    """The worker's units.apply_due brings the unit rows to the versions valid that day."""
+    from app.audit.service import CLI
+    from app.units.events import Change, apply_due, change_unit
+    from app.worker.tasks import load_tasks
+
+    assert "units.apply_due" in load_tasks()
+    await make_province(app)
+    async with app.state.db.write_sessions.begin() as session:
+        await change_unit(session, CLI, Change("move", "C21", FUTURE, parent="D1"))
+        await change_unit(session, CLI, Change("rename", "C11", FUTURE, name="Tên sau"))
+    async with app.state.db.write_sessions.begin() as session:
+        assert await apply_due(session, TODAY) == 0  # not due yet
+        assert await apply_due(session, FUTURE) == 2
+        assert await apply_due(session, FUTURE) == 0  # idempotent
+    async with app.state.db.sessions() as session:
+        rows = {u.code: u for u in (await session.scalars(select(Unit))).all()}
+    assert rows["C21"].parent_id == rows["D1"].id and rows["C11"].name == "Tên sau"
+    assert await audit_actions(app, "unit.due") == 2
