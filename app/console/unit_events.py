@@ -43,6 +43,7 @@ async def _page(
         "kinds": KINDS,
         "error": error,
         "reverted": request.query_params.get("reverted"),
+        "crosswalk": request.query_params.get("crosswalk") == "1",
     }
     return render(request, "console/unit_events.html", context, status)
 

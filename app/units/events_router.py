@@ -196,7 +196,7 @@ async def post_revert(
     return event_out(await revert_event(session, actor, event_id, principal))
 
 
-@router.post("/units/crosswalk", response_model=ImportOut, responses=IMPORT_ANSWERS)
+@router.post("/units/crosswalk/import", response_model=ImportOut, responses=IMPORT_ANSWERS)
 async def post_crosswalk(
     request: Request,
     session: WriteSessionDep,
@@ -207,7 +207,8 @@ async def post_crosswalk(
 ) -> JSONResponse:
     """Apply an official old → new crosswalk (CSV/XLSX: old_code,new_code,share,date; optional
     new_name,new_level,new_parent) as one batch of events: all rows or none, every problem
-    listed (422); ``dry_run``: the events it would record, nothing kept."""
+    listed (422); ``dry_run``: the events it would record, nothing kept. (The path ends in
+    ``/import``: uploads may exceed the ordinary body limit.)"""
     await check_csrf(request, principal)
     if file is None:
         raise Unprocessable("send the crosswalk file as the multipart field 'file'")

@@ -79,7 +79,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/api/v1/units/events"): Example("/api/v1/units/events", False),
     ("POST", "/api/v1/units/split"): Example("/api/v1/units/split", False),
     ("POST", "/api/v1/units/transfer"): Example("/api/v1/units/transfer", False),
-    ("POST", "/api/v1/units/crosswalk"): Example("/api/v1/units/crosswalk", False),
+    ("POST", "/api/v1/units/crosswalk/import"): Example("/api/v1/units/crosswalk/import", False),
     ("POST", "/api/v1/units/events/{event_id}/revert"): Example(
         "/api/v1/units/events/1/revert", False
     ),
@@ -177,6 +177,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/units/merge"): Example("/console/units/merge", False),
     ("POST", "/console/units/merge/confirm"): Example("/console/units/merge/confirm", False),
     ("GET", "/console/units/events"): Example("/console/units/events", False),
+    ("GET", "/console/units/crosswalk/import"): Example("/console/units/crosswalk/import", False),
+    ("POST", "/console/units/crosswalk/import"): Example("/console/units/crosswalk/import", False),
     ("POST", "/console/units/events/{event_id}/revert"): Example(
         "/console/units/events/1/revert", False
     ),

@@ -67,3 +67,33 @@ async def test_events_are_listed_and_reverted_from_the_console(app: FastAPI):
 
     async with staff_client(app, "other@x.vn", [("viewer", "P")]) as (viewer, _):
         assert (await viewer.get("/console/units/events", headers=HTML)).status_code == 403
+
+
+async def test_a_crosswalk_is_previewed_then_applied_from_the_console(app: FastAPI):
+    await make_province(app)
+    good = f"old_code,new_code,share,date,new_name\nC11,C1X,1,{PAST},Liên xã\nC12,C1X,1,{PAST},\n"
+    bad = f"old_code,new_code,share,date\nC11,NOPE,0.5,{PAST}\n"
+    async with staff_client(app, "admin@x.vn", [("admin", "P")]) as (client, csrf):
+        url = "/console/units/crosswalk/import"
+        assert "Áp dụng bảng chuyển đổi" in (await client.get(url, headers=HTML)).text
+        refused = await client.post(
+            url, data={"csrf_token": csrf}, files={"file": ("x.csv", bad.encode(), "text/csv")}
+        )
+        assert refused.status_code == 422
+        assert "Mã đơn vị mới không có trong hệ thống" in refused.text
+        assert "cộng lại bằng 0.5" in refused.text and 'name="sealed"' not in refused.text
+
+        preview = await client.post(
+            url, data={"csrf_token": csrf}, files={"file": ("c.csv", good.encode(), "text/csv")}
+        )
+        assert preview.status_code == 200 and 'id="changes"' in preview.text
+        assert preview.text.count("Sáp nhập") >= 2
+        assert (await client.get("/api/v1/units/events")).json() == []  # nothing kept yet
+        sealed = preview.text.split('name="sealed" value="')[1].split('"')[0]
+        done = await client.post(url, data={"csrf_token": csrf, "sealed": sealed})
+        assert done.status_code == 303 and done.headers["location"].endswith("crosswalk=1")
+        page = await client.get(done.headers["location"], headers=HTML)
+        assert "Đã áp dụng bảng chuyển đổi." in page.text and "C1X" in page.text
+        forged = await client.post(url, data={"csrf_token": csrf, "sealed": sealed + "x"})
+        assert forged.status_code == 422
+    assert await audit_actions(app, "unit.crosswalk") == 1

@@ -17,7 +17,7 @@ HEADER = "old_code,new_code,share,date,new_name\n"
 
 async def post(client: httpx.AsyncClient, text: str, dry_run: bool = False) -> httpx.Response:
     return await client.post(
-        f"/api/v1/units/crosswalk?dry_run={str(dry_run).lower()}",
+        f"/api/v1/units/crosswalk/import?dry_run={str(dry_run).lower()}",
         files={"file": ("crosswalk.csv", text.encode(), "text/csv")},
     )
 
