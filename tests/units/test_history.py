@@ -314,3 +314,56 @@ async def test_events_dated_ahead_change_todays_rows_when_due(app: FastAPI):
         rows = {u.code: u for u in (await session.scalars(select(Unit))).all()}
     assert rows["C21"].parent_id == rows["D1"].id and rows["C11"].name == "Tên sau"
     assert await audit_actions(app, "unit.due") == 2
+
+
+async def test_a_province_merge_keeps_both_provinces_history(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    """Provinces P and Q merge into PQ (children moved) after the round began: the round's
+    reports keep P and Q as they were; as now, PQ holds both, and P and Q keep their past."""
+    from app.audit.service import CLI
+    from app.collection.service import CounterForm, store_response
+    from app.rounds.service import set_volume
+    from app.units.service import upsert_unit
+    from tests.auth_helpers import csrf_of, sign_in
+    from tests.factories import make_user
+
+    province = await make_province(app)
+    for unit, level in RESPONSES:
+        await add_response(app, province, unit, ratings({}, default=level))
+    form = app.state.catalogue.get(province.round.form_code)
+    async with app.state.db.write_sessions.begin() as session:
+        await upsert_unit(session, CLI, "Q", "Tỉnh Q", "province", None)
+        await upsert_unit(session, CLI, "DQ", "Sở Q", "department", "Q")
+        cq = await upsert_unit(session, CLI, "CQ1", "Quầy Q", "counter", "DQ")
+        await set_volume(session, CLI, province.round, cq, 600)
+        await store_response(
+            session, CounterForm(cq, province.round, form), "q-1", ratings({}, default=5)
+        )
+    await make_user(app, "root@x.vn", [], superadmin=True)
+    await sign_in(client, "root@x.vn")
+    client.headers["X-CSRF-Token"] = await csrf_of(client)
+    merge = {
+        "sources": ["P", "Q"],
+        "into": "PQ",
+        "name": "Tỉnh hợp nhất",
+        "level": "province",
+        "effective": str(PAST),
+        "move_children": True,
+    }
+    answer = await client.post("/api/v1/units/merge", json=merge)
+    assert answer.status_code == 200, answer.text
+    assert sorted(answer.json()["moved_children"]) == ["D1", "D2", "DQ"]
+
+    then_p = await report(client, "P")
+    then_q = await report(client, "Q")
+    assert [c["code"] for c in then_p["children"]] == ["D1", "D2"]
+    assert then_p["index"] == pytest.approx(P)
+    assert (then_q["index"], then_q["respondents"]) == (100.0, 1)
+    now = await report(client, "PQ", "&as_of=now")
+    assert [c["code"] for c in now["children"]] == ["D1", "D2", "DQ"]
+    assert now["index"] == pytest.approx(100 * (800 + 600) / (1800 + 600))
+    gone = await client.get("/api/v1/rounds/R2026/satisfaction?unit=P&as_of=now")
+    assert gone.status_code == 404
+    tops = (await client.get(f"/api/v1/units/hierarchy?as_of={PAST}")).json()["units"]
+    assert {u["code"] for u in tops if u["parent"] is None and u["status"] == "active"} == {"PQ"}
