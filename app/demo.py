@@ -125,7 +125,91 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
             total += 1
     counters = [units[code] for code, *_, counter in UNITS if counter is not None]
     await feed_demo_dossiers(session, counters, today)
+    total += await seed_reform(session, catalogue, today, round_)
     return DemoSummary(True, total)
+
+
+# The reorganisation (app/units/events.py): in the previous year's round DEMO-2025 three
+# communes answered; 300 days ago Xuân Lộc and Xuân Hòa merged into Xuân Thành and Đông Sơn
+# split into Đông Bắc (60 %) and Đông Nam (40 %). DEMO-2026 reports roll up with the new
+# communes and compare Xuân Thành with Xuân Lộc and Xuân Hòa pooled; DEMO-2025 keeps its own.
+PREVIOUS_ROUND = "DEMO-2025"
+OLD_COMMUNES = [
+    ("SH-XUANLOC", "Xã Xuân Lộc", 700, 0.8),
+    ("SH-XUANHOA", "Xã Xuân Hòa", 400, 0.7),
+    ("SH-DONGSON", "Xã Đông Sơn", 600, 0.75),
+]
+
+
+async def seed_reform(
+    session: AsyncSession, catalogue: Catalogue, today: date, current: Round
+) -> int:
+    """The previous round over the old communes, the merge and the split; the responses
+    stored in the current round (as the demo counts them)."""
+    total = 0
+    from app.units.events import SplitRequest, Successor, split_unit
+    from app.units.lineage import MergeRequest, merge_units
+
+    units = {}
+    for code, name, *_ in OLD_COMMUNES:
+        await upsert_unit(session, CLI, code, name, "commune", "SH")
+        units[code] = await upsert_unit(
+            session, CLI, f"{code}-MC", f"Bộ phận Một cửa {name.lower()}", "counter", code
+        )
+    before = today - timedelta(days=425)
+    previous = await create_round(
+        session,
+        CLI,
+        code=PREVIOUS_ROUND,
+        name="Khảo sát mức độ hài lòng năm 2025 (minh hoạ, trước sắp xếp đơn vị)",
+        form_code=FORM_CODE,
+        starts_on=before,
+        ends_on=before + timedelta(days=60),
+        status="open",
+    )
+    rng, timing = random.Random(2025), random.Random(12)
+    registered = catalogue.get(FORM_CODE)
+    for code, _, volume, p in OLD_COMMUNES:
+        await set_volume(session, CLI, previous, units[code], volume)
+        target = CounterForm(units[code], previous, registered)
+        for _ in range(rng.randint(25, 40)):
+            submission_id = str(uuid.UUID(int=rng.getrandbits(128)))
+            extra = _when(timing, before + timedelta(days=60))
+            await store_response(
+                session, target, submission_id, _answers(catalogue, rng, p), extra=extra
+            )
+    previous.status = "closed"
+    effective = today - timedelta(days=300)
+    merge = MergeRequest(
+        ["SH-XUANLOC", "SH-XUANHOA"],
+        "SH-XUANTHANH",
+        effective,
+        "Xã Xuân Thành",
+        move_children=True,
+    )
+    await merge_units(session, CLI, merge)
+    split = SplitRequest(
+        "SH-DONGSON",
+        [Successor("SH-DONGBAC", 0.6, "Xã Đông Bắc"), Successor("SH-DONGNAM", 0.4, "Xã Đông Nam")],
+        effective,
+        {"SH-DONGSON-MC": "SH-DONGBAC"},
+    )
+    await split_unit(session, CLI, split)
+    nam = await upsert_unit(
+        session, CLI, "SH-DONGNAM-MC", "Bộ phận Một cửa xã Đông Nam", "counter", "SH-DONGNAM"
+    )
+    now = [(units["SH-XUANLOC"], 1100, 0.85), (units["SH-DONGSON"], 360, 0.8), (nam, 240, 0.7)]
+    for unit, volume, p in now:
+        await set_volume(session, CLI, current, unit, volume)
+        target = CounterForm(unit, current, registered)
+        for _ in range(rng.randint(25, 40)):
+            submission_id = str(uuid.UUID(int=rng.getrandbits(128)))
+            extra = _when(timing, today)
+            await store_response(
+                session, target, submission_id, _answers(catalogue, rng, p), extra=extra
+            )
+            total += 1
+    return total
 
 
 def _when(rng: random.Random, today: date) -> dict[str, datetime]:

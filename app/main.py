@@ -61,6 +61,7 @@ from app.reporting.publish_router import router as publishing_router
 from app.reporting.published import freshness_wanted
 from app.reporting.router import router as reporting_router
 from app.reporting.tables_router import router as tables_router
+from app.reporting.trend_router import router as trend_router
 from app.responses.pages import router as responses_pages
 from app.responses.router import router as responses_router
 from app.rounds.router import router as rounds_router
@@ -69,6 +70,7 @@ from app.sampling.token_router import router as token_router
 from app.sampling.tokens_api import router as sampling_api_router
 from app.serving import GZIP_LEVEL, GZIP_MIN_BYTES, HashedStaticFiles, HeadAsGet
 from app.signing import SubmissionSigner
+from app.units.events_router import router as unit_events_router
 from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.webhooks.router import router as webhooks_router
@@ -145,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sampling_router,
         units_router,
         lineage_router,
+        unit_events_router,
+        trend_router,
         imports_router,
         reporting_router,
         tables_router,

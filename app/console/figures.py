@@ -6,7 +6,7 @@ figure is computed here; the charts only draw what the reports say."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from fastapi import Request
@@ -20,11 +20,13 @@ from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.i18n import request_lang
 from app.models import Round
+from app.reporting.comparisons import boundary_between, shared_units
 from app.reporting.previous import earlier_rounds, round_figures
 from app.reporting.published import served_report
 from app.reporting.queries import Lang, ReportQuery
 from app.reporting.schemas import ChildResult, SatisfactionReport
 from app.rounds.service import covered_unit_ids
+from app.units.history import as_of_for, hierarchy_as_of
 from app.units.lineage import lineage_ids, load_predecessors
 from app.units.service import UnitNode, UnitTree
 
@@ -124,6 +126,7 @@ class TrendItem:
     ci95: Sequence[float] | None
     respondents: int
     pooled: bool = False
+    boundary: str = "same"  # the unit's boundary then against now (reporting.comparisons)
 
     @classmethod
     def of(cls, round_: Round, report: SatisfactionReport) -> TrendItem:
@@ -151,14 +154,23 @@ async def trend(
     round; a unit without predecessors shows each round's served report."""
     inside = tree.subtree_ids(unit.id)
     lineage = lineage_ids(tree, await load_predecessors(session), unit.id)
+    today = settings.today()
+    now_day = as_of_for(current.round.starts_on, None, today).day
+    now_tree = await hierarchy_as_of(session, now_day)
     items = [current]
     for round_ in await earlier_rounds(session, current.round, TREND_ROUNDS - 1):
         if not await covered_unit_ids(session, round_.id) & lineage:
             continue
+        then_day = as_of_for(round_.starts_on, None, today).day
+        boundary = "same"
+        if unit.code in now_tree.by_code:
+            then = await hierarchy_as_of(session, then_day)
+            shared = await shared_units(session, then_day, now_day)
+            boundary = boundary_between(now_tree, then, shared, unit.id)
         if lineage == inside:
             report = await served(session, catalogue, settings, principal, round_.code, unit, lang)
             if report is not None:
-                items.append(TrendItem.of(round_, report))
+                items.append(replace(TrendItem.of(round_, report), boundary=boundary))
             continue
         figures = await round_figures(
             session, catalogue, round_, settings.timezone, tree, [lineage]
@@ -166,5 +178,7 @@ async def trend(
         if figures is not None:
             found = figures.engine.domain(lineage)
             overall = found.overall
-            items.append(TrendItem(round_, overall.index, overall.ci95, found.respondents, True))
+            items.append(
+                TrendItem(round_, overall.index, overall.ci95, found.respondents, True, boundary)
+            )
     return list(reversed(items))

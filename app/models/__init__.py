@@ -21,6 +21,9 @@ from app.models.snapshot import ReportSnapshot, ReportSnapshotItem
 from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
 from app.models.target import Target
 from app.models.unit import Unit
+from app.models.unit_event import UnitEvent
+from app.models.unit_link import UnitLink
+from app.models.unit_version import UnitVersion
 from app.models.user import Grant, User
 from app.models.webhook import WebhookCursor, WebhookDelivery, WebhookSubscription
 from app.models.weight import WeightSet, WeightValue
@@ -62,6 +65,9 @@ __all__ = [
     "TallyState",
     "Target",
     "Unit",
+    "UnitEvent",
+    "UnitLink",
+    "UnitVersion",
     "User",
     "UserSession",
     "WebhookCursor",

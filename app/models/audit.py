@@ -14,7 +14,11 @@ class AuditEvent(Base):
     an UPDATE is refused by a database trigger (see migration 0002)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        # The latest change to an object type (the unit hierarchy's stamp, app/units/history).
+        Index("ix_audit_event_object_type_id", "object_type", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -24,6 +24,20 @@ class PreviousResult(BaseModel):
     delta_se: float | None = Field(
         None, description="Standard error of delta, √(se² + se_prev²); null: an SE is unknown"
     )
+    boundary: Literal["same", "pooled", "changed", "shares"] | None = Field(
+        None,
+        description="The unit's boundary then and now (reorganisations between the rounds): "
+        "same; pooled (units merged into it: their responses pooled); changed (units moved in "
+        "or out, dissolved: the figure covers the units it holds now); shares (a split or "
+        "partial transfer by shares touches it: the figure covers the whole responses of the "
+        "units it holds now, not allocated by shares — not estimated); null: not determined",
+    )
+    rank_comparable: bool | None = Field(
+        None,
+        description="Whether a change of rank means anything: true when the unit and every "
+        "peer kept its boundary; null: no rank",
+    )
+    rank_note: str | None = Field(None, description="Why the rank change is not comparable")
 
 
 class TargetResult(BaseModel):

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
-from app.models import Round, Target
+from app.models import Round, Target, UnitEvent, UnitLink
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
 from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
@@ -26,8 +27,11 @@ from app.reporting.service import ReportTarget, covered_children
 from app.statistics.comparisons import Band, Change, band_of, change, target_status
 from app.statistics.inference import DomainEstimates, Estimate
 from app.statistics.ranks import competition_ranks
+from app.units.history import as_of_for, hierarchy_as_of
 from app.units.lineage import Predecessors, lineage_ids, load_predecessors
 from app.units.service import UnitTree
+
+Boundary = Literal["same", "pooled", "changed", "shares"]
 
 
 def round_bands(round_: Round) -> list[Band]:
@@ -62,7 +66,11 @@ def ci_of(item: Any) -> tuple[float, float] | None:
 
 
 def previous_result(
-    index: float | None, item: Any, earlier: Estimate | None, rank: int | None = None
+    index: float | None,
+    item: Any,
+    earlier: Estimate | None,
+    rank: int | None = None,
+    boundary: Boundary | None = None,
 ) -> PreviousResult:
     """The change of ``item`` (now: ``index``, its SE ``item.se``) from ``earlier``."""
     found = change(
@@ -72,7 +80,7 @@ def previous_result(
         earlier.se if earlier else None,
         rank,
     )
-    return as_previous(found)
+    return as_previous(found).model_copy(update={"boundary": boundary})
 
 
 def as_previous(found: Change) -> PreviousResult:
@@ -86,6 +94,29 @@ def as_previous(found: Change) -> PreviousResult:
     )
 
 
+def boundary_between(
+    now_tree: UnitTree, then: UnitTree, shared: set[int], unit_id: int
+) -> Boundary:
+    """A unit's boundary in an earlier hierarchy (``then``) against ``now_tree``: same; pooled
+    (only units merged into it since); shares (a split or transfer by shares in between
+    touches it); changed (anything else: units moved in or out)."""
+    now = now_tree.subtree_ids(unit_id)
+    node = then.by_id.get(unit_id)
+    existed = node is not None and then.by_code.get(node.code) is node
+    before = then.subtree_ids(unit_id) if existed else set()
+    if now == before:
+        return "same"
+    if (now | before) & shared:
+        return "shares"
+    inactive: set[int] = getattr(now_tree, "inactive", set())
+    added = now - before
+    merged = {u for u in added if u in inactive}  # absorbed now: merged into it
+    came = {u for m in merged if m in then.by_id for u in then.subtree_ids(m)}
+    if not (before - now) and added <= {unit_id} | merged | came:
+        return "pooled"
+    return "changed"
+
+
 @dataclass
 class Comparisons:
     """What a round's reports are compared with."""
@@ -96,7 +127,34 @@ class Comparisons:
     previous: RoundFigures | None
     criteria: dict[str, str]  # current criterion code -> code in the previous round
     predecessors: Predecessors
+    then: UnitTree | None = None  # the previous round's hierarchy
+    shared: set[int] = field(default_factory=set)  # units a split/transfer by shares touched
     _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
+    _boundaries: dict[int, Boundary | None] = field(default_factory=dict)
+
+    def boundary(self, unit_id: int) -> Boundary | None:
+        """The unit's boundary in the previous round's hierarchy against this one's (see
+        ``PreviousResult.boundary``)."""
+        if unit_id not in self._boundaries:
+            self._boundaries[unit_id] = self._boundary(unit_id)
+        return self._boundaries[unit_id]
+
+    def _boundary(self, unit_id: int) -> Boundary | None:
+        if self.then is None:
+            return None
+        return boundary_between(self.tree, self.then, self.shared, unit_id)
+
+    def rank_note(self, unit_ids: Sequence[int]) -> tuple[bool, str | None]:
+        """Whether ranks then and now compare: every peer kept its boundary; else why not."""
+        changed = [
+            (self.tree.by_id[u].code, found)
+            for u in unit_ids
+            if (found := self.boundary(u)) not in ("same", None)
+        ]
+        if not changed:
+            return True, None
+        listed = ", ".join(f"{code} ({kind})" for code, kind in changed)
+        return False, f"boundaries changed between the rounds: {listed}"
 
     def earlier(self, unit_id: int) -> DomainEstimates | None:
         """The unit's estimates in the previous round, pooling its predecessors (merges)."""
@@ -145,11 +203,16 @@ async def load_comparisons(
     target's report; None: any unit). ``live``: the previous round is computed from its
     responses in this session (inside a write transaction)."""
     round_, tree = target.round, target.tree
-    predecessors = await load_predecessors(session)
+    predecessors = await load_predecessors(session, target.as_of.day)
     planned = report_units(target) if units == () else units
     domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
     timezone = (settings or get_settings()).timezone
     earlier = await previous_round(session, round_)
+    then, shared = None, set()
+    if earlier is not None:
+        then_day = as_of_for(earlier.starts_on, None, target.as_of.day).day
+        then = await hierarchy_as_of(session, then_day)
+        shared = await shared_units(session, then_day, target.as_of.day)
     previous = (
         await round_figures(session, catalogue, earlier, timezone, tree, domains, live)
         if earlier is not None
@@ -163,7 +226,24 @@ async def load_comparisons(
         previous=previous,
         criteria=codes,
         predecessors=predecessors,
+        then=then,
+        shared=shared,
     )
+
+
+async def shared_units(session: AsyncSession, after: date, until: date) -> set[int]:
+    """Units a split or partial transfer by shares touched after ``after`` up to ``until``."""
+    rows = await session.execute(
+        select(UnitLink.from_unit_id, UnitLink.to_unit_id)
+        .join(UnitEvent, UnitEvent.id == UnitLink.event_id)
+        .where(
+            UnitEvent.reverted_at.is_(None),
+            UnitEvent.effective > after,
+            UnitEvent.effective <= until,
+            UnitLink.share < 1,
+        )
+    )
+    return {u for pair in rows for u in pair}
 
 
 def _compare_elements(
@@ -195,15 +275,19 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
     report.target = cmp.target(unit_id, report.index, report)
     if cmp.previous is not None:
         report.previous = previous_result(
-            report.index, report, earlier.overall if earlier else None
+            report.index, report, earlier.overall if earlier else None, None, cmp.boundary(unit_id)
         )
     _compare_elements(report, cmp, earlier)
     child_ids = [cmp.tree.get(c.code).id for c in report.children]
     ranks = cmp.earlier_ranks(child_ids)
+    comparable, note = cmp.rank_note(child_ids) if cmp.then is not None else (None, None)
     for child, child_id, rank in zip(report.children, child_ids, ranks, strict=True):
         child.band = band_of(child.index, cmp.bands)
         child.target = cmp.target(child_id, child.index, child)
         if cmp.previous is not None:
             earlier_child = cmp.earlier_overall(child_id)
-            child.previous = previous_result(child.index, child, earlier_child, rank)
+            found = previous_result(child.index, child, earlier_child, rank, cmp.boundary(child_id))
+            if rank is not None:
+                found.rank_comparable, found.rank_note = comparable, note
+            child.previous = found
     return report

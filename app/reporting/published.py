@@ -85,15 +85,21 @@ async def served_report(
     if query.live and query.revision is not None:
         raise AppError("ask for a revision or for live figures, not both")
     unit_code, lang = query.unit, query.lang
-    target = await report_target(session, catalogue, round_code, unit_code, principal)
+    target = await report_target(session, catalogue, round_code, unit_code, principal, query.as_of)
     snapshot = None if query.live else await get_snapshot(session, target.round, query.revision)
+    if snapshot is not None and target.as_of.basis != "round":
+        raise AppError(
+            "a published revision rolls up with the round's hierarchy: ask with live=true for "
+            "current figures in another one",
+            field="as_of",
+        )
     if snapshot is not None:
         report = await frozen_report(session, snapshot, target.round, target.unit, lang)
         report.freshness = freshness_out(None, snapshot)
         return Served(report, snapshot.created_at, target.round)
     with observing() as seen:
         report = await satisfaction_report(
-            session, catalogue, round_code, unit_code, lang, principal, settings
+            session, catalogue, round_code, unit_code, lang, principal, settings, as_of=query.as_of
         )
     found = seen.get(target.round.id)
     report.freshness = freshness_out(found)

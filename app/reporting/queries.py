@@ -16,6 +16,12 @@ RevisionQuery = Query(
     None, ge=1, le=INT32_MAX, description="A published revision; default: the latest, if any"
 )
 LiveQuery = Query(False, description="Current data even if the round is frozen (a preview)")
+AsOfQuery = Query(
+    None,
+    max_length=10,
+    description="Unit hierarchy to roll up with: omitted or 'round' (the round's, its first "
+    "day), 'now' (today's) or a date YYYY-MM-DD; the report's 'hierarchy' says which",
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class ReportQuery:
     lang: Lang
     revision: int | None
     live: bool
+    as_of: str | None = None
 
 
 async def _report_query(
@@ -31,8 +38,9 @@ async def _report_query(
     lang: Lang = "vi",
     revision: int | None = RevisionQuery,
     live: bool = LiveQuery,
+    as_of: str | None = AsOfQuery,
 ) -> ReportQuery:
-    return ReportQuery(unit, lang, revision, live)
+    return ReportQuery(unit, lang, revision, live, as_of)
 
 
 @dataclass(frozen=True)

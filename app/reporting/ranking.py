@@ -152,7 +152,7 @@ async def _live_points(
     tally = await tally_points(session, target.round.id, criteria)
     targets = await round_targets(session, target.round.id)
     earlier = await _earlier_points(session, catalogue, target.round)
-    predecessors = await load_predecessors(session)
+    predecessors = await load_predecessors(session, target.as_of.day)
     rows = []
     for node in peers:
         n, counts = pool_points(tally, target.tree.subtree_ids(node.id))

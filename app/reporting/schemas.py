@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -179,6 +180,16 @@ class DomainResult(BaseModel):
     index: float | None = Field(description="Percent 0–100; null if no criterion has answers")
 
 
+class HierarchyOut(BaseModel):
+    """Which unit hierarchy the figures roll up with (units merged, split, moved over time)."""
+
+    as_of: date = Field(description="The day whose hierarchy the figures roll up with")
+    basis: Literal["round", "now", "date"] = Field(
+        description="round: the round's (its first day, or today if later; the default); "
+        "now: today's (as_of=now); date: a day asked for"
+    )
+
+
 class SatisfactionReport(Precision):
     round: str
     form: str
@@ -215,3 +226,6 @@ class SatisfactionReport(Precision):
         None, description="The frozen revision served; null: computed from current data"
     )
     freshness: FreshnessOut | None = Field(None, description="How current the figures are")
+    hierarchy: HierarchyOut | None = Field(
+        None, description="The unit hierarchy rolled up with (null: a revision frozen before)"
+    )

@@ -20,6 +20,7 @@ from app.reporting.schemas import (
     ChildResult,
     CriterionResult,
     ElementResult,
+    HierarchyOut,
     RankOf,
     SatisfactionReport,
     UnitRef,
@@ -29,7 +30,8 @@ from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.design import Design
 from app.statistics.inference import DomainEstimates
 from app.statistics.load import round_engine
-from app.units.service import UnitNode, UnitTree, load_tree
+from app.units.history import AsOf, as_of_for, current_tree, hierarchy_as_of
+from app.units.service import UnitNode, UnitTree
 from app.weights.schemas import WeightSetOut
 from app.weights.service import active_weight_set
 
@@ -43,6 +45,7 @@ class ReportTarget:
     tree: UnitTree
     covered: set[int]
     unit: UnitNode
+    as_of: AsOf  # the hierarchy ``tree`` is as of
 
 
 async def report_target(
@@ -51,17 +54,28 @@ async def report_target(
     round_code: str,
     unit_code: str | None,
     principal: Principal | None,
+    as_of: str | None = None,
 ) -> ReportTarget:
-    """Resolve round and unit (default: the round's top unit) and check the reader's scope."""
+    """Resolve round and unit (default: the round's top unit) in the hierarchy as of
+    ``as_of`` (default: the round's; ``now``; a date) and check the reader's scope (granted
+    on today's hierarchy)."""
     round_ = await get_round(session, round_code)
-    tree = await load_tree(session)
+    when = as_of_for(round_.starts_on, as_of, get_settings().today())
+    tree = await hierarchy_as_of(session, when.day)
     covered = await covered_unit_ids(session, round_.id)
+    if unit_code and unit_code not in tree.by_code:
+        (await current_tree(session)).get(unit_code)  # 404 for an unknown code
+        raise NotFound(
+            f"unit {unit_code} did not exist on {when.day.isoformat()} (it was merged, split "
+            "or dissolved): ask for its successor, or with as_of=now or another date",
+            field="unit",
+        )
     unit = tree.get(unit_code) if unit_code else tree.common_ancestor(covered)
     if unit is None:
         raise NotFound("this round covers no unit yet")
     if principal is not None:
-        require(principal, "viewer", unit.id, tree)
-    return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit)
+        require(principal, "viewer", unit.id, await current_tree(session))
+    return ReportTarget(round_, catalogue.get(round_.form_code), tree, covered, unit, when)
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,7 @@ async def satisfaction_report(
     principal: Principal | None = None,
     settings: Settings | None = None,
     live: bool = False,
+    as_of: str | None = None,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children, each
     with its standard error, interval, design effect, reliability and rank among siblings.
@@ -181,7 +196,7 @@ async def satisfaction_report(
     maintained tallies (which refresh in a transaction of their own): for use inside a write
     transaction, such as freezing a round."""
     settings = settings or get_settings()
-    target = await report_target(session, catalogue, round_code, unit_code, principal)
+    target = await report_target(session, catalogue, round_code, unit_code, principal, as_of)
     round_, instrument, unit = target.round, target.form.instrument, target.unit
     if instrument.aggregation.is_points:
         raise Conflict(
@@ -213,6 +228,7 @@ async def satisfaction_report(
         elements=elements,
         children=children,
         screening=screened.get(unit.code),
+        hierarchy=HierarchyOut(as_of=target.as_of.day, basis=target.as_of.basis),
         **fields(est.own.overall, settings, overall),
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
+from app.config import get_settings
 from app.errors import Conflict, NotFound
 from app.forms.registry import Catalogue
 from app.models import ReportSnapshot, ReportSnapshotItem, Round
@@ -28,7 +29,8 @@ from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, satisfaction_report
 from app.rounds.service import covered_unit_ids
 from app.statistics.ranks import RANK_DECIMALS
-from app.units.service import UnitNode, UnitTree, load_tree
+from app.units.history import as_of_for, hierarchy_as_of
+from app.units.service import UnitNode, UnitTree
 
 LANGS = ("vi", "en")
 # Figures are frozen once collection is over (open → closed → published); a published round
@@ -70,12 +72,13 @@ async def round_reports(session: AsyncSession, catalogue: Catalogue, round_: Rou
     form = catalogue.get(round_.form_code)
     if form.instrument.aggregation.is_points:
         raise Conflict(f"{form.instrument.code} is scored in points; freezing covers shares only")
-    tree = await load_tree(session)
+    when = as_of_for(round_.starts_on, None, get_settings().today())
+    tree = await hierarchy_as_of(session, when.day)
     covered = await covered_unit_ids(session, round_.id)
     top = tree.common_ancestor(covered)
     if top is None:
         raise Conflict(f"round {round_.code} covers no unit: nothing to freeze")
-    target = ReportTarget(round_, form, tree, covered, top)
+    target = ReportTarget(round_, form, tree, covered, top, when)
     cmp = await load_comparisons(session, catalogue, target, units=None, live=True)
     units = reported_units(tree, covered)
     body: Body = {lang: {} for lang in LANGS}

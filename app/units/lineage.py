@@ -21,6 +21,7 @@ from app.auth.principal import Principal
 from app.errors import AppError, Conflict, Forbidden
 from app.i18n import N_, Message
 from app.models import Unit
+from app.units.events import link, local_today, new_event, open_version
 from app.units.service import UnitNode, UnitTree, get_unit, load_tree, upsert_unit
 
 Predecessors = dict[int, list[int]]  # successor id -> ids of the units merged into it
@@ -51,9 +52,13 @@ async def load_inactive(session: AsyncSession) -> list[Inactive]:
     return [Inactive(*row) for row in rows]
 
 
-async def load_predecessors(session: AsyncSession) -> Predecessors:
+async def load_predecessors(session: AsyncSession, as_of: date | None = None) -> Predecessors:
+    """Successor id -> the units merged into it (by ``as_of``, if given: a merge dated later
+    does not count yet)."""
     found: Predecessors = {}
     for unit in await load_inactive(session):
+        if as_of is not None and (unit.inactive_from is None or unit.inactive_from > as_of):
+            continue
         if unit.successor_id is not None:
             found.setdefault(unit.successor_id, []).append(unit.unit_id)
     return found
@@ -176,18 +181,34 @@ async def merge_units(
     anchors = [tree.by_code[anchor]] if anchor is not None else []
     _check_scope(principal, tree, anchors, anchor is None)
     successor = await _successor(session, actor, sources, req, parent, exists)
+    today = local_today()
+    details = {
+        "sources": [u.code for u in sources],
+        "into": successor.code,
+        "created": not exists,
+        "move_children": req.move_children,
+    }
+    event = await new_event(session, actor, "merge", req.effective, details)
+    if not exists:
+        await open_version(session, event, successor, today, new=True)
     moved: list[str] = []
     for unit in sources:
-        unit.inactive_from, unit.successor_id = req.effective, successor.id
         if req.move_children:
             children = await session.scalars(
                 select(Unit).where(Unit.parent_id == unit.id, Unit.inactive_from.is_(None))
             )
-            for child in children:
-                child.parent_id = successor.id
+            for child in list(children):
+                await open_version(session, event, child, today, parent_id=successor.id)
                 moved.append(child.code)
-        await session.flush()
-        changes = {"successor": successor.code, "inactive_from": req.effective.isoformat()}
+        await link(session, event, unit, successor, 1.0)
+        await open_version(
+            session, event, unit, today, status="inactive", successor_id=successor.id
+        )
+        changes = {
+            "successor": successor.code,
+            "inactive_from": req.effective.isoformat(),
+            "event": event.id,
+        }
         await record(session, actor, "unit.merge", "unit", unit.code, unit.id, changes)
     await record(
         session,
@@ -196,6 +217,6 @@ async def merge_units(
         "unit",
         successor.code,
         successor.id,
-        {"predecessors": [u.code for u in sources], "moved_children": moved},
+        {"predecessors": [u.code for u in sources], "moved_children": moved, "event": event.id},
     )
     return MergeResult(successor.code, not exists, [u.code for u in sources], moved)

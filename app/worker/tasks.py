@@ -17,6 +17,7 @@ TASK_MODULES = (
     "app.webhooks.tasks",
     "app.messages.tasks",
     "app.alerts.tasks",
+    "app.units.tasks",
 )
 
 

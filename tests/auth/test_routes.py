@@ -104,6 +104,18 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ),
     ("POST", "/api/v1/units/import"): Example("/api/v1/units/import", False),
     ("POST", "/api/v1/units/merge"): Example("/api/v1/units/merge", False),
+    ("GET", "/api/v1/units/hierarchy"): Example("/api/v1/units/hierarchy", False),
+    ("GET", "/api/v1/units/events"): Example("/api/v1/units/events", False),
+    ("POST", "/api/v1/units/events"): Example("/api/v1/units/events", False),
+    ("POST", "/api/v1/units/split"): Example("/api/v1/units/split", False),
+    ("POST", "/api/v1/units/transfer"): Example("/api/v1/units/transfer", False),
+    ("POST", "/api/v1/units/crosswalk/import"): Example("/api/v1/units/crosswalk/import", False),
+    ("POST", "/api/v1/units/events/{event_id}/revert"): Example(
+        "/api/v1/units/events/1/revert", False
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/trend"): Example(
+        "/api/v1/rounds/R2026/trend?unit=C11", True
+    ),
     ("GET", "/api/v1/forms"): Example("/api/v1/forms", False),
     ("GET", "/api/v1/forms/{code}"): Example("/api/v1/forms/one-stop-counter", False),
     ("GET", "/api/v1/audit"): Example("/api/v1/audit", False),
@@ -194,6 +206,12 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/console/units/merge"): Example("/console/units/merge?source=C11", True),
     ("POST", "/console/units/merge"): Example("/console/units/merge", False),
     ("POST", "/console/units/merge/confirm"): Example("/console/units/merge/confirm", False),
+    ("GET", "/console/units/events"): Example("/console/units/events", False),
+    ("GET", "/console/units/crosswalk/import"): Example("/console/units/crosswalk/import", False),
+    ("POST", "/console/units/crosswalk/import"): Example("/console/units/crosswalk/import", False),
+    ("POST", "/console/units/events/{event_id}/revert"): Example(
+        "/console/units/events/1/revert", False
+    ),
     ("GET", "/console/instruments"): Example("/console/instruments", False),
     ("GET", "/console/instruments/{code}"): Example("/console/instruments/one-stop-counter", False),
     ("GET", "/console/instruments/{code}/preview"): Example(

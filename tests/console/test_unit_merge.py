@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import Unit
+from app.units.history import hierarchy_as_of
 from tests.console.helpers import HTML, staff_client
 from tests.console.test_units import unit as stored
 from tests.factories import make_province
@@ -99,8 +100,15 @@ async def test_merging_into_an_existing_unit_can_move_the_children(app: FastAPI)
         assert ("move_children", "1") in fields
         done = await submit(client, "/console/units/merge/confirm", fields)
         assert done.status_code == 303
-    c21, d1 = await stored(app, "C21"), await stored(app, "D1")
-    assert c21 is not None and d1 is not None and c21.parent_id == d1.id
+    c21, d1, d2 = await stored(app, "C21"), await stored(app, "D1"), await stored(app, "D2")
+    assert c21 is not None and d1 is not None and d2 is not None
+    # The merge is dated ahead (DAY): today's structure keeps C21 under D2 until then (the
+    # worker applies it when due); the hierarchy from DAY has it under D1 (docs/reform.md).
+    assert c21.parent_id == d2.id
+    async with app.state.db.sessions() as session:
+        then = await hierarchy_as_of(session, DAY)
+        today = await hierarchy_as_of(session, date.today())
+    assert then.by_code["C21"].parent_id == d1.id and today.by_code["C21"].parent_id == d2.id
     assert await successor_of(app, "D2") == "D1"
 
 

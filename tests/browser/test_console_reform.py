@@ -1,0 +1,68 @@
+"""Reorganisations in a real Chromium on a phone (360×640): the events page from the units
+page, reverting a rename, the notice; axe-core checks the page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from fastapi import FastAPI
+
+from app.audit.service import CLI
+from app.units.events import Change, change_unit
+from app.units.lineage import MergeRequest, merge_units
+from tests.browser.conftest import axe_violations, in_browser
+from tests.browser.test_console import VIEWPORTS, open_page, sign_in, width_of
+from tests.conftest import LiveServer
+from tests.factories import make_province, make_user
+
+pytestmark = pytest.mark.browser
+PAST = date.today() - timedelta(days=10)
+
+
+def revert_a_rename(browser: Any, base: str, axe: str, shot: Any) -> dict[str, Any]:
+    context, page = open_page(browser, VIEWPORTS["phone"], axe)
+    seen: dict[str, Any] = {}
+    sign_in(page, base, "admin@x.vn")
+    page.goto(base + "/console/units")
+    page.get_by_role("link", name="Thay đổi tổ chức").click()
+    page.wait_for_selector("table.data")
+    seen["rows"] = page.locator("table.data tbody tr").all_inner_texts()
+    seen["width"] = width_of(page)
+    seen["axe"] = axe_violations(page)
+    page.screenshot(path=str(shot("events")), full_page=True)
+    page.locator("table.data tbody tr", has_text="Đổi tên").get_by_role("button").click()
+    page.wait_for_url("**/console/units/events?reverted=*")
+    seen["notice"] = page.locator(".notice").inner_text()
+    seen["after"] = page.locator("table.data tbody tr", has_text="Đổi tên").inner_text()
+    page.screenshot(path=str(shot("reverted")), full_page=True)
+    seen["problems"] = page.problems
+    context.close()
+    return seen
+
+
+async def test_the_events_page_lists_and_reverts_on_a_phone(
+    app: FastAPI, live_server: LiveServer, browser: None, axe_source: str, artifacts: Path
+):
+    await make_province(app)
+    await make_user(app, "admin@x.vn", [("admin", "P")])
+    async with app.state.db.write_sessions.begin() as session:
+        await merge_units(session, CLI, MergeRequest(["C11", "C12"], "C1X", PAST, "Liên xã"))
+        await change_unit(session, CLI, Change("rename", "C21", PAST, name="Quầy mới"))
+
+    def shot(name: str) -> Path:
+        return artifacts / f"console-reform-{name}-360.png"
+
+    seen = await anyio.to_thread.run_sync(
+        in_browser, lambda b: revert_a_rename(b, live_server.url, axe_source, shot)
+    )
+    rows = [" ".join(r.split()) for r in seen["rows"]]
+    assert len(rows) == 2 and "Sáp nhập" in " ".join(rows) and "Quầy mới" in " ".join(rows)
+    assert seen["notice"].startswith("Đã hủy thay đổi số")
+    assert "Đã hủy" in seen["after"]
+    assert seen["width"] <= 360, seen["width"]
+    assert seen["axe"] == []
+    assert seen["problems"] == []
