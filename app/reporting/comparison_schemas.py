@@ -24,6 +24,21 @@ class PreviousResult(BaseModel):
     delta_se: float | None = Field(
         None, description="Standard error of delta, √(se² + se_prev²); null: an SE is unknown"
     )
+    rank_change: int | None = Field(
+        None,
+        description="Places gained since the previous round among the same peers: previous "
+        "rank minus rank (7: 'tăng 7 bậc', -2: 'giảm 2 bậc'); null: unranked then or now",
+    )
+
+
+def with_places(previous: PreviousResult | None, rank: int | None) -> PreviousResult | None:
+    """``previous`` with its rank change filled in (when both ranks are known)."""
+    if previous is None or previous.rank is None or rank is None:
+        return previous
+    change = previous.rank - rank
+    if previous.rank_change == change:
+        return previous
+    return previous.model_copy(update={"rank_change": change})
 
 
 class TargetResult(BaseModel):

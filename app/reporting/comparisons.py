@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.models import Round, Target
-from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
+from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult, with_places
 from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
@@ -205,5 +205,6 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
         child.target = cmp.target(child_id, child.index, child)
         if cmp.previous is not None:
             earlier_child = cmp.earlier_overall(child_id)
-            child.previous = previous_result(child.index, child, earlier_child, rank)
+            found = previous_result(child.index, child, earlier_child, rank)
+            child.previous = with_places(found, child.rank)
     return report

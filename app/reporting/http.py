@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -11,6 +12,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.models.base import as_utc
+from app.reporting.numbers import tidy_all
+
+
+def json_body(model: BaseModel) -> bytes:
+    """The model as JSON with every float to 12 significant digits (docs/reporting-numbers.md)."""
+    data = tidy_all(model.model_dump(mode="json"))
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -48,7 +56,7 @@ def conditional(
     The ETag is a hash of the body unless given (files whose bytes carry a creation time).
     If-None-Match is decisive when sent (RFC 9110 §13.2.2); If-Modified-Since only otherwise.
     """
-    content = body.model_dump_json().encode() if isinstance(body, BaseModel) else body
+    content = json_body(body) if isinstance(body, BaseModel) else body
     etag = etag or etag_of(content)
     sent = {"ETag": etag, "Cache-Control": "private, no-cache", **(headers or {})}
     if last_modified is not None:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from app.forms.method import FigureKind
-from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.reporting.comparison_schemas import (
+    BandOut,
+    PreviousResult,
+    SnapshotRef,
+    TargetResult,
+    with_places,
+)
 from app.weights.schemas import WeightSetOut
 
 BAND = Field(None, description="Score band of the round (null: no bands set)")
@@ -28,7 +35,8 @@ class UnitRef(BaseModel):
 
 
 class RankOf(BaseModel):
-    """Rank r of N among siblings on the same measure."""
+    """Rank r of N among siblings on the same measure (internal; the API serves the two
+    integers ``rank`` and ``rank_of``)."""
 
     rank: int | None = Field(description="1 = best; ties share a rank; null: not ranked")
     of: int = Field(description="Siblings ranked on this measure")
@@ -51,10 +59,37 @@ class Uncertainty(BaseModel):
     )
 
 
+RANK = Field(
+    None,
+    description="Among siblings on the same measure; 1 = best; ties share a rank; "
+    "null: not ranked (no data, unreliable, or no siblings)",
+)
+RANK_OF = Field(
+    None,
+    description="Number of siblings ranked on this measure: rank is "
+    "'rank of rank_of' (an integer everywhere, as in /ranking); null: no siblings",
+)
+
+
+def flat_rank(data: Any) -> Any:
+    """Accept the object shape ``rank_of: {rank, of}`` of revisions frozen before v1.1."""
+    if isinstance(data, dict) and isinstance(data.get("rank_of"), dict):
+        old = data["rank_of"]
+        data = {**data, "rank_of": old.get("of")}
+        data.setdefault("rank", old.get("rank"))
+    return data
+
+
 class Precision(Uncertainty):
     """Uncertainty and the rank among siblings on the same measure."""
 
-    rank_of: RankOf | None = Field(default=None, description="Among siblings; null: no siblings")
+    rank: int | None = RANK
+    rank_of: int | None = RANK_OF
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_rank(cls, data: Any) -> Any:
+        return flat_rank(data)
 
 
 class CriterionResult(Precision):
@@ -91,6 +126,11 @@ class ChildResult(Precision):
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
     target: TargetResult | None = TARGET
+
+    @model_validator(mode="after")
+    def _places(self) -> ChildResult:
+        self.previous = with_places(self.previous, self.rank)
+        return self
 
 
 class Reliability(BaseModel):

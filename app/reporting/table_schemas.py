@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.reporting.comparison_schemas import (
+    BandOut,
+    PreviousResult,
+    SnapshotRef,
+    TargetResult,
+    with_places,
+)
 from app.reporting.schemas import (
     WEIGHT_SET,
     DesignInfo,
@@ -37,6 +43,11 @@ class RankingRow(Uncertainty):
         description="Previous round; rank among the same units then; null: no previous round"
     )
     target: TargetResult | None
+
+    @model_validator(mode="after")
+    def _places(self) -> RankingRow:
+        self.previous = with_places(self.previous, self.rank)
+        return self
 
 
 class RankingReport(BaseModel):
