@@ -36,7 +36,7 @@ from app.reporting.schemas import SatisfactionReport
 from app.reporting.table_schemas import RankingReport
 
 Format = Literal["csv", "xlsx"]
-Decimal = Literal["point", "comma"]
+Decimal = Literal["dot", "comma"]
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -311,7 +311,7 @@ def _header(columns: list[str], vi: bool) -> list[str]:
     return [HEADERS_VI[c] if vi else c for c in columns]
 
 
-def to_csv(table: Table, vi: bool, decimal: Decimal = "point") -> bytes:
+def to_csv(table: Table, vi: bool, decimal: Decimal = "dot") -> bytes:
     """UTF-8 with a byte-order mark (for spreadsheet programs), method as '# ' lines first;
     ``decimal="comma"``: 86,4 and ';' between fields."""
     comma = decimal == "comma"
@@ -363,11 +363,11 @@ def to_xlsx(table: Table, vi: bool) -> bytes:
     return buffer.getvalue()
 
 
-def fingerprint(table: Table, fmt: Format, vi: bool, decimal: Decimal = "point") -> bytes:
+def fingerprint(table: Table, fmt: Format, vi: bool, decimal: Decimal = "dot") -> bytes:
     """What the file says, as bytes: equal for equal files whatever their creation time."""
     content = [table.title, table.columns, table.rows, table.method, fmt, vi, decimal]
     return json.dumps(content, sort_keys=True, default=str).encode()
 
 
-def render(table: Table, fmt: Format, vi: bool, decimal: Decimal = "point") -> bytes:
+def render(table: Table, fmt: Format, vi: bool, decimal: Decimal = "dot") -> bytes:
     return to_csv(table, vi, decimal) if fmt == "csv" else to_xlsx(table, vi)

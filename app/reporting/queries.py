@@ -58,15 +58,15 @@ async def _ranking_query(
 class FileQuery:
     format: Format
     vi: bool  # Vietnamese column headers
-    decimal: Decimal = "point"
+    decimal: Decimal = "dot"
 
 
 async def _file_query(
     format: Format = Query("csv", description="csv (UTF-8, method as '# ' lines) or xlsx"),
     headers: Lang = Query("en", description="Column headers: en (keys) or vi (Vietnamese)"),
     decimal: Decimal = Query(
-        "point",
-        description="CSV numbers: point (86.4, ',' between fields) or comma (86,4 and ';' "
+        "dot",
+        description="CSV numbers: dot (86.4, ',' between fields) or comma (86,4 and ';' "
         "between fields, for Vietnamese-locale spreadsheet programs); XLSX stores numbers",
     ),
 ) -> FileQuery:
