@@ -12,6 +12,7 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
+import anyio
 import docx
 import httpx
 import pypdfium2
@@ -160,3 +161,41 @@ async def test_the_document_needs_a_reader_of_the_unit(app: FastAPI, client: htt
     console = await client.get("/console/rounds/R2026/report-document", params={"unit": "D2"})
     assert console.status_code == 200 and console.headers["content-type"] == DOCX
     assert "Số liệu hiện hành, chưa chốt công bố" in docx_text(console.content)
+
+
+def run_cli(args: list[str], database_url: str, forms_dir: str) -> tuple[int, str]:
+    """`sipas ARGS` in this process (a thread of its own: the command runs its own loop)."""
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from app.config import get_settings
+
+    env = {"SIPAS_DATABASE_URL": database_url, "SIPAS_FORMS_DIR": forms_dir}
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(cli, args, env=env)
+    finally:
+        get_settings.cache_clear()
+    return done.exit_code, done.output
+
+
+async def test_the_cli_writes_the_document_of_the_latest_revision(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+):
+    digest = await seed_published(app, client)
+    report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
+    settings = app.state.settings
+    out = tmp_path / "bao-cao.docx"
+    args = ["report", "R2026", "--unit", "P", "--format", "docx", "--out", str(out)]
+    code, output = await anyio.to_thread.run_sync(
+        run_cli, args, settings.database_url, str(settings.forms_dir)
+    )
+    assert code == 0, output
+    assert f"revision 1 (sha256 {digest})" in output
+    text = docx_text(out.read_bytes())
+    assert f"đạt {shown(report['index'])}%" in text and digest in text
+    bad = ["report", "R2026", "--format", "odt"]
+    code, output = await anyio.to_thread.run_sync(
+        run_cli, bad, settings.database_url, str(settings.forms_dir)
+    )
+    assert code == 2 and "docx or pdf" in output
