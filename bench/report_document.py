@@ -23,16 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.comments.schemas import OnTimeRow  # noqa: E402
-from app.config import get_settings  # noqa: E402
-from app.db import Database, standalone_session  # noqa: E402
-from app.instruments.registry import register_forms  # noqa: E402
-from app.forms.registry import Catalogue  # noqa: E402
-from app.reporting.comparison_schemas import PreviousResult, TargetResult  # noqa: E402
-from app.reporting.document.content import Comments, ReportContent, report_content  # noqa: E402
-from app.reporting.document.render import render_document  # noqa: E402
-from app.reporting.exports import report_table, to_xlsx  # noqa: E402
-from app.reporting.schemas import ChildResult  # noqa: E402
+from app.comments.schemas import OnTimeRow
+from app.config import get_settings
+from app.db import Database, standalone_session
+from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
+from app.reporting.comparison_schemas import PreviousResult, TargetResult
+from app.reporting.document.content import Comments, ReportContent, report_content
+from app.reporting.document.render import render_document
+from app.reporting.exports import report_table, to_xlsx
+from app.reporting.schemas import ChildResult
 
 
 async def demo_content() -> ReportContent:
@@ -75,12 +75,20 @@ def province(content: ReportContent, units: int) -> ReportContent:
         )
     report = content.report.model_copy(update={"children": children})
     handling = OnTimeRow(
-        unit="SH", unit_name="", received=1200, on_time=1100, late=60, open_overdue=10,
-        pending=30, due=1170, share=94.02,
+        unit="SH",
+        unit_name="",
+        received=1200,
+        on_time=1100,
+        late=60,
+        open_overdue=10,
+        pending=30,
+        due=1170,
+        share=94.02,
     )
     themes = [("Ông/Bà có góp ý gì thêm để chúng tôi phục vụ tốt hơn?", 1200)]
-    return ReportContent(report, content.round, Comments(handling, themes), content.method,
-                         datetime.now(UTC))
+    return ReportContent(
+        report, content.round, Comments(handling, themes), content.method, datetime.now(UTC)
+    )
 
 
 def timed(label: str, work: object, runs: dict[str, list[float]]) -> None:
