@@ -18,6 +18,7 @@ from app.models import Round
 from tests.comment_factories import respond as respond_with_text
 from tests.factories import add_response, make_province, ratings
 from tests.reporting.helpers import staff_client
+from tests.reporting.test_report_polish import dust_free
 from tests.statistics.r_survey import R_SETUP, close, run_r
 
 PATH = "/api/v1/rounds/R2026/microdata"
@@ -88,6 +89,8 @@ async def test_files_read_back_and_r_reproduces_the_api(
     assert {r["stratum"] for r in rows} == {"D1", "D2"}
     assert {r["fpc"] for r in rows} == {"1500.0", "300.0"}
     assert [r["response"] for r in rows] == [str(i) for i in range(1, 15)]
+    numbers = [v for r in rows for v in r.values() if v and v[0].isdigit() and "." in v]
+    assert numbers and all(dust_free(float(v)) for v in numbers if v.count(".") == 1)
 
     for fmt, read in (("sav", pyreadstat.read_sav), ("dta", pyreadstat.read_dta)):
         path = tmp_path / f"data.{fmt}"
@@ -135,6 +138,17 @@ async def test_files_read_back_and_r_reproduces_the_api(
                 close(criterion["se"], 100 * se)
                 checked += 1
     assert checked >= 3 * 15
+
+
+async def test_the_console_offers_the_files(app: FastAPI, client: httpx.AsyncClient):
+    await seed(app, client)
+    page = await client.get("/console/rounds/R2026/revisions")
+    assert 'href="/console/rounds/R2026/microdata?format=dta"' in page.text
+    got = await client.get("/console/rounds/R2026/microdata", params={"format": "codebook"})
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    lines = got.content.decode("utf-8-sig").splitlines()
+    variables = [r["variable"] for r in rows_of("\n".join(x for x in lines if x[:2] != "# "))]
+    assert variables[:3] == ["response", "unit", "unit_province"]
 
 
 async def test_microdata_need_a_reader_of_the_whole_round(app: FastAPI, client: httpx.AsyncClient):
