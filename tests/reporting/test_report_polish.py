@@ -173,3 +173,14 @@ def test_revisions_frozen_with_the_object_rank_of_still_read():
     }
     child = ChildResult.model_validate(old)
     assert (child.rank, child.rank_of, child.previous and child.previous.rank_change) == (2, 5, 2)
+
+
+async def test_the_console_shows_the_rank_change_in_places(app: FastAPI, client: httpx.AsyncClient):
+    await seed_two_rounds(app)
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    page = (await client.get("/console/rounds/R2026/statistics", params={"unit": "D1"})).text
+    assert '<span class="muted rank-change">tăng 1 bậc</span>' in page
+    assert '<span class="muted rank-change">giữ nguyên</span>' in page  # C12: 1st then and now
+    client.cookies.set("lang", "en")
+    english = (await client.get("/console/rounds/R2026/statistics?unit=D1&lang=en")).text
+    assert '<span class="muted rank-change">up 1</span>' in english
