@@ -11,10 +11,11 @@ from pathlib import Path
 import anyio
 import httpx
 import pyreadstat
+import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from app.models import Round
+from app.models import Response, Round
 from tests.comment_factories import respond as respond_with_text
 from tests.factories import add_response, make_province, ratings
 from tests.reporting.helpers import staff_client
@@ -32,7 +33,8 @@ R_PROGRAM = """
 a <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(a[1], stringsAsFactors = FALSE)
 options(survey.lonely.psu = a[2])
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc, data = d,
+fpc <- if (all(is.na(d$fpc))) NULL else ~fpc
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = fpc, data = d,
                  nest = TRUE)
 crit <- sub("^sat_", "", grep("^sat_", names(d), value = TRUE))
 for (name in c("all", "D1", "D2")) {
@@ -54,17 +56,30 @@ for (name in c("all", "D1", "D2")) {
 """
 
 
-async def seed(app: FastAPI, client: httpx.AsyncClient) -> None:
-    """Strata: departments, with fpc (N_h = the counters' volumes); levels vary by criterion."""
+STRATIFIED = {"design_strata": "department", "design_fpc": True}
+CLUSTERED = {"design_psu": "column"}
+
+
+async def seed(
+    app: FastAPI, client: httpx.AsyncClient, design: dict[str, object] = STRATIFIED
+) -> None:
+    """STRATIFIED: strata by department with fpc (N_h = the counters' volumes); CLUSTERED: no
+    strata, PSUs from the responses' psu column (two per counter). Levels vary by criterion."""
     province = await make_province(app)
     async with app.state.db.write_sessions.begin() as session:
-        await session.execute(update(Round).values(design_strata="department", design_fpc=True))
+        await session.execute(update(Round).values(**design))
     for unit, levels in LEVELS.items():
         for i, level in enumerate(levels):
             values: dict[str, int | str] = {"ACC1": "na"} if i == 0 else {}
             values |= {"PRO1": 5 if level != 5 else 3, "ACC2": level}
             await add_response(app, province, unit, ratings(values, default=level))
     await respond_with_text(app, province, "C21", SECRET)
+    if design is CLUSTERED:
+        async with app.state.db.write_sessions.begin() as session:
+            found = (await session.execute(select(Response.id, Response.unit_id))).all()
+            for rid, unit_id in found:
+                psu = f"{unit_id}-{rid % 2}"
+                await session.execute(update(Response).where(Response.id == rid).values(psu=psu))
     await staff_client(app, client, "admin@x.vn", [("admin", "P")])
 
 
@@ -72,10 +87,11 @@ def rows_of(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+@pytest.mark.parametrize("design", [STRATIFIED, CLUSTERED], ids=["strata-fpc", "psu-column"])
 async def test_files_read_back_and_r_reproduces_the_api(
-    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path, design: dict[str, object]
 ):
-    await seed(app, client)
+    await seed(app, client, design)
     answers = {
         fmt: await client.get(PATH, params={"format": fmt})
         for fmt in ("csv", "sav", "dta", "codebook")
@@ -86,8 +102,12 @@ async def test_files_read_back_and_r_reproduces_the_api(
     assert 'filename="sipas-R2026-microdata.sav"' in answers["sav"].headers["content-disposition"]
     rows = rows_of(answers["csv"].text)
     assert len(rows) == 14 and "comment" not in rows[0]
-    assert {r["stratum"] for r in rows} == {"D1", "D2"}
-    assert {r["fpc"] for r in rows} == {"1500.0", "300.0"}
+    if design is STRATIFIED:
+        assert {r["stratum"] for r in rows} == {"D1", "D2"}
+        assert {r["fpc"] for r in rows} == {"1500.0", "300.0"}
+    else:
+        assert {r["stratum"] for r in rows} == {"all"} and {r["fpc"] for r in rows} == {""}
+        assert len({r["psu"] for r in rows}) == 6
     assert [r["response"] for r in rows] == [str(i) for i in range(1, 15)]
     numbers = [v for r in rows for v in r.values() if v and v[0].isdigit() and "." in v]
     assert numbers and all(dust_free(float(v)) for v in numbers if v.count(".") == 1)
@@ -97,7 +117,7 @@ async def test_files_read_back_and_r_reproduces_the_api(
         path.write_bytes(answers[fmt].content)
         frame, meta = read(str(path))
         assert list(frame.columns) == list(rows[0]), fmt
-        for column in ("weight", "fpc", "ACC1", "sat_ACC1", "ans_ACC1"):
+        for column in ("weight", "ACC1", "sat_ACC1", "ans_ACC1"):
             theirs = [float(r[column]) if r[column] else math.nan for r in rows]
             ours = [float(v) for v in frame[column]]
             assert all(
@@ -110,7 +130,8 @@ async def test_files_read_back_and_r_reproduces_the_api(
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
         assert labels["weight"].startswith("Trọng số"), fmt
     codebook = answers["codebook"].content.decode("utf-8-sig")
-    assert "# R: options(survey.lonely.psu" in codebook and "fpc = ~fpc" in codebook
+    assert "# R: options(survey.lonely.psu" in codebook
+    assert ("fpc = ~fpc" in codebook) is (design is STRATIFIED)
 
     data = tmp_path / "data.csv"
     data.write_bytes(answers["csv"].content)
