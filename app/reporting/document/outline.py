@@ -235,6 +235,6 @@ def units_section(r: SatisfactionReport) -> list[Block]:
         )
     header = ["Hạng", "Thay đổi hạng", "Đơn vị", "Chỉ số (%)", "", "KTC 95%", "Số phiếu"]
     header += ["Xếp loại", "Thay đổi (điểm)"]
-    widths = [0.8, 1.6, 4.2, 1.5, 1.6, 1.8, 1.1, 1.0, 1.3]
+    widths = [1.1, 1.6, 3.9, 1.4, 1.6, 1.8, 1.1, 1.2, 1.3]
     blocks.append(Table(header, unit_rows(r.children), widths, {0, 3, 5, 6, 8}))
     return blocks
