@@ -9,19 +9,21 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.reporting.numbers import Figure
+
 
 class PreviousResult(BaseModel):
-    index: float | None = Field(description="The figure in the previous round (same lineage)")
+    index: Figure | None = Field(description="The figure in the previous round (same lineage)")
     rank: int | None = Field(description="Its rank then among the same peers; null if unranked")
-    delta: float | None = Field(description="Change in points, this round minus previous")
+    delta: Figure | None = Field(description="Change in points, this round minus previous")
     significant: bool | None = Field(
         description="|delta| > z(0.975)·delta_se (1.95996…, independent samples); null when "
         "a standard error is unknown"
     )
-    se: float | None = Field(
+    se: Figure | None = Field(
         None, description="Standard error of the previous index (its own round's design)"
     )
-    delta_se: float | None = Field(
+    delta_se: Figure | None = Field(
         None, description="Standard error of delta, √(se² + se_prev²); null: an SE is unknown"
     )
     rank_change: int | None = Field(
@@ -42,7 +44,7 @@ def with_places(previous: PreviousResult | None, rank: int | None) -> PreviousRe
 
 
 class TargetResult(BaseModel):
-    value: float = Field(description="The target for the overall index, percent")
+    value: Figure = Field(description="The target for the overall index, percent")
     status: Literal["met", "not_met", "not_determinable"]
     basis: Literal["ci95", "point_estimate", "no_data"] = Field(
         description="ci95: judged on the 95% interval (straddling: not determinable); "
@@ -52,7 +54,7 @@ class TargetResult(BaseModel):
 
 class BandOut(BaseModel):
     label: str
-    min: float | None = Field(description="Reached at this index or more; null: the lowest band")
+    min: Figure | None = Field(description="Reached at this index or more; null: the lowest band")
 
 
 class SnapshotRef(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -12,13 +11,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.models.base import as_utc
-from app.reporting.numbers import tidy_all
 
 
 def json_body(model: BaseModel) -> bytes:
-    """The model as JSON with every float to 12 significant digits (docs/reporting-numbers.md)."""
-    data = tidy_all(model.model_dump(mode="json"))
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    """The model as JSON; its figures (``Figure`` fields) to 12 significant digits."""
+    return model.model_dump_json().encode()
 
 
 def _matches(header: str, etag: str) -> bool:

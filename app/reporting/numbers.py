@@ -12,7 +12,9 @@ documents (console pages, the report document) round to one or two decimals with
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer
 
 SIGNIFICANT = 12
 
@@ -22,6 +24,11 @@ def tidy(value: float) -> float:
     if not math.isfinite(value) or value == 0:
         return value + 0.0  # -0.0 -> 0.0
     return float(f"{value:.{SIGNIFICANT}g}")
+
+
+# A float of the reporting API: serialised to JSON tidied (pydantic-core calls ``tidy`` per
+# value, so a report of 400 units serialises in about a millisecond more, not tens).
+Figure = Annotated[float, PlainSerializer(tidy, return_type=float, when_used="json")]
 
 
 def tidy_all(value: Any) -> Any:

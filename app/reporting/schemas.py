@@ -15,6 +15,7 @@ from app.reporting.comparison_schemas import (
     TargetResult,
     with_places,
 )
+from app.reporting.numbers import Figure
 from app.weights.schemas import WeightSetOut
 
 BAND = Field(None, description="Score band of the round (null: no bands set)")
@@ -45,15 +46,15 @@ class RankOf(BaseModel):
 class Uncertainty(BaseModel):
     """Design-based uncertainty of an index (see the report's ``design``)."""
 
-    unweighted_index: float | None = Field(
+    unweighted_index: Figure | None = Field(
         default=None, description="Unweighted share satisfied, percent (same aggregation)"
     )
-    se: float | None = Field(default=None, description="Standard error, percentage points")
-    ci95: list[float] | None = Field(
+    se: Figure | None = Field(default=None, description="Standard error, percentage points")
+    ci95: list[Figure] | None = Field(
         default=None, description="95% interval [low, high] inside 0–100 (logit)"
     )
-    deff: float | None = Field(default=None, description="Design effect (variance ratio)")
-    effective_n: float | None = Field(default=None, description="n / deff")
+    deff: Figure | None = Field(default=None, description="Design effect (variance ratio)")
+    effective_n: Figure | None = Field(default=None, description="n / deff")
     reliable: bool = Field(
         default=False, description="n and relative SE within the configured limits"
     )
@@ -95,9 +96,9 @@ class Precision(Uncertainty):
 class CriterionResult(Precision):
     code: str
     name: str
-    index: float | None = Field(description="Weighted share satisfied, percent 0–100")
+    index: Figure | None = Field(description="Weighted share satisfied, percent 0–100")
     respondents: int = Field(description="Valid (not N/A) answers to this criterion")
-    weighted_respondents: float = Field(description="Sum of their weights")
+    weighted_respondents: Figure = Field(description="Sum of their weights")
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
 
@@ -105,11 +106,11 @@ class CriterionResult(Precision):
 class ElementResult(Precision):
     code: str
     name: str
-    index: float | None
+    index: Figure | None
     respondents: int = Field(
         default=0, description="Responses that answered any criterion of this element"
     )
-    weighted_respondents: float = Field(0.0, description="Sum of their weights")
+    weighted_respondents: Figure = Field(0.0, description="Sum of their weights")
     criteria: list[CriterionResult]
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
@@ -120,8 +121,8 @@ class ChildResult(Precision):
     name: str
     level: str
     respondents: int = Field(description="Responses that answered at least one criterion")
-    weighted_respondents: float = Field(description="Sum of their weights")
-    index: float | None
+    weighted_respondents: Figure = Field(description="Sum of their weights")
+    index: Figure | None
     rank: int | None = Field(description="Among siblings; 1 = best; ties share a rank")
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
@@ -135,7 +136,7 @@ class ChildResult(Precision):
 
 class Reliability(BaseModel):
     min_n: int
-    max_rse: float = Field(description="Largest SE / index (as a fraction) still reliable")
+    max_rse: Figure = Field(description="Largest SE / index (as a fraction) still reliable")
     withheld: bool = Field(description="Unreliable indices are reported as null")
     rank_unreliable: bool = Field(description="Unreliable estimates are ranked too")
 
@@ -196,7 +197,7 @@ class DomainResult(BaseModel):
     code: str
     name: str
     elements: list[str]
-    index: float | None = Field(description="Percent 0–100; null if no criterion has answers")
+    index: Figure | None = Field(description="Percent 0–100; null if no criterion has answers")
 
 
 class SatisfactionReport(Precision):
@@ -218,11 +219,11 @@ class SatisfactionReport(Precision):
         "the base of the overall index (its n), as elements count those that answered one of "
         "theirs and criteria their valid answers"
     )
-    weighted_respondents: float = Field(description="Sum of their weights")
+    weighted_respondents: Figure = Field(description="Sum of their weights")
     responses: int = Field(
         0, description="Valid responses in the subtree, those that answered every criterion N/A too"
     )
-    index: float | None = Field(description="Overall index, percent 0–100; null if no answers")
+    index: Figure | None = Field(description="Overall index, percent 0–100; null if no answers")
     elements: list[ElementResult]
     children: list[ChildResult]
     band: str | None = BAND
