@@ -19,6 +19,7 @@ from app.i18n.cli import app as i18n_cli
 from app.imports.cli import responses_cli
 from app.integrity.cli import integrity_cli, receipts
 from app.migrate import upgrade
+from app.reporting.document.cli import report
 from app.rounds.cli import rounds_cli
 from app.sampling.cli import draw_command, frame_cli, plan_command, sample_size_command
 from app.sampling.tokens_cli import tokens
@@ -48,6 +49,7 @@ cli.add_typer(integrity_cli, name="integrity")
 cli.command("receipts")(receipts)
 cli.add_typer(tallies_cli, name="tallies")
 cli.command("worker")(worker)
+cli.command("report")(report)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")

@@ -57,6 +57,10 @@ from app.middleware import (
 )
 from app.openapi import install_openapi
 from app.ops import router as ops_router
+from app.reporting.document.router import console_router as report_document_console
+from app.reporting.document.router import router as report_document_router
+from app.reporting.microdata.router import console_router as microdata_console
+from app.reporting.microdata.router import router as microdata_router
 from app.reporting.publish_router import router as publishing_router
 from app.reporting.published import freshness_wanted
 from app.reporting.router import router as reporting_router
@@ -181,6 +185,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         messages_router,
         alerts_router,
+        report_document_router,
+        report_document_console,
+        microdata_router,
+        microdata_console,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

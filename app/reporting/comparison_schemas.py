@@ -9,19 +9,21 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.reporting.numbers import Figure
+
 
 class PreviousResult(BaseModel):
-    index: float | None = Field(description="The figure in the previous round (same lineage)")
+    index: Figure | None = Field(description="The figure in the previous round (same lineage)")
     rank: int | None = Field(description="Its rank then among the same peers; null if unranked")
-    delta: float | None = Field(description="Change in points, this round minus previous")
+    delta: Figure | None = Field(description="Change in points, this round minus previous")
     significant: bool | None = Field(
         description="|delta| > z(0.975)·delta_se (1.95996…, independent samples); null when "
         "a standard error is unknown"
     )
-    se: float | None = Field(
+    se: Figure | None = Field(
         None, description="Standard error of the previous index (its own round's design)"
     )
-    delta_se: float | None = Field(
+    delta_se: Figure | None = Field(
         None, description="Standard error of delta, √(se² + se_prev²); null: an SE is unknown"
     )
     boundary: Literal["same", "pooled", "changed", "shares"] | None = Field(
@@ -38,10 +40,29 @@ class PreviousResult(BaseModel):
         "peer kept its boundary; null: no rank",
     )
     rank_note: str | None = Field(None, description="Why the rank change is not comparable")
+    rank_change: int | None = Field(
+        None,
+        description="Places gained since the previous round among the same peers: previous "
+        "rank minus rank (7: 'tăng 7 bậc', -2: 'giảm 2 bậc'); null: unranked then or now",
+    )
+
+
+def with_places(previous: PreviousResult | None, rank: int | None) -> PreviousResult | None:
+    """``previous`` with its rank change filled in (when both ranks are known and the two
+    rankings compare: a reorganisation between the rounds that changed a peer's boundary
+    leaves it null, with ``rank_note`` saying why)."""
+    if previous is None or previous.rank is None or rank is None:
+        return previous
+    if previous.rank_comparable is False:
+        return previous.model_copy(update={"rank_change": None})
+    change = previous.rank - rank
+    if previous.rank_change == change:
+        return previous
+    return previous.model_copy(update={"rank_change": change})
 
 
 class TargetResult(BaseModel):
-    value: float = Field(description="The target for the overall index, percent")
+    value: Figure = Field(description="The target for the overall index, percent")
     status: Literal["met", "not_met", "not_determinable"]
     basis: Literal["ci95", "point_estimate", "no_data"] = Field(
         description="ci95: judged on the 95% interval (straddling: not determinable); "
@@ -51,7 +72,7 @@ class TargetResult(BaseModel):
 
 class BandOut(BaseModel):
     label: str
-    min: float | None = Field(description="Reached at this index or more; null: the lowest band")
+    min: Figure | None = Field(description="Reached at this index or more; null: the lowest band")
 
 
 class SnapshotRef(BaseModel):

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.models import Round, Target, UnitEvent, UnitLink
-from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
+from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult, with_places
 from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
@@ -289,5 +289,5 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
             found = previous_result(child.index, child, earlier_child, rank, cmp.boundary(child_id))
             if rank is not None:
                 found.rank_comparable, found.rank_note = comparable, note
-            child.previous = found
+            child.previous = with_places(found, child.rank)
     return report

@@ -4,6 +4,12 @@ The numbers are those of the JSON report, unrounded. The method (instrument vers
 aggregation rule, weights, design, interval method, the revision served) is a block of "# "
 comment lines at the top of a CSV file and a sheet named "Phương pháp" in an XLSX file.
 Headers are English column keys, or Vietnamese labels with ``vi=True``.
+
+Numbers follow app/reporting/numbers.py: full precision without float dust (12 significant
+digits). XLSX cells carry a number format (indices to two decimals, counts with thousands
+separators), column widths fitted to their contents and a frozen header row; a CSV file may
+use a decimal comma and ``;`` separators (``decimal="comma"``) for Vietnamese-locale
+spreadsheet programs, which read ``86.4`` as text or a date.
 """
 
 from __future__ import annotations
@@ -17,16 +23,20 @@ from datetime import datetime
 from typing import Any, Literal
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.forms.method import FigureKind
 from app.integrity.policy import describe, policy_of
 from app.models import Round
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
 from app.reporting.comparisons import ci_of, se_of
+from app.reporting.numbers import tidy
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.table_schemas import RankingReport
 
 Format = Literal["csv", "xlsx"]
+Decimal = Literal["dot", "comma"]
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -49,6 +59,7 @@ HEADERS_VI = {
     "target_status": "Đánh giá chỉ tiêu",
     "previous_index": "Kỳ trước",
     "previous_rank": "Xếp hạng kỳ trước",
+    "rank_change": "Thay đổi thứ hạng (bậc)",
     "delta": "Thay đổi (điểm)",
     "significant": "Thay đổi có ý nghĩa thống kê",
     "se": "Sai số chuẩn",
@@ -87,6 +98,7 @@ def _comparison_cells(item: Any) -> dict[str, Any]:
         "target_status": target.status if target else None,
         "previous_index": previous.index if previous else None,
         "previous_rank": previous.rank if previous else None,
+        "rank_change": previous.rank_change if previous else None,
         "delta": previous.delta if previous else None,
         "significant": previous.significant if previous else None,
         "se": se_of(item),
@@ -107,7 +119,10 @@ def _report_rows(report: SatisfactionReport) -> list[dict[str, Any]]:
     for e in report.elements:
         rows.append(_row("element", e, e))
         rows.extend(_row("criterion", c, c, element=e.code) for c in e.criteria)
-    rows.extend(_row("child", child, child, rank=child.rank) for child in report.children)
+    rows.extend(
+        _row("child", child, child, rank=child.rank, rank_of=child.rank_of)
+        for child in report.children
+    )
     return rows
 
 
@@ -120,11 +135,11 @@ def _counts(item: Any) -> dict[str, Any]:
 
 
 REPORT_COLUMNS = ["kind", "code", "name", "element", "index", "respondents"]
-REPORT_COLUMNS += ["weighted_respondents", "rank", "band", "target", "target_status"]
-REPORT_COLUMNS += ["previous_index", "delta", "previous_rank", "significant"]
+REPORT_COLUMNS += ["weighted_respondents", "rank", "rank_of", "band", "target", "target_status"]
+REPORT_COLUMNS += ["previous_index", "delta", "previous_rank", "rank_change", "significant"]
 RANKING_COLUMNS = ["rank", "rank_of", "code", "name", "parent", "index", "respondents"]
 RANKING_COLUMNS += ["weighted_respondents", "band", "target", "target_status"]
-RANKING_COLUMNS += ["previous_index", "delta", "previous_rank", "significant"]
+RANKING_COLUMNS += ["previous_index", "delta", "previous_rank", "rank_change", "significant"]
 STAT_COLUMNS = ["se", "ci95_low", "ci95_high"]
 
 
@@ -256,30 +271,75 @@ def ranking_table(ranking: RankingReport, round_: Round, as_of: datetime) -> Tab
 
 
 def _cell(column: str, value: Any, vi: bool) -> Any:
-    """Codes of kind, target status and significance in words; everything else as it is."""
+    """Codes of kind, target status and significance in words; numbers tidied."""
     if isinstance(value, bool):
         return (VALUES_VI if vi else VALUES_EN)[value]
+    if isinstance(value, float):
+        return tidy(value)
     if vi and column in ("kind", "target_status") and isinstance(value, str):
         return VALUES_VI.get(value, value)
     return value
+
+
+def _csv_cell(value: Any, comma: bool) -> Any:
+    if value is None:
+        return ""
+    if comma and isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return value
+
+
+# XLSX display formats; the stored value keeps its full (tidy) precision.
+NUMBER_FORMATS = {
+    "index": "0.00",
+    "target": "0.00",
+    "previous_index": "0.00",
+    "delta": "+0.00;-0.00;0.00",
+    "ci95_low": "0.00",
+    "ci95_high": "0.00",
+    "se": "0.000",
+    "respondents": "#,##0",
+    "weighted_respondents": "#,##0.00",
+    "rank": "0",
+    "rank_of": "0",
+    "previous_rank": "0",
+    "rank_change": "+0;-0;0",
+}
 
 
 def _header(columns: list[str], vi: bool) -> list[str]:
     return [HEADERS_VI[c] if vi else c for c in columns]
 
 
-def to_csv(table: Table, vi: bool) -> bytes:
-    """UTF-8 with a byte-order mark (for spreadsheet programs), method as '# ' lines first."""
+def to_csv(table: Table, vi: bool, decimal: Decimal = "dot") -> bytes:
+    """UTF-8 with a byte-order mark (for spreadsheet programs), method as '# ' lines first;
+    ``decimal="comma"``: 86,4 and ';' between fields."""
+    comma = decimal == "comma"
     buffer = io.StringIO()
     buffer.write(f"# {table.title}\n")
     for label, text in table.method:
         buffer.write(f"# {label}: {text}\n")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=";" if comma else ",", lineterminator="\n")
     writer.writerow(_header(table.columns, vi))
     for row in table.rows:
-        cells = [_cell(c, row.get(c), vi) for c in table.columns]
-        writer.writerow(["" if v is None else v for v in cells])
+        writer.writerow([_csv_cell(_cell(c, row.get(c), vi), comma) for c in table.columns])
     return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def _fit_columns(sheet: Worksheet, columns: list[str]) -> None:
+    """Number formats per column, widths from the longest shown text (8 to 60 characters)."""
+    for i, column in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        fmt = NUMBER_FORMATS.get(column)
+        longest = 8
+        for (cell,) in sheet.iter_rows(min_col=i, max_col=i):
+            if fmt and isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                cell.number_format = fmt
+                shown = len(f"{cell.value:,.2f}")
+            else:
+                shown = len(str(cell.value)) if cell.value is not None else 0
+            longest = max(longest, shown + 2)
+        sheet.column_dimensions[letter].width = min(longest, 60)
 
 
 def to_xlsx(table: Table, vi: bool) -> bytes:
@@ -290,6 +350,7 @@ def to_xlsx(table: Table, vi: bool) -> bytes:
     sheet.append(_header(table.columns, vi))
     for row in table.rows:
         sheet.append([_cell(c, row.get(c), vi) for c in table.columns])
+    _fit_columns(sheet, table.columns)
     sheet.freeze_panes = "A2"
     method_sheet = workbook.create_sheet(METHOD_SHEET)
     method_sheet.append([table.title])
@@ -302,11 +363,11 @@ def to_xlsx(table: Table, vi: bool) -> bytes:
     return buffer.getvalue()
 
 
-def fingerprint(table: Table, fmt: Format, vi: bool) -> bytes:
+def fingerprint(table: Table, fmt: Format, vi: bool, decimal: Decimal = "dot") -> bytes:
     """What the file says, as bytes: equal for equal files whatever their creation time."""
-    content = [table.title, table.columns, table.rows, table.method, fmt, vi]
+    content = [table.title, table.columns, table.rows, table.method, fmt, vi, decimal]
     return json.dumps(content, sort_keys=True, default=str).encode()
 
 
-def render(table: Table, fmt: Format, vi: bool) -> bytes:
-    return to_csv(table, vi) if fmt == "csv" else to_xlsx(table, vi)
+def render(table: Table, fmt: Format, vi: bool, decimal: Decimal = "dot") -> bytes:
+    return to_csv(table, vi, decimal) if fmt == "csv" else to_xlsx(table, vi)

@@ -13,6 +13,11 @@ from pydantic import BaseModel
 from app.models.base import as_utc
 
 
+def json_body(model: BaseModel) -> bytes:
+    """The model as JSON; its figures (``Figure`` fields) to 12 significant digits."""
+    return model.model_dump_json().encode()
+
+
 def _matches(header: str, etag: str) -> bool:
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     return "*" in tags or etag in tags
@@ -48,7 +53,7 @@ def conditional(
     The ETag is a hash of the body unless given (files whose bytes carry a creation time).
     If-None-Match is decisive when sent (RFC 9110 §13.2.2); If-Modified-Since only otherwise.
     """
-    content = body.model_dump_json().encode() if isinstance(body, BaseModel) else body
+    content = json_body(body) if isinstance(body, BaseModel) else body
     etag = etag or etag_of(content)
     sent = {"ETag": etag, "Cache-Control": "private, no-cache", **(headers or {})}
     if last_modified is not None:

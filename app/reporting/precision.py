@@ -46,7 +46,8 @@ def uncertainty(est: Estimate, settings: Settings) -> dict[str, Any]:
 
 def fields(est: Estimate, settings: Settings, rank_of: RankOf | None) -> dict[str, Any]:
     """``index`` and the Precision fields of one estimate."""
-    return uncertainty(est, settings) | {"rank_of": rank_of}
+    place = {"rank": rank_of.rank, "rank_of": rank_of.of} if rank_of else {}
+    return uncertainty(est, settings) | place
 
 
 def rankable(est: Estimate, settings: Settings) -> bool:

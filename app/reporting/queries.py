@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 
 from app.payload import INT32_MAX
-from app.reporting.exports import Format
+from app.reporting.exports import Decimal, Format
 
 Lang = Literal["vi", "en"]
 UnitQuery = Query(None, description="Unit code; default: the round's top unit")
@@ -66,13 +66,19 @@ async def _ranking_query(
 class FileQuery:
     format: Format
     vi: bool  # Vietnamese column headers
+    decimal: Decimal = "dot"
 
 
 async def _file_query(
     format: Format = Query("csv", description="csv (UTF-8, method as '# ' lines) or xlsx"),
     headers: Lang = Query("en", description="Column headers: en (keys) or vi (Vietnamese)"),
+    decimal: Decimal = Query(
+        "dot",
+        description="CSV numbers: dot (86.4, ',' between fields) or comma (86,4 and ';' "
+        "between fields, for Vietnamese-locale spreadsheet programs); XLSX stores numbers",
+    ),
 ) -> FileQuery:
-    return FileQuery(format, headers == "vi")
+    return FileQuery(format, headers == "vi", decimal)
 
 
 ReportQueryDep = Annotated[ReportQuery, Depends(_report_query)]

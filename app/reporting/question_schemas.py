@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from app.reporting.numbers import Figure
 from app.reporting.schemas import DesignInfo, UnitRef
 
 
@@ -11,19 +12,21 @@ class Frequency(BaseModel):
     value: str = Field(description="Option value, scale level, or 'na'")
     label: str
     respondents: int
-    weighted_respondents: float
-    share: float | None = Field(description="Weighted percent of those who answered the question")
-    unweighted_share: float | None = Field(
+    weighted_respondents: Figure
+    share: Figure | None = Field(description="Weighted percent of those who answered the question")
+    unweighted_share: Figure | None = Field(
         default=None, description="Unweighted percent of those who answered the question"
     )
-    se: float | None = Field(
+    se: Figure | None = Field(
         default=None, description="Standard error of the share, percentage points"
     )
-    ci95: list[float] | None = Field(
+    ci95: list[Figure] | None = Field(
         default=None, description="95% interval [low, high] of the share inside 0–100 (logit)"
     )
-    deff: float | None = Field(default=None, description="Design effect (variance ratio)")
-    effective_n: float | None = Field(default=None, description="The question's respondents / deff")
+    deff: Figure | None = Field(default=None, description="Design effect (variance ratio)")
+    effective_n: Figure | None = Field(
+        default=None, description="The question's respondents / deff"
+    )
 
 
 class QuestionResult(BaseModel):
@@ -32,9 +35,9 @@ class QuestionResult(BaseModel):
     text: str
     element: str | None
     respondents: int = Field(description="Responses that answered this question")
-    weighted_respondents: float
-    mean: float | None = Field(description="Weighted mean (numbers, percentages, scale levels)")
-    satisfied_share: float | None = Field(
+    weighted_respondents: Figure
+    mean: Figure | None = Field(description="Weighted mean (numbers, percentages, scale levels)")
+    satisfied_share: Figure | None = Field(
         description="Weighted percent at a satisfied level among valid (not N/A) answers"
     )
     frequencies: list[Frequency]
@@ -43,14 +46,14 @@ class QuestionResult(BaseModel):
 class IndicatorResult(BaseModel):
     code: str
     name: str
-    score: float | None = Field(description="Mean points over dossiers, rounded as declared")
+    score: Figure | None = Field(description="Mean points over dossiers, rounded as declared")
     dossiers: int
 
 
 class PointsReport(BaseModel):
     indicators: list[IndicatorResult]
-    total: float | None = Field(description="Sum over indicators with data")
-    maximum: float = Field(description="Best possible total over those indicators")
+    total: Figure | None = Field(description="Sum over indicators with data")
+    maximum: Figure = Field(description="Best possible total over those indicators")
     score_class: str | None
 
 

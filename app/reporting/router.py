@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep, SettingsDep
-from app.reporting.http import conditional
+from app.reporting.http import conditional, json_body
 from app.reporting.published import served_report, tally_status
 from app.reporting.queries import ReportQueryDep, UnitQuery
 from app.reporting.question_schemas import QuestionsReport
@@ -58,7 +58,8 @@ async def get_questions(
     principal: ApiReader,
     unit: str | None = UnitQuery,
     lang: Literal["vi", "en"] = "vi",
-) -> QuestionsReport:
+) -> Response:
     """Per-question weighted frequencies and means of a unit's subtree, each share with its
     standard error, 95% interval and design effect under the round's design; TT 01 points."""
-    return await questions_report(session, catalogue, round_code, unit, lang, principal, settings)
+    found = await questions_report(session, catalogue, round_code, unit, lang, principal, settings)
+    return Response(json_body(found), media_type="application/json")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from app.forms.method import FigureKind
-from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.reporting.comparison_schemas import (
+    BandOut,
+    PreviousResult,
+    SnapshotRef,
+    TargetResult,
+    with_places,
+)
+from app.reporting.numbers import Figure
 from app.weights.schemas import WeightSetOut
 
 BAND = Field(None, description="Score band of the round (null: no bands set)")
@@ -29,7 +36,8 @@ class UnitRef(BaseModel):
 
 
 class RankOf(BaseModel):
-    """Rank r of N among siblings on the same measure."""
+    """Rank r of N among siblings on the same measure (internal; the API serves the two
+    integers ``rank`` and ``rank_of``)."""
 
     rank: int | None = Field(description="1 = best; ties share a rank; null: not ranked")
     of: int = Field(description="Siblings ranked on this measure")
@@ -38,32 +46,59 @@ class RankOf(BaseModel):
 class Uncertainty(BaseModel):
     """Design-based uncertainty of an index (see the report's ``design``)."""
 
-    unweighted_index: float | None = Field(
+    unweighted_index: Figure | None = Field(
         default=None, description="Unweighted share satisfied, percent (same aggregation)"
     )
-    se: float | None = Field(default=None, description="Standard error, percentage points")
-    ci95: list[float] | None = Field(
+    se: Figure | None = Field(default=None, description="Standard error, percentage points")
+    ci95: list[Figure] | None = Field(
         default=None, description="95% interval [low, high] inside 0–100 (logit)"
     )
-    deff: float | None = Field(default=None, description="Design effect (variance ratio)")
-    effective_n: float | None = Field(default=None, description="n / deff")
+    deff: Figure | None = Field(default=None, description="Design effect (variance ratio)")
+    effective_n: Figure | None = Field(default=None, description="n / deff")
     reliable: bool = Field(
         default=False, description="n and relative SE within the configured limits"
     )
 
 
+RANK = Field(
+    None,
+    description="Among siblings on the same measure; 1 = best; ties share a rank; "
+    "null: not ranked (no data, unreliable, or no siblings)",
+)
+RANK_OF = Field(
+    None,
+    description="Number of siblings ranked on this measure: rank is "
+    "'rank of rank_of' (an integer everywhere, as in /ranking); null: no siblings",
+)
+
+
+def flat_rank(data: Any) -> Any:
+    """Accept the object shape ``rank_of: {rank, of}`` of revisions frozen before v1.1."""
+    if isinstance(data, dict) and isinstance(data.get("rank_of"), dict):
+        old = data["rank_of"]
+        data = {**data, "rank_of": old.get("of")}
+        data.setdefault("rank", old.get("rank"))
+    return data
+
+
 class Precision(Uncertainty):
     """Uncertainty and the rank among siblings on the same measure."""
 
-    rank_of: RankOf | None = Field(default=None, description="Among siblings; null: no siblings")
+    rank: int | None = RANK
+    rank_of: int | None = RANK_OF
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_rank(cls, data: Any) -> Any:
+        return flat_rank(data)
 
 
 class CriterionResult(Precision):
     code: str
     name: str
-    index: float | None = Field(description="Weighted share satisfied, percent 0–100")
+    index: Figure | None = Field(description="Weighted share satisfied, percent 0–100")
     respondents: int = Field(description="Valid (not N/A) answers to this criterion")
-    weighted_respondents: float = Field(description="Sum of their weights")
+    weighted_respondents: Figure = Field(description="Sum of their weights")
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
 
@@ -71,11 +106,11 @@ class CriterionResult(Precision):
 class ElementResult(Precision):
     code: str
     name: str
-    index: float | None
+    index: Figure | None
     respondents: int = Field(
         default=0, description="Responses that answered any criterion of this element"
     )
-    weighted_respondents: float = Field(0.0, description="Sum of their weights")
+    weighted_respondents: Figure = Field(0.0, description="Sum of their weights")
     criteria: list[CriterionResult]
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
@@ -101,18 +136,23 @@ class ChildResult(Precision):
     name: str
     level: str
     respondents: int = Field(description="Responses that answered at least one criterion")
-    weighted_respondents: float = Field(description="Sum of their weights")
-    index: float | None
+    weighted_respondents: Figure = Field(description="Sum of their weights")
+    index: Figure | None
     rank: int | None = Field(description="Among siblings; 1 = best; ties share a rank")
     band: str | None = BAND
     previous: PreviousResult | None = PREVIOUS
     target: TargetResult | None = TARGET
     screening: ScreeningCounts | None = SCREENING
 
+    @model_validator(mode="after")
+    def _places(self) -> ChildResult:
+        self.previous = with_places(self.previous, self.rank)
+        return self
+
 
 class Reliability(BaseModel):
     min_n: int
-    max_rse: float = Field(description="Largest SE / index (as a fraction) still reliable")
+    max_rse: Figure = Field(description="Largest SE / index (as a fraction) still reliable")
     withheld: bool = Field(description="Unreliable indices are reported as null")
     rank_unreliable: bool = Field(description="Unreliable estimates are ranked too")
 
@@ -177,7 +217,7 @@ class DomainResult(BaseModel):
     code: str
     name: str
     elements: list[str]
-    index: float | None = Field(description="Percent 0–100; null if no criterion has answers")
+    index: Figure | None = Field(description="Percent 0–100; null if no criterion has answers")
 
 
 class HierarchyOut(BaseModel):
@@ -209,11 +249,11 @@ class SatisfactionReport(Precision):
         "the base of the overall index (its n), as elements count those that answered one of "
         "theirs and criteria their valid answers"
     )
-    weighted_respondents: float = Field(description="Sum of their weights")
+    weighted_respondents: Figure = Field(description="Sum of their weights")
     responses: int = Field(
         0, description="Valid responses in the subtree, those that answered every criterion N/A too"
     )
-    index: float | None = Field(description="Overall index, percent 0–100; null if no answers")
+    index: Figure | None = Field(description="Overall index, percent 0–100; null if no answers")
     elements: list[ElementResult]
     children: list[ChildResult]
     screening: ScreeningCounts | None = SCREENING

@@ -171,7 +171,6 @@ def _children(est: Estimated, settings: Settings) -> list[ChildResult]:
             level=child.level,
             respondents=d.respondents,
             weighted_respondents=d.weight,
-            rank=place.rank,
             **fields(d.overall, settings, place),
         )
         for (child, d), place in zip(est.children, places, strict=True)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
+from app.reporting.comparison_schemas import (
+    BandOut,
+    PreviousResult,
+    SnapshotRef,
+    TargetResult,
+    with_places,
+)
+from app.reporting.numbers import Figure
 from app.reporting.schemas import (
     WEIGHT_SET,
     DesignInfo,
@@ -27,9 +34,9 @@ class RankingRow(Uncertainty):
     name: str
     level: str
     parent: str | None = Field(description="Code of the unit's parent")
-    index: float | None = Field(description="Overall index (percent), or total points")
+    index: Figure | None = Field(description="Overall index (percent), or total points")
     respondents: int
-    weighted_respondents: float
+    weighted_respondents: Figure
     rank: int | None = Field(description="1 = best; ties share a rank; null without data")
     rank_of: int = Field(description="Number of ranked units: rank is 'rank of rank_of'")
     band: str | None = Field(description="Score band, or the TT 01/2018 class for points")
@@ -37,6 +44,11 @@ class RankingRow(Uncertainty):
         description="Previous round; rank among the same units then; null: no previous round"
     )
     target: TargetResult | None
+
+    @model_validator(mode="after")
+    def _places(self) -> RankingRow:
+        self.previous = with_places(self.previous, self.rank)
+        return self
 
 
 class RankingReport(BaseModel):
@@ -69,8 +81,8 @@ class CategoryResult(Precision):
     value: str | None = Field(description="Option value or channel; null: not answered")
     label: str
     respondents: int
-    weighted_respondents: float
-    index: float | None
+    weighted_respondents: Figure
+    index: Figure | None
     band: str | None = None
     elements: list[ElementResult]
 

@@ -41,8 +41,8 @@ def _download(
     """The file, with an ETag over its content (an XLSX file's bytes carry a creation time)."""
     fmt = files.format
     disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
-    etag = etag_of(fingerprint(table, fmt, files.vi))
-    body = render(table, fmt, files.vi)
+    etag = etag_of(fingerprint(table, fmt, files.vi, files.decimal))
+    body = render(table, fmt, files.vi, files.decimal)
     return conditional(request, body, modified, MEDIA[fmt], disposition, etag)
 
 

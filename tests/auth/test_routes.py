@@ -96,6 +96,19 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/revisions"): Example(
         "/api/v1/rounds/R2026/revisions", False
     ),
+    # issue #17, part B: the report document and the analysts' formats
+    ("GET", "/api/v1/rounds/{round_code}/report-document"): Example(
+        "/api/v1/rounds/R2026/report-document?unit=C11", True
+    ),
+    ("GET", "/console/rounds/{round_code}/report-document"): Example(
+        "/console/rounds/R2026/report-document?unit=C11", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/microdata"): Example(
+        "/api/v1/rounds/R2026/microdata?format=csv", True
+    ),
+    ("GET", "/console/rounds/{round_code}/microdata"): Example(
+        "/console/rounds/R2026/microdata?format=csv", True
+    ),
     ("PUT", "/api/v1/rounds/{round_code}/bands"): Example("/api/v1/rounds/R2026/bands", True),
     ("PUT", "/api/v1/rounds/{round_code}/targets"): Example("/api/v1/rounds/R2026/targets", True),
     ("POST", "/api/v1/rounds/{round_code}/freeze"): Example("/api/v1/rounds/R2026/freeze", True),

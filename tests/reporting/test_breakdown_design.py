@@ -107,5 +107,5 @@ async def test_breakdown_estimates_match_r(
         assert category["respondents"] > 0
         checked += compare(category, found, value or "-")
     assert checked >= len(values) * (1 + 5 + 14)
-    ranked = [c["rank_of"]["rank"] for c in report["categories"] if c["index"] is not None]
-    assert sorted(ranked)[0] == 1 and report["categories"][0]["rank_of"]["of"] == len(ranked)
+    ranked = [c["rank"] for c in report["categories"] if c["index"] is not None]
+    assert sorted(ranked)[0] == 1 and report["categories"][0]["rank_of"] == len(ranked)

@@ -58,13 +58,13 @@ async def test_report_carries_the_design_based_fields(app: FastAPI, client: http
     children = {c["code"]: c for c in report["children"]}
     assert children["D2"]["respondents"] == 9 and children["D2"]["reliable"] is False
     ranked = sorted((c["index"], c["code"]) for c in report["children"])
-    assert children[ranked[-1][1]]["rank_of"] == {"rank": 1, "of": 2}
-    assert all(c["rank"] == c["rank_of"]["rank"] for c in report["children"])
+    best = children[ranked[-1][1]]
+    assert (best["rank"], best["rank_of"]) == (1, 2)  # integers, as in /ranking
 
     d1 = (await client.get(PATH, params={"unit": "D1"})).json()
-    assert d1["rank_of"] == children["D1"]["rank_of"]
-    assert d1["elements"][0]["rank_of"]["of"] == 2
-    assert d1["elements"][0]["criteria"][0]["rank_of"]["of"] == 2
+    assert (d1["rank"], d1["rank_of"]) == (children["D1"]["rank"], children["D1"]["rank_of"])
+    assert d1["elements"][0]["rank_of"] == 2 and isinstance(d1["elements"][0]["rank"], int)
+    assert d1["elements"][0]["criteria"][0]["rank_of"] == 2
 
 
 async def test_unreliable_estimates_can_be_withheld_and_left_unranked(
@@ -80,8 +80,8 @@ async def test_unreliable_estimates_can_be_withheld_and_left_unranked(
     d2 = children["D2"]
     assert d2["index"] is None and d2["se"] is None and d2["ci95"] is None
     assert d2["reliable"] is False and d2["respondents"] == 9
-    assert d2["rank"] is None and d2["rank_of"] == {"rank": None, "of": 1}
-    assert children["D1"]["rank_of"] == {"rank": 1, "of": 1}
+    assert d2["rank"] is None and d2["rank_of"] == 1
+    assert (children["D1"]["rank"], children["D1"]["rank_of"]) == (1, 1)
     assert report["design"]["reliability"]["withheld"] is True
 
     ranking = (await client.get(RANKING, params={"level": "department"})).json()
@@ -104,8 +104,10 @@ async def test_openapi_documents_the_precision_fields(client: httpx.AsyncClient)
             "deff",
             "effective_n",
             "reliable",
+            "rank",
             "rank_of",
         } <= props, name
+        assert schemas[name]["properties"]["rank_of"]["anyOf"][0]["type"] == "integer", name
     for name in ("RankingRow", "CategoryResult"):
         assert set(FIELDS) <= set(schemas[name]["properties"]), name
     assert {"design", "weight_set"} <= set(schemas["SatisfactionReport"]["properties"])
