@@ -15,6 +15,7 @@ from app.auth.principal import Principal
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.reporting.comparisons import Boundary, boundary_between, shared_units
+from app.reporting.numbers import Figure
 from app.reporting.previous import earlier_rounds, round_figures
 from app.reporting.schemas import HierarchyOut, UnitRef
 from app.reporting.service import report_target
@@ -28,9 +29,9 @@ TREND_ROUNDS = 10
 class TrendPoint(BaseModel):
     round: str
     starts_on: date
-    index: float | None = Field(description="Overall index, percent; null: no answers")
-    se: float | None
-    ci95: list[float] | None
+    index: Figure | None = Field(description="Overall index, percent; null: no answers")
+    se: Figure | None
+    ci95: list[Figure] | None
     respondents: int
     hierarchy_as_of: date = Field(description="The day of that round's own hierarchy")
     boundary: Boundary = Field(
