@@ -30,7 +30,7 @@ from app.errors import AppError, Forbidden
 from app.forms.registry import Catalogue
 from app.i18n import N_, request_lang
 from app.instruments.service import form_measure
-from app.models.round import CI_METHODS, LONELY_PSU
+from app.models.round import CI_METHODS, LONELY_PSU, VARIANCE_METHODS
 from app.rounds.inference import change_inference
 from app.rounds.service import (
     EDITABLE,
@@ -59,6 +59,12 @@ LONELY_LABELS = {
     "certainty": N_("Coi là chọn chắc chắn (certainty): không đóng góp phương sai"),
     "remove": N_("Bỏ qua (remove): không đóng góp phương sai"),
     "fail": N_("Báo lỗi (fail): không báo cáo miền có tầng như vậy"),
+}
+VARIANCE_LABELS = {
+    "linearisation": N_("Tuyến tính hóa Taylor (mặc định)"),
+    "jk1": N_("Jackknife JK1 (thiết kế không phân tầng)"),
+    "jkn": N_("Jackknife JKn (thiết kế phân tầng)"),
+    "bootstrap": N_("Bootstrap Rao–Wu (số bản lặp của đợt, mặc định 80)"),
 }
 MSG_OUTSIDE = N_("Đợt khảo sát này không có đơn vị nào trong phạm vi của bạn.")
 
@@ -192,11 +198,13 @@ async def _round_page(
         or all(principal.can("admin", c.node.id, tree) for c in everything),
         "ci_labels": CI_LABELS,
         "lonely_labels": LONELY_LABELS,
+        "variance_labels": VARIANCE_LABELS,
         "inference_values": inference.values()
         if inference
         else {
             "ci": round_.design_ci or "logit",
             "lonely_psu": round_.design_lonely_psu or "adjust",
+            "variance": round_.design_variance or "linearisation",
         },
         "inference_errors": inference.errors if inference else {},
         "inference_open": inference is not None,
@@ -263,8 +271,13 @@ async def round_inference(
         form.fail("ci", MSG_CHOOSE)
     if lonely_psu not in LONELY_PSU:
         form.fail("lonely_psu", MSG_CHOOSE)
+    variance = form.get("variance") or round_.design_variance or "linearisation"
+    if variance not in VARIANCE_METHODS:
+        form.fail("variance", MSG_CHOOSE)
     if not form.ok:
         return await _round_page(request, session, principal, code, inference=form)
     actor, unit_id = actor_of(request, principal), await round_unit_id(session, round_)
-    await change_inference(session, actor, round_, ci=ci, lonely_psu=lonely_psu, unit_id=unit_id)
+    await change_inference(
+        session, actor, round_, ci=ci, lonely_psu=lonely_psu, unit_id=unit_id, variance=variance
+    )
     return done(f"/console/rounds/{quote(round_.code)}", "round-inference")

@@ -93,8 +93,14 @@ def rounds_inference(
     lonely_psu: str = typer.Option(
         ..., help="Single-PSU strata: adjust | average | certainty | remove | fail."
     ),
+    variance: str | None = typer.Option(
+        None, help="Standard errors: linearisation | jk1 | jkn | bootstrap (default: unchanged)."
+    ),
+    replicates: int | None = typer.Option(
+        None, help="The bootstrap's replicates, 2–1000 (default: unchanged, 80 at first)."
+    ),
 ) -> None:
-    """Set a round's interval method and single-PSU strata option (audited)."""
+    """Set a round's interval method, single-PSU strata option and variance method (audited)."""
     settings = get_settings()
 
     async def run() -> None:
@@ -102,11 +108,22 @@ def rounds_inference(
             round_ = await get_round(session, code)
             unit_id = await round_unit_id(session, round_)
             await change_inference(
-                session, CLI, round_, ci=ci, lonely_psu=lonely_psu, unit_id=unit_id
+                session,
+                CLI,
+                round_,
+                ci=ci,
+                lonely_psu=lonely_psu,
+                unit_id=unit_id,
+                variance=variance,
+                replicates=replicates,
             )
+            chosen.append(round_.design_variance)
 
+    chosen: list[str] = []
     _run(run())
-    typer.echo(f"round {code}: intervals {ci}, single-PSU strata {lonely_psu}")
+    typer.echo(
+        f"round {code}: intervals {ci}, single-PSU strata {lonely_psu}, variance {chosen[0]}"
+    )
 
 
 @rounds_cli.command("status")

@@ -236,6 +236,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/console/rounds/{code}"): Example("/console/rounds/R2026", False),
     ("POST", "/console/rounds/{code}/status"): Example("/console/rounds/R2026/status", True),
     ("POST", "/console/rounds/{code}/details"): Example("/console/rounds/R2026/details", True),
+    ("POST", "/console/rounds/{code}/inference"): Example("/console/rounds/R2026/inference", True),
     ("GET", "/console/rounds/{code}/statistics"): Example(
         "/console/rounds/R2026/statistics?unit=C11", True
     ),

@@ -14,11 +14,11 @@ from tests.factories import make_province
 URL = "/console/rounds/R2026/inference"
 
 
-async def _settings(app: FastAPI) -> tuple[str | None, str | None]:
+async def _settings(app: FastAPI) -> tuple[str | None, ...]:
     async with app.state.db.sessions() as session:
         round_ = await session.scalar(select(Round).where(Round.code == "R2026"))
         assert round_ is not None
-        return round_.design_ci, round_.design_lonely_psu
+        return round_.design_ci, round_.design_lonely_psu, round_.design_variance
 
 
 async def test_admin_sets_the_estimation_settings_and_it_is_audited(app: FastAPI):
@@ -28,7 +28,8 @@ async def test_admin_sets_the_estimation_settings_and_it_is_audited(app: FastAPI
         assert page.status_code == 200 and f'action="{URL}"' in page.text
         assert 'name="ci" value="logit" checked' in page.text
         saved = await client.post(
-            URL, data={"csrf_token": csrf, "ci": "beta", "lonely_psu": "average"}
+            URL,
+            data={"csrf_token": csrf, "ci": "beta", "lonely_psu": "average", "variance": "jkn"},
         )
         assert saved.status_code == 303
         assert saved.headers["location"].endswith("?done=round-inference")
@@ -36,18 +37,23 @@ async def test_admin_sets_the_estimation_settings_and_it_is_audited(app: FastAPI
         assert "Đã lưu phương pháp ước lượng" in shown.text
         assert '<dd id="ci"><code>beta</code></dd>' in shown.text
         assert 'name="lonely_psu" value="average" checked' in shown.text
+        assert '<dd id="variance"><code>jkn</code></dd>' in shown.text
         # the same values again: nothing changed, nothing audited
         again = await client.post(
             URL, data={"csrf_token": csrf, "ci": "beta", "lonely_psu": "average"}
         )
         assert again.status_code == 303
-    assert await _settings(app) == ("beta", "average")
+    assert await _settings(app) == ("beta", "average", "jkn")
     async with app.state.db.sessions() as session:
         events = (
             await session.scalars(select(AuditEvent).where(AuditEvent.action == "round.design"))
         ).all()
     assert [e.changes for e in events] == [
-        {"ci": {"from": "logit", "to": "beta"}, "lonely_psu": {"from": "adjust", "to": "average"}}
+        {
+            "ci": {"from": "logit", "to": "beta"},
+            "lonely_psu": {"from": "adjust", "to": "average"},
+            "variance": {"from": "linearisation", "to": "jkn"},
+        }
     ]
     assert events[0].object_id == "R2026" and events[0].actor.endswith("a@x.vn")
 
@@ -56,12 +62,14 @@ async def test_bad_values_are_refused_per_field(app: FastAPI):
     await make_province(app)
     async with staff_client(app, "a@x.vn", [("admin", "P")]) as (client, csrf):
         bad = await client.post(
-            URL, data={"csrf_token": csrf, "ci": "normal", "lonely_psu": ""}, headers=HTML
+            URL,
+            data={"csrf_token": csrf, "ci": "normal", "lonely_psu": "", "variance": "brr"},
+            headers=HTML,
         )
         assert bad.status_code == 422
-        assert bad.text.count("Hãy chọn một trong các phương án.") >= 2
+        assert bad.text.count("Hãy chọn một trong các phương án.") >= 3
         assert '<details class="edit" id="inference" open>' in bad.text
-    assert await _settings(app) == ("logit", "adjust")
+    assert await _settings(app) == ("logit", "adjust", "linearisation")
 
 
 async def test_only_admins_of_every_unit_with_csrf(app: FastAPI):
@@ -78,4 +86,4 @@ async def test_only_admins_of_every_unit_with_csrf(app: FastAPI):
     async with staff_client(app, "p@x.vn", [("admin", "P")]) as (client, _):
         forged = await client.post(URL, data={"csrf_token": "forged", **body})
         assert forged.status_code == 403
-    assert await _settings(app) == ("logit", "adjust")
+    assert await _settings(app) == ("logit", "adjust", "linearisation")

@@ -27,6 +27,7 @@ async def test_rounds_and_units(app: FastAPI, client: httpx.AsyncClient):
             "ends_on": province.round.ends_on.isoformat(),
             "ci": "logit",
             "lonely_psu": "adjust",
+            "variance": "linearisation",
             "measure": {
                 "kind": "internal",
                 "status": "internal",
