@@ -49,7 +49,13 @@ async def test_reports_name_the_active_weight_set(app: FastAPI, client: httpx.As
     ranking = (await client.get(f"{ROUND}/ranking", params={"level": "counter"})).json()
     breakdown = (await client.get(f"{ROUND}/satisfaction/breakdown", params={"by": "field"})).json()
     assert ranking["weight_set"] == named == breakdown["weight_set"]
-    assert ranking["design"] == report["design"] == breakdown["design"]
+    assert ranking["design"] == report["design"]
+    assert "calibration-aware" in report["design"]["variance_method"]
+    # A breakdown by category treats the raked weights as fixed, and says so (not calibration-
+    # aware); the rest of its design is the report's.
+    plain = {k: v for k, v in breakdown["design"].items() if k != "variance_method"}
+    assert plain == {k: v for k, v in report["design"].items() if k != "variance_method"}
+    assert "calibration-aware" not in breakdown["design"]["variance_method"]
     exported = await client.get(f"{ROUND}/ranking/export", params={"level": "counter"})
     assert f"weight set rake version 1 (id {found.id}, rake, created" in exported.text
 
