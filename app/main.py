@@ -28,6 +28,7 @@ from app.console.integrity import router as console_integrity
 from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
 from app.console.plans import router as console_plans
+from app.console.public_results import router as console_public
 from app.console.publishing import router as console_publishing
 from app.console.receipts import router as console_receipts
 from app.console.router import router as console_router
@@ -54,6 +55,9 @@ from app.middleware import (
 )
 from app.openapi import install_openapi
 from app.ops import router as ops_router
+from app.public.pages import router as public_pages
+from app.public.router import router as open_data_router
+from app.public.router import staff_router as public_flag_router
 from app.reporting.publish_router import router as publishing_router
 from app.reporting.published import freshness_wanted
 from app.reporting.router import router as reporting_router
@@ -169,6 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_targets,
         i18n_router,
         docs_router,
+        public_pages,
+        open_data_router,
+        public_flag_router,
+        console_public,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served
@@ -187,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SecurityHeadersMiddleware,
         hsts=settings.secure_cookies,
         kiosk_frame_ancestors=settings.kiosk_frame_ancestors,
+        embed_frame_ancestors=settings.public_frame_ancestors,
     )
     app.add_middleware(RequestLogMiddleware, json_format=settings.log_format == "json")
     return app

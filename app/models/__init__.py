@@ -8,6 +8,7 @@ from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
+from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
@@ -36,6 +37,8 @@ __all__ = [
     "Invitation",
     "Kiosk",
     "LoginFailure",
+    "PublicFile",
+    "PublicRevision",
     "Quota",
     "ReportSnapshot",
     "ReportSnapshotItem",
