@@ -25,7 +25,14 @@ from app.deps import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
 from app.models import ReportSnapshotItem, Unit
-from app.public.service import Public, find_by_hash, public_file, public_revision, public_revisions
+from app.public.service import (
+    Public,
+    earlier_public,
+    find_by_hash,
+    public_file,
+    public_revision,
+    public_revisions,
+)
 from app.public.views import unit_view
 from app.reporting.http import conditional
 
@@ -192,5 +199,7 @@ async def unit_page(
     if unit_id is None:
         raise NotFound(f"unknown unit {unit_code!r}")
     report = await _report(session, public, unit_id, lang)
-    context = _context(public, lang, view=unit_view(report), unit=report["unit"])
+    earlier = await earlier_public(session, public.round, unit_id, lang)
+    view = unit_view(report, [(e.round_code, e.report) for e in earlier])
+    context = _context(public, lang, view=view, unit=report["unit"])
     return _html(request, "public/unit.html", context)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
@@ -216,3 +217,33 @@ async def find_by_hash(session: AsyncSession, digest: str) -> list[Match]:
         .order_by(Round.code, ReportSnapshot.revision, PublicFile.name)
     )
     return [Match(c, n, r, f, digest, as_utc(at)) for c, n, r, f, at in rows]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A unit's overall figure in an earlier round's latest public revision (its trend)."""
+
+    round_code: str
+    report: dict[str, Any]
+
+
+async def earlier_public(
+    session: AsyncSession, round_: Round, unit_id: int, lang: str, limit: int = 8
+) -> list[Earlier]:
+    """The unit's reports in the latest public revision of each earlier round of the same
+    instrument (up to ``limit``, oldest first): one query for the revisions, one per round."""
+    rows = await session.execute(
+        select(Round.code, func.max(ReportSnapshot.id))
+        .join(ReportSnapshot, ReportSnapshot.round_id == Round.id)
+        .join(PublicRevision, PublicRevision.snapshot_id == ReportSnapshot.id)
+        .where(Round.form_code == round_.form_code, Round.starts_on < round_.starts_on)
+        .group_by(Round.code, Round.starts_on)
+        .order_by(Round.starts_on.desc())
+        .limit(limit)
+    )
+    found = []
+    for code, snapshot_id in rows:
+        item = await session.get(ReportSnapshotItem, (snapshot_id, unit_id, lang))
+        if item is not None:
+            found.append(Earlier(code, dict(item.body)))
+    return found[::-1]

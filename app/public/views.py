@@ -3,6 +3,7 @@ table of the units below with their reason when withheld, the chart's bars, what
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,7 +73,14 @@ class UnitView:
     report: dict[str, Any]
 
 
-def unit_view(report: dict[str, Any]) -> UnitView:
+def _point(label: str, f: Figure) -> Point:
+    return Point(label, f.index, f.low, f.high)
+
+
+def unit_view(
+    report: dict[str, Any], earlier: Sequence[tuple[str, dict[str, Any]]] = ()
+) -> UnitView:
+    """``earlier``: (round code, the unit's report) of earlier published rounds, oldest first."""
     reliability = report["design"]["reliability"]
     headline = figure(report, reliability)
     children = [figure(c, reliability, c.get("rank")) for c in report["children"]]
@@ -84,11 +92,12 @@ def unit_view(report: dict[str, Any]) -> UnitView:
         elements.append(replace(base, criteria=crits))
     bars = [Bar(f.name, f.index, f.low, f.high) for f in children if f.reason is None]
     prev = report.get("previous") or {}
-    trend = []
-    if report.get("previous_round") and prev.get("index") is not None:
-        low, high = None, None
-        trend.append(Point(report["previous_round"], prev["index"], low, high))
-    trend.append(Point(report["round"], headline.index, headline.low, headline.high))
+    trend = [_point(code, figure(r, r["design"]["reliability"])) for code, r in earlier]
+    shown = {p.label for p in trend}
+    previous_round = report.get("previous_round")
+    if previous_round and previous_round not in shown and prev.get("index") is not None:
+        trend.append(Point(previous_round, prev["index"]))  # compared with, not published
+    trend.append(_point(report["round"], headline))
     changed = [f for e in elements for f in (e, *e.criteria) if f.significant]
     changed.sort(key=lambda f: -abs(f.delta or 0))
     return UnitView(headline, children, elements, bars, trend, changed, report)

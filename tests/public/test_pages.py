@@ -160,3 +160,41 @@ async def test_only_the_widget_may_be_framed_and_only_by_the_portal(
     page = await anonymous.get("/public/R2026")
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+async def test_changes_in_points_and_places_and_the_trend_over_published_rounds(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+):
+    from datetime import date, timedelta
+
+    from tests.reporting.helpers import add_round
+
+    province = await make_province(app, status="closed")
+    volumes = {"C11": 1000, "C12": 500, "C21": 300}
+    last = await add_round(app, province, "R2025", date.today() - timedelta(days=400), volumes)
+    for _ in range(3):  # last year D2 led; this year D1 does
+        await add_response(app, last, "C11", ratings({"ACC1": 1, "ACC2": 1}, default=5))
+        await add_response(app, last, "C21", ratings({}, default=5))
+        await add_response(app, province, "C11", ratings({}, default=5))
+        await add_response(app, province, "C21", ratings({"ACC1": 1, "PRO1": 2}, default=5))
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    for code in ("R2025", "R2026"):
+        assert (await client.post(f"/api/v1/rounds/{code}/freeze")).status_code == 200
+        answer = await client.put(f"/api/v1/rounds/{code}/revisions/1/public", json={"public": 1})
+        assert answer.status_code == 200, answer.text
+
+    page = (await anonymous.get("/public/R2026")).text
+    d1 = text_of(page.split('id="row-D1"')[1].split("</tr>")[0])
+    d2 = text_of(page.split('id="row-D2"')[1].split("</tr>")[0])
+    assert "tăng 1 bậc" in d1 and "+" in d1
+    assert "giảm 1 bậc" in d2
+    english = text_of((await anonymous.get("/public/R2026?lang=en")).text)
+    assert "up by 1" in english
+
+    unit = (await anonymous.get("/public/R2026/units/D1")).text
+    assert 'id="trend-chart-t"' in unit
+    trend = unit.split('id="trend-chart-t"')[1].split("</svg>")[0]
+    assert ">R2025<" in trend and ">R2026<" in trend
+    # The earlier round withdrawn: the trend keeps the round compared with (its index only).
+    await client.put("/api/v1/rounds/R2025/revisions/1/public", json={"public": False})
+    assert ">R2025<" in (await anonymous.get("/public/R2026/units/D1")).text
