@@ -104,6 +104,10 @@ async def _seed_demo() -> tuple[str, str]:
         await register_forms(session, catalogue)
         summary = await seed(session, catalogue, settings.today())
         key = await seed_access(session)
+    async with standalone_session(settings) as session:  # after the current round is stored
+        from app.public.demo import seed_published
+
+        await seed_published(session, catalogue, settings, settings.today())
     state = "created" if summary.created else "already present"
     return f"Demo data {state}: {summary.responses} responses in round DEMO-2026.", key
 
@@ -137,6 +141,10 @@ def demo(host: str = HOST, port: int = PORT, serve: bool = typer.Option(True)) -
                 "  Integrity (held responses, units that look gamed, after sign-in):",
                 f"                     {base}/console/rounds/DEMO-2026/integrity",
                 f"  API documentation: {base}/docs",
+                f"  Public results:    {base}/public/DEMO-2025   (no sign-in; last year's round,"
+                " frozen and made public)",
+                f"  Open data:         {base}/open-data/DEMO-2025/1/datapackage.json",
+                f"  Verify a file:     {base}/public/verify",
                 "",
             ]
         )

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Origins allowed to frame the public form (a kiosk shell), e.g. "https://kiosk.tinh.gov.vn".
     kiosk_frame_ancestors: str | None = None
+    # Public results (app/public): origins allowed to frame the widget view (/public/{round}/embed),
+    # as a CSP frame-ancestors source list, e.g. "https://hagiang.gov.vn"; None: no framing.
+    public_frame_ancestors: str | None = None
+    # Licence of the open data (an SPDX id: CC-BY-4.0, CC0-1.0, ODC-BY-1.0).
+    open_data_licence: str = "CC-BY-4.0"
     # Citizens' comments (góp ý, phản ánh, kiến nghị) are due this many working days after
     # submission; working days are Monday–Friday minus the public holidays listed, one ISO date
     # a line, in ``holidays_file`` (default: app/comments/holidays_vn.txt, which explains itself).

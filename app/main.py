@@ -29,6 +29,7 @@ from app.console.integrity import router as console_integrity
 from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
 from app.console.plans import router as console_plans
+from app.console.public_results import router as console_public
 from app.console.publishing import router as console_publishing
 from app.console.receipts import router as console_receipts
 from app.console.router import router as console_router
@@ -57,6 +58,9 @@ from app.middleware import (
 )
 from app.openapi import install_openapi
 from app.ops import router as ops_router
+from app.public.pages import router as public_pages
+from app.public.router import router as open_data_router
+from app.public.router import staff_router as public_flag_router
 from app.reporting.document.router import console_router as report_document_console
 from app.reporting.document.router import router as report_document_router
 from app.reporting.microdata.router import console_router as microdata_console
@@ -189,6 +193,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report_document_console,
         microdata_router,
         microdata_console,
+        public_pages,
+        open_data_router,
+        public_flag_router,
+        console_public,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served
@@ -207,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SecurityHeadersMiddleware,
         hsts=settings.secure_cookies,
         kiosk_frame_ancestors=settings.kiosk_frame_ancestors,
+        embed_frame_ancestors=settings.public_frame_ancestors,
     )
     app.add_middleware(RequestLogMiddleware, json_format=settings.log_format == "json")
     return app

@@ -80,7 +80,10 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        limit = self.upload_limit if path.endswith("/import") or path == FEED_PATH else self.limit
+        # File imports, the dossier feed's batches, and the public verify page (a published
+        # file checked against its hash)
+        uploads = path.endswith(("/import", "/public/verify")) or path == FEED_PATH
+        limit = self.upload_limit if uploads else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send)
@@ -157,7 +160,11 @@ class SecurityHeadersMiddleware:
     ``Cache-Control: no-store`` on staff pages and the API unless the route chose a policy."""
 
     def __init__(
-        self, app: ASGIApp, hsts: bool = False, kiosk_frame_ancestors: str | None = None
+        self,
+        app: ASGIApp,
+        hsts: bool = False,
+        kiosk_frame_ancestors: str | None = None,
+        embed_frame_ancestors: str | None = None,
     ) -> None:
         self.app = app
         common = [
@@ -181,6 +188,11 @@ class SecurityHeadersMiddleware:
         if kiosk_frame_ancestors:
             ancestors = CSP.format(ancestors=kiosk_frame_ancestors).encode()
             self.kiosk_headers = [*common, (b"content-security-policy", ancestors)]
+        # The public results widget (/public/{round}/embed): framed by the provincial portal.
+        self.embed_headers = self.headers
+        if embed_frame_ancestors:
+            ancestors = CSP.format(ancestors=embed_frame_ancestors).encode()
+            self.embed_headers = [*common, (b"content-security-policy", ancestors)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -192,6 +204,8 @@ class SecurityHeadersMiddleware:
         private = path.startswith(PRIVATE_PREFIXES)
         if path == "/redoc":
             extra = self.redoc_headers
+        elif path.startswith("/public/") and path.endswith("/embed"):
+            extra = self.embed_headers
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":

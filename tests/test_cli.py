@@ -40,6 +40,7 @@ def test_demo_seeds_once_and_prints_urls(tmp_path: Path):
     assert "Demo data created" in first.stdout
     assert "http://127.0.0.1:8123/s/SH-HOALAC-MC" in first.stdout
     assert "/api/v1/rounds/DEMO-2026/satisfaction?unit=SH" in first.stdout
+    assert "http://127.0.0.1:8123/public/DEMO-2025" in first.stdout
     created = int(first.stdout.split("Demo data created: ")[1].split()[0])
     assert 200 <= created <= 600
     with sqlite3.connect(tmp_path / "demo.db") as conn:  # comments to triage in the console

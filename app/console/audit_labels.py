@@ -41,6 +41,8 @@ ACTIONS: dict[str, str] = {
     "round.bands": N_("Đặt ngưỡng xếp loại"),
     "round.target": N_("Đặt chỉ tiêu"),
     "round.freeze": N_("Chốt và công bố số liệu"),
+    "round.publish": N_("Công khai một phiên bản số liệu"),
+    "round.unpublish": N_("Thôi công khai một phiên bản số liệu"),
     "sample_plan.create": N_("Lập kế hoạch mẫu"),
     "sample_draw.create": N_("Rút mẫu"),
     "unit.create": N_("Tạo đơn vị"),

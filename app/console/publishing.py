@@ -19,6 +19,7 @@ from app.console.views import done
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.i18n import N_
 from app.models import ReportSnapshot
+from app.public.service import public_flags
 from app.reporting.snapshots import freeze_round, list_revisions
 
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
@@ -27,7 +28,10 @@ MSG_CONFIRM = N_("Hãy đánh dấu ô xác nhận: số liệu sẽ được c�
 
 
 async def _context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
-    return {"revisions": await list_revisions(session, view.round)}
+    return {
+        "revisions": await list_revisions(session, view.round),
+        "public": await public_flags(session, view.round.id),
+    }
 
 
 REVISIONS = Step("console/round_revisions.html", "revisions", _context)

@@ -39,7 +39,7 @@ from jinja2.runtime import Context
 LANGS = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LANG = "vi"
 LANG_COOKIE = "sipas_lang"
-CITIZEN_PREFIXES = ("/s/", "/t/")
+CITIZEN_PREFIXES = ("/s/", "/t/", "/public", "/open-data")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 

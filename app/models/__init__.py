@@ -11,6 +11,7 @@ from app.models.frame import Dossier, FrameCell
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
 from app.models.message import MessageOptOut, OutboundMessage
+from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
@@ -48,6 +49,8 @@ __all__ = [
     "LoginFailure",
     "MessageOptOut",
     "OutboundMessage",
+    "PublicFile",
+    "PublicRevision",
     "Quota",
     "ReportSnapshot",
     "ReportSnapshotItem",

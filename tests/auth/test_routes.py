@@ -112,6 +112,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("PUT", "/api/v1/rounds/{round_code}/bands"): Example("/api/v1/rounds/R2026/bands", True),
     ("PUT", "/api/v1/rounds/{round_code}/targets"): Example("/api/v1/rounds/R2026/targets", True),
     ("POST", "/api/v1/rounds/{round_code}/freeze"): Example("/api/v1/rounds/R2026/freeze", True),
+    ("PUT", "/api/v1/rounds/{round_code}/revisions/{revision}/public"): Example(
+        "/api/v1/rounds/R2026/revisions/1/public", True
+    ),
     ("POST", "/api/v1/rounds/{round_code}/responses/import"): Example(
         "/api/v1/rounds/R2026/responses/import", True
     ),
@@ -270,6 +273,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "/console/rounds/R2026/revisions", True
     ),
     ("POST", "/console/rounds/{round_code}/freeze"): Example("/console/rounds/R2026/freeze", True),
+    ("POST", "/console/rounds/{round_code}/revisions/{revision}/public"): Example(
+        "/console/rounds/R2026/revisions/1/public", True
+    ),
     ("GET", "/console/rounds/{round_code}/targets"): Example("/console/rounds/R2026/targets", True),
     ("POST", "/console/rounds/{round_code}/targets"): Example(
         "/console/rounds/R2026/targets", True

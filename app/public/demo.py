@@ -1,0 +1,90 @@
+"""The demo's published story: last year's round of the demo province (DEMO-2025), closed,
+frozen with score bands, and made public, so that ``sipas demo`` prints a public results page
+and the current round's reports compare with a previous one. Idempotent."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import CLI
+from app.collection.service import CounterForm, store_response
+from app.config import Settings
+from app.demo import FORM_CODE, UNITS, _answers
+from app.forms.registry import Catalogue
+from app.models import ReportSnapshot, Round, Unit
+from app.public.service import set_public
+from app.reporting.snapshots import freeze_round
+from app.reporting.targets import set_bands
+from app.rounds.service import create_round, set_volume
+from app.statistics.comparisons import Band
+
+PREVIOUS_CODE = "DEMO-2025"
+BANDS = (Band("Tốt", 90.0), Band("Khá", 80.0), Band("Trung bình", 65.0), Band("Yếu", None))
+LAST_YEAR = 0.06  # satisfied a little less often than this year
+
+
+async def seed_published(
+    session: AsyncSession, catalogue: Catalogue, settings: Settings, today: date
+) -> bool:
+    """Answer, freeze and publish DEMO-2025 once; False if it is frozen already. The round
+    is the one the reorganisation's story created over the old communes (app/demo.py:
+    seed_reform), when it exists: the current counters answered it too, within its period."""
+    found = await session.scalar(select(Round).where(Round.code == PREVIOUS_CODE))
+    if found is not None and await _frozen(session, found):
+        return False
+    units = {u.code: u for u in (await session.scalars(select(Unit))).all()}
+    if found is None:
+        round_ = await create_round(
+            session,
+            CLI,
+            code=PREVIOUS_CODE,
+            name="Khảo sát mức độ hài lòng tại Bộ phận Một cửa năm 2025 (minh hoạ)",
+            form_code=FORM_CODE,
+            starts_on=today - timedelta(days=60 + 365),
+            ends_on=today - timedelta(days=61),
+            status="open",
+        )
+    else:
+        round_ = found
+    starts, span = round_.starts_on, (round_.ends_on - round_.starts_on).days
+    rng = random.Random(2025)
+    registered = catalogue.get(FORM_CODE)
+    for code, *_, counter in UNITS:
+        if counter is None:
+            continue
+        volume, p = counter
+        await set_volume(session, CLI, round_, units[code], volume)
+        target = CounterForm(units[code], round_, registered)
+        # Xã Tân Tiến answered little last year: its index is withheld as unreliable.
+        count = rng.randint(8, 12) if code == "SH-TANTIEN-MC" else rng.randint(40, 80)
+        for _ in range(count):
+            day = starts + timedelta(days=rng.randint(0, span))
+            at = datetime.combine(day, time(rng.randint(1, 9), rng.randint(0, 59)), UTC)
+            extra = {"submitted_at": at, "issued_at": at - timedelta(minutes=2)}
+            answers = _answers(catalogue, rng, max(0.0, p - LAST_YEAR))
+            await store_response(
+                session, target, str(uuid.UUID(int=rng.getrandbits(128))), answers, extra=extra
+            )
+    round_.status = "closed"
+    await set_bands(session, CLI, round_, list(BANDS))
+    snapshot, _ = await freeze_round(session, catalogue, CLI, round_, "Công bố kết quả (minh hoạ)")
+    await set_public(
+        session,
+        CLI,
+        round_,
+        snapshot.revision,
+        True,
+        settings.public_base_url,
+        settings.open_data_licence,
+    )
+    return True
+
+
+async def _frozen(session: AsyncSession, round_: Round) -> bool:
+    first = select(ReportSnapshot.id).where(ReportSnapshot.round_id == round_.id).limit(1)
+    return await session.scalar(first) is not None

@@ -1,0 +1,143 @@
+"""Open data (no login): each public revision's files at stable URLs, and a feed of them;
+and the staff API that makes a frozen revision public or withdraws it (audited)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from app.auth.access import actor_of, public_access
+from app.deps import SessionDep, WriteSessionDep
+from app.models.base import as_utc
+from app.public.service import (
+    Public,
+    open_data_url,
+    public_file,
+    public_revision,
+    public_revisions,
+    set_public,
+)
+from app.reporting.http import conditional
+from app.rounds.deps import RoundAdmin
+
+router = APIRouter(tags=["open data"], dependencies=[Depends(public_access)])
+staff_router = APIRouter(prefix="/api/v1", tags=["publishing"])
+IMMUTABLE = "public, max-age=86400"
+FEED_CACHE = "public, max-age=60"
+
+
+class PublicIn(BaseModel):
+    public: bool = Field(description="true: show this revision to everyone; false: withdraw it")
+
+
+class PublicOut(BaseModel):
+    revision: int
+    public: bool
+    published_at: datetime | None
+    page: str | None = Field(description="The public province page of this revision")
+    files: dict[str, str] = Field(description="Open-data file name -> its URL")
+
+
+@staff_router.put("/rounds/{round_code}/revisions/{revision}/public", response_model=PublicOut)
+async def put_public(
+    request: Request, revision: int, body: PublicIn, session: WriteSessionDep, target: RoundAdmin
+) -> PublicOut:
+    """Make a frozen revision public (pages and open data, no login) or withdraw it."""
+    settings = request.app.state.settings
+    flag = await set_public(
+        session,
+        actor_of(request, target.principal),
+        target.round,
+        revision,
+        body.public,
+        settings.public_base_url,
+        settings.open_data_licence,
+    )
+    base = settings.public_base_url.rstrip("/")
+    names = (
+        "datapackage.json",
+        "units.csv",
+        "indicators.csv",
+        "units.json",
+        "indicators.json",
+        "revision.json",
+    )
+    return PublicOut(
+        revision=revision,
+        public=flag is not None,
+        published_at=as_utc(flag.published_at) if flag else None,
+        page=f"{base}/public/{target.round.code}?revision={revision}" if flag else None,
+        files={n: open_data_url(base, target.round.code, revision, n) for n in names}
+        if flag
+        else {},
+    )
+
+
+@router.get("/open-data/{round_code}/{revision}/{name}")
+async def open_data_file(
+    request: Request, round_code: str, revision: int, name: str, session: SessionDep
+) -> Response:
+    """One file of a public revision (CSV, JSON, datapackage.json); never changes."""
+    public = await public_revision(session, round_code, revision)
+    found = await public_file(session, public, name)
+    headers = {
+        "Cache-Control": IMMUTABLE,
+        "Access-Control-Allow-Origin": "*",
+        "Content-Disposition": f'inline; filename="{round_code}-r{revision}-{name}"',
+    }
+    return conditional(
+        request,
+        found.content,
+        public.flag.published_at,
+        found.media_type,
+        headers,
+        etag=f'"{found.sha256}"',
+    )
+
+
+def _item(base: str, p: Public) -> dict[str, Any]:
+    code, rev = p.round.code, p.snapshot.revision
+    package = open_data_url(base, code, rev, "datapackage.json")
+    return {
+        "id": package,
+        "url": f"{base}/public/{code}?revision={rev}",
+        "title": f"{p.round.name} — {p.top.name} (revision {rev})",
+        "content_text": f"Published results of round {code}, revision {rev}; "
+        f"SHA-256 {p.snapshot.content_hash}.",
+        "date_published": as_utc(p.flag.published_at).isoformat(),
+        "tags": [code],
+        "attachments": [
+            {"url": package, "mime_type": "application/json", "title": "datapackage.json"},
+            {"url": open_data_url(base, code, rev, "units.csv"), "mime_type": "text/csv"},
+            {
+                "url": open_data_url(base, code, rev, "revision.json"),
+                "mime_type": "application/json",
+            },
+        ],
+        "_sipas": {"round": code, "revision": rev, "content_hash": p.snapshot.content_hash},
+    }
+
+
+@router.get("/open-data/feed.json")
+async def feed(request: Request, session: SessionDep) -> Response:
+    """Every public revision, newest first, as a JSON Feed 1.1."""
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    published = await public_revisions(session)
+    body = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "SIPAS — published results",
+        "home_page_url": f"{base}/public",
+        "feed_url": f"{base}/open-data/feed.json",
+        "language": "vi",
+        "items": [_item(base, p) for p in published],
+    }
+    import json
+
+    content = json.dumps(body, ensure_ascii=False, indent=1).encode()
+    latest = max((p.flag.published_at for p in published), default=None)
+    headers = {"Cache-Control": FEED_CACHE, "Access-Control-Allow-Origin": "*"}
+    return conditional(request, content, latest, "application/feed+json", headers)
