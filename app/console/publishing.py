@@ -61,7 +61,8 @@ async def freeze(
         form.fail("confirm", MSG_CONFIRM)
     call = None
     if form.ok:
-        call = freeze_round(session, catalogue, change.actor, change.scope.round, note)
+        settings = request.app.state.settings
+        call = freeze_round(session, catalogue, change.actor, change.scope.round, note, settings)
     url = f"/console/rounds/{quote(round_code)}/revisions"
 
     def shown(frozen: tuple[ReportSnapshot, bool]) -> Response:

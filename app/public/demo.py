@@ -72,7 +72,8 @@ async def seed_published(
             )
     round_.status = "closed"
     await set_bands(session, CLI, round_, list(BANDS))
-    snapshot, _ = await freeze_round(session, catalogue, CLI, round_, "Công bố kết quả (minh hoạ)")
+    note = "Công bố kết quả (minh hoạ)"
+    snapshot, _ = await freeze_round(session, catalogue, CLI, round_, note, settings)
     await set_public(
         session,
         CLI,

@@ -63,7 +63,8 @@ async def post_freeze(
     """Publish the round's figures as a new revision (unchanged figures: the latest one)."""
     actor = actor_of(request, target.principal)
     note = body.note if body else ""
-    snapshot, created = await freeze_round(session, catalogue, actor, target.round, note)
+    settings = request.app.state.settings
+    snapshot, created = await freeze_round(session, catalogue, actor, target.round, note, settings)
     units = {s.revision: n for s, n in await list_revisions(session, target.round)}
     return FreezeOut(
         revision=snapshot.revision,

@@ -28,7 +28,7 @@ from app.reporting.schemas import (
 from app.reporting.screening import screening_of
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.design import Design
-from app.statistics.inference import DomainEstimates
+from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.load import round_engine
 from app.units.history import AsOf, as_of_for, current_tree, hierarchy_as_of
 from app.units.service import UnitNode, UnitTree
@@ -94,7 +94,11 @@ def covered_children(target: ReportTarget, parent_id: int) -> list[UnitNode]:
 
 
 async def _estimate(
-    session: AsyncSession, target: ReportTarget, settings: Settings, live: bool = False
+    session: AsyncSession,
+    target: ReportTarget,
+    settings: Settings,
+    live: bool = False,
+    engine: Engine | None = None,
 ) -> tuple[Estimated, Design]:
     tree, unit = target.tree, target.unit
     parent = unit.parent_id
@@ -104,9 +108,10 @@ async def _estimate(
         peers.append(unit)
     nodes = [unit, *children, *peers]
     domains = [tree.subtree_ids(node.id) for node in nodes]
-    engine = await round_engine(
-        session, target.round, target.form, settings.timezone, tree, domains=domains, live=live
-    )
+    if engine is None:
+        engine = await round_engine(
+            session, target.round, target.form, settings.timezone, tree, domains=domains, live=live
+        )
     own = engine.domain(domains[0])
     estimated = [engine.domain(d) for d in domains[1 : 1 + len(children)]]
     siblings = [own if p.id == unit.id else engine.domain(tree.subtree_ids(p.id)) for p in peers]
@@ -187,6 +192,7 @@ async def satisfaction_report(
     settings: Settings | None = None,
     live: bool = False,
     as_of: str | None = None,
+    engine: Engine | None = None,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children, each
     with its standard error, interval, design effect, reliability and rank among siblings.
@@ -202,7 +208,7 @@ async def satisfaction_report(
             f"{instrument.code} is scored in points with classes, not as a satisfaction share: "
             f"see /api/v1/rounds/{round_.code}/questions"
         )
-    est, design = await _estimate(session, target, settings, live)
+    est, design = await _estimate(session, target, settings, live, engine)
     overall = rank_among(est.position, est.siblings, lambda d: d.overall, settings)
     elements = element_results(instrument, est, lang, settings)
     children = _children(est, settings)

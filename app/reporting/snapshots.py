@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.errors import Conflict, NotFound
 from app.forms.registry import Catalogue
 from app.models import ReportSnapshot, ReportSnapshotItem, Round
@@ -28,6 +28,7 @@ from app.reporting.comparisons import compare_report, load_comparisons
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, satisfaction_report
 from app.rounds.service import covered_unit_ids
+from app.statistics.load import round_engine
 from app.statistics.ranks import RANK_DECIMALS
 from app.units.history import as_of_for, hierarchy_as_of
 from app.units.service import UnitNode, UnitTree
@@ -67,12 +68,18 @@ class RoundReports:
     top_unit_id: int  # the round's top unit: the audit trail's scope
 
 
-async def round_reports(session: AsyncSession, catalogue: Catalogue, round_: Round) -> RoundReports:
-    """Every unit's report in every language, as served live (estimates with their SEs)."""
+async def round_reports(
+    session: AsyncSession, catalogue: Catalogue, round_: Round, settings: Settings | None = None
+) -> RoundReports:
+    """Every unit's report in every language, as served live (estimates with their SEs).
+
+    One engine over every subtree serves all the units' reports: the responses are read
+    once, not once per unit and language (a freeze of 400 units re-read them 800 times)."""
+    settings = settings or get_settings()
     form = catalogue.get(round_.form_code)
     if form.instrument.aggregation.is_points:
         raise Conflict(f"{form.instrument.code} is scored in points; freezing covers shares only")
-    when = as_of_for(round_.starts_on, None, get_settings().today())
+    when = as_of_for(round_.starts_on, None, settings.today())
     tree = await hierarchy_as_of(session, when.day)
     covered = await covered_unit_ids(session, round_.id)
     top = tree.common_ancestor(covered)
@@ -81,11 +88,19 @@ async def round_reports(session: AsyncSession, catalogue: Catalogue, round_: Rou
     target = ReportTarget(round_, form, tree, covered, top, when)
     cmp = await load_comparisons(session, catalogue, target, units=None, live=True)
     units = reported_units(tree, covered)
+    engine = await round_engine(session, round_, form, settings.timezone, tree, live=True)
     body: Body = {lang: {} for lang in LANGS}
     for unit in units:  # the live report of each unit, standard errors and all
         for lang in LANGS:
             live = await satisfaction_report(
-                session, catalogue, round_.code, unit.code, lang, live=True
+                session,
+                catalogue,
+                round_.code,
+                unit.code,
+                lang,
+                settings=settings,
+                live=True,
+                engine=engine,
             )
             report = compare_report(live, cmp)
             body[lang][unit.code] = _rounded(report.model_dump(mode="json"))
@@ -118,7 +133,12 @@ async def get_snapshot(
 
 
 async def freeze_round(
-    session: AsyncSession, catalogue: Catalogue, actor: Actor, round_: Round, note: str = ""
+    session: AsyncSession,
+    catalogue: Catalogue,
+    actor: Actor,
+    round_: Round,
+    note: str = "",
+    settings: Settings | None = None,
 ) -> tuple[ReportSnapshot, bool]:
     """Write the next revision of the round's figures and mark the round published; audited.
 
@@ -130,7 +150,7 @@ async def freeze_round(
         raise Conflict(
             f"round {round_.code} is {round_.status}: close it before freezing its figures"
         )
-    reports = await round_reports(session, catalogue, round_)
+    reports = await round_reports(session, catalogue, round_, settings)
     digest = content_hash(reports.body)
     latest = await latest_snapshot(session, round_.id)
     if latest is not None and latest.content_hash == digest:
