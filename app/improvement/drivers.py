@@ -1,0 +1,205 @@
+"""Key drivers of satisfaction in a round and unit group (a unit's subtree).
+
+Outcome: the instrument's overall question (a rating question outside the elements, in a
+section coded 'overall', e.g. HL1) where it has one; else the overall index of each response
+(Σ_c a_c · 100·[criterion c satisfied], a_c the aggregation rule's coefficients for a response
+that answered every criterion, app.improvement.gain). Predictors: the criteria's ratings.
+Complete responses only (listwise: an N/A leaves the response out), each with its design
+weight (app.statistics.weighted). Importance: the Shapley (LMG) share of each predictor in the
+weighted R² (app.improvement.shapley); with more than MAX_EXACT criteria, the elements' mean
+ratings are the predictors instead (``grouped``). Performance: the criterion's design-based
+index in the group. Limits: no interval is given for an importance; below 10 complete
+responses per predictor the shares are unstable (a warning says so), and below k + 2 there is
+no analysis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.config import Settings, get_settings
+from app.errors import Conflict
+from app.forms.registry import Catalogue
+from app.forms.schema import Instrument, Question
+from app.improvement.gain import overall_coefficients
+from app.improvement.schemas import Driver, DriverReport
+from app.improvement.shapley import MAX_EXACT, shapley, weighted_correlation
+from app.models import Answer
+from app.reporting.precision import uncertainty
+from app.reporting.service import report_target
+from app.statistics.load import round_engine
+from app.statistics.weighted import weighted_responses
+
+METHOD = (
+    "Shapley (LMG) decomposition of the design-weighted least-squares R² of the outcome on "
+    "the criteria's ratings; complete responses only"
+)
+PER_PREDICTOR = 10  # complete responses per predictor below which shares are unstable
+
+
+def overall_question(instrument: Instrument) -> Question | None:
+    """The overall-satisfaction question: a rating outside the elements in section 'overall'."""
+    for section in instrument.sections:
+        if section.code == "overall":
+            for q in section.items:
+                if q.type == "rating" and not q.element and instrument.scale_of(q).satisfied:
+                    return q
+    return None
+
+
+async def response_matrix(
+    session: AsyncSession, round_id: int, unit_ids: set[int], codes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values: responses × codes, NaN for N/A or unanswered; weights) of the valid
+    responses in ``unit_ids``."""
+    w = weighted_responses(round_id).subquery("w")
+    rows = (
+        await session.execute(
+            select(w.c.id, w.c.weight, Answer.question, Answer.value)
+            .join(Answer, Answer.response_id == w.c.id)
+            .where(w.c.unit_id.in_(unit_ids), Answer.question.in_(codes))
+        )
+    ).all()
+    if not rows:
+        return np.zeros((0, len(codes))), np.zeros(0)
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    unique, row = np.unique(ids, return_inverse=True)
+    column = {c: i for i, c in enumerate(codes)}
+    values = np.full((len(unique), len(codes)), np.nan)
+    values[row, [column[r[2]] for r in rows]] = [np.nan if r[3] is None else r[3] for r in rows]
+    weights = np.zeros(len(unique))
+    weights[row] = [float(r[1]) for r in rows]
+    return values, weights
+
+
+def outcome_of(
+    instrument: Instrument, ratings: np.ndarray, overall: np.ndarray | None
+) -> np.ndarray:
+    """The overall question's rating, else each response's overall index (percent)."""
+    if overall is not None:
+        return overall
+    codes = [q.code for q in instrument.criteria]
+    coef = overall_coefficients(instrument, dict.fromkeys(codes, 1.0))
+    satisfied = np.column_stack(
+        [
+            np.isin(ratings[:, i], [float(v) for v in instrument.scale_of(q).satisfied])
+            for i, q in enumerate(instrument.criteria)
+        ]
+    )
+    return np.asarray(100.0 * satisfied @ np.array([coef[c] for c in codes]))
+
+
+def predictors(
+    instrument: Instrument, ratings: np.ndarray
+) -> tuple[list[tuple[str, str]], np.ndarray, bool]:
+    """(code, element or criterion) of each predictor and their columns; elements' mean
+    ratings when the criteria are too many for an exact decomposition."""
+    criteria = instrument.criteria
+    if len(criteria) <= MAX_EXACT:
+        return [(q.code, "criterion") for q in criteria], ratings, False
+    columns, names = [], []
+    for element in instrument.elements:
+        at = [i for i, q in enumerate(criteria) if q.element == element.code]
+        columns.append(ratings[:, at].mean(axis=1))
+        names.append((element.code, "element"))
+    return names, np.column_stack(columns), True
+
+
+def quadrant(
+    importance: float, mean_importance: float, performance: float | None, mean_perf: float
+) -> str:
+    high_i = importance >= mean_importance
+    high_p = performance is not None and performance >= mean_perf
+    if high_i:
+        return "keep_up" if high_p else "fix_first"
+    return "possible_overkill" if high_p else "low_priority"
+
+
+async def key_drivers(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str | None,
+    principal: Principal | None,
+    lang: str = "vi",
+    settings: Settings | None = None,
+) -> DriverReport:
+    """Relative importance of each criterion for the overall measure in a unit's subtree."""
+    settings = settings or get_settings()
+    target = await report_target(session, catalogue, round_code, unit_code, principal)
+    instrument = target.form.instrument
+    if instrument.aggregation.is_points:
+        raise Conflict(f"{instrument.code} is scored in points: no satisfaction drivers")
+    subtree = target.tree.subtree_ids(target.unit.id)
+    overall_q = overall_question(instrument)
+    codes = [q.code for q in instrument.criteria] + ([overall_q.code] if overall_q else [])
+    values, weights = await response_matrix(session, target.round.id, subtree, codes)
+    k = len(instrument.criteria)
+    ratings = values[:, :k]
+    overall = values[:, k] if overall_q else None
+    complete = ~np.isnan(values).any(axis=1) & (weights > 0)
+    outcome = outcome_of(
+        instrument, ratings[complete], overall[complete] if overall is not None else None
+    )
+    names, x, grouped = predictors(instrument, ratings[complete])
+    n, p = int(complete.sum()), len(names)
+    warnings = []
+    engine = await round_engine(
+        session, target.round, target.form, settings.timezone, target.tree, domains=[subtree]
+    )
+    domain = engine.domain(subtree)
+    figures = domain.elements if grouped else domain.criteria
+    labels = {e.code: e.name.get(lang) for e in instrument.elements}
+    labels |= {q.code: q.text.get(lang) for q in instrument.criteria}
+    if n < p + 2:
+        warnings.append(f"only {n} complete responses for {p} predictors: no analysis")
+        return DriverReport(
+            round=target.round.code,
+            unit=target.unit.code,
+            outcome=overall_q.code if overall_q else "overall_index",
+            method=METHOD,
+            n=n,
+            predictors=p,
+            r2=None,
+            grouped=grouped,
+            warnings=warnings,
+            drivers=[],
+        )
+    if n < PER_PREDICTOR * p:
+        warnings.append(
+            f"{n} complete responses for {p} predictors (fewer than {PER_PREDICTOR} each): "
+            "the shares are unstable; read them as indicative"
+        )
+    corr = weighted_correlation(np.column_stack([outcome, x]), weights[complete])
+    shares = shapley(corr)
+    r2 = float(shares.sum())
+    perf = [uncertainty(figures[c], settings)["index"] for c, _ in names]
+    known = [v for v in perf if v is not None]
+    mean_perf = float(np.mean(known)) if known else 0.0
+    drivers = [
+        Driver(
+            code=code,
+            name=labels[code],
+            importance=float(shares[i]),
+            share=float(shares[i] / r2) if r2 > 0 else 0.0,
+            performance=perf[i],
+            quadrant=quadrant(float(shares[i]), r2 / p, perf[i], mean_perf),
+        )
+        for i, (code, _kind) in enumerate(names)
+    ]
+    drivers.sort(key=lambda d: (-d.importance, d.code))
+    return DriverReport(
+        round=target.round.code,
+        unit=target.unit.code,
+        outcome=overall_q.code if overall_q else "overall_index",
+        method=METHOD,
+        n=n,
+        predictors=p,
+        r2=r2,
+        grouped=grouped,
+        warnings=warnings,
+        drivers=drivers,
+    )
