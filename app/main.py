@@ -41,6 +41,7 @@ from app.i18n import Translator
 from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
+from app.improvement.plans_router import router as improvement_plans_router
 from app.improvement.router import router as improvement_router
 from app.instruments.registry import register_forms
 from app.instruments.router import router as forms_router
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         i18n_router,
         docs_router,
         improvement_router,
+        improvement_plans_router,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

@@ -62,6 +62,10 @@ class RequestLogMiddleware:
             log.info("%s %s %s %.2fms", scope["method"], path, status, ms)
 
 
+# Paths that take file uploads: imports, and evidence files of improvement plans.
+UPLOAD_PATHS = ("/import", "/evidence")
+
+
 class BodyLimitMiddleware:
     """Refuse request bodies over ``limit`` bytes with 413, declared or streamed. File imports
     (paths ending in ``/import``: frames, lists of dossiers) may send up to ``upload_limit``."""
@@ -75,7 +79,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if scope["path"].endswith("/import") else self.limit
+        limit = self.upload_limit if scope["path"].endswith(UPLOAD_PATHS) else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send)

@@ -145,3 +145,58 @@ class ActionOut(BaseModel):
     review_note: str | None
     notes: list[NoteOut] = Field(default_factory=list)
     evidence: list[EvidenceOut] = Field(default_factory=list)
+
+
+class FollowedCriterion(BaseModel):
+    """A targeted criterion (or element) in the next round: did it move, significantly?"""
+
+    code: str
+    before: float | None
+    after: float | None
+    delta: float | None
+    significant: bool | None
+
+
+class FollowUp(BaseModel):
+    action: int
+    round: str
+    next_round: str | None = Field(description="The next round of the instrument (null: none yet)")
+    criteria: list[FollowedCriterion]
+
+
+class UnitProgress(BaseModel):
+    unit: str
+    unit_name: str
+    due: int = Field(description="Actions due in the period")
+    done: int = Field(description="Of those, done")
+    done_on_time: int = Field(description="Of those, done by their due date")
+    late: int = Field(description="Due in the period, not done by their due date")
+    open: int = Field(description="Due in the period, not done yet and not cancelled")
+
+
+class TargetedFigure(BaseModel):
+    unit: str
+    code: str
+    round: str
+    index: float | None
+    ci95: list[float] | None = None
+
+
+class ProgressReport(BaseModel):
+    period: str = Field(description="e.g. 2026-Q4, 2026-H2, 2026")
+    since: date
+    until: date
+    as_of: date
+    units: list[UnitProgress]
+    total: UnitProgress
+    feedback_on_time: float | None = Field(description="PAKN handled on time, percent")
+    feedback_due: int
+    targeted: list[TargetedFigure] = Field(description="Targeted criteria's latest figures")
+
+
+class InboxItem(BaseModel):
+    action: int
+    unit: str
+    title: str
+    due_on: date
+    state: str = Field(description="late | due_soon")

@@ -6,6 +6,11 @@ from app.models.base import Base
 from app.models.comment import Comment
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
+from app.models.improvement_action import (
+    ImprovementAction,
+    ImprovementEvidence,
+    ImprovementNote,
+)
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
 from app.models.quota import Quota
@@ -32,6 +37,9 @@ __all__ = [
     "FormVersion",
     "FrameCell",
     "Grant",
+    "ImprovementAction",
+    "ImprovementEvidence",
+    "ImprovementNote",
     "IntegritySummary",
     "Invitation",
     "Kiosk",
