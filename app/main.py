@@ -24,6 +24,7 @@ from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.console import views as console_views
 from app.console.frames import router as console_frames
+from app.console.improvement import router as console_improvement
 from app.console.integrity import router as console_integrity
 from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_router,
         improvement_router,
         improvement_plans_router,
+        console_improvement,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

@@ -11,7 +11,15 @@ from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
+from app.i18n import N_
 from app.improvement.schemas import DriverReport
+
+TITLE = N_("Tầm quan trọng và kết quả")
+FIX_FIRST = N_("Cần ưu tiên khắc phục")
+KEEP_UP = N_("Cần duy trì")
+LOW_PRIORITY = N_("Ưu tiên thấp")
+OVERKILL = N_("Có thể đầu tư quá mức")
+PERFORMANCE = N_("Kết quả (tỷ lệ hài lòng)")
 
 W, H = 360, 300
 LEFT, RIGHT, TOP, BOTTOM = 40, 350, 14, 260
@@ -28,7 +36,7 @@ def _y(value: float, top: float) -> float:
 def ipa_svg(report: DriverReport, gettext: Callable[[str], str] = lambda s: s) -> Markup:
     """The chart of ``report``'s drivers with a performance figure."""
     points = [d for d in report.drivers if d.performance is not None]
-    title = escape(gettext("Tầm quan trọng và kết quả"))
+    title = escape(gettext(TITLE))
     if not points:
         return Markup(f'<svg viewBox="0 0 {W} {H}" role="img"><title>{title}</title></svg>')
     perf = [d.performance or 0.0 for d in points]
@@ -45,10 +53,10 @@ def ipa_svg(report: DriverReport, gettext: Callable[[str], str] = lambda s: s) -
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{BOTTOM}" class="axis"/>',
     ]
     corners = [
-        (LEFT + 4, TOP + 10, "start", gettext("Cần ưu tiên khắc phục")),
-        (RIGHT - 4, TOP + 10, "end", gettext("Cần duy trì")),
-        (LEFT + 4, BOTTOM - 4, "start", gettext("Ưu tiên thấp")),
-        (RIGHT - 4, BOTTOM - 4, "end", gettext("Có thể đầu tư quá mức")),
+        (LEFT + 4, TOP + 10, "start", gettext(FIX_FIRST)),
+        (RIGHT - 4, TOP + 10, "end", gettext(KEEP_UP)),
+        (LEFT + 4, BOTTOM - 4, "start", gettext(LOW_PRIORITY)),
+        (RIGHT - 4, BOTTOM - 4, "end", gettext(OVERKILL)),
     ]
     for cx, cy, anchor, label in corners:
         parts.append(
@@ -64,7 +72,7 @@ def ipa_svg(report: DriverReport, gettext: Callable[[str], str] = lambda s: s) -
         )
     parts.append(
         f'<text x="{(LEFT + RIGHT) / 2}" y="{H - 16}" text-anchor="middle">'
-        f"{escape(gettext('Kết quả (% hài lòng)'))} {low:.0f}–{high:.0f}</text>"
+        f"{escape(gettext(PERFORMANCE))} {low:.0f}–{high:.0f}</text>"
     )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -4,7 +4,8 @@ Outcome: the instrument's overall question (a rating question outside the elemen
 section coded 'overall', e.g. HL1) where it has one; else the overall index of each response
 (Σ_c a_c · 100·[criterion c satisfied], a_c the aggregation rule's coefficients for a response
 that answered every criterion, app.improvement.gain). Predictors: the criteria's ratings.
-Complete responses only (listwise: an N/A leaves the response out), each with its design
+Complete responses only (listwise: an N/A leaves the response out; a criterion answered N/A by
+more than half the responses is left out first, with a warning), each with its design
 weight (app.statistics.weighted). Importance: the Shapley (LMG) share of each predictor in the
 weighted R² (app.improvement.shapley); with more than MAX_EXACT criteria, the elements' mean
 ratings are the predictors instead (``grouped``). Performance: the criterion's design-based
@@ -38,6 +39,15 @@ METHOD = (
     "the criteria's ratings; complete responses only"
 )
 PER_PREDICTOR = 10  # complete responses per predictor below which shares are unstable
+MIN_ANSWERED = 0.5  # a criterion answered N/A by more responses than this is left out
+
+
+def kept_criteria(instrument: Instrument, ratings: np.ndarray) -> np.ndarray:
+    """The criteria answered (not N/A) by at least MIN_ANSWERED of the responses: one that
+    most respondents could not rate (e.g. feedback handling) would empty the listwise set."""
+    if not len(ratings):
+        return np.ones(len(instrument.criteria), dtype=bool)
+    return np.asarray((~np.isnan(ratings)).mean(axis=0) >= MIN_ANSWERED)
 
 
 def overall_question(instrument: Instrument) -> Question | None:
@@ -76,33 +86,39 @@ async def response_matrix(
 
 
 def outcome_of(
-    instrument: Instrument, ratings: np.ndarray, overall: np.ndarray | None
+    instrument: Instrument, ratings: np.ndarray, overall: np.ndarray | None, kept: np.ndarray
 ) -> np.ndarray:
-    """The overall question's rating, else each response's overall index (percent)."""
+    """The overall question's rating, else each response's overall index (percent) over the
+    criteria kept (those it answered)."""
     if overall is not None:
         return overall
     codes = [q.code for q in instrument.criteria]
-    coef = overall_coefficients(instrument, dict.fromkeys(codes, 1.0))
+    coef = overall_coefficients(
+        instrument, {c: 1.0 for c, keep in zip(codes, kept, strict=True) if keep}
+    )
     satisfied = np.column_stack(
         [
             np.isin(ratings[:, i], [float(v) for v in instrument.scale_of(q).satisfied])
             for i, q in enumerate(instrument.criteria)
         ]
     )
-    return np.asarray(100.0 * satisfied @ np.array([coef[c] for c in codes]))
+    return np.asarray(100.0 * satisfied @ np.array([coef.get(c, 0.0) for c in codes]))
 
 
 def predictors(
-    instrument: Instrument, ratings: np.ndarray
+    instrument: Instrument, ratings: np.ndarray, kept: np.ndarray
 ) -> tuple[list[tuple[str, str]], np.ndarray, bool]:
-    """(code, element or criterion) of each predictor and their columns; elements' mean
-    ratings when the criteria are too many for an exact decomposition."""
-    criteria = instrument.criteria
+    """(code, element or criterion) of each predictor and their columns (``ratings``: the
+    kept criteria's); elements' mean ratings when the criteria are too many for an exact
+    decomposition."""
+    criteria = [q for q, keep in zip(instrument.criteria, kept, strict=True) if keep]
     if len(criteria) <= MAX_EXACT:
         return [(q.code, "criterion") for q in criteria], ratings, False
     columns, names = [], []
     for element in instrument.elements:
         at = [i for i, q in enumerate(criteria) if q.element == element.code]
+        if not at:
+            continue
         columns.append(ratings[:, at].mean(axis=1))
         names.append((element.code, "element"))
     return names, np.column_stack(columns), True
@@ -140,13 +156,21 @@ async def key_drivers(
     k = len(instrument.criteria)
     ratings = values[:, :k]
     overall = values[:, k] if overall_q else None
-    complete = ~np.isnan(values).any(axis=1) & (weights > 0)
+    kept = kept_criteria(instrument, ratings)
+    warnings = [
+        f"{q.code} left out: answered (not N/A) by fewer than {MIN_ANSWERED:.0%} of responses"
+        for i, q in enumerate(instrument.criteria)
+        if not kept[i]
+    ]
+    columns = ratings[:, kept]
+    complete = ~np.isnan(columns).any(axis=1) & (weights > 0)
+    if overall is not None:
+        complete &= ~np.isnan(overall)
     outcome = outcome_of(
-        instrument, ratings[complete], overall[complete] if overall is not None else None
+        instrument, ratings[complete], overall[complete] if overall is not None else None, kept
     )
-    names, x, grouped = predictors(instrument, ratings[complete])
+    names, x, grouped = predictors(instrument, columns[complete], kept)
     n, p = int(complete.sum()), len(names)
-    warnings = []
     engine = await round_engine(
         session, target.round, target.form, settings.timezone, target.tree, domains=[subtree]
     )
