@@ -9,15 +9,19 @@ more than half the responses is left out first, with a warning), each with its d
 weight (app.statistics.weighted). Importance: the Shapley (LMG) share of each predictor in the
 weighted R² (app.improvement.shapley); with more than MAX_EXACT criteria, the elements' mean
 ratings are the predictors instead (``grouped``). Performance: the criterion's design-based
-index in the group. Limits: no interval is given for an importance; below 10 complete
+index in the group. A group of more than MAX_RESPONSES responses is analysed on a systematic
+1-in-m subsample by response id (design weights kept), so that a request's work is bounded.
+Limits: no interval is given for an importance; below 10 complete
 responses per predictor the shares are unstable (a warning says so), and below k + 2 there is
 no analysis.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -28,7 +32,7 @@ from app.forms.schema import Instrument, Question
 from app.improvement.gain import overall_coefficients
 from app.improvement.schemas import Driver, DriverReport
 from app.improvement.shapley import MAX_EXACT, shapley, weighted_correlation
-from app.models import Answer
+from app.models import Answer, Response
 from app.reporting.precision import uncertainty
 from app.reporting.service import report_target
 from app.statistics.load import round_engine
@@ -39,6 +43,7 @@ METHOD = (
     "the criteria's ratings; complete responses only"
 )
 PER_PREDICTOR = 10  # complete responses per predictor below which shares are unstable
+MAX_RESPONSES = 20_000  # above: a systematic subsample (bounded work per request)
 MIN_ANSWERED = 0.5  # a criterion answered N/A by more responses than this is left out
 
 
@@ -62,19 +67,31 @@ def overall_question(instrument: Instrument) -> Question | None:
 
 async def response_matrix(
     session: AsyncSession, round_id: int, unit_ids: set[int], codes: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(values: responses × codes, NaN for N/A or unanswered; weights) of the valid
-    responses in ``unit_ids``."""
-    w = weighted_responses(round_id).subquery("w")
-    rows = (
-        await session.execute(
-            select(w.c.id, w.c.weight, Answer.question, Answer.value)
-            .join(Answer, Answer.response_id == w.c.id)
-            .where(w.c.unit_id.in_(unit_ids), Answer.question.in_(codes))
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(values: responses × codes, NaN for N/A or unanswered; weights; m) of the valid
+    responses in ``unit_ids``: all of them up to MAX_RESPONSES, else a systematic 1-in-m
+    subsample by response id (each keeps its design weight)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .where(
+            Response.round_id == round_id,
+            Response.status == "valid",
+            Response.unit_id.in_(unit_ids),
         )
-    ).all()
+    )
+    step = max(1, math.ceil((count or 0) / MAX_RESPONSES))
+    w = weighted_responses(round_id).subquery("w")
+    stmt = (
+        select(w.c.id, w.c.weight, Answer.question, Answer.value)
+        .join(Answer, Answer.response_id == w.c.id)
+        .where(w.c.unit_id.in_(unit_ids), Answer.question.in_(codes))
+    )
+    if step > 1:
+        stmt = stmt.where(w.c.id % step == 0)
+    rows = (await session.execute(stmt)).all()
     if not rows:
-        return np.zeros((0, len(codes))), np.zeros(0)
+        return np.zeros((0, len(codes))), np.zeros(0), step
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     unique, row = np.unique(ids, return_inverse=True)
     column = {c: i for i, c in enumerate(codes)}
@@ -82,7 +99,7 @@ async def response_matrix(
     values[row, [column[r[2]] for r in rows]] = [np.nan if r[3] is None else r[3] for r in rows]
     weights = np.zeros(len(unique))
     weights[row] = [float(r[1]) for r in rows]
-    return values, weights
+    return values, weights, step
 
 
 def outcome_of(
@@ -152,7 +169,7 @@ async def key_drivers(
     subtree = target.tree.subtree_ids(target.unit.id)
     overall_q = overall_question(instrument)
     codes = [q.code for q in instrument.criteria] + ([overall_q.code] if overall_q else [])
-    values, weights = await response_matrix(session, target.round.id, subtree, codes)
+    values, weights, step = await response_matrix(session, target.round.id, subtree, codes)
     k = len(instrument.criteria)
     ratings = values[:, :k]
     overall = values[:, k] if overall_q else None
@@ -171,6 +188,11 @@ async def key_drivers(
     )
     names, x, grouped = predictors(instrument, columns[complete], kept)
     n, p = int(complete.sum()), len(names)
+    if step > 1:
+        warnings.append(
+            f"a systematic 1-in-{step} subsample of the responses (by id) was analysed: "
+            f"at most {MAX_RESPONSES} are read"
+        )
     engine = await round_engine(
         session, target.round, target.form, settings.timezone, target.tree, domains=[subtree]
     )

@@ -96,3 +96,18 @@ async def test_too_few_responses_give_no_analysis(app: FastAPI):
         report = (await client.get("/api/v1/rounds/R2026/drivers", params={"unit": "C11"})).json()
     assert report["r2"] is None and report["drivers"] == []
     assert report["warnings"]
+
+
+async def test_a_large_group_is_read_as_a_systematic_subsample(app: FastAPI, monkeypatch):
+    import app.improvement.drivers as drivers
+
+    monkeypatch.setattr(drivers, "MAX_RESPONSES", 20)
+    province = await make_province(app, volumes=VOLUMES)
+    rng = random.Random(7)
+    for i in range(45):
+        mood = rng.gauss(0, 1)
+        values = {c: max(1, min(5, round(3.5 + mood + rng.gauss(0, 1)))) for c in CRITERIA}
+        await respond(app, province, ("C11", "C12", "C21")[i % 3], ratings(values))
+    async with api_client(app) as client:
+        report = (await client.get("/api/v1/rounds/R2026/drivers", params={"unit": "P"})).json()
+    assert report["n"] <= 20 and any("1-in-3" in w for w in report["warnings"])
