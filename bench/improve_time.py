@@ -2,7 +2,7 @@
 satisfaction report of the same unit as a baseline, interleaved and repeated.
 
     python bench/stats_seed.py --url sqlite:////tmp/sipas-improve-bench.db --n 1000000
-    python bench/improve_time.py --url sqlite:////tmp/sipas-improve-bench.db --repeat 5
+    PYTHONPATH=. python bench/improve_time.py --url sqlite:////tmp/sipas-improve-bench.db --repeat 5
 
 Measured in-process (no HTTP), sequentially: per repetition, in turn, the baseline report
 and gaps of a counter, drivers of a counter, a department and the province (drivers read the
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -75,8 +76,10 @@ async def main(url: str, repeat: int, units: dict[str, str]) -> dict[str, Any]:
         "shapley_only_k12": shapley_only(12),
     }
     before = loadavg()
-    for fn in cases.values():  # warm: tallies built, catalogue bound, caches filled
+    for name, fn in cases.items():  # warm: tallies built, catalogue bound, caches filled
+        start = time.perf_counter()
         await fn()
+        print(f"warm {name}: {(time.perf_counter() - start) * 1000:.0f} ms", file=sys.stderr)
     took: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeat):
         for name, fn in cases.items():  # interleaved

@@ -21,14 +21,14 @@ from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
 from app.improvement.gain import element_coefficients, overall_coefficients, points_to_gain
 from app.improvement.schemas import ChangeOut, CommentOut, Figure, Gains, Gap, GapReport, PeerFigure
-from app.models import Answer, Response
+from app.improvement.weighting import unit_weights
+from app.models import Answer, Response, Round
 from app.reporting.comparisons import Comparisons, load_comparisons, previous_result
 from app.reporting.precision import is_reliable, uncertainty
 from app.reporting.service import aggregation_text, report_target
 from app.reporting.snapshots import reported_units
 from app.statistics.inference import DomainEstimates, Estimate
 from app.statistics.load import round_engine
-from app.statistics.weighted import weighted_responses
 from app.units.service import UnitNode
 
 COMMENTS_PER_CRITERION = 3
@@ -62,10 +62,10 @@ def dissatisfied_levels(instrument: Instrument, code: str) -> tuple[float, ...]:
 
 
 async def dissatisfied_shares(
-    session: AsyncSession, round_id: int, unit_ids: set[int], instrument: Instrument
+    session: AsyncSession, round_: Round, unit_ids: set[int], instrument: Instrument
 ) -> dict[str, float]:
     """Weighted share of each criterion's valid answers in its scale's lower half, percent."""
-    weights = weighted_responses(round_id).subquery("w")
+    weights = unit_weights(round_, unit_ids).subquery("w")
     low = {q.code: dissatisfied_levels(instrument, q.code) for q in instrument.criteria}
     rows = await session.execute(
         select(Answer.question, Answer.value, func.sum(weights.c.weight))
@@ -225,7 +225,7 @@ async def unit_gaps(
     coef = overall_coefficients(instrument, answered)
     ecoef = element_coefficients(instrument, coef)
     subtree = target.tree.subtree_ids(target.unit.id)
-    low = await dissatisfied_shares(session, target.round.id, subtree, instrument)
+    low = await dissatisfied_shares(session, target.round, subtree, instrument)
     criteria = []
     for q in instrument.criteria:
         own = found.own.criteria[q.code]
