@@ -38,7 +38,7 @@ COMMENTS_PER_CRITERION = 3
 class Domains:
     own: DomainEstimates
     province: DomainEstimates
-    peers: list[tuple[UnitNode, DomainEstimates]]
+    peers: list[tuple[UnitNode, DomainEstimates]]  # same level, same parent
 
 
 def figure(est: Estimate, settings: Settings) -> Figure:
@@ -138,8 +138,13 @@ def change_of(
 
 
 def peers_of(unit: UnitNode, units: list[UnitNode]) -> list[UnitNode]:
-    """Comparable units: the round's other reported units at the same level."""
-    return [u for u in units if u.level == unit.level and u.id != unit.id]
+    """Comparable units: the round's other reported units at the same level under the same
+    parent (a counter's sibling counters; bounded, unlike every counter of the province)."""
+    return [
+        u
+        for u in units
+        if u.level == unit.level and u.parent_id == unit.parent_id and u.id != unit.id
+    ]
 
 
 async def _domains(session: AsyncSession, target, settings: Settings) -> tuple[Domains, UnitNode]:  # type: ignore[no-untyped-def]
