@@ -32,6 +32,7 @@ from app.statistics.load import round_engine
 from app.units.service import UnitNode
 
 COMMENTS_PER_CRITERION = 3
+COMMENTED_CRITERIA = 5  # the first criteria of the ranking (with dissatisfied answers) get them
 
 
 @dataclass(frozen=True)
@@ -251,10 +252,6 @@ async def unit_gaps(
             cmp, earlier, q.code, gap.unit, uncertainty(own, settings).get("se")
         )
         gap.dissatisfied = low.get(q.code)
-        if gap.dissatisfied:
-            gap.comments = await explaining_comments(
-                session, target.round.id, subtree, instrument, q.code
-            )
         criteria.append(gap)
     elements = []
     for e in instrument.elements:
@@ -274,6 +271,10 @@ async def unit_gaps(
         )
     ranked_by = "target" if unit_target is not None else ("best" if found.peers else "province")
     criteria.sort(key=ranking_key(ranked_by))
+    for gap in [g for g in criteria if g.dissatisfied][:COMMENTED_CRITERIA]:
+        gap.comments = await explaining_comments(
+            session, target.round.id, subtree, instrument, gap.code
+        )
     elements.sort(key=ranking_key(ranked_by))
     return GapReport(
         round=target.round.code,
