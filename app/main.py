@@ -25,6 +25,7 @@ from app.comments.router import router as comments_router
 from app.config import Settings, get_settings
 from app.console import views as console_views
 from app.console.frames import router as console_frames
+from app.console.improvement import router as console_improvement
 from app.console.integrity import router as console_integrity
 from app.console.invitations import router as console_invitations
 from app.console.nav import mounted
@@ -44,6 +45,8 @@ from app.i18n import Translator
 from app.i18n import install as install_i18n
 from app.i18n.router import router as i18n_router
 from app.imports.router import router as imports_router
+from app.improvement.plans_router import router as improvement_plans_router
+from app.improvement.router import router as improvement_router
 from app.instruments.registry import register_forms
 from app.instruments.router import router as forms_router
 from app.integrity.device import KioskCache
@@ -197,6 +200,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         open_data_router,
         public_flag_router,
         console_public,
+        improvement_router,
+        improvement_plans_router,
+        console_improvement,
     ):
         app.include_router(router)
     app.state.nav = mounted(app)  # after every router: the console shows what is served

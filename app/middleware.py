@@ -63,6 +63,9 @@ class RequestLogMiddleware:
 
 
 FEED_PATH = "/api/v1/dossiers"
+# Paths that take file uploads: imports, evidence files of improvement plans, and the public
+# verify page (a published file checked against its hash); and the dossier feed's batches.
+UPLOAD_PATHS = ("/import", "/evidence", "/public/verify")
 
 
 class BodyLimitMiddleware:
@@ -80,9 +83,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        # File imports, the dossier feed's batches, and the public verify page (a published
-        # file checked against its hash)
-        uploads = path.endswith(("/import", "/public/verify")) or path == FEED_PATH
+        uploads = path.endswith(UPLOAD_PATHS) or path == FEED_PATH
         limit = self.upload_limit if uploads else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

@@ -32,6 +32,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("qr", N_("Mã QR"), "/console/qr", "viewer"),
     NavItem("responses", N_("Phiếu trả lời"), "/console/responses", "viewer"),
     NavItem("comments", N_("Góp ý"), "/console/comments", "viewer"),
+    NavItem("improvement", N_("Cải thiện"), "/console/improvement", "viewer"),
     NavItem("users", N_("Người dùng"), "/admin/users", "admin"),
     NavItem("keys", N_("Khóa API"), "/console/keys", "admin"),
     NavItem("audit", N_("Nhật ký"), "/console/audit", "admin"),

@@ -8,6 +8,11 @@ from app.models.comment import Comment
 from app.models.dossier_event import DossierEvent
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
+from app.models.improvement_action import (
+    ImprovementAction,
+    ImprovementEvidence,
+    ImprovementNote,
+)
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
 from app.models.message import MessageOptOut, OutboundMessage
@@ -43,6 +48,9 @@ __all__ = [
     "FormVersion",
     "FrameCell",
     "Grant",
+    "ImprovementAction",
+    "ImprovementEvidence",
+    "ImprovementNote",
     "IntegritySummary",
     "Invitation",
     "Kiosk",

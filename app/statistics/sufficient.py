@@ -205,6 +205,8 @@ async def pairs_maintained(
         rows = await _rows(session, sql, params | {"round_id": round_id}) if len(params) else []
         return with_pairs(stats, group, rows, None)
     inside = np.flatnonzero(group >= 0)
+    if not len(inside):  # no cell in any domain asked for (a unit new since that round)
+        return with_pairs(stats, group, [], None)
     layout = Layout.of(stats.spec)
     cells = [stats.cells[k] for k in inside]
     keys = [stats.keys[k] for k in inside]

@@ -1,7 +1,7 @@
 """round: variance method (linearisation or replicate weights) and the bootstrap's replicates
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 
 ``design_variance``: linearisation (default; what every round reported so far), jk1, jkn or
 bootstrap (Rao–Wu; app.statistics.replicates); ``design_replicates``: the bootstrap's number
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0021'
-down_revision: str | None = '0018'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -319,6 +319,61 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "/console/rounds/R2026/integrity", True
     ),
     ("POST", "/console/rounds/{round_code}/review"): Example("/console/rounds/R2026/review", True),
+    # Improvement (gaps, drivers, plans): actions' scope is tested in tests/improvement.
+    ("GET", "/api/v1/rounds/{round_code}/gaps"): Example(
+        "/api/v1/rounds/R2026/gaps?unit=C11", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/drivers"): Example(
+        "/api/v1/rounds/R2026/drivers?unit=C11", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/drivers.svg"): Example(
+        "/api/v1/rounds/R2026/drivers.svg?unit=C11", True
+    ),
+    ("GET", "/api/v1/improvement/actions"): Example("/api/v1/improvement/actions", False),
+    ("POST", "/api/v1/improvement/actions"): Example("/api/v1/improvement/actions", False),
+    ("GET", "/api/v1/improvement/actions/{action_id}"): Example(
+        "/api/v1/improvement/actions/1", False
+    ),
+    ("PATCH", "/api/v1/improvement/actions/{action_id}"): Example(
+        "/api/v1/improvement/actions/1", False
+    ),
+    ("POST", "/api/v1/improvement/actions/{action_id}/evidence"): Example(
+        "/api/v1/improvement/actions/1/evidence", False
+    ),
+    ("GET", "/api/v1/improvement/evidence/{evidence_id}"): Example(
+        "/api/v1/improvement/evidence/1", False
+    ),
+    ("GET", "/api/v1/improvement/actions/{action_id}/follow-up"): Example(
+        "/api/v1/improvement/actions/1/follow-up", False
+    ),
+    ("GET", "/api/v1/improvement/progress"): Example(
+        "/api/v1/improvement/progress?year=2026", False
+    ),
+    ("GET", "/console/improvement"): Example("/console/improvement", False),
+    ("GET", "/console/improvement/go"): Example(
+        "/console/improvement/go?round=R2026&unit=C11", False
+    ),
+    ("GET", "/console/improvement/rounds/{round_code}/{unit_code}"): Example(
+        "/console/improvement/rounds/R2026/C11", True
+    ),
+    ("POST", "/console/improvement/rounds/{round_code}/{unit_code}/actions"): Example(
+        "/console/improvement/rounds/R2026/C11/actions", True
+    ),
+    ("GET", "/console/improvement/actions/{action_id}"): Example(
+        "/console/improvement/actions/1", False
+    ),
+    ("POST", "/console/improvement/actions/{action_id}"): Example(
+        "/console/improvement/actions/1", False
+    ),
+    ("POST", "/console/improvement/actions/{action_id}/evidence"): Example(
+        "/console/improvement/actions/1/evidence", False
+    ),
+    ("GET", "/console/improvement/evidence/{evidence_id}"): Example(
+        "/console/improvement/evidence/1", False
+    ),
+    ("GET", "/console/improvement/progress"): Example(
+        "/console/improvement/progress?year=2026", False
+    ),
 }
 
 

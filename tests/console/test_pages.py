@@ -17,6 +17,8 @@ from tests.factories import add_response, make_province, ratings
 
 VIEWER_PAGES = [
     "/console/overview",
+    "/console/improvement",
+    "/console/improvement/progress",
     "/console/units",
     "/console/units?q=c1",
     "/console/instruments",
@@ -76,7 +78,7 @@ async def test_navigation_shows_what_the_role_allows(app: FastAPI):
         page = (await client.get("/console/units", headers=HTML)).text
         assert nav_labels(page) == [
             *("Tổng quan", "Đơn vị", "Bộ câu hỏi", "Đợt khảo sát", "Mã QR"),
-            *("Phiếu trả lời", "Góp ý"),
+            *("Phiếu trả lời", "Góp ý", "Cải thiện"),
         ]
         assert '<a href="/console/units" aria-current="page">' in page
         for url in ADMIN_PAGES:
