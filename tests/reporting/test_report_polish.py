@@ -183,4 +183,4 @@ async def test_the_console_shows_the_rank_change_in_places(app: FastAPI, client:
     assert '<span class="muted rank-change">giữ nguyên</span>' in page  # C12: 1st then and now
     client.cookies.set("lang", "en")
     english = (await client.get("/console/rounds/R2026/statistics?unit=D1&lang=en")).text
-    assert '<span class="muted rank-change">up 1</span>' in english
+    assert '<span class="muted rank-change">up by 1</span>' in english
