@@ -8,7 +8,9 @@ import re
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from app.models import Round
 from tests.factories import add_response, make_province, ratings
 from tests.public.helpers import frozen_province, make_public
 from tests.reporting.helpers import audit_actions, staff_client
@@ -198,3 +200,25 @@ async def test_changes_in_points_and_places_and_the_trend_over_published_rounds(
     # The earlier round withdrawn: the trend keeps the round compared with (its index only).
     await client.put("/api/v1/rounds/R2025/revisions/1/public", json={"public": False})
     assert ">R2025<" in (await anonymous.get("/public/R2026/units/D1")).text
+
+
+async def test_the_method_page_says_how_many_responses_the_screening_held(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+):
+    from app.integrity.tasks import refresh_reports
+    from tests.integrity.helpers import add_held
+
+    province = await make_province(app)
+    await add_response(app, province, "C11", ratings({}, default=5))
+    for _ in range(2):
+        await add_held(app, province, "C21", ratings({"ACC1": 1}))
+    await refresh_reports(app.state.db, app.state.catalogue, "Asia/Ho_Chi_Minh")
+    async with app.state.db.write_sessions.begin() as session:
+        await session.execute(update(Round).values(status="closed"))
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    assert (await client.post("/api/v1/rounds/R2026/freeze")).status_code == 200
+    await make_public(client)
+    method = (await anonymous.get("/public/R2026/method")).text
+    assert 'id="m-held">2<' in method and 'id="m-rejected">0<' in method
+    english = text_of((await anonymous.get("/public/R2026/method?lang=en")).text)
+    assert "held for review" in english
