@@ -19,7 +19,9 @@ from app.collection.service import CounterForm, store_response
 from app.dossiers.demo import feed_demo_dossiers
 from app.forms.registry import Catalogue
 from app.models import Response, Round
+from app.reporting.targets import set_bands, set_targets
 from app.rounds.service import create_round, set_volume
+from app.statistics.comparisons import Band
 from app.units.service import upsert_unit
 
 ROUND_CODE = "DEMO-2026"
@@ -39,6 +41,11 @@ UNITS: list[tuple[str, str, str, str | None, tuple[int, float] | None]] = [
     ("SH-TANTIEN", "Xã Tân Tiến", "commune", "SH", None),
     ("SH-TANTIEN-MC", "Bộ phận Một cửa xã Tân Tiến", "counter", "SH-TANTIEN", (300, 0.72)),
 ]
+
+
+# The demo province's score bands (best first) and its target for every unit, in percent.
+BANDS = (Band("Tốt", 90.0), Band("Khá", 80.0), Band("Trung bình", 65.0), Band("Yếu", None))
+TARGET = 85.0
 
 
 # What citizens write in the comment box (about one response in ten), so that the console's
@@ -126,6 +133,11 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
     counters = [units[code] for code, *_, counter in UNITS if counter is not None]
     await feed_demo_dossiers(session, counters, today)
     total += await seed_reform(session, catalogue, today, round_)
+    # The province's plan: score bands, and 85 % for the province and each of its units, so
+    # that reports show a band and whether each unit meets its target (app/reporting/targets).
+    await set_bands(session, CLI, round_, list(BANDS))
+    goals = [(code, TARGET) for code, _, level, *_ in UNITS if level != "counter"]
+    await set_targets(session, CLI, catalogue, round_, goals)
     return DemoSummary(True, total)
 
 

@@ -14,17 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import CLI
 from app.collection.service import CounterForm, store_response
 from app.config import Settings
-from app.demo import FORM_CODE, UNITS, _answers
+from app.demo import BANDS, FORM_CODE, UNITS, _answers
 from app.forms.registry import Catalogue
 from app.models import ReportSnapshot, Round, Unit
 from app.public.service import set_public
 from app.reporting.snapshots import freeze_round
 from app.reporting.targets import set_bands
 from app.rounds.service import create_round, set_volume
-from app.statistics.comparisons import Band
 
 PREVIOUS_CODE = "DEMO-2025"
-BANDS = (Band("Tốt", 90.0), Band("Khá", 80.0), Band("Trung bình", 65.0), Band("Yếu", None))
 LAST_YEAR = 0.06  # satisfied a little less often than this year
 
 
