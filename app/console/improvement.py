@@ -5,10 +5,10 @@ inbox. The services do the work, as the API does."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,7 @@ from app.improvement.plans_router import evidence_response
 from app.improvement.progress import inbox, progress_report
 from app.improvement.schemas import ActionIn, ActionPatch
 from app.models.improvement_action import ACTION_STATUSES
+from app.payload import RowId
 from app.rounds.service import get_round
 from app.units.service import load_tree
 
@@ -153,7 +154,7 @@ async def add_action(
 
 @router.get("/actions/{action_id}", response_class=HTMLResponse)
 async def action_page(
-    request: Request, action_id: int, principal: StaffViewer, session: SessionDep
+    request: Request, action_id: RowId, principal: StaffViewer, session: SessionDep
 ) -> HTMLResponse:
     """One action: status, notes, evidence files, review."""
     tree = await load_tree(session)
@@ -174,7 +175,7 @@ async def action_page(
 @router.post("/actions/{action_id}", response_class=HTMLResponse)
 async def change_action(
     request: Request,
-    action_id: int,
+    action_id: RowId,
     principal: StaffManager,
     session: WriteSessionDep,
     settings: SettingsDep,
@@ -195,7 +196,7 @@ async def change_action(
 
 @router.post("/actions/{action_id}/evidence", response_class=HTMLResponse)
 async def upload_evidence(
-    request: Request, action_id: int, principal: StaffManager, session: WriteSessionDep
+    request: Request, action_id: RowId, principal: StaffManager, session: WriteSessionDep
 ) -> Response:
     """Attach an evidence file (PDF, PNG, JPEG)."""
     await check_csrf(request, principal)
@@ -209,7 +210,7 @@ async def upload_evidence(
 
 
 @router.get("/evidence/{evidence_id}")
-async def download(evidence_id: int, principal: StaffViewer, session: SessionDep) -> Response:
+async def download(evidence_id: RowId, principal: StaffViewer, session: SessionDep) -> Response:
     """An evidence file, as a download."""
     found = await get_evidence(session, principal, evidence_id)
     return evidence_response(found.data, found.content_type, found.filename)
@@ -222,9 +223,9 @@ async def progress_page(
     session: SessionDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,
-    year: int | None = None,
-    quarter: int | None = None,
-    half: int | None = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
+    half: Annotated[int | None, Query(ge=1, le=2)] = None,
     unit: str | None = None,
 ) -> HTMLResponse:
     """Progress of the plans in a quarter, half year or year."""

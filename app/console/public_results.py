@@ -14,6 +14,7 @@ from app.console.round_pages import RoundChangeDep
 from app.console.views import done
 from app.deps import WriteSessionDep
 from app.models import PublicRevision
+from app.payload import RowId
 from app.public.service import set_public
 
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=Fals
 async def toggle_public(
     request: Request,
     round_code: str,
-    revision: int,
+    revision: RowId,
     changing: RoundChangeDep,
     session: WriteSessionDep,
 ) -> Response:

@@ -29,6 +29,7 @@ from app.improvement.schemas import (
     FollowUp,
     ProgressReport,
 )
+from app.payload import RowId
 from app.units.service import load_tree
 
 router = APIRouter(prefix="/api/v1/improvement", tags=["improvement"])
@@ -61,7 +62,7 @@ async def post_action(
 
 
 @router.get("/actions/{action_id}", response_model=ActionOut)
-async def get_one_action(action_id: int, session: SessionDep, principal: ApiReader) -> ActionOut:
+async def get_one_action(action_id: RowId, session: SessionDep, principal: ApiReader) -> ActionOut:
     """One action with its notes and evidence files."""
     tree = await load_tree(session)
     return await action_out(session, tree, await get_action(session, principal, tree, action_id))
@@ -70,7 +71,7 @@ async def get_one_action(action_id: int, session: SessionDep, principal: ApiRead
 @router.patch("/actions/{action_id}", response_model=ActionOut)
 async def patch_action(
     request: Request,
-    action_id: int,
+    action_id: RowId,
     body: ActionPatch,
     session: WriteSessionDep,
     settings: SettingsDep,
@@ -85,7 +86,7 @@ async def patch_action(
 @router.post("/actions/{action_id}/evidence", response_model=EvidenceOut, status_code=201)
 async def post_evidence(
     request: Request,
-    action_id: int,
+    action_id: RowId,
     session: WriteSessionDep,
     principal: StaffManagerWrite,
     file: UploadFile | None = File(None, description="PDF, PNG or JPEG, at most 5 MiB"),
@@ -107,7 +108,7 @@ async def post_evidence(
 
 @router.get("/evidence/{evidence_id}", response_class=Response)
 async def download_evidence(
-    evidence_id: int, session: SessionDep, principal: ApiReader
+    evidence_id: RowId, session: SessionDep, principal: ApiReader
 ) -> Response:
     """An evidence file, always as a download under the type its content showed."""
     found = await get_evidence(session, principal, evidence_id)
@@ -128,7 +129,7 @@ def evidence_response(data: bytes, content_type: str, filename: str) -> Response
 
 @router.get("/actions/{action_id}/follow-up", response_model=FollowUp)
 async def get_follow_up(
-    action_id: int,
+    action_id: RowId,
     session: SessionDep,
     catalogue: CatalogueDep,
     settings: SettingsDep,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from app.auth.access import actor_of, public_access
 from app.deps import SessionDep, WriteSessionDep
 from app.models.base import as_utc
+from app.payload import RowId
 from app.public.service import (
     Public,
     open_data_url,
@@ -44,7 +45,7 @@ class PublicOut(BaseModel):
 
 @staff_router.put("/rounds/{round_code}/revisions/{revision}/public", response_model=PublicOut)
 async def put_public(
-    request: Request, revision: int, body: PublicIn, session: WriteSessionDep, target: RoundAdmin
+    request: Request, revision: RowId, body: PublicIn, session: WriteSessionDep, target: RoundAdmin
 ) -> PublicOut:
     """Make a frozen revision public (pages and open data, no login) or withdraw it."""
     settings = request.app.state.settings
@@ -79,7 +80,7 @@ async def put_public(
 
 @router.get("/open-data/{round_code}/{revision}/{name}")
 async def open_data_file(
-    request: Request, round_code: str, revision: int, name: str, session: SessionDep
+    request: Request, round_code: str, revision: RowId, name: str, session: SessionDep
 ) -> Response:
     """One file of a public revision (CSV, JSON, datapackage.json); never changes."""
     public = await public_revision(session, round_code, revision)

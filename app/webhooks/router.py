@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from app.auth.access import StaffAdmin, StaffAdminWrite, actor_of
 from app.deps import SessionDep, WriteSessionDep
+from app.payload import BigRowId, RowId
 from app.units.service import load_tree
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryOut, SubscriptionCreated, SubscriptionIn, SubscriptionOut
@@ -31,7 +32,7 @@ async def list_webhooks(principal: StaffAdmin, session: SessionDep) -> list[Subs
 
 @router.get("/{sub_id}/deliveries", response_model=list[DeliveryOut])
 async def webhook_deliveries(
-    sub_id: int, principal: StaffAdmin, session: SessionDep
+    sub_id: RowId, principal: StaffAdmin, session: SessionDep
 ) -> list[DeliveryOut]:
     """The subscription's delivery log, newest first."""
     sub = await service.subscription_in_scope(session, principal, await load_tree(session), sub_id)
@@ -41,8 +42,8 @@ async def webhook_deliveries(
 @router.post("/{sub_id}/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut)
 async def redeliver_webhook(
     request: Request,
-    sub_id: int,
-    delivery_id: int,
+    sub_id: RowId,
+    delivery_id: BigRowId,
     principal: StaffAdminWrite,
     session: WriteSessionDep,
 ) -> DeliveryOut:
@@ -54,7 +55,7 @@ async def redeliver_webhook(
 
 @router.post("/{sub_id}/enable", response_model=SubscriptionOut)
 async def enable_webhook(
-    request: Request, sub_id: int, principal: StaffAdminWrite, session: WriteSessionDep
+    request: Request, sub_id: RowId, principal: StaffAdminWrite, session: WriteSessionDep
 ) -> SubscriptionOut:
     """Enable a subscription that was disabled after repeated failures."""
     tree = await load_tree(session)

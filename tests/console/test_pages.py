@@ -153,7 +153,7 @@ async def test_every_post_refuses_a_missing_or_wrong_csrf_token(app: FastAPI):
     assert "/console/rounds/R2026/status" in posts
     async with staff_client(app, "root@x.vn", superadmin=True) as (client, _):
         for url in posts:
-            target = url.format(target=1, response=response, comment=comment)
+            target = url.format(target=1, response=response, comment=comment, webhook=1)
             for token in ({}, {"csrf_token": "forged"}):
                 answer = await client.post(target, data={**token, "to": "open", "name": "x"})
                 assert answer.status_code in (403, 404), (target, answer.status_code)
