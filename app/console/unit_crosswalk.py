@@ -13,8 +13,7 @@ from itsdangerous import TimestampSigner
 
 from app.auth.access import StaffAdmin, StaffAdminWrite, actor_of
 from app.auth.principal import Principal
-from app.console.unit_import import MAX_FILE_BYTES, MSG_STALE, _uploaded, seal, unseal
-from app.console.views import render
+from app.console.unit_import import MSG_STALE, _uploaded, seal, unseal, upload_page
 from app.deps import WriteSessionDep
 from app.imports.crosswalk import import_crosswalk
 from app.imports.csvfile import ImportResult
@@ -28,14 +27,7 @@ def _signer(request: Request) -> TimestampSigner:
 
 
 def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    defaults: dict[str, Any] = {
-        "errors": {},
-        "result": None,
-        "sealed": None,
-        "filename": "",
-        "max_kb": MAX_FILE_BYTES // 1024,
-    }
-    return render(request, "console/unit_crosswalk.html", {**defaults, **context}, status_code)
+    return upload_page(request, "console/unit_crosswalk.html", status_code, **context)
 
 
 def _preview(

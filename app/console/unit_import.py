@@ -57,7 +57,10 @@ def unseal(signer: TimestampSigner, principal: Principal, sealed: str) -> bytes 
         return None
 
 
-def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+def upload_page(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """An upload-preview-confirm page (the units import, the crosswalk) with its defaults."""
     defaults: dict[str, Any] = {
         "errors": {},
         "result": None,
@@ -65,7 +68,11 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLRespo
         "filename": "",
         "max_kb": MAX_FILE_BYTES // 1024,
     }
-    return render(request, "console/unit_import.html", {**defaults, **context}, status_code)
+    return render(request, template, {**defaults, **context}, status_code)
+
+
+def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return upload_page(request, "console/unit_import.html", status_code, **context)
 
 
 def _preview(

@@ -3,6 +3,7 @@ and the staff API that makes a frozen revision public or withdraws it (audited).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -123,7 +124,12 @@ def _item(base: str, p: Public) -> dict[str, Any]:
     }
 
 
-@router.get("/open-data/feed.json")
+FEED_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"description": "JSON Feed 1.1", "content": {"application/feed+json": {}}}
+}
+
+
+@router.get("/open-data/feed.json", response_class=Response, responses=FEED_DOC)
 async def feed(request: Request, session: SessionDep) -> Response:
     """Every public revision, newest first, as a JSON Feed 1.1."""
     base = request.app.state.settings.public_base_url.rstrip("/")
@@ -136,8 +142,6 @@ async def feed(request: Request, session: SessionDep) -> Response:
         "language": "vi",
         "items": [_item(base, p) for p in published],
     }
-    import json
-
     content = json.dumps(body, ensure_ascii=False, indent=1).encode()
     latest = max((p.flag.published_at for p in published), default=None)
     headers = {"Cache-Control": FEED_CACHE, "Access-Control-Allow-Origin": "*"}
