@@ -63,6 +63,10 @@ async def submit_invited_form(
     gives the citizen their answers back (503), never an error page that loses them."""
     try:
         invited = await open_invitation(session, catalogue, token, settings.today())
+        # Its connection back to the pool before the write takes one (the loaded invitation
+        # stays usable: sessions do not expire on commit); a burst of posts for one token
+        # would otherwise hold two connections each while they queue for the write.
+        await session.commit()
     except Exception as exc:
         if not database_unavailable(exc):
             raise
