@@ -25,7 +25,11 @@ async def _writer_meanwhile(app: FastAPI, done: list[str]) -> None:
 
 
 @pytest.mark.parametrize("change", ["create", "reset"])
-async def test_another_writer_is_not_kept_waiting_by_a_password_hash(app: FastAPI, change: str):
+async def test_another_writer_is_not_kept_waiting_by_a_password_hash(
+    app: FastAPI, change: str, is_postgres: bool
+):
+    if is_postgres:  # its writers do not lock each other out: nothing to show there
+        pytest.skip("SQLite's single writer lock is what a hash inside a transaction holds")
     await make_province(app)
     if change == "reset":
         await make_user(app, "staff@p.vn", [("viewer", "P")])
