@@ -49,7 +49,6 @@ from app.improvement.plans_router import router as improvement_plans_router
 from app.improvement.router import router as improvement_router
 from app.instruments.registry import register_forms
 from app.instruments.router import router as forms_router
-from app.integrity.device import KioskCache
 from app.integrity.pages import router as integrity_pages
 from app.integrity.router import router as integrity_router
 from app.messages.router import router as messages_router
@@ -139,7 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
     app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
-    app.state.kiosk_cache = KioskCache()
     app.state.templates = templates = Jinja2Templates(directory=HERE / "templates")
     install_i18n(templates, Translator())
     console_views.install(templates)

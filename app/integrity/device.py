@@ -11,7 +11,6 @@ pseudonym, ``kiosk:<id>``, and its limits follow its counter's rate, not the pho
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -21,7 +20,6 @@ from app.config import Settings
 DEVICE_COOKIE = "sipas_device"
 KIOSK_COOKIE = "sipas_kiosk"
 DEVICE_COOKIE_DAYS = 365
-KIOSK_CACHE_SECONDS = 30.0
 
 
 def device_of(request: Request) -> tuple[str, bool]:
@@ -55,21 +53,3 @@ def first_party_cookie(
 class KioskSeen:
     kiosk_id: int
     unit_id: int
-
-
-class KioskCache:
-    """Registered kiosks by the SHA-256 of their key, each looked up once per period."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[float, KioskSeen | None]] = {}
-
-    def get(self, key_hash: str) -> tuple[bool, KioskSeen | None]:
-        found = self._seen.get(key_hash)
-        if found is None or found[0] < time.monotonic():
-            return False, None
-        return True, found[1]
-
-    def put(self, key_hash: str, seen: KioskSeen | None) -> None:
-        if len(self._seen) > 10_000:
-            self._seen.clear()
-        self._seen[key_hash] = (time.monotonic() + KIOSK_CACHE_SECONDS, seen)

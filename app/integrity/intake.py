@@ -7,7 +7,7 @@ from fastapi import Request
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, Signed
 from app.config import Settings
-from app.integrity.device import KIOSK_COOKIE, KioskCache, KioskSeen, device_of
+from app.integrity.device import KIOSK_COOKIE, KioskSeen, device_of
 from app.integrity.kiosks import find_kiosk
 from app.integrity.screening import Paradata, Screening, answers_fingerprint, keyed_hash, screen
 from app.models.base import utcnow
@@ -18,8 +18,7 @@ async def kiosk_at(request: Request, unit_id: int) -> KioskSeen | None:
     key = request.cookies.get(KIOSK_COOKIE)
     if not key or len(key) > 128:
         return None
-    cache: KioskCache = request.app.state.kiosk_cache
-    seen = await find_kiosk(request.app.state.db, cache, key)
+    seen = await find_kiosk(request.app.state.db, key)
     return seen if seen is not None and seen.unit_id == unit_id else None
 
 

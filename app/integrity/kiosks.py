@@ -21,7 +21,7 @@ from app.auth.access import require
 from app.auth.principal import Principal
 from app.db import Database
 from app.errors import Conflict, NotFound
-from app.integrity.device import KioskCache, KioskSeen
+from app.integrity.device import KioskSeen
 from app.integrity.review import require_independent
 from app.models import Kiosk
 from app.models.base import utcnow
@@ -74,12 +74,11 @@ async def revoke_kiosk(
     return kiosk
 
 
-async def find_kiosk(db: Database, cache: KioskCache, key: str) -> KioskSeen | None:
-    """The registered, unrevoked kiosk holding ``key`` (cached for a few seconds)."""
+async def find_kiosk(db: Database, key: str) -> KioskSeen | None:
+    """The registered, unrevoked kiosk holding ``key``. Looked up on every request that carries
+    a kiosk cookie (one indexed read), not cached: a revocation holds at once on every
+    replica."""
     digest = key_hash(key)
-    known, seen = cache.get(digest)
-    if known:
-        return seen
     async with db.sessions() as session:
         row = (
             await session.execute(
@@ -88,6 +87,4 @@ async def find_kiosk(db: Database, cache: KioskCache, key: str) -> KioskSeen | N
                 )
             )
         ).first()
-    seen = KioskSeen(row.id, row.unit_id) if row else None
-    cache.put(digest, seen)
-    return seen
+    return KioskSeen(row.id, row.unit_id) if row else None

@@ -96,7 +96,7 @@ async def submit_receipt_form(request: Request, code: str) -> Response:
 async def activate_kiosk(request: Request, key: str) -> Response:
     """Open once on a desk tablet: it becomes the registered kiosk and shows its counter's
     form in kiosk mode."""
-    seen = await find_kiosk(request.app.state.db, request.app.state.kiosk_cache, key[:128])
+    seen = await find_kiosk(request.app.state.db, key[:128])
     if seen is None:
         raise NotFound(N_("Không tìm thấy thiết bị đăng ký với đường dẫn này."))
     async with request.app.state.db.sessions() as session:

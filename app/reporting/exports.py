@@ -32,7 +32,7 @@ from app.models import Round
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
 from app.reporting.comparisons import ci_of, se_of
 from app.reporting.numbers import tidy
-from app.reporting.schemas import SatisfactionReport
+from app.reporting.schemas import SatisfactionReport, ScreeningCounts
 from app.reporting.table_schemas import RankingReport
 
 Format = Literal["csv", "xlsx"]
@@ -65,6 +65,9 @@ HEADERS_VI = {
     "se": "Sai số chuẩn",
     "ci95_low": "Cận dưới KTC 95%",
     "ci95_high": "Cận trên KTC 95%",
+    "held": "Phiếu đang tạm giữ",
+    "accepted": "Phiếu tạm giữ đã chấp nhận",
+    "rejected": "Phiếu đã loại",
 }
 VALUES_VI: dict[str | bool, str] = {
     "unit": "Đơn vị",
@@ -107,15 +110,24 @@ def _comparison_cells(item: Any) -> dict[str, Any]:
     }
 
 
+def _screening_cells(item: Any) -> dict[str, Any]:
+    """Held (awaiting review), accepted and rejected responses of a unit's subtree; empty
+    for elements and criteria, and before the worker has first screened the round."""
+    found: ScreeningCounts | None = getattr(item, "screening", None)
+    if found is None:
+        return {}
+    return {"held": found.held, "accepted": found.accepted, "rejected": found.rejected}
+
+
 def _row(kind: str, item: Any, figures: Any, **extra: Any) -> dict[str, Any]:
     """A row for ``item`` (code, name) with the figures and comparisons of ``figures``."""
     counts = _counts(figures) if hasattr(figures, "respondents") else {"index": figures.index}
     head = {"kind": kind, "code": item.code, "name": item.name, **extra}
-    return {**head, **counts, **_comparison_cells(figures)}
+    return {**head, **counts, **_comparison_cells(figures), **_screening_cells(figures)}
 
 
 def _report_rows(report: SatisfactionReport) -> list[dict[str, Any]]:
-    rows = [_row("unit", report.unit, report)]
+    rows = [{**_row("unit", report.unit, report), **_screening_cells(report)}]
     for e in report.elements:
         rows.append(_row("element", e, e))
         rows.extend(_row("criterion", c, c, element=e.code) for c in e.criteria)
@@ -141,12 +153,30 @@ RANKING_COLUMNS = ["rank", "rank_of", "code", "name", "parent", "index", "respon
 RANKING_COLUMNS += ["weighted_respondents", "band", "target", "target_status"]
 RANKING_COLUMNS += ["previous_index", "delta", "previous_rank", "rank_change", "significant"]
 STAT_COLUMNS = ["se", "ci95_low", "ci95_high"]
+SCREENING_COLUMNS = ["held", "accepted", "rejected"]
 
 
 def _with_stats(columns: list[str], rows: list[dict[str, Any]]) -> list[str]:
-    """The interval columns appear when the statistics provide them."""
-    present = [c for c in STAT_COLUMNS if any(r.get(c) is not None for r in rows)]
+    """The interval columns appear when the statistics provide them, the screening counts
+    once the round has been screened."""
+    optional = STAT_COLUMNS + SCREENING_COLUMNS
+    present = [c for c in optional if any(r.get(c) is not None for r in rows)]
     return columns + present
+
+
+def _screening_text(report: Any) -> str:
+    """When the held/accepted/rejected columns were counted (the integrity report's as_of)."""
+    items = [getattr(report, "screening", None)]
+    items += [getattr(r, "screening", None) for r in getattr(report, "children", [])]
+    items += [getattr(r, "screening", None) for r in getattr(report, "rows", [])]
+    found = [s for s in items if s is not None]
+    if not found:
+        return "not yet screened: no held/accepted/rejected counts"
+    as_of = max(s.as_of for s in found)
+    return (
+        "held: awaiting review, in no figure; accepted: counted as valid; rejected: excluded "
+        f"(integrity report as of {as_of.isoformat(timespec='seconds')})"
+    )
 
 
 WEIGHTING = {
@@ -232,6 +262,7 @@ def method(
         ("Kỳ so sánh / Previous round", report.previous_round or "none"),
         ("Xếp loại / Bands", _bands_text(report.bands)),
         ("Kiểm soát chất lượng phiếu / Integrity", describe(policy_of(round_.integrity_policy))),
+        ("Phiếu tạm giữ / Held responses", _screening_text(report)),
         ("Số liệu / Figures", served),
         ("Số liệu tính đến / Data as of", as_of.isoformat(timespec="seconds")),
     ]
@@ -258,6 +289,7 @@ def ranking_table(ranking: RankingReport, round_: Round, as_of: datetime) -> Tab
             "parent": r.parent,
             **_counts(r),
             **_comparison_cells(r),
+            **_screening_cells(r),
         }
         for r in ranking.rows
     ]

@@ -32,7 +32,8 @@ from app.reporting.precision import design_info, rankable, uncertainty
 from app.reporting.previous import answered_form, previous_round
 from app.reporting.published import freshness_out
 from app.reporting.queries import RankingQuery
-from app.reporting.schemas import DesignInfo, Uncertainty, UnitRef
+from app.reporting.schemas import DesignInfo, ScreeningCounts, Uncertainty, UnitRef
+from app.reporting.screening import screening_of
 from app.reporting.service import ReportTarget, aggregation_text, report_target, weight_set_of
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
 from app.reporting.table_schemas import RankingReport, RankingRow
@@ -58,6 +59,7 @@ class Figure:
     previous: PreviousResult | None = None  # its rank is set among the ranked units
     uncertainty: dict[str, Any] = field(default_factory=dict)  # Uncertainty fields
     rankable: bool = True
+    screening: ScreeningCounts | None = None  # of a frozen revision: as frozen
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ async def _frozen(
                 report.previous,
                 {name: getattr(report, name) for name in Uncertainty.model_fields},
                 settings.rank_unreliable or report.reliable,
+                getattr(report, "screening", None),
             )
         )
     if published is None:
@@ -210,8 +213,13 @@ async def _frozen(
     )
 
 
-def ranked_rows(figures: Figures, parents: dict[int, str]) -> list[RankingRow]:
-    """Rows with ranks now and then among these units, best first (unranked last)."""
+def ranked_rows(
+    figures: Figures,
+    parents: dict[int, str],
+    screened: dict[str, ScreeningCounts] | None = None,
+) -> list[RankingRow]:
+    """Rows with ranks now and then among these units, best first (unranked last);
+    ``screened``: live screening counts by unit code (a frozen figure keeps its own)."""
     ranks = competition_ranks([f.index if f.rankable else None for f in figures.rows])
     earlier = competition_ranks([f.previous.index if f.previous else None for f in figures.rows])
     ranked = sum(1 for r in ranks if r is not None)
@@ -233,6 +241,7 @@ def ranked_rows(figures: Figures, parents: dict[int, str]) -> list[RankingRow]:
                 band=f.band,
                 previous=previous,
                 target=f.target,
+                screening=f.screening or (screened or {}).get(f.node.code),
             )
         )
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.code))
@@ -266,6 +275,9 @@ async def ranking_report(
             figures = await _live_shares(session, catalogue, target, peers, settings)
     tree = target.tree
     parents = {n.id: tree.by_id[n.parent_id].code for n in peers if n.parent_id is not None}
+    screened = (
+        await screening_of(session, target.round.id, tree, peers) if snapshot is None else None
+    )
     return RankingReport(
         round=target.round.code,
         form=instrument.code,
@@ -278,7 +290,7 @@ async def ranking_report(
         level=query.level,
         bands=figures.bands,
         previous_round=figures.previous_round,
-        rows=ranked_rows(figures, parents),
+        rows=ranked_rows(figures, parents, screened),
         snapshot=snapshot_ref(snapshot) if snapshot is not None else None,
         freshness=freshness_out(seen.get(target.round.id), snapshot),
     )

@@ -15,11 +15,13 @@ from app.reporting.comparison_schemas import (
 )
 from app.reporting.numbers import Figure
 from app.reporting.schemas import (
+    SCREENING,
     WEIGHT_SET,
     DesignInfo,
     ElementResult,
     FreshnessOut,
     Precision,
+    ScreeningCounts,
     Uncertainty,
     UnitRef,
 )
@@ -44,6 +46,7 @@ class RankingRow(Uncertainty):
         description="Previous round; rank among the same units then; null: no previous round"
     )
     target: TargetResult | None
+    screening: ScreeningCounts | None = SCREENING
 
     @model_validator(mode="after")
     def _places(self) -> RankingRow:

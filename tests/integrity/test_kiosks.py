@@ -51,7 +51,6 @@ async def test_a_kiosk_serves_citizen_after_citizen_until_revoked(
         assert channels == {"kiosk"}
         revoked = await client.post(f"/api/v1/kiosks/{made.json()['id']}/revoke", headers=csrf)
         assert revoked.status_code == 200 and revoked.json()["revoked"] is True
-        app.state.kiosk_cache.__init__()  # the replica's few seconds of cache, skipped
         sid = aged_sid(app, "C11", device_of(tablet), 70)
         await post_form(tablet, "C11", sid, _form(10))
         sid = aged_sid(app, "C11", device_of(tablet), 70)
