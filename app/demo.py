@@ -17,6 +17,7 @@ from app.auth.service import create_user, find_user, grant_role
 from app.collection.answers import ParsedAnswer
 from app.collection.service import CounterForm, store_response
 from app.dossiers.demo import feed_demo_dossiers
+from app.dossiers.tally import fold_batch
 from app.forms.registry import Catalogue
 from app.models import Response, Round
 from app.reporting.targets import set_bands, set_targets
@@ -132,6 +133,8 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
             total += 1
     counters = [units[code] for code, *_, counter in UNITS if counter is not None]
     await feed_demo_dossiers(session, counters, today)
+    while await fold_batch(session):  # the worker's count, done here so reports show it at once
+        pass
     total += await seed_reform(session, catalogue, today, round_)
     # The province's plan: score bands, and 85 % for the province and each of its units, so
     # that reports show a band and whether each unit meets its target (app/reporting/targets).

@@ -5,6 +5,9 @@ and no *cancelled* event exists for its number. Its timeliness compares the loca
 returned before the due day is early, on the due day on time, after it late; a dossier without
 a due day (no legal time limit) counts as a transaction and is left out of the timeliness
 shares. ``received`` counts received events by ``received_on`` in the period.
+
+The counts are read from ``dossier_tally``, which the worker keeps (app/dossiers/tally.py);
+a report says when it was last brought up to date and how many events are still to count.
 """
 
 from __future__ import annotations
@@ -14,18 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from app.models import DossierEvent
+from app.models import DossierTally
+from app.models.dossier_tally import COUNTS
 
 By = Literal["none", "procedure", "field", "channel"]
-BY_COLUMN = {
-    "procedure": DossierEvent.procedure_code,
-    "field": DossierEvent.field,
-    "channel": DossierEvent.channel,
-}
+T = DossierTally
+BY_COLUMN = {"procedure": T.procedure_code, "field": T.field, "channel": T.channel}
 
 
 @dataclass
@@ -59,69 +59,26 @@ class Counts:
         }
 
 
-def returned_in(period: tuple[date, date], unit_ids: Iterable[int] | None) -> list[Any]:
-    """Conditions: returned in the period, not cancelled, at one of the units (None: any)."""
-    cancelled = aliased(DossierEvent)
-    conditions: list[Any] = [
-        DossierEvent.kind == "returned",
-        DossierEvent.returned_on >= period[0],
-        DossierEvent.returned_on <= period[1],
-        ~select(cancelled.id)
-        .where(cancelled.number == DossierEvent.number, cancelled.kind == "cancelled")
-        .exists(),
-    ]
-    if unit_ids is not None:
-        conditions.append(DossierEvent.unit_id.in_(list(unit_ids)))
-    return conditions
-
-
-def _flag(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+def _nonzero(counts: Counts) -> bool:
+    return any(getattr(counts, name) for name in COUNTS)
 
 
 async def returned_counts(
     session: AsyncSession, period: tuple[date, date], unit_ids: Iterable[int] | None, by: By
 ) -> dict[tuple[int, str], Counts]:
-    """(unit id, group) -> counts of returned dossiers; group is '' without a breakdown."""
+    """(unit id, group) -> counts of the period; group is '' without a breakdown. Summed over
+    the worker's tally (app/dossiers/tally.py): the cost grows with units × days × groups,
+    never with the number of dossiers."""
     group = BY_COLUMN[by] if by != "none" else None
-    due, back = DossierEvent.due_on, DossierEvent.returned_on
-    columns: list[Any] = [
-        DossierEvent.unit_id,
-        func.count(),
-        _flag(due.is_not(None)),
-        _flag(and_(due.is_not(None), back < due)),
-        _flag(and_(due.is_not(None), back == due)),
-        _flag(and_(due.is_not(None), back > due)),
-        _flag(DossierEvent.channel == "online"),
-    ]
-    keys: list[Any] = [DossierEvent.unit_id] + ([group] if group is not None else [])
-    query = select(*columns, *([group] if group is not None else [])).where(
-        *returned_in(period, unit_ids)
-    )
+    keys: list[Any] = [T.unit_id] + ([group] if group is not None else [])
+    sums = [func.sum(T.__table__.c[name]) for name in COUNTS]
+    query = select(*keys, *sums).where(T.day >= period[0], T.day <= period[1])
+    if unit_ids is not None:
+        query = query.where(T.unit_id.in_(list(unit_ids)))
     found: dict[tuple[int, str], Counts] = {}
     for row in await session.execute(query.group_by(*keys)):
-        key = (row[0], str(row[7]) if group is not None else "")
-        found[key] = Counts(*(int(v or 0) for v in row[1:7]))
-    await _add_received(session, period, unit_ids, group, found)
+        values = dict(zip(COUNTS, (int(v or 0) for v in row[len(keys) :]), strict=True))
+        counts = Counts(**values)
+        if _nonzero(counts):  # a day whose only dossier was cancelled
+            found[(row[0], str(row[1]) if group is not None else "")] = counts
     return found
-
-
-async def _add_received(
-    session: AsyncSession,
-    period: tuple[date, date],
-    unit_ids: Iterable[int] | None,
-    group: Any,
-    found: dict[tuple[int, str], Counts],
-) -> None:
-    conditions: list[Any] = [
-        DossierEvent.kind == "received",
-        DossierEvent.received_on >= period[0],
-        DossierEvent.received_on <= period[1],
-    ]
-    if unit_ids is not None:
-        conditions.append(DossierEvent.unit_id.in_(list(unit_ids)))
-    keys: list[Any] = [DossierEvent.unit_id] + ([group] if group is not None else [])
-    query = select(*keys, func.count()).where(*conditions).group_by(*keys)
-    for row in await session.execute(query):
-        key = (row[0], str(row[1]) if group is not None else "")
-        found.setdefault(key, Counts()).received = int(row[-1])

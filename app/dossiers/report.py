@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dossiers.indicators import By, Counts, returned_counts
 from app.dossiers.schemas import IndicatorRow, IndicatorsOut
+from app.dossiers.tally import freshness
 from app.units.service import UnitTree
 
 CSV_HEADER = (
@@ -17,6 +18,7 @@ CSV_HEADER = (
     "# transactions: returned in the period and not cancelled; shares in %% of with_due "
     "(timeliness) or of transactions (online).\n"
     "# period: %s to %s\n"
+    "# counted as of: %s; events not yet counted: %d\n"
 )
 
 
@@ -44,6 +46,7 @@ async def indicators(
     by: By = "none",
 ) -> IndicatorsOut:
     """Rows per unit (and group) with data in the period, by unit code; and their total."""
+    folded_at, pending = await freshness(session)
     found = await returned_counts(session, period, unit_ids, by)
     total = Counts()
     rows = []
@@ -59,16 +62,19 @@ async def indicators(
         by=by,
         rows=rows,
         total=_row(None, None, "", total),
+        as_of=folded_at,
+        pending=pending,
     )
 
 
 def as_csv(report: IndicatorsOut) -> str:
     """The report as CSV: its definitions as '# ' lines, one line per row, the total last."""
     out = io.StringIO()
-    out.write(CSV_HEADER % (report.period_from, report.period_to))
+    as_of = report.as_of.isoformat(timespec="seconds") if report.as_of else "not yet"
+    out.write(CSV_HEADER % (report.period_from, report.period_to, as_of, report.pending))
     fields = list(IndicatorRow.model_fields)
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in [*report.rows, report.total]:
-        writer.writerow(row.model_dump())
+        writer.writerow(row.model_dump(include=set(fields)))
     return out.getvalue()

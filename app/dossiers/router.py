@@ -86,7 +86,11 @@ async def post_dossiers(
     items = await _events(request)
     tree = await load_tree(session)
     ctx = FeedContext(principal, tree, settings.today(), ZoneInfo(settings.timezone))
-    return await store_events(session, items, ctx)
+    stored = await store_events(session, items, ctx)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake("dossiers.fold")  # count them into the indicators, in the background
+    return stored
 
 
 async def _period(

@@ -141,6 +141,13 @@ class IndicatorsOut(BaseModel):
     by: str
     rows: list[IndicatorRow]
     total: IndicatorRow
+    as_of: datetime | None = Field(
+        description="When the background worker last counted the feed (null: not yet)"
+    )
+    pending: int = Field(
+        description="Events stored but not yet counted (counted up to 10,000); the worker "
+        "counts them within seconds"
+    )
 
 
 class VolumeSourceIn(BaseModel):

@@ -1,5 +1,6 @@
-"""The feed's background work: volumes of following rounds kept equal to the feed's counts
-(app/dossiers/volumes.py). Idempotent; one round per short transaction."""
+"""The feed's background work: fed events counted into the indicators' tally
+(app/dossiers/tally.py), and volumes of following rounds kept equal to the feed's counts
+(app/dossiers/volumes.py). Idempotent; short transactions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from sqlalchemy import select
 
 from app.db import Database
+from app.dossiers.tally import fold_events
 from app.dossiers.volumes import FOLLOWING, follow_feed
 from app.models import Round
 from app.worker.registry import Context, periodic
@@ -23,6 +25,7 @@ async def sync_volumes(db: Database) -> int:
                 select(Round.id).where(Round.status.in_(FOLLOWING), Round.volumes_fixed.is_(False))
             )
         ).all()
+    await fold_events(db)  # volumes read the tally: count what has come in first
     changed = 0
     for round_id in ids:
         async with db.write_sessions.begin() as session:
@@ -37,3 +40,8 @@ async def sync_volumes(db: Database) -> int:
 @periodic("dossiers.volumes", every=300.0, timeout=300)
 async def volumes(ctx: Context) -> int:
     return await sync_volumes(ctx.db)
+
+
+@periodic("dossiers.fold", every=2.0, timeout=300)
+async def fold(ctx: Context) -> int:
+    return await fold_events(ctx.db)

@@ -6,6 +6,7 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.comment import Comment
 from app.models.dossier_event import DossierEvent
+from app.models.dossier_tally import DossierFold, DossierTally
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
@@ -45,6 +46,8 @@ __all__ = [
     "DeviceWindow",
     "Dossier",
     "DossierEvent",
+    "DossierFold",
+    "DossierTally",
     "FormVersion",
     "FrameCell",
     "Grant",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, Timestamp, utcnow
@@ -18,6 +18,12 @@ class DossierEvent(Base):
         UniqueConstraint("number", "kind", name="uq_dossier_event_number_kind"),
         Index("ix_dossier_event_unit_kind_returned", "unit_id", "kind", "returned_on"),
         Index("ix_dossier_event_rating_hash", "rating_hash"),
+        Index(
+            "ix_dossier_event_unfolded",
+            "id",
+            postgresql_where=text("tally IS NULL"),
+            sqlite_where=text("tally IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -40,3 +46,7 @@ class DossierEvent(Base):
     # between the dossier and its rating (the response never holds the dossier number).
     rating_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="SET NULL"))
     rating_hash: Mapped[str | None] = mapped_column(String(32))
+    # The indicators' tally (app/dossiers/tally.py): None until the worker has counted the
+    # event into dossier_tally; then 1 (counted) or 0 (not counted: a returned dossier that
+    # was cancelled, before or after it was counted).
+    tally: Mapped[int | None] = mapped_column(SmallInteger)

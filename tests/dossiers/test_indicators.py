@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.dossiers.tally import fold_events
 from app.dossiers.tasks import sync_volumes
 from app.models import FrameCell, RoundUnit, Unit
 from tests.auth_helpers import csrf_of, sign_in
@@ -90,19 +91,27 @@ def hand(events: list[dict[str, Any]], units: set[str]) -> dict[str, int]:
     return counts
 
 
-async def feed_sample(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def feed_sample(app: FastAPI, client: httpx.AsyncClient, fold: bool = True) -> None:
+    """The sample through the feed API; then, unless ``fold`` is False, the worker's count."""
     key = await feeder_key(app, "P")
     answer = await client.post(
         "/api/v1/dossiers", json={"events": SAMPLE + OTHERS + [OUTSIDE]}, headers=bearer(key)
     )
     assert answer.json()["stored"] == len(SAMPLE) + len(OTHERS) + 1, answer.text
+    if fold:
+        await fold_events(app.state.db)
 
 
 async def test_indicators_equal_a_hand_computation(app: FastAPI, client: httpx.AsyncClient):
     await make_province(app)
-    await feed_sample(app, client)
+    await feed_sample(app, client, fold=False)
     client.headers.update(bearer(await make_key(app, "P")))
+    waiting = (await client.get("/api/v1/dossiers/indicators?round=R2026")).json()
+    assert waiting["rows"] == [] and waiting["as_of"] is None  # not yet counted, and it says so
+    assert waiting["pending"] == len(SAMPLE) + len(OTHERS) + 1
+    assert await fold_events(app.state.db) == len(SAMPLE) + len(OTHERS) + 1
     report = (await client.get("/api/v1/dossiers/indicators?round=R2026")).json()
+    assert report["pending"] == 0 and report["as_of"]
     rows = {r["unit"]: r for r in report["rows"]}
     assert set(rows) == {"C11", "C12", "C21"}
     for unit in rows:
@@ -231,3 +240,64 @@ async def test_console_statistics_show_the_feed_beside_satisfaction(
     assert rows[0] == ["Đơn vị C11 C11", "4", "33,3", "33,3", "33,3", "50,0"]
     assert rows[1] == ["Đơn vị C12 C12", "2", "0,0", "50,0", "50,0", "50,0"]
     assert rows[2][:2] == ["Tổng", "6"] and "C21" not in table  # D2 is outside the scope
+
+
+def _oracle(events: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per unit, the definitions applied to every event stored, one dossier at a time."""
+    cancelled = {e["number"] for e in events if e["type"] == "cancelled"}
+    per_unit: dict[str, dict[str, int]] = {}
+    for e in events:
+        if e["type"] != "returned" or e["number"] in cancelled:
+            continue
+        counts = per_unit.setdefault(e["unit"], dict.fromkeys(["transactions", "late"], 0))
+        counts["transactions"] += 1
+        counts["late"] += "due_on" in e and e["returned_on"] > e["due_on"]
+    return per_unit
+
+
+async def test_the_count_holds_whatever_order_events_arrive_and_are_counted_in(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    """Cancellations before or after the returned event, in the same batch or a later one,
+    counted between batches or not: the tally equals the definitions, and counting again
+    changes nothing."""
+    import random
+
+    await make_province(app)
+    feeder = bearer(await feeder_key(app, "P"))
+    reader = bearer(await make_key(app, "P"))
+    rng = random.Random(20261207)
+    events: list[dict[str, Any]] = []
+    cancels = []
+    for i in range(120):
+        unit = rng.choice(["C11", "C12", "C21"])
+        body = fed(
+            f"X-{i}", unit, rng.choice(["online", "in_person"]), "civil", 5, rng.randint(1, 9)
+        )
+        events.append(body)
+        if rng.random() < 0.3:
+            cancels.append({**body, "type": "cancelled", "cancelled_on": DAY.isoformat()})
+    for cancel in cancels:  # anywhere: before or after its returned event, near or far
+        events.insert(rng.randint(0, len(events)), cancel)
+    position = {(e["number"], e["type"]): i for i, e in enumerate(events)}
+    after = sum(
+        position[(c["number"], "cancelled")] > position[(c["number"], "returned")] for c in cancels
+    )
+    assert 5 < after < len(cancels) - 5  # both orders occur
+    stored: list[dict[str, Any]] = []
+    for start in range(0, len(events), 37):
+        batch = events[start : start + 37]
+        posted = await client.post("/api/v1/dossiers", json={"events": batch}, headers=feeder)
+        assert posted.json()["stored"] == len(batch), posted.text
+        stored.extend(batch)
+        if rng.random() < 0.7:  # sometimes two batches arrive before the worker counts
+            await fold_events(app.state.db)
+    await fold_events(app.state.db)
+    url = "/api/v1/dossiers/indicators?round=R2026"
+    report = (await client.get(url, headers=reader)).json()
+    got = {
+        r["unit"]: {"transactions": r["transactions"], "late": r["late"]} for r in report["rows"]
+    }
+    assert got == _oracle(stored)
+    assert await fold_events(app.state.db) == 0
+    assert (await client.get(url, headers=reader)).json()["rows"] == report["rows"]
