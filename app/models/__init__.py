@@ -11,6 +11,7 @@ from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
     ImprovementAction,
     ImprovementEvidence,
+    ImprovementFigures,
     ImprovementNote,
 )
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
@@ -50,6 +51,7 @@ __all__ = [
     "Grant",
     "ImprovementAction",
     "ImprovementEvidence",
+    "ImprovementFigures",
     "ImprovementNote",
     "IntegritySummary",
     "Invitation",

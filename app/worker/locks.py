@@ -19,3 +19,4 @@ class Lock:
 TALLY_FOLD = Lock("tally-fold", 4242)  # second key: the round id
 INTEGRITY_REPORT = Lock("integrity-report", 4243)  # second key: the round id
 DOSSIER_VOLUMES = Lock("dossier-volumes", 4244)  # second key: the round id
+IMPROVEMENT_FIGURES = Lock("improvement-figures", 4245)  # second key: the round id
