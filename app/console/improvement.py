@@ -24,6 +24,7 @@ from app.improvement.cache import served_drivers, served_gaps
 from app.improvement.chart import ipa_svg
 from app.improvement.evidence import EVIDENCE_MAX_BYTES
 from app.improvement.plans import (
+    STATUS_LABELS,
     action_out,
     add_evidence,
     can_review,
@@ -42,12 +43,6 @@ from app.rounds.service import get_round
 from app.units.service import load_tree
 
 router = APIRouter(prefix="/console/improvement", include_in_schema=False)
-STATUS_LABELS = {
-    "planned": N_("Đã lập kế hoạch"),
-    "in_progress": N_("Đang thực hiện"),
-    "done": N_("Đã hoàn thành"),
-    "cancelled": N_("Đã hủy"),
-}
 MSG_TITLE = N_("Vui lòng nhập nội dung hành động (từ 3 ký tự).")
 
 

@@ -1,5 +1,6 @@
 """Improvement's background work: keep every unit's gaps and key drivers computed
-(app/improvement/cache.py), so that requests only read them.
+(app/improvement/cache.py), so that requests only read them; and e-mail reminders of the
+actions due within a week or late (app/improvement/reminders.py).
 
 ``refresh_figures`` goes through the open, closed and published rounds of satisfaction
 instruments and, for each reported unit (the covered units and their ancestors) and kind
@@ -25,6 +26,7 @@ from app.db import Database
 from app.errors import AppError
 from app.forms.registry import Catalogue
 from app.improvement.cache import KINDS, compute, round_basis, store
+from app.improvement.reminders import send_reminders
 from app.models import ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
 from app.reporting.service import report_target
@@ -37,6 +39,7 @@ from app.worker.registry import Context, periodic
 
 log = logging.getLogger("sipas.improvement")
 REFRESH = "improvement.figures"
+REMINDERS = "improvement.reminders"
 ACTIVE = ("open", "closed", "published")
 REFRESH_AFTER = 300.0  # seconds: a changed row is recomputed at most this often
 BUDGET = 120.0  # seconds of work per run
@@ -145,3 +148,9 @@ async def refresh_figures(
 async def refresh_task(ctx: Context) -> int:
     """Gaps and key drivers of every reported unit, where missing or out of date."""
     return await refresh_figures(ctx.db, ctx.catalogue, ctx.settings)
+
+
+@periodic(REMINDERS, every=600.0, timeout=300.0, backoff=60.0, max_backoff=3600.0)
+async def reminders_task(ctx: Context) -> int:
+    """E-mail reminders of actions due within a week or late, once per action per day."""
+    return await send_reminders(ctx.db, ctx.settings, ctx.settings.today())
