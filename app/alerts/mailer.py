@@ -13,7 +13,6 @@ from urllib.parse import unquote, urlsplit
 
 from app.config import Settings
 
-
 # Headers are not folded at 78 characters: folding a long Vietnamese subject splits it into
 # encoded words and CPython's generator drops the space at the fold ("sắp đến" arrives as
 # "sắpđến"); RFC 5322 allows lines up to 998.

@@ -18,6 +18,7 @@ from app.alerts.service import set_alerts
 from app.config import Settings
 from app.improvement.reminders import send_reminders
 from app.models import AlertSent
+from app.worker.tasks import load_tasks
 from tests.alerts.test_alerts import Inbox, smtp  # noqa: F401  (the SMTP server fixture)
 from tests.factories import make_province, make_user
 from tests.reporting.helpers import staff_client
@@ -75,6 +76,7 @@ async def test_owners_and_heads_get_one_reminder_per_action_a_day(
     async with app.state.db.write_sessions.begin() as session:
         await set_alerts(session, off, False)
 
+    assert "improvement.reminders" in load_tasks()  # the worker sends them
     assert await send_reminders(app.state.db, settings, today) == 2
     got = {m["To"]: m for m in inbox.messages}
     # C21's head opted out: the reminder goes to the owner (the province's manager), whose
