@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -17,7 +18,7 @@ from app.worker.registry import Context
 from app.worker.tasks import load_tasks
 from tests.factories import ratings
 from tests.improvement.helpers import two_rounds
-from tests.reporting.helpers import api_client, respond
+from tests.reporting.helpers import api_client, respond, staff_client
 
 PATHS = ("gaps", "drivers")
 
@@ -104,3 +105,15 @@ async def test_served_figures_keep_the_readers_scope(app: FastAPI):
         allowed = await client.get("/api/v1/rounds/R2026/drivers", params={"unit": "C21"})
     assert refused.status_code == 403
     assert allowed.status_code == 200 and allowed.json()["freshness"]["source"] == "worker"
+
+
+async def test_the_console_page_serves_them_with_their_date(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    await two_rounds(app)
+    await refresh(app)
+    await staff_client(app, client, "c11@x.vn", [("manager", "C11")])
+    page = await client.get("/console/improvement/rounds/R2026/C11")
+    assert page.status_code == 200
+    assert 'id="freshness"' in page.text and "Số liệu tính đến" in page.text
+    assert "Đang tính lại" not in page.text
