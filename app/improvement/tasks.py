@@ -15,7 +15,6 @@ process at a time (an advisory try-lock; the others skip it).
 from __future__ import annotations
 
 import logging
-import math
 import time
 from datetime import datetime
 
@@ -107,17 +106,23 @@ async def refresh_figures(
         )
     done = 0
     for round_ in rounds:
-        if catalogue.get(round_.form_code).instrument.aggregation.is_points:
+        try:
+            form = catalogue.get(round_.form_code)
+        except AppError:  # an instrument this process does not know: nothing to compute
+            log.warning("improvement figures of %s: unknown instrument", round_.code)
+            continue
+        if form.instrument.aggregation.is_points:
             continue
         lock = await _try_lock(db, round_.id)
         if lock is None:
             continue
         try:
-            form = catalogue.get(round_.form_code)
             design = Design.of(round_, settings.timezone)
             spec = Spec.of(form.instrument)
-            # Fold what is queued first, so that the basis is the data the figures reflect.
-            await catch_up(db.engine, round_.id, design, spec, form.content_hash, math.inf)
+            # Fold what is queued first, so that the basis is the data the figures reflect
+            # (at most for the run's remaining time: a first build goes on without it).
+            left = max(1.0, budget - (time.monotonic() - started))
+            await catch_up(db.engine, round_.id, design, spec, form.content_hash, left)
             async with db.sessions() as session:
                 basis = await round_basis(session, round_)
             for unit_id, unit_code, kind in await _due(db, catalogue, round_, basis, min_age):
