@@ -70,7 +70,7 @@ def overdue_text(tree: UnitTree, counts: dict[int, int], today: date) -> str:
     )
 
 
-async def _claim(db: Database, user_id: int, key: str) -> bool:
+async def claim(db: Database, user_id: int, key: str) -> bool:
     async with db.write_sessions.begin() as session:
         inserted = await session.execute(
             dialect_insert(session, AlertSent)
@@ -90,7 +90,7 @@ async def send_alerts(db: Database, settings: Settings, today: date) -> int:
     for user, principal in people:
         scope = principal.visible_units("manager", tree) or set()
         mine = {u: n for u, n in overdue.items() if u in scope}
-        if not mine or not await _claim(db, user.id, key):
+        if not mine or not await claim(db, user.id, key):
             continue
         try:
             subject = f"[SIPAS] {sum(mine.values())} góp ý quá hạn xử lý"

@@ -20,11 +20,11 @@ from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
 from app.errors import Unprocessable
 from app.forms.registry import Catalogue
 from app.i18n import N_, english, request_lang
+from app.improvement.cache import served_drivers, served_gaps
 from app.improvement.chart import ipa_svg
-from app.improvement.drivers import key_drivers
 from app.improvement.evidence import EVIDENCE_MAX_BYTES
-from app.improvement.gaps import unit_gaps
 from app.improvement.plans import (
+    STATUS_LABELS,
     action_out,
     add_evidence,
     can_review,
@@ -43,12 +43,6 @@ from app.rounds.service import get_round
 from app.units.service import load_tree
 
 router = APIRouter(prefix="/console/improvement", include_in_schema=False)
-STATUS_LABELS = {
-    "planned": N_("Đã lập kế hoạch"),
-    "in_progress": N_("Đang thực hiện"),
-    "done": N_("Đã hoàn thành"),
-    "cancelled": N_("Đã hủy"),
-}
 MSG_TITLE = N_("Vui lòng nhập nội dung hành động (từ 3 ký tự).")
 
 
@@ -84,8 +78,8 @@ async def _unit_page(
     form: Form | None = None,
 ) -> HTMLResponse:
     lang = _lang(request)
-    gaps = await unit_gaps(session, catalogue, round_code, unit_code, principal, lang)
-    drivers = await key_drivers(session, catalogue, round_code, unit_code, principal, lang)
+    gaps = await served_gaps(session, catalogue, round_code, unit_code, principal, lang)
+    drivers = await served_drivers(session, catalogue, round_code, unit_code, principal, lang)
     tree = await load_tree(session)
     actions = [
         await action_out(session, tree, a, detail=False)

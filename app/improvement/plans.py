@@ -15,6 +15,7 @@ from app.auth.access import require
 from app.auth.principal import Principal
 from app.errors import Forbidden, NotFound, Unprocessable
 from app.forms.registry import Catalogue
+from app.i18n import N_
 from app.improvement.evidence import digest, safe_name, sniff
 from app.improvement.schemas import (
     ActionIn,
@@ -30,6 +31,12 @@ from app.rounds.service import get_round
 from app.units.service import UnitTree, load_tree
 
 OPEN = ("planned", "in_progress")
+STATUS_LABELS = {
+    "planned": N_("Đã lập kế hoạch"),
+    "in_progress": N_("Đang thực hiện"),
+    "done": N_("Đã hoàn thành"),
+    "cancelled": N_("Đã hủy"),
+}
 
 
 def can_review(principal: Principal, tree: UnitTree, unit_id: int) -> bool:

@@ -9,9 +9,8 @@ from fastapi.responses import Response
 
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, SessionDep, SettingsDep
+from app.improvement.cache import served_drivers, served_gaps
 from app.improvement.chart import ipa_svg
-from app.improvement.drivers import key_drivers
-from app.improvement.gaps import unit_gaps
 from app.improvement.schemas import DriverReport, GapReport
 from app.reporting.queries import UnitQuery
 
@@ -29,8 +28,9 @@ async def get_gaps(
     lang: Literal["vi", "en"] = "vi",
 ) -> GapReport:
     """Where a unit loses points: each criterion's and element's gap to its target, the
-    province and the best comparable unit, ranked by the overall points closing it adds."""
-    return await unit_gaps(session, catalogue, round_code, unit, principal, lang, settings)
+    province and the best comparable unit, ranked by the overall points closing it adds
+    (as the background worker last computed them: ``freshness``)."""
+    return await served_gaps(session, catalogue, round_code, unit, principal, lang, settings)
 
 
 @router.get("/drivers", response_model=DriverReport)
@@ -45,7 +45,7 @@ async def get_drivers(
 ) -> DriverReport:
     """Key drivers: each criterion's Shapley share of the design-weighted R² of the overall
     measure in the unit's subtree, with its performance and quadrant."""
-    return await key_drivers(session, catalogue, round_code, unit, principal, lang, settings)
+    return await served_drivers(session, catalogue, round_code, unit, principal, lang, settings)
 
 
 @router.get("/drivers.svg", response_class=Response)
@@ -59,5 +59,5 @@ async def get_drivers_chart(
     lang: Literal["vi", "en"] = "vi",
 ) -> Response:
     """The importance–performance chart of the drivers (SVG)."""
-    report = await key_drivers(session, catalogue, round_code, unit, principal, lang, settings)
+    report = await served_drivers(session, catalogue, round_code, unit, principal, lang, settings)
     return Response(str(ipa_svg(report)), media_type="image/svg+xml")

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from app.reporting.schemas import FreshnessOut
+
 
 class Figure(BaseModel):
     """An index with its 95% interval (null when withheld or without answers)."""
@@ -75,6 +77,11 @@ class GapReport(BaseModel):
     criteria: list[Gap]
     elements: list[Gap]
     worse: list[str] = Field(description="Criteria significantly worse than the previous round")
+    freshness: FreshnessOut | None = Field(
+        None,
+        description="worker: as the background worker last computed it (as_of; stale: the "
+        "round's figures changed since); live: computed in the request",
+    )
 
 
 class Driver(BaseModel):
@@ -97,6 +104,11 @@ class DriverReport(BaseModel):
     grouped: bool = Field(description="Criteria too many for exact Shapley: elements instead")
     warnings: list[str]
     drivers: list[Driver]
+    freshness: FreshnessOut | None = Field(
+        None,
+        description="worker: as the background worker last computed it (as_of; stale: the "
+        "round's figures changed since); live: computed in the request",
+    )
 
 
 class ActionIn(BaseModel):

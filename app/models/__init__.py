@@ -12,6 +12,7 @@ from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
     ImprovementAction,
     ImprovementEvidence,
+    ImprovementFigures,
     ImprovementNote,
 )
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
@@ -53,6 +54,7 @@ __all__ = [
     "Grant",
     "ImprovementAction",
     "ImprovementEvidence",
+    "ImprovementFigures",
     "ImprovementNote",
     "IntegritySummary",
     "Invitation",

@@ -20,3 +20,4 @@ TALLY_FOLD = Lock("tally-fold", 4242)  # second key: the round id
 INTEGRITY_REPORT = Lock("integrity-report", 4243)  # second key: the round id
 DOSSIER_VOLUMES = Lock("dossier-volumes", 4244)  # second key: the round id
 DOSSIER_FOLD = Lock("dossier-fold", 4260)  # second key: 0 (one counter of the feed at a time)
+IMPROVEMENT_FIGURES = Lock("improvement-figures", 4245)  # second key: the round id

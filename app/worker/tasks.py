@@ -18,6 +18,7 @@ TASK_MODULES = (
     "app.messages.tasks",
     "app.alerts.tasks",
     "app.units.tasks",
+    "app.improvement.tasks",
 )
 
 

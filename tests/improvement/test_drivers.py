@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from app.improvement.tasks import refresh_figures
 from tests.factories import CRITERIA, make_province, ratings
 from tests.reporting.helpers import api_client, respond
 from tests.statistics.r_survey import run_r
@@ -86,6 +87,15 @@ async def test_shapley_shares_agree_with_r(app: FastAPI, tmp_path: Path):
     assert chart.status_code == 200
     assert chart.headers["content-type"].startswith("image/svg+xml")
     assert "<script" not in chart.text and chart.text.count("<circle") == len(CRITERIA)
+    # As the worker computes and serves them: the same figures, to the last bit.
+    state = app.state
+    assert await refresh_figures(state.db, state.catalogue, state.settings, min_age=0) > 0
+    async with api_client(app) as client:
+        served = (await client.get("/api/v1/rounds/R2026/drivers", params={"unit": "P"})).json()
+    assert served["freshness"]["source"] == "worker" and report["freshness"]["source"] == "live"
+    assert {k: v for k, v in served.items() if k != "freshness"} == {
+        k: v for k, v in report.items() if k != "freshness"
+    }
 
 
 async def test_too_few_responses_give_no_analysis(app: FastAPI):

@@ -199,3 +199,57 @@ async def test_the_cli_writes_the_document_of_the_latest_revision(
         run_cli, bad, settings.database_url, str(settings.forms_dir)
     )
     assert code == 2 and "docx or pdf" in output
+
+
+async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    await seed_published(app, client)
+    today = date.today()
+    planned = []
+    for unit, title, due in [
+        ("C21", "Niêm yết lại quy trình tại quầy", today - timedelta(days=3)),
+        ("C11", "Bổ sung ghế chờ cho người dân", today + timedelta(days=20)),
+    ]:
+        body = {
+            "unit": unit,
+            "round": "R2026",
+            "title": title,
+            "criteria": ["ACC1"],
+            "responsible_unit": unit,
+            "responsible_person": "Trưởng bộ phận một cửa",
+            "due_on": due.isoformat(),
+        }
+        created = await client.post("/api/v1/improvement/actions", json=body)
+        assert created.status_code == 201, created.text
+        planned.append(created.json()["id"])
+    done = await client.patch(f"/api/v1/improvement/actions/{planned[1]}", json={"status": "done"})
+    assert done.status_code == 200, done.text
+    # D2 (target 80) lost every point at C21: its largest gaps, ranked by the gain to target.
+    gaps = (await client.get("/api/v1/rounds/R2026/gaps", params={"unit": "D2"})).json()
+    assert gaps["ranked_by"] == "target"
+    text = docx_text((await client.get(DOC, params={"unit": "D2"})).content)
+    assert "VI. TIÊU CHÍ BỊ MẤT ĐIỂM VÀ KẾ HOẠCH CẢI THIỆN" in text
+    assert "VII. PHƯƠNG PHÁP VÀ HẠN CHẾ" in text
+    losing = [g for g in gaps["criteria"] if (g["gains"]["target"] or 0) > 0]
+    rows = [line for line in text.splitlines() if " – " in line and " | " in line]
+    shown_rows = [r for r in rows if r.startswith(tuple(f"{g['code']} – " for g in losing))]
+    assert len(losing) > 5 and len(shown_rows) == 5  # the five largest
+    for gap, row in zip(losing, shown_rows, strict=False):
+        assert row == (
+            f"{gap['code']} – {gap['name']} | {shown(gap['unit']['index'])} | "
+            f"{shown(gap['target'])} | {shown(gap['gains']['target'])}"
+        )
+    assert "Kế hoạch cải thiện có 1 hành động: 0 đã hoàn thành, 1 quá hạn" in text
+
+    text = docx_text((await client.get(DOC, params={"unit": "P"})).content)
+    assert "Kế hoạch cải thiện có 2 hành động: 1 đã hoàn thành, 1 quá hạn chưa hoàn thành." in text
+    late = next(line for line in text.splitlines() if "Niêm yết lại quy trình" in line)
+    assert late.endswith("| Đã lập kế hoạch – quá hạn"), late
+    assert "| ACC1 | Trưởng bộ phận một cửa |" in late
+    finished = next(line for line in text.splitlines() if "Bổ sung ghế chờ" in line)
+    assert finished.endswith(f"| Đã hoàn thành ngày {today.strftime('%d/%m/%Y')}"), finished
+
+    # A counter's document lists only its own subtree's actions.
+    counter = docx_text((await client.get(DOC, params={"unit": "C11"})).content)
+    assert "Bổ sung ghế chờ" in counter and "Niêm yết lại quy trình" not in counter

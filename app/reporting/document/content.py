@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +14,17 @@ from app.auth.principal import Principal
 from app.comments.ontime import OnTimeFilter, on_time_report
 from app.comments.schemas import OnTimeRow
 from app.config import Settings
+from app.errors import Conflict
 from app.forms.registry import Catalogue
+from app.improvement.cache import served_gaps
+from app.improvement.plans import list_actions
+from app.improvement.schemas import GapReport
 from app.models import Comment, Round
 from app.reporting.exports import method
 from app.reporting.published import served_report
 from app.reporting.queries import ReportQuery
 from app.reporting.schemas import SatisfactionReport
-from app.units.service import load_tree
+from app.units.service import UnitNode, load_tree
 
 # The CLI reads every unit, as the service's own operator.
 OPERATOR = Principal(kind="user", id=0, label="cli", is_superadmin=True)
@@ -33,12 +37,34 @@ class Comments:
 
 
 @dataclass(frozen=True)
+class PlannedAction:
+    unit: str  # the unit's name
+    title: str
+    criteria: list[str]
+    responsible: str  # the person, and the unit responsible when another
+    due_on: date
+    status: str
+    done_on: date | None
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """The unit's largest gaps (as the worker last computed them, app.improvement.cache;
+    None: a points instrument, which has none) and its plan's actions (its subtree's)."""
+
+    gaps: GapReport | None
+    actions: list[PlannedAction]
+    today: date
+
+
+@dataclass(frozen=True)
 class ReportContent:
     report: SatisfactionReport
     round: Round
     comments: Comments
     method: list[tuple[str, str]]
     generated_at: datetime
+    improvement: Improvement | None = None
 
     @property
     def frozen(self) -> bool:
@@ -91,4 +117,42 @@ async def report_content(
     themes = await _themes(session, catalogue, round_, tree.subtree_ids(unit.id))
     subject = f"{report.unit.code} — {report.unit.name}"
     lines = method(report, round_, subject, report.snapshot, served.last_modified)
-    return ReportContent(report, round_, Comments(handling.total, themes), lines, now)
+    improvement = await improvement_of(session, catalogue, settings, round_, unit, principal)
+    return ReportContent(report, round_, Comments(handling.total, themes), lines, now, improvement)
+
+
+async def improvement_of(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    settings: Settings,
+    round_: Round,
+    unit: UnitNode,
+    principal: Principal | None,
+) -> Improvement:
+    """The unit's gaps (served: no answer is read once the worker has been by) and the
+    actions of its subtree's plans for the round, by due date."""
+    try:
+        gaps = await served_gaps(
+            session, catalogue, round_.code, unit.code, principal, "vi", settings
+        )
+    except Conflict:  # scored in points: no satisfaction gaps
+        gaps = None
+    tree = await load_tree(session)
+    rows = await list_actions(session, principal or OPERATOR, tree, round_.code, unit.code)
+    actions = []
+    for a in rows:
+        person = a.responsible_person
+        if a.responsible_unit_id and a.responsible_unit_id != a.unit_id:
+            person = f"{person} ({tree.by_id[a.responsible_unit_id].name})"
+        actions.append(
+            PlannedAction(
+                tree.by_id[a.unit_id].name,
+                a.title,
+                [str(c) for c in a.criteria],
+                person,
+                a.due_on,
+                a.status,
+                a.done_on,
+            )
+        )
+    return Improvement(gaps, actions, settings.today())

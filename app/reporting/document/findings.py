@@ -1,13 +1,19 @@
-"""The document's later sections: targets and bands, comments and their handling, method and
-limitations; and the whole outline in order."""
+"""The document's later sections: targets and bands, comments and their handling, the
+criteria losing points and the improvement plan, method and limitations; and the whole
+outline in order."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from app.improvement.plans import OPEN, STATUS_LABELS
+from app.improvement.schemas import Gap
 from app.reporting.document.blocks import Block, Heading, Paragraph, Table
-from app.reporting.document.content import ReportContent
+from app.reporting.document.content import PlannedAction, ReportContent
 from app.reporting.document.outline import (
     TARGET_VI,
     cover,
+    date_vi,
     elements_section,
     revision_text,
     summary,
@@ -100,6 +106,101 @@ def comments_section(content: ReportContent) -> list[Block]:
     return blocks
 
 
+GAPS_SHOWN = 5  # the criteria that lose most points
+REFERENCE_VI = {
+    "target": "chỉ tiêu của đơn vị",
+    "best": "đơn vị cùng cấp có kết quả tốt nhất",
+    "province": "kết quả chung toàn tỉnh",
+}
+
+
+def _reference(gap: Gap, ranked_by: str) -> float | None:
+    if ranked_by == "target":
+        return gap.target
+    if ranked_by == "best":
+        return gap.best.index if gap.best else None
+    return gap.province.index
+
+
+def _status(action: PlannedAction, today: date) -> str:
+    text = STATUS_LABELS[action.status]
+    if action.status == "done" and action.done_on:
+        text += f" ngày {date_vi(action.done_on)}"
+        if action.done_on > action.due_on:
+            text += " (trễ hạn)"
+    elif action.status in OPEN and action.due_on < today:
+        text += " – quá hạn"
+    return text
+
+
+def improvement_section(content: ReportContent) -> list[Block]:
+    """VI: where the unit loses points (its largest gaps) and its plan's actions."""
+    blocks: list[Block] = [Heading("VI. TIÊU CHÍ BỊ MẤT ĐIỂM VÀ KẾ HOẠCH CẢI THIỆN")]
+    found = content.improvement
+    if found is None:
+        return []
+    gaps = found.gaps
+    if gaps is None:
+        blocks.append(
+            Paragraph("Bộ câu hỏi chấm điểm theo thang điểm: không phân tích tiêu chí bị mất điểm.")
+        )
+    else:
+        losing = [g for g in gaps.criteria if (getattr(g.gains, gaps.ranked_by) or 0) > 0]
+        when = (
+            f" Số liệu phân tích tính đến {date_vi(gaps.freshness.as_of)}."
+            if gaps.freshness
+            else ""
+        )
+        if not losing:
+            blocks.append(
+                Paragraph(f"Không có tiêu chí nào thấp hơn {REFERENCE_VI[gaps.ranked_by]}.{when}")
+            )
+        else:
+            blocks.append(
+                Paragraph(
+                    f"Các tiêu chí làm giảm chỉ số chung nhiều nhất, so với "
+                    f"{REFERENCE_VI[gaps.ranked_by]}: số điểm chỉ số chung tăng thêm nếu tiêu chí "
+                    f"đạt mức so sánh (tính theo quy tắc tổng hợp của bộ câu hỏi).{when}"
+                )
+            )
+            rows = [
+                [
+                    f"{g.code} – {g.name}",
+                    shown(g.unit.index) if g.unit.index is not None else "–",
+                    shown(_reference(g, gaps.ranked_by)),
+                    shown(getattr(g.gains, gaps.ranked_by)),
+                ]
+                for g in losing[:GAPS_SHOWN]
+            ]
+            header = ["Tiêu chí", "Chỉ số (%)", "Mức so sánh (%)", "Điểm tăng thêm"]
+            blocks.append(Table(header, rows, [6, 1.5, 1.5, 1.5], {1, 2, 3}))
+    if not found.actions:
+        blocks.append(Paragraph("Chưa có kế hoạch cải thiện cho đợt khảo sát này."))
+        return blocks
+    done = sum(a.status == "done" for a in found.actions)
+    late = sum(a.status in OPEN and a.due_on < found.today for a in found.actions)
+    blocks.append(
+        Paragraph(
+            f"Kế hoạch cải thiện có {len(found.actions)} hành động: {done} đã hoàn thành, "
+            f"{late} quá hạn chưa hoàn thành."
+        )
+    )
+    rows = [
+        [
+            a.unit,
+            a.title,
+            ", ".join(a.criteria) or "–",
+            a.responsible,
+            date_vi(a.due_on),
+            _status(a, found.today),
+        ]
+        for a in found.actions
+    ]
+    header = ["Đơn vị", "Hành động", "Tiêu chí", "Người chịu trách nhiệm", "Hạn", "Trạng thái"]
+    blocks.append(Table(header, rows, [2, 4, 1.5, 2.5, 1.5, 2.5]))
+    return blocks
+
+
 LIMITATIONS = (
     "Chỉ số được ước lượng từ mẫu phiếu khảo sát nên có sai số chọn mẫu; khoảng tin cậy 95% "
     "thể hiện mức độ chính xác. Chênh lệch nhỏ hơn độ rộng khoảng tin cậy giữa hai đơn vị hoặc "
@@ -113,7 +214,7 @@ LIMITATIONS = (
 def method_section(content: ReportContent) -> list[Block]:
     rows = [[label, text] for label, text in content.method]
     return [
-        Heading("VI. PHƯƠNG PHÁP VÀ HẠN CHẾ"),
+        Heading("VII. PHƯƠNG PHÁP VÀ HẠN CHẾ"),
         Table(["Nội dung", "Mô tả"], rows, [2.5, 7.5]),
         Paragraph("Hạn chế: " + LIMITATIONS),
         Paragraph(revision_text(content), italic=True, size=9),
@@ -130,5 +231,6 @@ def outline(content: ReportContent) -> list[Block]:
         *units_section(r),
         *targets_and_bands(r),
         *comments_section(content),
+        *improvement_section(content),
         *method_section(content),
     ]

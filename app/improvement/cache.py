@@ -1,0 +1,162 @@
+"""Gaps and key drivers as served: computed by the background worker, read by requests.
+
+Computing a unit's gaps or drivers reads the round's answers (the unit's subtree, its
+siblings, the province): work that grows with the data, so no request does it once the worker
+has been by. The worker (app/improvement/tasks.py) computes both for every reported unit of
+every round (an ``improvement_figures`` row each, in Vietnamese) and again when the round's
+figures have changed since (``basis``: app.reporting.published.data_changed_at — the last fold
+of the tallies or the latest audited change to the round, such as targets), at most once per
+``REFRESH_AFTER`` seconds per row. A request checks the reader's scope, reads the row, puts
+the names in the language asked for and states ``freshness``: ``source`` 'worker', ``as_of``
+when it was computed, ``stale`` when the round's figures changed since, ``pending`` when
+responses are queued that the tallies have not taken in yet. A unit the worker has
+not reached yet (just after a round opens) is computed in the request as before, and says so
+(``source`` 'live'). The figures are those of the functions that compute them
+(app.improvement.gaps.unit_gaps, app.improvement.drivers.key_drivers), stored as JSON: equal
+to the last bit (a float survives JSON's shortest repr exactly).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.config import Settings, get_settings
+from app.db import dialect_insert
+from app.forms.registry import Catalogue
+from app.forms.schema import Instrument
+from app.improvement.drivers import key_drivers
+from app.improvement.gaps import unit_gaps
+from app.improvement.schemas import DriverReport, GapReport
+from app.models import ImprovementFigures, Round
+from app.models.base import as_utc, utcnow
+from app.reporting.published import data_changed_at
+from app.reporting.schemas import FreshnessOut
+from app.reporting.service import report_target
+from app.statistics.freshness import has_pending
+
+KINDS = ("gaps", "drivers")
+STORED_LANG = "vi"  # rows are stored in Vietnamese; other languages are relabelled on reading
+
+
+async def compute(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str,
+    kind: str,
+    settings: Settings,
+) -> dict[str, Any]:
+    """The unit's gaps or drivers (full scope), as stored."""
+    fn = unit_gaps if kind == "gaps" else key_drivers
+    report = await fn(session, catalogue, round_code, unit_code, None, STORED_LANG, settings)
+    return report.model_dump(mode="json", exclude={"freshness"})
+
+
+async def store(
+    session: AsyncSession,
+    round_id: int,
+    unit_id: int,
+    kind: str,
+    report: dict[str, Any],
+    basis: datetime,
+) -> None:
+    """Insert or replace one row (idempotent: two workers computing it write the same)."""
+    values = {"as_of": utcnow(), "basis": basis, "report": report}
+    stmt = dialect_insert(session, ImprovementFigures).values(
+        round_id=round_id, unit_id=unit_id, kind=kind, **values
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["round_id", "unit_id", "kind"], set_=values)
+    )
+
+
+def labels(instrument: Instrument, lang: str) -> dict[str, str]:
+    found = {e.code: e.name.get(lang) for e in instrument.elements}
+    return found | {q.code: q.text.get(lang) for q in instrument.criteria}
+
+
+def relabel(report: GapReport | DriverReport, instrument: Instrument, lang: str) -> None:
+    """Put the criteria's and elements' names in ``lang`` (the only language-bound fields)."""
+    if lang == STORED_LANG:
+        return
+    names = labels(instrument, lang)
+    items = (
+        [*report.criteria, *report.elements] if isinstance(report, GapReport) else report.drivers
+    )
+    for item in items:
+        item.name = names.get(item.code, item.name)
+
+
+async def _served(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    kind: str,
+    round_code: str,
+    unit_code: str | None,
+    principal: Principal | None,
+    lang: str,
+    settings: Settings,
+) -> GapReport | DriverReport:
+    target = await report_target(session, catalogue, round_code, unit_code, principal)
+    row = await session.get(ImprovementFigures, (target.round.id, target.unit.id, kind))
+    model = GapReport if kind == "gaps" else DriverReport
+    if row is None:
+        fn = unit_gaps if kind == "gaps" else key_drivers
+        live = await fn(session, catalogue, round_code, unit_code, principal, lang, settings)
+        live.freshness = FreshnessOut(source="live", as_of=utcnow())
+        return live
+    report = model.model_validate(row.report)
+    relabel(report, target.form.instrument, lang)
+    changed = await data_changed_at(session, target.round)
+    report.freshness = FreshnessOut(
+        source="worker",
+        as_of=as_utc(row.as_of),
+        pending=await has_pending(session, target.round.id),
+        stale=changed > as_utc(row.basis),
+    )
+    return report
+
+
+async def served_gaps(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str | None,
+    principal: Principal | None,
+    lang: str = "vi",
+    settings: Settings | None = None,
+) -> GapReport:
+    """The unit's gaps as the worker last computed them (scope checked), else live."""
+    settings = settings or get_settings()
+    found = await _served(
+        session, catalogue, "gaps", round_code, unit_code, principal, lang, settings
+    )
+    assert isinstance(found, GapReport)
+    return found
+
+
+async def served_drivers(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str | None,
+    principal: Principal | None,
+    lang: str = "vi",
+    settings: Settings | None = None,
+) -> DriverReport:
+    """The unit's key drivers as the worker last computed them (scope checked), else live."""
+    settings = settings or get_settings()
+    found = await _served(
+        session, catalogue, "drivers", round_code, unit_code, principal, lang, settings
+    )
+    assert isinstance(found, DriverReport)
+    return found
+
+
+async def round_basis(session: AsyncSession, round_: Round) -> datetime:
+    """When the round's figures last changed (what a row's ``basis`` is compared with)."""
+    return await data_changed_at(session, round_)

@@ -1,0 +1,161 @@
+"""Improvement's background work: keep every unit's gaps and key drivers computed
+(app/improvement/cache.py), so that requests only read them; and e-mail reminders of the
+actions due within a week or late (app/improvement/reminders.py).
+
+``refresh_figures`` goes through the open, closed and published rounds of satisfaction
+instruments and, for each reported unit (the covered units and their ancestors) and kind
+(gaps, drivers), computes the row that is missing, or whose round's figures changed since it
+was computed and which is older than ``min_age`` seconds (a round receiving responses is
+redone at most that often, not at every fold). Missing rows first, then the oldest; a run
+stops after ``budget`` seconds and the next one goes on. Each row is computed in a read
+session and written in its own short transaction; on PostgreSQL a round is worked on by one
+process at a time (an advisory try-lock; the others skip it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from sqlalchemy import select, text
+
+from app.config import Settings
+from app.db import Database
+from app.errors import AppError
+from app.forms.registry import Catalogue
+from app.improvement.cache import KINDS, compute, round_basis, store
+from app.improvement.reminders import send_reminders
+from app.models import ImprovementFigures, Round
+from app.models.base import as_utc, utcnow
+from app.reporting.service import report_target
+from app.reporting.snapshots import reported_units
+from app.statistics.cells import Spec
+from app.statistics.design import Design
+from app.statistics.load import catch_up
+from app.worker.locks import IMPROVEMENT_FIGURES
+from app.worker.registry import Context, periodic
+
+log = logging.getLogger("sipas.improvement")
+REFRESH = "improvement.figures"
+REMINDERS = "improvement.reminders"
+ACTIVE = ("open", "closed", "published")
+REFRESH_AFTER = 300.0  # seconds: a changed row is recomputed at most this often
+BUDGET = 120.0  # seconds of work per run
+
+
+async def _due(
+    db: Database, catalogue: Catalogue, round_: Round, basis: datetime, min_age: float
+) -> list[tuple[int, str, str]]:
+    """(unit id, unit code, kind) to compute in the round: missing first, then oldest."""
+    async with db.sessions() as session:
+        target = await report_target(session, catalogue, round_.code, None, None)
+        rows = (
+            await session.execute(
+                select(
+                    ImprovementFigures.unit_id,
+                    ImprovementFigures.kind,
+                    ImprovementFigures.as_of,
+                    ImprovementFigures.basis,
+                ).where(ImprovementFigures.round_id == round_.id)
+            )
+        ).all()
+    have = {(u, k): (as_utc(a), as_utc(b)) for u, k, a, b in rows}
+    now = utcnow()
+    missing, old = [], []
+    for unit in reported_units(target.tree, target.covered):
+        for kind in KINDS:
+            found = have.get((unit.id, kind))
+            if found is None:
+                missing.append((unit.id, unit.code, kind))
+            elif found[1] < basis and (now - found[0]).total_seconds() >= min_age:
+                old.append((found[0], (unit.id, unit.code, kind)))
+    return missing + [item for _, item in sorted(old)]
+
+
+async def _try_lock(db: Database, round_id: int):  # type: ignore[no-untyped-def]
+    """A connection holding the round's advisory lock (PostgreSQL), None if another process
+    holds it; on SQLite a connection-free marker (one writer anyway)."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    conn = await db.engine.connect()
+    got = await conn.scalar(
+        text("SELECT pg_try_advisory_lock(:c, :r)"), {"c": IMPROVEMENT_FIGURES.key, "r": round_id}
+    )
+    await conn.commit()
+    if not got:
+        await conn.close()
+        return None
+    return conn
+
+
+async def refresh_figures(
+    db: Database,
+    catalogue: Catalogue,
+    settings: Settings,
+    min_age: float = REFRESH_AFTER,
+    budget: float = BUDGET,
+) -> int:
+    """Compute the rows due (see the module's docstring); the number written."""
+    started = time.monotonic()
+    async with db.sessions() as session:
+        rounds = list(
+            await session.scalars(
+                select(Round).where(Round.status.in_(ACTIVE)).order_by(Round.id.desc())
+            )
+        )
+    done = 0
+    for round_ in rounds:
+        try:
+            form = catalogue.get(round_.form_code)
+        except AppError:  # an instrument this process does not know: nothing to compute
+            log.warning("improvement figures of %s: unknown instrument", round_.code)
+            continue
+        if form.instrument.aggregation.is_points:
+            continue
+        lock = await _try_lock(db, round_.id)
+        if lock is None:
+            continue
+        try:
+            design = Design.of(round_, settings.timezone)
+            spec = Spec.of(form.instrument)
+            # Fold what is queued first, so that the basis is the data the figures reflect
+            # (at most for the run's remaining time: a first build goes on without it).
+            left = max(1.0, budget - (time.monotonic() - started))
+            await catch_up(db.engine, round_.id, design, spec, form.content_hash, left)
+            async with db.sessions() as session:
+                basis = await round_basis(session, round_)
+            for unit_id, unit_code, kind in await _due(db, catalogue, round_, basis, min_age):
+                if time.monotonic() - started > budget:
+                    return done
+                try:
+                    async with db.sessions() as session:
+                        report = await compute(
+                            session, catalogue, round_.code, unit_code, kind, settings
+                        )
+                except AppError as exc:  # e.g. a unit of the round's tree with no data
+                    log.info("improvement %s of %s/%s: %s", kind, round_.code, unit_code, exc)
+                    continue
+                async with db.writing() as session:
+                    await store(session, round_.id, unit_id, kind, report, basis)
+                done += 1
+        finally:
+            if lock:
+                await lock.execute(
+                    text("SELECT pg_advisory_unlock(:c, :r)"),
+                    {"c": IMPROVEMENT_FIGURES.key, "r": round_.id},
+                )
+                await lock.close()
+    return done
+
+
+@periodic(REFRESH, every=30.0, timeout=BUDGET + 60.0)
+async def refresh_task(ctx: Context) -> int:
+    """Gaps and key drivers of every reported unit, where missing or out of date."""
+    return await refresh_figures(ctx.db, ctx.catalogue, ctx.settings)
+
+
+@periodic(REMINDERS, every=600.0, timeout=300.0, backoff=60.0, max_backoff=3600.0)
+async def reminders_task(ctx: Context) -> int:
+    """E-mail reminders of actions due within a week or late, once per action per day."""
+    return await send_reminders(ctx.db, ctx.settings, ctx.settings.today())
