@@ -18,8 +18,9 @@ to the last bit (a float survives JSON's shortest repr exactly).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -121,40 +122,37 @@ async def _served(
     return report
 
 
-async def served_gaps(
-    session: AsyncSession,
-    catalogue: Catalogue,
-    round_code: str,
-    unit_code: str | None,
-    principal: Principal | None,
-    lang: str = "vi",
-    settings: Settings | None = None,
-) -> GapReport:
-    """The unit's gaps as the worker last computed them (scope checked), else live."""
-    settings = settings or get_settings()
-    found = await _served(
-        session, catalogue, "gaps", round_code, unit_code, principal, lang, settings
-    )
-    assert isinstance(found, GapReport)
-    return found
+R = TypeVar("R", GapReport, DriverReport)
 
 
-async def served_drivers(
-    session: AsyncSession,
-    catalogue: Catalogue,
-    round_code: str,
-    unit_code: str | None,
-    principal: Principal | None,
-    lang: str = "vi",
-    settings: Settings | None = None,
-) -> DriverReport:
-    """The unit's key drivers as the worker last computed them (scope checked), else live."""
-    settings = settings or get_settings()
-    found = await _served(
-        session, catalogue, "drivers", round_code, unit_code, principal, lang, settings
+def _serving(kind: str, model: type[R]) -> Callable[..., Awaitable[R]]:
+    """``served_gaps`` / ``served_drivers``: called as ``unit_gaps`` / ``key_drivers`` are
+    (session, catalogue, round_code, unit_code, principal, lang="vi", settings=None)."""
+
+    async def served(
+        session: AsyncSession,
+        catalogue: Catalogue,
+        round_code: str,
+        unit_code: str | None,
+        principal: Principal | None,
+        lang: str = "vi",
+        settings: Settings | None = None,
+    ) -> R:
+        settings = settings or get_settings()
+        found = await _served(
+            session, catalogue, kind, round_code, unit_code, principal, lang, settings
+        )
+        assert isinstance(found, model)
+        return found
+
+    served.__doc__ = (
+        f"The unit's {kind} as the worker last computed them (scope checked), else live."
     )
-    assert isinstance(found, DriverReport)
-    return found
+    return served
+
+
+served_gaps = _serving("gaps", GapReport)
+served_drivers = _serving("drivers", DriverReport)
 
 
 async def round_basis(session: AsyncSession, round_: Round) -> datetime:

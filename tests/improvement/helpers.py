@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 from fastapi import FastAPI
 
 from app.audit.service import CLI
@@ -40,3 +41,19 @@ async def two_rounds(app: FastAPI) -> Province:
     async with app.state.db.write_sessions.begin() as session:
         await set_targets(session, CLI, app.state.catalogue, now.round, [("C11", 90.0)])
     return now
+
+
+async def plan(client: httpx.AsyncClient, unit: str, title: str, due: date) -> int:
+    """An action on ACC1 at ``unit`` in R2026, created through the API; its id."""
+    body = {
+        "unit": unit,
+        "round": "R2026",
+        "title": title,
+        "criteria": ["ACC1"],
+        "responsible_unit": unit,
+        "responsible_person": "Trưởng bộ phận một cửa",
+        "due_on": due.isoformat(),
+    }
+    created = await client.post("/api/v1/improvement/actions", json=body)
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])

@@ -21,6 +21,7 @@ from app.models import AlertSent
 from app.worker.tasks import load_tasks
 from tests.alerts.test_alerts import Inbox, smtp  # noqa: F401  (the SMTP server fixture)
 from tests.factories import make_province, make_user
+from tests.improvement.helpers import plan
 from tests.reporting.helpers import staff_client
 
 
@@ -34,21 +35,6 @@ def body_of(message: Message) -> str:
 
 def subject_of(message: Message) -> str:
     return str(email.message_from_bytes(message.as_bytes(), policy=email.policy.default)["Subject"])
-
-
-async def plan(client: httpx.AsyncClient, unit: str, title: str, due: date) -> int:
-    body = {
-        "unit": unit,
-        "round": "R2026",
-        "title": title,
-        "criteria": ["ACC1"],
-        "responsible_unit": unit,
-        "responsible_person": "Trưởng bộ phận một cửa",
-        "due_on": due.isoformat(),
-    }
-    created = await client.post("/api/v1/improvement/actions", json=body)
-    assert created.status_code == 201, created.text
-    return int(created.json()["id"])
 
 
 async def test_owners_and_heads_get_one_reminder_per_action_a_day(

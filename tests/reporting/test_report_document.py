@@ -25,6 +25,7 @@ from app.reporting.numbers import shown
 from tests.comment_factories import respond as respond_with_text
 from tests.comment_factories import sync
 from tests.factories import add_response, make_province, ratings
+from tests.improvement.helpers import plan
 from tests.reporting.helpers import add_round, respond, staff_client
 
 LAST_YEAR = date.today() - timedelta(days=365)
@@ -211,18 +212,7 @@ async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
         ("C21", "Niêm yết lại quy trình tại quầy", today - timedelta(days=3)),
         ("C11", "Bổ sung ghế chờ cho người dân", today + timedelta(days=20)),
     ]:
-        body = {
-            "unit": unit,
-            "round": "R2026",
-            "title": title,
-            "criteria": ["ACC1"],
-            "responsible_unit": unit,
-            "responsible_person": "Trưởng bộ phận một cửa",
-            "due_on": due.isoformat(),
-        }
-        created = await client.post("/api/v1/improvement/actions", json=body)
-        assert created.status_code == 201, created.text
-        planned.append(created.json()["id"])
+        planned.append(await plan(client, unit, title, due))
     done = await client.patch(f"/api/v1/improvement/actions/{planned[1]}", json={"status": "done"})
     assert done.status_code == 200, done.text
     # D2 (target 80) lost every point at C21: its largest gaps, ranked by the gain to target.
