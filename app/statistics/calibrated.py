@@ -228,7 +228,28 @@ def _terms(
     return Calibration(kind, h, s, q, aa, tot_a)
 
 
-async def load_replicates(
+@dataclass(frozen=True)
+class ReplicateLayout:
+    """A round's replicate factors and where every response sits in them: PSUs are numbered
+    in order of their first response (by id) and strata in order of their first PSU, so the
+    factors (the bootstrap's too, with its seed) are a function of the responses and the
+    design alone, the same on every request and on SQLite and PostgreSQL."""
+
+    reps: Replicates
+    responses: np.ndarray  # response ids, ascending
+    psu: np.ndarray  # each response's PSU: its column of reps.factors
+    psu_cell: np.ndarray  # each PSU's cell (the engine's keys)
+    x: np.ndarray  # PSU totals of w·v (PSUs, 2C)
+    seed: int
+    stratum: np.ndarray  # each PSU's stratum (0, 1, … in order of first PSU)
+
+    def response_factors(self) -> np.ndarray:
+        """(responses, R): the factor of every response (its PSU's) in every replicate."""
+        found: np.ndarray = self.reps.factors[:, self.psu].T
+        return found
+
+
+async def replicate_layout(
     session: AsyncSession,
     head: str,
     params: dict[str, Any],
@@ -236,13 +257,13 @@ async def load_replicates(
     stratum: np.ndarray,
     design: Design,
     seed: int,
-) -> tuple[Replicates, np.ndarray]:
-    """The design's replicate factors over the PSUs of the live batch and every cell's
-    replicate totals (cells, R, 2C): JK1 (every PSU one stratum), JKn (the design's strata)
-    or the Rao–Wu bootstrap (``design.replicates``, seeded with ``seed``: the same factors on
-    every request while the responses are the same)."""
+) -> ReplicateLayout:
+    """The design's replicate factors over the PSUs of the live batch: JK1 (every PSU one
+    stratum), JKn (the design's strata) or the Rao–Wu bootstrap (``design.replicates``,
+    seeded with ``seed``)."""
     size = design_size(params)
-    rows = (await session.execute(text(head + _per_response(size)), params)).all()
+    order = " ORDER BY b.response_id"
+    rows = (await session.execute(text(head + _per_response(size) + order), params)).all()
     cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
     cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
     w = np.array([float(r[4]) for r in rows])
@@ -262,14 +283,39 @@ async def load_replicates(
     np.add.at(x, psu, v)
     psu_cell = np.zeros(len(psu_of), dtype=np.intp)
     psu_cell[psu] = cell
-    psu_stratum = np.unique(stratum[psu_cell], return_inverse=True)[1].astype(np.intp)
+    psu_stratum = _first_seen(stratum[psu_cell])
     if design.variance == "jk1":
         reps = jk1(len(psu_of))
     elif design.variance == "jkn":
         reps = jkn(psu_stratum)
     else:
         reps = rao_wu(psu_stratum, design.replicates, seed)
-    return reps, group_totals(reps, x, psu_cell, len(keys))
+    ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
+    return ReplicateLayout(reps, ids, psu, psu_cell, x, seed, psu_stratum)
+
+
+def _first_seen(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0, 1, … in order of first appearance."""
+    found, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(found), dtype=np.intp)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(found))
+    renumbered: np.ndarray = rank[inverse.ravel()]
+    return renumbered
+
+
+async def load_replicates(
+    session: AsyncSession,
+    head: str,
+    params: dict[str, Any],
+    keys: list[tuple[int, bool, str]],
+    stratum: np.ndarray,
+    design: Design,
+    seed: int,
+) -> tuple[ReplicateLayout, np.ndarray]:
+    """The replicate layout (``replicate_layout``) and every cell's replicate totals
+    (cells, R, 2C)."""
+    layout = await replicate_layout(session, head, params, keys, stratum, design, seed)
+    return layout, group_totals(layout.reps, layout.x, layout.psu_cell, len(keys))
 
 
 def design_size(params: dict[str, Any]) -> int:

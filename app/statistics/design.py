@@ -85,6 +85,7 @@ class Design:
     calibration: str | None = None
     variance: str = "linearisation"  # app.models.round.VARIANCE_METHODS
     replicates: int = 80  # the bootstrap's
+    seed: int = 0  # the bootstrap's: the round's id
 
     @classmethod
     def of(cls, round_: Round, timezone: str) -> Design:
@@ -100,6 +101,7 @@ class Design:
             lonely_psu=round_.design_lonely_psu or "adjust",
             variance=round_.design_variance or "linearisation",
             replicates=round_.design_replicates or 80,
+            seed=round_.id or 0,
         )
 
     @property
@@ -139,7 +141,7 @@ class Design:
     def variance_text(self) -> str:
         """How the standard errors are computed, as every report and export states it."""
         if self.variance in REPLICATE_TEXT:
-            text = REPLICATE_TEXT[self.variance].format(replicates=self.replicates)
+            text = REPLICATE_TEXT[self.variance].format(replicates=self.replicates, seed=self.seed)
             return f"{text}; variance scale·Σ rscale·(θ_r − θ̄)² (R svrVar, mse = FALSE)"
         found = VARIANCE_METHOD.format(lonely=self.lonely_psu)
         return found + (f"; {CALIBRATION_TEXT[self.calibration]}" if self.calibration else "")
@@ -166,8 +168,8 @@ REPLICATE_TEXT = {
     "jk1": "replicate weights: JK1 jackknife (one replicate per PSU; R as.svrepdesign(type='JK1'))",
     "jkn": "replicate weights: JKn jackknife (one replicate per PSU within strata; R "
     "as.svrepdesign(type='JKn'))",
-    "bootstrap": "replicate weights: Rao–Wu bootstrap, {replicates} replicates (R svrepdesign("
-    "type='bootstrap') with the same factors)",
+    "bootstrap": "replicate weights: Rao–Wu bootstrap, {replicates} replicates, seed {seed} "
+    "(numpy default_rng; R svrepdesign(type='bootstrap') with the exported factors)",
 }
 
 

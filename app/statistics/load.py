@@ -15,8 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.forms.registry import RegisteredForm
+from app.forms.schema import Instrument
 from app.models import Round, RoundUnit
-from app.statistics.calibrated import load_calibration, load_replicates
+from app.statistics.calibrated import (
+    ReplicateLayout,
+    load_calibration,
+    load_replicates,
+    replicate_layout,
+)
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.freshness import Freshness, has_pending, observed, stored_state, waiting
@@ -119,8 +125,26 @@ async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> No
         return
     dialect = session.get_bind().dialect
     head, params = live_head(round_.id, design, engine.stats.spec, dialect, None)
-    engine.replicates, engine.replicate_totals = await load_replicates(
-        session, head, params, engine.stats.keys, engine.stratum, design, round_.id
+    layout, totals = await load_replicates(
+        session, head, params, engine.stats.keys, engine.stratum, design, design.seed
+    )
+    engine.replicates, engine.replicate_totals = layout.reps, totals
+    engine.replicate_layout = layout
+
+
+async def round_replicates(
+    session: AsyncSession, round_: Round, instrument: Instrument, timezone: str, tree: UnitTree
+) -> ReplicateLayout | None:
+    """The replicate factors the round's standard errors use, per response (None: the round
+    is linearised), for the microdata export."""
+    design = Design.of(round_, timezone)
+    if design.variance == "linearisation":
+        return None
+    stats = await load_live(session, round_.id, design, Spec.of(instrument))
+    engine = Engine(instrument, stats, design, tree, await round_volumes(session, round_.id))
+    head, params = live_head(round_.id, design, stats.spec, session.get_bind().dialect, None)
+    return await replicate_layout(
+        session, head, params, stats.keys, engine.stratum, design, design.seed
     )
 
 

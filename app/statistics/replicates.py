@@ -147,3 +147,33 @@ def domain_thetas(totals: np.ndarray, a: np.ndarray, available: np.ndarray) -> n
     undefined = (~np.isfinite(ratio[:, None, :]) & used[None, :, :]).any(axis=2)
     thetas[undefined] = np.nan
     return thetas
+
+
+def replicate_rank(reps: Replicates, stratum: np.ndarray, inside: np.ndarray) -> int:
+    """The rank of a domain's replicate weights (R's ``degf`` of the subset is this − 1):
+    rows w_i·f_{psu(i)}, rows of a PSU proportional, so the rank of the factors of the
+    domain's PSUs (``inside``; ``stratum``: each PSU's). JK1: its factors c(J − I) are
+    invertible, so k PSUs have rank k. JKn: the rows of a stratum add up to n_h·(1, …, 1),
+    so each whole stratum in the domain beyond the first takes one away: k − max(0, whole
+    strata − 1). The bootstrap: numerically (SVD, numpy's tolerance), first on 2R of the
+    domain's PSUs, which is full rank R in all but degenerate draws."""
+    k = int(inside.sum())
+    if reps.kind == "jk1":
+        return k
+    if reps.kind == "jkn":
+        sizes = np.bincount(stratum, minlength=1)
+        held = np.bincount(stratum[inside], minlength=len(sizes))
+        whole = int(((held == sizes) & (sizes > 0)).sum())
+        return k - max(0, whole - 1)
+    at = np.flatnonzero(inside)
+    count = reps.factors.shape[0]
+    if k > 2 * count:
+        rank = int(np.linalg.matrix_rank(reps.factors[:, at[: 2 * count]]))
+        if rank == count:
+            return rank
+        gram = np.zeros((count, count))
+        for lo in range(0, k, 65536):  # in slices: a large domain's factors are not copied
+            part = reps.factors[:, at[lo : lo + 65536]]
+            gram += part @ part.T
+        return int(np.linalg.matrix_rank(gram, hermitian=True))
+    return int(np.linalg.matrix_rank(reps.factors[:, at]))
