@@ -34,6 +34,9 @@ VARIANCE_METHOD = (
     "single-PSU strata: survey.lonely.psu='{lonely}'"
 )
 DF_TEXT = "df = PSUs in the domain − strata in the domain (R degf(subset(design, domain)))"
+REPLICATE_DF_TEXT = (
+    "df = rank of the domain's replicate weights − 1 (R degf(subset(svrepdesign, domain)))"
+)
 CI_METHODS = {
     "logit": (
         "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='xlogit'); "
@@ -146,6 +149,9 @@ class Design:
         found = VARIANCE_METHOD.format(lonely=self.lonely_psu)
         return found + (f"; {CALIBRATION_TEXT[self.calibration]}" if self.calibration else "")
 
+    def df_text(self) -> str:
+        return DF_TEXT if self.variance == "linearisation" else REPLICATE_DF_TEXT
+
     def describe(self) -> dict[str, object]:
         unsupported = fpc_unsupported(self.strata, self.psu) if self.fpc_requested else None
         return {
@@ -158,8 +164,8 @@ class Design:
             "variance": self.variance,
             "variance_method": self.variance_text(),
             "ci": self.ci,
-            "ci_method": f"{CI_METHODS[self.ci]}; {DF_TEXT}",
-            "df_method": DF_TEXT,
+            "ci_method": f"{CI_METHODS[self.ci]}; {self.df_text()}",
+            "df_method": self.df_text(),
             "deff_method": DEFF_METHOD,
         }
 

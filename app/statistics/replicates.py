@@ -1,8 +1,8 @@
 """Replicate-weight variance (#14 point 5, the numeric core): jackknife (JK1, JKn) and the
 Rao–Wu rescaling bootstrap, as R's survey package defines them, and the standard errors of
 criterion ratios and their linear combinations (element and overall indices) for any set of
-domains. Not wired into rounds yet: no storage of factors, no round setting (see
-docs/statistics.md, "Replicate weights").
+domains, and the rank of a domain's replicate weights (R's degf). Wired into rounds by
+app.statistics.calibrated.replicate_layout (docs/statistics.md, "Replicate weights").
 
 Factors are per PSU (every response of a PSU shares them), replicate r's weight of response i
 being w_i·f_{psu(i), r}:
@@ -155,8 +155,9 @@ def replicate_rank(reps: Replicates, stratum: np.ndarray, inside: np.ndarray) ->
     domain's PSUs (``inside``; ``stratum``: each PSU's). JK1: its factors c(J − I) are
     invertible, so k PSUs have rank k. JKn: the rows of a stratum add up to n_h·(1, …, 1),
     so each whole stratum in the domain beyond the first takes one away: k − max(0, whole
-    strata − 1). The bootstrap: numerically (SVD, numpy's tolerance), first on 2R of the
-    domain's PSUs, which is full rank R in all but degenerate draws."""
+    strata − 1). The bootstrap: numerically (``matrix_rank``), first on a few of the
+    domain's PSUs (R + 16 of them), which is full rank R in all but degenerate draws
+    (then on all of them)."""
     k = int(inside.sum())
     if reps.kind == "jk1":
         return k
@@ -167,13 +168,37 @@ def replicate_rank(reps: Replicates, stratum: np.ndarray, inside: np.ndarray) ->
         return k - max(0, whole - 1)
     at = np.flatnonzero(inside)
     count = reps.factors.shape[0]
-    if k > 2 * count:
-        rank = int(np.linalg.matrix_rank(reps.factors[:, at[: 2 * count]]))
+    if k > count + 16:
+        rank = matrix_rank(reps.factors[:, at[: count + 16]])
         if rank == count:
             return rank
         gram = np.zeros((count, count))
         for lo in range(0, k, 65536):  # in slices: a large domain's factors are not copied
             part = reps.factors[:, at[lo : lo + 65536]]
             gram += part @ part.T
-        return int(np.linalg.matrix_rank(gram, hermitian=True))
-    return int(np.linalg.matrix_rank(reps.factors[:, at]))
+        return matrix_rank(gram)
+    return matrix_rank(reps.factors[:, at])
+
+
+def matrix_rank(matrix: np.ndarray, tol: float = 1e-9) -> int:
+    """The rank by Gaussian elimination with partial pivoting (pivots below ``tol`` × the
+    largest entry count as 0). Replicate factors are rank-deficient by structure (a PSU never
+    drawn, strata adding up), not by rounding, so any tolerance between rounding and R's qr
+    tol = 1e-5 finds the same rank; no LAPACK call (a few hundred microseconds where an
+    SVD's threads wait for a loaded machine's cores)."""
+    a = np.array(matrix if matrix.shape[1] <= matrix.shape[0] else matrix.T, dtype=float)
+    if a.size == 0:
+        return 0
+    limit = tol * float(np.abs(a).max())
+    rank = 0
+    for c in range(a.shape[1]):
+        if rank == a.shape[0]:
+            break
+        pivot = rank + int(np.argmax(np.abs(a[rank:, c])))
+        if abs(a[pivot, c]) <= limit:
+            continue
+        a[[rank, pivot]] = a[[pivot, rank]]
+        below = a[rank + 1 :, c] / a[rank, c]
+        a[rank + 1 :, c:] -= below[:, None] * a[rank, c:][None, :]
+        rank += 1
+    return rank

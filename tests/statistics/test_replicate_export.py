@@ -163,6 +163,7 @@ async def test_r_reproduces_the_replicate_ses_from_the_exported_file(
             session, round_, form, settings.timezone, await load_tree(session)
         )
     assert engine.replicates is not None and engine.replicates.kind == variance
+    assert "rank of the domain's replicate weights" in str(engine.design.describe()["df_method"])
     engine.design = replace(engine.design, ci="logit")
     domains = {d: {province.units[u].id for u in units} for d, units in DOMAINS.items()}
     ours: dict[str, DomainEstimates] = {d: engine.domain(units) for d, units in domains.items()}
