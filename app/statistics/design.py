@@ -67,6 +67,12 @@ CALIBRATION_TEXT = {
     ),
     "poststratify": "calibration-aware: residuals on the post-strata as R's postStratify()",
 }
+RECALIBRATED = {
+    "rake": "raked again to the margins (R rake() on the replicate design)",
+    "calibrate": "raked again within the bounds (R calibrate(calfun = 'raking', bounds) on "
+    "the replicate design)",
+    "poststratify": "post-stratified again (R postStratify() on the replicate design)",
+}
 DEFF_METHOD = (
     "design variance / variance under simple random sampling with replacement of the same "
     "answers (R svymean(deff='replace'))"
@@ -145,7 +151,8 @@ class Design:
         """How the standard errors are computed, as every report and export states it."""
         if self.variance in REPLICATE_TEXT:
             text = REPLICATE_TEXT[self.variance].format(replicates=self.replicates, seed=self.seed)
-            return f"{text}; variance scale·Σ rscale·(θ_r − θ̄)² (R svrVar, mse = FALSE)"
+            again = f"; each replicate {RECALIBRATED[self.calibration]}" if self.calibration else ""
+            return f"{text}{again}; variance scale·Σ rscale·(θ_r − θ̄)² (R svrVar, mse = FALSE)"
         found = VARIANCE_METHOD.format(lonely=self.lonely_psu)
         return found + (f"; {CALIBRATION_TEXT[self.calibration]}" if self.calibration else "")
 

@@ -25,7 +25,7 @@ from app.statistics.calibrated import Calibration, ReplicateLayout
 from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
 from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros, replicate_pooled
-from app.statistics.replicates import Replicates, domain_thetas, replicate_rank
+from app.statistics.replicates import Replicates, column_rank, domain_thetas, replicate_rank
 from app.statistics.replicates import variance as replicate_variance
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
@@ -130,6 +130,8 @@ class Engine:
         self.replicates: Replicates | None = None
         self.replicate_totals: np.ndarray | None = None
         self.replicate_layout: ReplicateLayout | None = None
+        # a calibrated round's replicate weights, each replicate calibrated again (R, responses)
+        self.replicate_weights: np.ndarray | None = None
         self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
@@ -173,7 +175,11 @@ class Engine:
             layout = self.replicate_layout
             if layout is not None:  # R: degf(subset(rep, domain)), the rank of its weights − 1
                 inside = member[layout.psu_cell]
-                df = max(replicate_rank(layout.reps, layout.stratum, inside) - 1, 0)
+                if self.replicate_weights is None:
+                    rank = replicate_rank(layout.reps, layout.stratum, inside)
+                else:  # rows of a PSU are no longer proportional: the responses' weights
+                    rank = column_rank(self.replicate_weights, inside[layout.psu])
+                df = max(rank - 1, 0)
         elif self.stats.paired:
             variance, srs_quad = self._variance(member, rows.b)
             zero = self._exact_zeros(member, a, n, t) & ~rows.pooled

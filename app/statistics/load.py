@@ -21,6 +21,7 @@ from app.statistics.calibrated import (
     ReplicateLayout,
     load_calibration,
     load_replicates,
+    recalibrate,
     replicate_layout,
 )
 from app.statistics.cells import Spec, Split
@@ -119,7 +120,7 @@ async def round_engine(
 
 async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> None:
     """Replicate factors and every cell's replicate totals (design.variance not
-    linearisation)."""
+    linearisation); a calibrated round's replicates are each calibrated again."""
     design = engine.design
     if design.variance == "linearisation":
         return
@@ -130,22 +131,33 @@ async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> No
     )
     engine.replicates, engine.replicate_totals = layout.reps, totals
     engine.replicate_layout = layout
+    if design.weighting == "raked":
+        cells = len(engine.stats.keys)
+        found = await recalibrate(session, round_, engine.instrument, layout, cells)
+        if found is not None:
+            engine.replicate_totals, engine.replicate_weights = found.totals, found.weights
+            engine.design = replace(engine.design, calibration=found.kind)
 
 
 async def round_replicates(
     session: AsyncSession, round_: Round, instrument: Instrument, timezone: str, tree: UnitTree
-) -> ReplicateLayout | None:
-    """The replicate factors the round's standard errors use, per response (None: the round
-    is linearised), for the microdata export."""
+) -> tuple[ReplicateLayout, np.ndarray | None] | None:
+    """The replicate factors the round's standard errors use, per response, and for a
+    calibrated round each replicate's weights calibrated again ((R, responses); None: the
+    factors apply to the final weights) — for the microdata export (None: linearised)."""
     design = Design.of(round_, timezone)
     if design.variance == "linearisation":
         return None
     stats = await load_live(session, round_.id, design, Spec.of(instrument))
     engine = Engine(instrument, stats, design, tree, await round_volumes(session, round_.id))
     head, params = live_head(round_.id, design, stats.spec, session.get_bind().dialect, None)
-    return await replicate_layout(
+    layout = await replicate_layout(
         session, head, params, stats.keys, engine.stratum, design, design.seed
     )
+    if design.weighting != "raked":
+        return layout, None
+    found = await recalibrate(session, round_, instrument, layout, len(stats.keys))
+    return layout, None if found is None else found.weights
 
 
 async def _calibrate(

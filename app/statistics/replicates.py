@@ -166,18 +166,25 @@ def replicate_rank(reps: Replicates, stratum: np.ndarray, inside: np.ndarray) ->
         held = np.bincount(stratum[inside], minlength=len(sizes))
         whole = int(((held == sizes) & (sizes > 0)).sum())
         return k - max(0, whole - 1)
+    return column_rank(reps.factors, inside)
+
+
+def column_rank(matrix: np.ndarray, inside: np.ndarray) -> int:
+    """The rank of the columns ``inside`` of ``matrix`` (R, columns): first of R + 16 of them,
+    which is full rank R in all but degenerate cases (then of all of them, through their Gram
+    matrix, in slices)."""
     at = np.flatnonzero(inside)
-    count = reps.factors.shape[0]
-    if k > count + 16:
-        rank = matrix_rank(reps.factors[:, at[: count + 16]])
+    count = matrix.shape[0]
+    if len(at) > count + 16:
+        rank = matrix_rank(matrix[:, at[: count + 16]])
         if rank == count:
             return rank
         gram = np.zeros((count, count))
-        for lo in range(0, k, 65536):  # in slices: a large domain's factors are not copied
-            part = reps.factors[:, at[lo : lo + 65536]]
+        for lo in range(0, len(at), 65536):  # a large domain's columns are not copied at once
+            part = matrix[:, at[lo : lo + 65536]]
             gram += part @ part.T
         return matrix_rank(gram)
-    return matrix_rank(reps.factors[:, at])
+    return matrix_rank(matrix[:, at])
 
 
 def matrix_rank(matrix: np.ndarray, tol: float = 1e-9) -> int:

@@ -218,8 +218,9 @@ async def round_microdata(
     answers = await _answers(session, round_.id)
     flags = await _flags(session, round_.id)
     levels = _levels(tree, {r.unit_id for r, _ in rows})
-    layout = await round_replicates(session, round_, instrument, tree=tree, timezone=timezone)
-    factors = _factors(layout, [r.id for r, _ in rows])
+    found = await round_replicates(session, round_, instrument, tree=tree, timezone=timezone)
+    layout = None if found is None else found[0]
+    factors = _factors(found, [r.id for r, _ in rows], [float(w) for _, w in rows])
     rep_cols = [f"repw_{i}" for i in range(1, factors.shape[1] + 1)]
     cols = _answer_columns(instrument)
     labels, values = _labels(instrument, cols)
@@ -265,22 +266,33 @@ async def round_microdata(
                 *factors[row - 1].tolist(),  # full precision: R must rebuild the replicates
             ]
         )
-    out.design = design_lines(design, instrument) + replicate_lines(design, layout)
+    again = found is not None and found[1] is not None
+    out.design = design_lines(design, instrument) + replicate_lines(design, layout, again)
     return out
 
 
-def _factors(layout: ReplicateLayout | None, ids: list[int]) -> np.ndarray:
-    """(responses, R): each response's replicate factors, in the file's order (none: (n, 0))."""
-    if layout is None:
+def _factors(
+    found: tuple[ReplicateLayout, np.ndarray | None] | None, ids: list[int], weights: list[float]
+) -> np.ndarray:
+    """(responses, R): each response's replicate factors, in the file's order (none: (n, 0));
+    for a calibrated round, each replicate's calibrated weight / the final weight."""
+    if found is None:
         return np.zeros((len(ids), 0))
+    layout, recalibrated = found
     at = np.searchsorted(layout.responses, ids)
     if len(ids) and (at.max() >= len(layout.responses) or (layout.responses[at] != ids).any()):
         raise RuntimeError("a response of the file has no replicate factors (changed meanwhile)")
-    found: np.ndarray = layout.response_factors()[at]
-    return found
+    if recalibrated is None:
+        factors: np.ndarray = layout.response_factors()[at]
+        return factors
+    final = np.array(weights)
+    ratio: np.ndarray = recalibrated[:, at].T / np.where(final > 0, final, 1.0)[:, None]
+    return ratio
 
 
-def replicate_lines(design: Design, layout: ReplicateLayout | None) -> list[tuple[str, str]]:
+def replicate_lines(
+    design: Design, layout: ReplicateLayout | None, recalibrated: bool = False
+) -> list[tuple[str, str]]:
     """The replicate design of the file (columns repw_1 … repw_R) and R's svrepdesign call
     that reproduces the standard errors."""
     if layout is None:
@@ -291,10 +303,12 @@ def replicate_lines(design: Design, layout: ReplicateLayout | None) -> list[tupl
         kind, scale, rscales = "JK1", f"({count} - 1) / {count}", f"rep(1, {count})"
     elif reps.kind == "jkn":
         kind, scale = "JKn", "1"
-        rscales = '1 / apply(d[grep("^repw_", names(d))], 2, max)'
+        rscales = "c(" + ", ".join(repr(float(x)) for x in reps.rscales) + ")"
     else:
         kind, scale, rscales = "bootstrap", f"1 / ({count} - 1)", f"rep(1, {count})"
     seed = f"; Rao–Wu, seed {layout.seed} (numpy default_rng)" if reps.kind == "bootstrap" else ""
+    if recalibrated:
+        seed += "; each replicate calibrated again as the weight set (factor = w_r / weight)"
     return [
         (
             "replicates",
