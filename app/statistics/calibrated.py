@@ -35,12 +35,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.forms.schema import Instrument
 from app.models import Round, WeightSet
 from app.statistics.design import Design
-from app.statistics.replicates import Replicates, group_totals, jk1, jkn, rao_wu
+from app.statistics.replicates import (
+    ReplicateError,
+    Replicates,
+    group_totals,
+    jk1,
+    jkn,
+    rao_wu,
+)
 from app.weights.calibration import Categories
 from app.weights.data import load_responses
-from app.weights.pipeline import adjust_nonresponse, cell_key
+from app.weights.errors import WeightingError
+from app.weights.pipeline import adjust, adjust_nonresponse, cell_key
 from app.weights.schemas import WeightingInputs
 
+REPLICATE_TOLERANCE = 1e-13  # each replicate's raking: the largest relative misfit
 SWEEPS = 10  # R's svyrecvar: for (iterations in 1:10) over the raking margins
 
 
@@ -228,7 +237,29 @@ def _terms(
     return Calibration(kind, h, s, q, aa, tot_a)
 
 
-async def load_replicates(
+@dataclass(frozen=True)
+class ReplicateLayout:
+    """A round's replicate factors and where every response sits in them: PSUs are numbered
+    in order of their first response (by id) and strata in order of their first PSU, so the
+    factors (the bootstrap's too, with its seed) are a function of the responses and the
+    design alone, the same on every request and on SQLite and PostgreSQL."""
+
+    reps: Replicates
+    responses: np.ndarray  # response ids, ascending
+    psu: np.ndarray  # each response's PSU: its column of reps.factors
+    psu_cell: np.ndarray  # each PSU's cell (the engine's keys)
+    x: np.ndarray  # PSU totals of w·v (PSUs, 2C)
+    seed: int
+    stratum: np.ndarray  # each PSU's stratum (0, 1, … in order of first PSU)
+    v: np.ndarray  # each response's satisfied then answered indicators (n, 2C), int8
+
+    def response_factors(self) -> np.ndarray:
+        """(responses, R): the factor of every response (its PSU's) in every replicate."""
+        found: np.ndarray = self.reps.factors[:, self.psu].T
+        return found
+
+
+async def replicate_layout(
     session: AsyncSession,
     head: str,
     params: dict[str, Any],
@@ -236,20 +267,21 @@ async def load_replicates(
     stratum: np.ndarray,
     design: Design,
     seed: int,
-) -> tuple[Replicates, np.ndarray]:
-    """The design's replicate factors over the PSUs of the live batch and every cell's
-    replicate totals (cells, R, 2C): JK1 (every PSU one stratum), JKn (the design's strata)
-    or the Rao–Wu bootstrap (``design.replicates``, seeded with ``seed``: the same factors on
-    every request while the responses are the same)."""
+) -> ReplicateLayout:
+    """The design's replicate factors over the PSUs of the live batch: JK1 (every PSU one
+    stratum), JKn (the design's strata) or the Rao–Wu bootstrap (``design.replicates``,
+    seeded with ``seed``)."""
     size = design_size(params)
-    rows = (await session.execute(text(head + _per_response(size)), params)).all()
+    order = " ORDER BY b.response_id"
+    rows = (await session.execute(text(head + _per_response(size) + order), params)).all()
     cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
     cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
     w = np.array([float(r[4]) for r in rows])
     bits = np.arange(size, dtype=np.int64)
     answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
     satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
-    v = np.concatenate([satisfied, answered], axis=1) * w[:, None]
+    indicators = np.concatenate([satisfied, answered], axis=1).astype(np.int8)
+    v = indicators * w[:, None]
     psu_of: dict[tuple[int, str], int] = {}
     psu = np.array(
         [
@@ -262,16 +294,106 @@ async def load_replicates(
     np.add.at(x, psu, v)
     psu_cell = np.zeros(len(psu_of), dtype=np.intp)
     psu_cell[psu] = cell
-    psu_stratum = np.unique(stratum[psu_cell], return_inverse=True)[1].astype(np.intp)
+    psu_stratum = _first_seen(stratum[psu_cell])
     if design.variance == "jk1":
         reps = jk1(len(psu_of))
     elif design.variance == "jkn":
         reps = jkn(psu_stratum)
     else:
         reps = rao_wu(psu_stratum, design.replicates, seed)
-    return reps, group_totals(reps, x, psu_cell, len(keys))
+    ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
+    return ReplicateLayout(reps, ids, psu, psu_cell, x, seed, psu_stratum, indicators)
+
+
+def _first_seen(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0, 1, … in order of first appearance."""
+    found, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(found), dtype=np.intp)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(found))
+    renumbered: np.ndarray = rank[inverse.ravel()]
+    return renumbered
+
+
+async def load_replicates(
+    session: AsyncSession,
+    head: str,
+    params: dict[str, Any],
+    keys: list[tuple[int, bool, str]],
+    stratum: np.ndarray,
+    design: Design,
+    seed: int,
+) -> tuple[ReplicateLayout, np.ndarray]:
+    """The replicate layout (``replicate_layout``) and every cell's replicate totals
+    (cells, R, 2C)."""
+    layout = await replicate_layout(session, head, params, keys, stratum, design, seed)
+    return layout, group_totals(layout.reps, layout.x, layout.psu_cell, len(keys))
 
 
 def design_size(params: dict[str, Any]) -> int:
     """The number of criteria of Spec.ctes' parameters (c0, c1, …)."""
     return sum(1 for k in params if k[0] == "c" and k[1:].isdigit())
+
+
+@dataclass(frozen=True)
+class Recalibrated:
+    """Replicate weights of a calibrated round, each replicate calibrated again (R: ``rake()``,
+    ``calibrate()`` or ``postStratify()`` applied to the replicate design)."""
+
+    kind: str
+    weights: np.ndarray  # (R, responses of the layout): each replicate's final weights
+    totals: np.ndarray  # (cells, R, 2C): every cell's replicate totals of w_r·v
+
+
+async def recalibrate(
+    session: AsyncSession,
+    round_: Round,
+    instrument: Instrument,
+    layout: ReplicateLayout,
+    cells: int,
+) -> Recalibrated | None:
+    """Each replicate's weights calibrated to the active weight set's margins or cells from
+    the weights calibration starts from times the replicate's factors: w_r = calibrate(d·f_r)
+    (None: the round's weights are not calibrated). A response of factor 0 keeps weight 0;
+    a replicate that cannot be calibrated (a category left without a response) is undefined
+    (NaN: left out of the variance, as R's na.omit of its NaN estimates)."""
+    inputs = await active_inputs(session, round_)
+    kind = None if inputs is None else calibration_kind(inputs)
+    if inputs is None or kind is None:
+        return None
+    data = await load_responses(session, round_, instrument, inputs.variables())
+    start = data.base
+    if inputs.nonresponse is not None:  # taken as fixed, as for the residual variance
+        start = adjust_nonresponse(data.base, data.values, inputs.nonresponse)
+    position = {rid: i for i, rid in enumerate(data.ids)}
+    missing = [int(r) for r in layout.responses if int(r) not in position]
+    if missing:
+        raise ReplicateError(f"{len(missing)} responses have no weight in the active set")
+    at = np.array([position[int(r)] for r in layout.responses], dtype=np.intp)
+    factors = np.ones((layout.reps.factors.shape[0], len(data.ids)))
+    factors[:, at] = layout.response_factors().T
+    # replicate estimates differ by about SE/√R: their raking must converge much further
+    # than the weight set's tolerance for the SE to be right to 1e-8 (R's rake() sweeps the
+    # replicates until the full-sample weights meet its epsilon)
+    fixed = inputs.model_copy(
+        update={
+            "nonresponse": None,
+            "tolerance": min(inputs.tolerance, REPLICATE_TOLERANCE),
+            "max_iterations": max(inputs.max_iterations, 5000),
+        }
+    )
+    weights = np.full((factors.shape[0], len(at)), np.nan)
+    for r in range(factors.shape[0]):
+        begin = start * factors[r]
+        kept = np.flatnonzero(begin > 0)
+        values = {v: [data.values[v][i] for i in kept] for v in data.values}
+        try:
+            found = adjust(begin[kept], values, fixed).weights
+        except WeightingError:
+            continue
+        full = np.zeros(len(data.ids))
+        full[kept] = found
+        weights[r] = full[at]
+    cell = layout.psu_cell[layout.psu]
+    as_factors = Replicates(layout.reps.kind, weights, layout.reps.scale, layout.reps.rscales)
+    totals = group_totals(as_factors, layout.v.astype(np.float64), cell, cells)
+    return Recalibrated(kind, weights, totals)

@@ -34,6 +34,9 @@ VARIANCE_METHOD = (
     "single-PSU strata: survey.lonely.psu='{lonely}'"
 )
 DF_TEXT = "df = PSUs in the domain − strata in the domain (R degf(subset(design, domain)))"
+REPLICATE_DF_TEXT = (
+    "df = rank of the domain's replicate weights − 1 (R degf(subset(svrepdesign, domain)))"
+)
 CI_METHODS = {
     "logit": (
         "logit: expit(logit(p) ± t(0.975, df)·SE/(p(1−p))), as R svyciprop(method='xlogit'); "
@@ -64,6 +67,12 @@ CALIBRATION_TEXT = {
     ),
     "poststratify": "calibration-aware: residuals on the post-strata as R's postStratify()",
 }
+RECALIBRATED = {
+    "rake": "raked again to the margins (R rake() on the replicate design)",
+    "calibrate": "raked again within the bounds (R calibrate(calfun = 'raking', bounds) on "
+    "the replicate design)",
+    "poststratify": "post-stratified again (R postStratify() on the replicate design)",
+}
 DEFF_METHOD = (
     "design variance / variance under simple random sampling with replacement of the same "
     "answers (R svymean(deff='replace'))"
@@ -85,6 +94,7 @@ class Design:
     calibration: str | None = None
     variance: str = "linearisation"  # app.models.round.VARIANCE_METHODS
     replicates: int = 80  # the bootstrap's
+    seed: int = 0  # the bootstrap's: the round's id
 
     @classmethod
     def of(cls, round_: Round, timezone: str) -> Design:
@@ -100,6 +110,7 @@ class Design:
             lonely_psu=round_.design_lonely_psu or "adjust",
             variance=round_.design_variance or "linearisation",
             replicates=round_.design_replicates or 80,
+            seed=round_.id or 0,
         )
 
     @property
@@ -139,10 +150,14 @@ class Design:
     def variance_text(self) -> str:
         """How the standard errors are computed, as every report and export states it."""
         if self.variance in REPLICATE_TEXT:
-            text = REPLICATE_TEXT[self.variance].format(replicates=self.replicates)
-            return f"{text}; variance scale·Σ rscale·(θ_r − θ̄)² (R svrVar, mse = FALSE)"
+            text = REPLICATE_TEXT[self.variance].format(replicates=self.replicates, seed=self.seed)
+            again = f"; each replicate {RECALIBRATED[self.calibration]}" if self.calibration else ""
+            return f"{text}{again}; variance scale·Σ rscale·(θ_r − θ̄)² (R svrVar, mse = FALSE)"
         found = VARIANCE_METHOD.format(lonely=self.lonely_psu)
         return found + (f"; {CALIBRATION_TEXT[self.calibration]}" if self.calibration else "")
+
+    def df_text(self) -> str:
+        return DF_TEXT if self.variance == "linearisation" else REPLICATE_DF_TEXT
 
     def describe(self) -> dict[str, object]:
         unsupported = fpc_unsupported(self.strata, self.psu) if self.fpc_requested else None
@@ -156,8 +171,8 @@ class Design:
             "variance": self.variance,
             "variance_method": self.variance_text(),
             "ci": self.ci,
-            "ci_method": f"{CI_METHODS[self.ci]}; {DF_TEXT}",
-            "df_method": DF_TEXT,
+            "ci_method": f"{CI_METHODS[self.ci]}; {self.df_text()}",
+            "df_method": self.df_text(),
             "deff_method": DEFF_METHOD,
         }
 
@@ -166,8 +181,8 @@ REPLICATE_TEXT = {
     "jk1": "replicate weights: JK1 jackknife (one replicate per PSU; R as.svrepdesign(type='JK1'))",
     "jkn": "replicate weights: JKn jackknife (one replicate per PSU within strata; R "
     "as.svrepdesign(type='JKn'))",
-    "bootstrap": "replicate weights: Rao–Wu bootstrap, {replicates} replicates (R svrepdesign("
-    "type='bootstrap') with the same factors)",
+    "bootstrap": "replicate weights: Rao–Wu bootstrap, {replicates} replicates, seed {seed} "
+    "(numpy default_rng; R svrepdesign(type='bootstrap') with the exported factors)",
 }
 
 

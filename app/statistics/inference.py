@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.forms.schema import Instrument
-from app.statistics.calibrated import Calibration
+from app.statistics.calibrated import Calibration, ReplicateLayout
 from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
-from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros
-from app.statistics.replicates import Replicates, domain_thetas
+from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros, replicate_pooled
+from app.statistics.replicates import Replicates, column_rank, domain_thetas, replicate_rank
 from app.statistics.replicates import variance as replicate_variance
 from app.statistics.sufficient import RoundStats
 from app.units.service import UnitTree
@@ -129,6 +129,9 @@ class Engine:
         # cell's replicate totals (cells, R, 2C) (app.statistics.replicates)
         self.replicates: Replicates | None = None
         self.replicate_totals: np.ndarray | None = None
+        self.replicate_layout: ReplicateLayout | None = None
+        # a calibrated round's replicate weights, each replicate calibrated again (R, responses)
+        self.replicate_weights: np.ndarray | None = None
         self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
@@ -159,12 +162,24 @@ class Engine:
         psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)
         if self.calibration is not None:  # one PSU's residuals do not sum to 0 any more
             psus = np.full(len(psus), 2)
+        df = int(self.stats.psus[member][:, self.every].sum()) - int(present.sum())
         if self.replicates is not None and self.replicate_totals is not None:
             _, srs_quad = self._variance(member, rows.b)
-            thetas = domain_thetas(self.replicate_totals[member].sum(axis=0), a, available)
+            domain_totals = self.replicate_totals[member].sum(axis=0)
+            thetas = domain_thetas(domain_totals, a, available)
+            replicate_pooled(self.instrument, domain_totals, available, thetas, rows)
             variance = replicate_variance(self.replicates, thetas)
-            variance[self._exact_zeros(member, a, n, t, constant_only=True)] = 0.0
-            variance[rows.pooled] = np.nan  # the pooled rule has no replicate estimator yet
+            zero = self._exact_zeros(member, a, n, t, constant_only=True) & ~rows.pooled
+            no_psu = np.full(len(a), 2)  # one PSU's replicates still vary
+            variance[zero | pooled_zeros(rows, a, totals, no_psu)] = 0.0
+            layout = self.replicate_layout
+            if layout is not None:  # R: degf(subset(rep, domain)), the rank of its weights − 1
+                inside = member[layout.psu_cell]
+                if self.replicate_weights is None:
+                    rank = replicate_rank(layout.reps, layout.stratum, inside)
+                else:  # rows of a PSU are no longer proportional: the responses' weights
+                    rank = column_rank(self.replicate_weights, inside[layout.psu])
+                df = max(rank - 1, 0)
         elif self.stats.paired:
             variance, srs_quad = self._variance(member, rows.b)
             zero = self._exact_zeros(member, a, n, t) & ~rows.pooled
@@ -176,7 +191,6 @@ class Engine:
             variance = srs_quad = np.full(len(a), np.nan)
         q = self.estimate_q
         has = [bool(v) for v in (a != 0).sum(axis=1)]
-        df = int(self.stats.psus[member][:, self.every].sum()) - int(present.sum())
         estimates = [
             estimate_of(
                 has[e],

@@ -15,8 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.forms.registry import RegisteredForm
+from app.forms.schema import Instrument
 from app.models import Round, RoundUnit
-from app.statistics.calibrated import load_calibration, load_replicates
+from app.statistics.calibrated import (
+    ReplicateLayout,
+    load_calibration,
+    load_replicates,
+    recalibrate,
+    replicate_layout,
+)
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.freshness import Freshness, has_pending, observed, stored_state, waiting
@@ -113,15 +120,44 @@ async def round_engine(
 
 async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> None:
     """Replicate factors and every cell's replicate totals (design.variance not
-    linearisation)."""
+    linearisation); a calibrated round's replicates are each calibrated again."""
     design = engine.design
     if design.variance == "linearisation":
         return
     dialect = session.get_bind().dialect
     head, params = live_head(round_.id, design, engine.stats.spec, dialect, None)
-    engine.replicates, engine.replicate_totals = await load_replicates(
-        session, head, params, engine.stats.keys, engine.stratum, design, round_.id
+    layout, totals = await load_replicates(
+        session, head, params, engine.stats.keys, engine.stratum, design, design.seed
     )
+    engine.replicates, engine.replicate_totals = layout.reps, totals
+    engine.replicate_layout = layout
+    if design.weighting == "raked":
+        cells = len(engine.stats.keys)
+        found = await recalibrate(session, round_, engine.instrument, layout, cells)
+        if found is not None:
+            engine.replicate_totals, engine.replicate_weights = found.totals, found.weights
+            engine.design = replace(engine.design, calibration=found.kind)
+
+
+async def round_replicates(
+    session: AsyncSession, round_: Round, instrument: Instrument, timezone: str, tree: UnitTree
+) -> tuple[ReplicateLayout, np.ndarray | None] | None:
+    """The replicate factors the round's standard errors use, per response, and for a
+    calibrated round each replicate's weights calibrated again ((R, responses); None: the
+    factors apply to the final weights) — for the microdata export (None: linearised)."""
+    design = Design.of(round_, timezone)
+    if design.variance == "linearisation":
+        return None
+    stats = await load_live(session, round_.id, design, Spec.of(instrument))
+    engine = Engine(instrument, stats, design, tree, await round_volumes(session, round_.id))
+    head, params = live_head(round_.id, design, stats.spec, session.get_bind().dialect, None)
+    layout = await replicate_layout(
+        session, head, params, stats.keys, engine.stratum, design, design.seed
+    )
+    if design.weighting != "raked":
+        return layout, None
+    found = await recalibrate(session, round_, instrument, layout, len(stats.keys))
+    return layout, None if found is None else found.weights
 
 
 async def _calibrate(

@@ -106,3 +106,36 @@ def pooled_zeros(
     every_empty = (covers & ~empty[None, :]).sum(axis=1) == 0
     zero: np.ndarray = rows.pooled & (every_full | every_empty | (psus <= 1))
     return zero
+
+
+def replicate_pooled(
+    instrument: Instrument,
+    totals: np.ndarray,
+    available: np.ndarray,
+    thetas: np.ndarray,
+    rows: Rows,
+) -> None:
+    """The replicate estimates (R, E) of the rows the instrument pools, in place, from a
+    domain's replicate totals (R, 2C: satisfied then answered): a pooled element's
+    Σ_c Y_cr / Σ_c X_cr, the (weighted) mean of those, or the pooled overall; NaN where a
+    replicate has no answer to pool (R's 0/0, left out as its na.omit)."""
+    if not rows.pooled.any():
+        return
+    size = len(available)
+    y, x = totals[:, :size], totals[:, size:]
+    members = _members(instrument, available)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        element = (y @ members.T) / (x @ members.T)  # (R, elements)
+        pooled_all = y[:, available].sum(axis=1) / x[:, available].sum(axis=1)
+    element[~np.isfinite(element)] = np.nan
+    rule = instrument.aggregation
+    if rule.element == "pooled":
+        has = members.any(axis=1)
+        for i in np.flatnonzero(has):
+            thetas[:, size + i] = element[:, i]
+        if rule.overall in ("mean_of_elements", "weighted_elements"):
+            weights = _element_weights(instrument, members)
+            if weights.sum() > 0:
+                thetas[:, -1] = element[:, has] @ (weights[has] / weights.sum())
+    if rule.overall == "pooled" and available.any():
+        thetas[:, -1] = np.where(np.isfinite(pooled_all), pooled_all, np.nan)

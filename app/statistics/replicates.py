@@ -1,8 +1,8 @@
 """Replicate-weight variance (#14 point 5, the numeric core): jackknife (JK1, JKn) and the
 Rao–Wu rescaling bootstrap, as R's survey package defines them, and the standard errors of
 criterion ratios and their linear combinations (element and overall indices) for any set of
-domains. Not wired into rounds yet: no storage of factors, no round setting (see
-docs/statistics.md, "Replicate weights").
+domains, and the rank of a domain's replicate weights (R's degf). Wired into rounds by
+app.statistics.calibrated.replicate_layout (docs/statistics.md, "Replicate weights").
 
 Factors are per PSU (every response of a PSU shares them), replicate r's weight of response i
 being w_i·f_{psu(i), r}:
@@ -147,3 +147,65 @@ def domain_thetas(totals: np.ndarray, a: np.ndarray, available: np.ndarray) -> n
     undefined = (~np.isfinite(ratio[:, None, :]) & used[None, :, :]).any(axis=2)
     thetas[undefined] = np.nan
     return thetas
+
+
+def replicate_rank(reps: Replicates, stratum: np.ndarray, inside: np.ndarray) -> int:
+    """The rank of a domain's replicate weights (R's ``degf`` of the subset is this − 1):
+    rows w_i·f_{psu(i)}, rows of a PSU proportional, so the rank of the factors of the
+    domain's PSUs (``inside``; ``stratum``: each PSU's). JK1: its factors c(J − I) are
+    invertible, so k PSUs have rank k. JKn: the rows of a stratum add up to n_h·(1, …, 1),
+    so each whole stratum in the domain beyond the first takes one away: k − max(0, whole
+    strata − 1). The bootstrap: numerically (``matrix_rank``), first on a few of the
+    domain's PSUs (R + 16 of them), which is full rank R in all but degenerate draws
+    (then on all of them)."""
+    k = int(inside.sum())
+    if reps.kind == "jk1":
+        return k
+    if reps.kind == "jkn":
+        sizes = np.bincount(stratum, minlength=1)
+        held = np.bincount(stratum[inside], minlength=len(sizes))
+        whole = int(((held == sizes) & (sizes > 0)).sum())
+        return k - max(0, whole - 1)
+    return column_rank(reps.factors, inside)
+
+
+def column_rank(matrix: np.ndarray, inside: np.ndarray) -> int:
+    """The rank of the columns ``inside`` of ``matrix`` (R, columns): first of R + 16 of them,
+    which is full rank R in all but degenerate cases (then of all of them, through their Gram
+    matrix, in slices)."""
+    at = np.flatnonzero(inside)
+    count = matrix.shape[0]
+    if len(at) > count + 16:
+        rank = matrix_rank(matrix[:, at[: count + 16]])
+        if rank == count:
+            return rank
+        gram = np.zeros((count, count))
+        for lo in range(0, len(at), 65536):  # a large domain's columns are not copied at once
+            part = matrix[:, at[lo : lo + 65536]]
+            gram += part @ part.T
+        return matrix_rank(gram)
+    return matrix_rank(matrix[:, at])
+
+
+def matrix_rank(matrix: np.ndarray, tol: float = 1e-9) -> int:
+    """The rank by Gaussian elimination with partial pivoting (pivots below ``tol`` × the
+    largest entry count as 0). Replicate factors are rank-deficient by structure (a PSU never
+    drawn, strata adding up), not by rounding, so any tolerance between rounding and R's qr
+    tol = 1e-5 finds the same rank; no LAPACK call (a few hundred microseconds where an
+    SVD's threads wait for a loaded machine's cores)."""
+    a = np.array(matrix if matrix.shape[1] <= matrix.shape[0] else matrix.T, dtype=float)
+    if a.size == 0:
+        return 0
+    limit = tol * float(np.abs(a).max())
+    rank = 0
+    for c in range(a.shape[1]):
+        if rank == a.shape[0]:
+            break
+        pivot = rank + int(np.argmax(np.abs(a[rank:, c])))
+        if abs(a[pivot, c]) <= limit:
+            continue
+        a[[rank, pivot]] = a[[pivot, rank]]
+        below = a[rank + 1 :, c] / a[rank, c]
+        a[rank + 1 :, c:] -= below[:, None] * a[rank, c:][None, :]
+        rank += 1
+    return rank

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +26,9 @@ from app.forms.schema import Instrument, Question
 from app.models import Answer, Response, ResponseFlag, Round
 from app.models.base import as_utc
 from app.reporting.numbers import tidy
+from app.statistics.calibrated import ReplicateLayout
 from app.statistics.design import Design
-from app.statistics.load import round_volumes
+from app.statistics.load import round_replicates, round_volumes
 from app.statistics.weighted import weighted_responses
 from app.units.service import UnitTree
 
@@ -216,6 +218,10 @@ async def round_microdata(
     answers = await _answers(session, round_.id)
     flags = await _flags(session, round_.id)
     levels = _levels(tree, {r.unit_id for r, _ in rows})
+    found = await round_replicates(session, round_, instrument, tree=tree, timezone=timezone)
+    layout = None if found is None else found[0]
+    factors = _factors(found, [r.id for r, _ in rows], [float(w) for _, w in rows])
+    rep_cols = [f"repw_{i}" for i in range(1, factors.shape[1] + 1)]
     cols = _answer_columns(instrument)
     labels, values = _labels(instrument, cols)
     level_cols = [column_name(f"unit_{level}") for level in levels]
@@ -224,8 +230,10 @@ async def round_microdata(
         + level_cols
         + BASE[2:]
         + ["flags", "over_quota"]
-        + [c for c, _, _ in cols],
+        + [c for c, _, _ in cols]
+        + rep_cols,
         labels=BASE_LABELS
+        | {c: f"Hệ số trọng số lặp {c[5:]} (nhân với weight)" for c in rep_cols}
         | {c: f"Mã đơn vị cấp {lv}" for c, lv in zip(level_cols, levels, strict=True)}
         | labels,
         values=values | {"over_quota": {0: "Không", 1: "Có"}},
@@ -255,10 +263,70 @@ async def round_microdata(
                 ",".join(flags.get(response.id, [])),
                 int(response.over_quota),
                 *(_cell(q, kind, given.get(q.code, []), instrument) for _, q, kind in cols),
+                *factors[row - 1].tolist(),  # full precision: R must rebuild the replicates
             ]
         )
-    out.design = design_lines(design, instrument)
+    again = found is not None and found[1] is not None
+    out.design = design_lines(design, instrument) + replicate_lines(design, layout, again)
     return out
+
+
+def _factors(
+    found: tuple[ReplicateLayout, np.ndarray | None] | None, ids: list[int], weights: list[float]
+) -> np.ndarray:
+    """(responses, R): each response's replicate factors, in the file's order (none: (n, 0));
+    for a calibrated round, each replicate's calibrated weight / the final weight."""
+    if found is None:
+        return np.zeros((len(ids), 0))
+    layout, recalibrated = found
+    at = np.searchsorted(layout.responses, ids)
+    if len(ids) and (at.max() >= len(layout.responses) or (layout.responses[at] != ids).any()):
+        raise RuntimeError("a response of the file has no replicate factors (changed meanwhile)")
+    if recalibrated is None:
+        factors: np.ndarray = layout.response_factors()[at]
+        return factors
+    final = np.array(weights)
+    ratio: np.ndarray = recalibrated[:, at].T / np.where(final > 0, final, 1.0)[:, None]
+    return ratio
+
+
+def replicate_lines(
+    design: Design, layout: ReplicateLayout | None, recalibrated: bool = False
+) -> list[tuple[str, str]]:
+    """The replicate design of the file (columns repw_1 … repw_R) and R's svrepdesign call
+    that reproduces the standard errors."""
+    if layout is None:
+        return []
+    reps = layout.reps
+    count = reps.factors.shape[0]
+    if reps.kind == "jk1":
+        kind, scale, rscales = "JK1", f"({count} - 1) / {count}", f"rep(1, {count})"
+    elif reps.kind == "jkn":
+        kind, scale = "JKn", "1"
+        rscales = "c(" + ", ".join(repr(float(x)) for x in reps.rscales) + ")"
+    else:
+        kind, scale, rscales = "bootstrap", f"1 / ({count} - 1)", f"rep(1, {count})"
+    seed = f"; Rao–Wu, seed {layout.seed} (numpy default_rng)" if reps.kind == "bootstrap" else ""
+    if recalibrated:
+        seed += "; each replicate calibrated again as the weight set (factor = w_r / weight)"
+    return [
+        (
+            "replicates",
+            f"{design.variance}: {count} replicates in columns repw_1 … repw_{count} "
+            f"(factors multiplying weight){seed}; variance scale·Σ rscale·(θ_r − θ̄)²",
+        ),
+        (
+            "R replicates",
+            f'rep <- svrepdesign(data = d, repweights = "^repw_", weights = ~weight, '
+            f'type = "{kind}", scale = {scale}, rscales = {rscales}, '
+            "combined.weights = FALSE, mse = FALSE)",
+        ),
+        (
+            "R replicate estimates",
+            "svyratio(~sat_X, ~ans_X, subset(rep, unit %in% D)); df: degf(subset(rep, …)) "
+            "(the rank of the replicate weights − 1)",
+        ),
+    ]
 
 
 def design_lines(design: Design, instrument: Instrument) -> list[tuple[str, str]]:
