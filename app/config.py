@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     # in ``message_outbox_dir``/mail).
     smtp_url: str = ""
     smtp_from: str = "sipas@localhost"
+    # The heads' weekly digest goes out on this weekday (0 = Monday … 6 = Sunday), local time.
+    alert_digest_weekday: int = Field(default=0, ge=0, le=6)
     fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property
