@@ -193,7 +193,7 @@ def below_key(watch: TargetWatch) -> str:
 
 def below_lines(tree: UnitTree, found: list[tuple[TargetWatch, str]]) -> list[str]:
     return [
-        f"- {tree.by_id[w.unit_id].name} ({tree.by_id[w.unit_id].code}), kỳ khảo sát {code}: "
+        f"- {tree.by_id[w.unit_id].name} ({tree.by_id[w.unit_id].code}), đợt khảo sát {code}: "
         f"chỉ số {percent(w.index)}, chỉ tiêu {percent(w.target)}"
         for w, code in found
     ]

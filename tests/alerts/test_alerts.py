@@ -163,7 +163,7 @@ async def test_heads_are_told_once_when_a_unit_falls_below_its_target(
     assert sorted(got) == ["d1@x.vn", "p@x.vn"]
     assert subject_of(got["d1@x.vn"]) == "[SIPAS] 1 đơn vị dưới chỉ tiêu"
     text = body_of(got["d1@x.vn"])
-    assert "(D1), kỳ khảo sát R2026: chỉ số 25,0 %, chỉ tiêu 90,0 %" in text and "D2" not in text
+    assert "(D1), đợt khảo sát R2026: chỉ số 25,0 %, chỉ tiêu 90,0 %" in text and "D2" not in text
 
     # Back above (target lowered), then below again: a new fall, told again.
     async with app.state.db.write_sessions.begin() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fastapi import FastAPI
@@ -67,3 +68,12 @@ def fast(settings: Settings, **more: object) -> Settings:
     return settings.model_copy(
         update={"webhook_backoff_seconds": 0.05, "webhook_settle_seconds": 0.0, **more}
     )
+
+
+def serving() -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 in a thread, until the generator is closed (for fixtures)."""
+    found = Receiver()
+    found.thread.start()
+    yield found
+    found.server.shutdown()
+    found.server.server_close()
