@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(default=5, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_settle_seconds: float = Field(default=5.0, ge=0)
+    # ``response.low_score``: a valid response whose own score (percent of the criteria it
+    # rated that it rated satisfied) is below this.
+    webhook_low_score_percent: float = Field(default=50.0, ge=0, le=100)
     # Invitations that are sent (app/messages): a gateway per channel, e.g.
     # SIPAS_MESSAGE_GATEWAYS='{"sms": {"kind": "http", "url": "https://sms.vendor.vn/send",
     # "token": "...", "rate_per_minute": 120}, "zalo": {"kind": "outbox"}}'. Kinds: "outbox"
@@ -118,6 +121,8 @@ class Settings(BaseSettings):
     # in ``message_outbox_dir``/mail).
     smtp_url: str = ""
     smtp_from: str = "sipas@localhost"
+    # The heads' weekly digest goes out on this weekday (0 = Monday … 6 = Sunday), local time.
+    alert_digest_weekday: int = Field(default=0, ge=0, le=6)
     fresh_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @property

@@ -51,6 +51,7 @@ from app.instruments.registry import register_forms
 from app.instruments.router import router as forms_router
 from app.integrity.pages import router as integrity_pages
 from app.integrity.router import router as integrity_router
+from app.messages.pages import router as optout_pages
 from app.messages.router import router as messages_router
 from app.middleware import (
     BodyLimitMiddleware,
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dossiers_router,
         webhooks_router,
         messages_router,
+        optout_pages,
         alerts_router,
         report_document_router,
         report_document_console,

@@ -1,36 +1,65 @@
 """Which heads of units get which alert, and sending it once.
 
 Heads are active users holding manager or admin on a unit; their scope is every unit under
-those grants. Alerts (one e-mail per person per key; a person who opted out gets none):
+those grants. Alerts (one e-mail per person per key; a person who turned alerts off, or this
+kind of alert, gets none):
 
 - ``overdue:<local date>``: comments in the person's scope still open (new or assigned) past
   their due day (docs/comments: due dates in working days), counted per unit; at most one a day.
+- ``below:<round>:<unit>:<episode>``: a unit of the person's scope fell below its target, as
+  the background worker judged it from the refreshed figures (app/webhooks/targets.py); one
+  e-mail lists the falls not told before, each told once.
+- the weekly digest (app/alerts/digest.py).
 
-The alert row is inserted first (unique per person and key): of several workers only the one
-whose insert went in sends; a failed send deletes it, so the next pass tries again.
+The alert rows are inserted first (unique per person and key): of several workers only the one
+whose insert went in sends; a failed send deletes them, so the next pass tries again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.mailer import send_mail
+from app.audit.service import Actor, record
 from app.auth.principal import Principal
 from app.config import Settings
 from app.db import Database, dialect_insert
-from app.models import AlertOptOut, AlertSent, Comment, Grant, User
+from app.models import (
+    AlertKindOff,
+    AlertOptOut,
+    AlertSent,
+    Comment,
+    Grant,
+    Round,
+    TargetWatch,
+    User,
+)
+from app.models.alert import ALERT_KINDS
 from app.models.base import utcnow
 from app.units.service import UnitTree, load_tree
 
 HEAD_ROLES = ("manager", "admin")
+FOOTER = "\nTắt thông báo: trang quản trị, Tài khoản → Thông báo.\n"
 
 
-async def heads(session: AsyncSession) -> list[tuple[User, Principal]]:
-    """Active, not opted-out users with a head's role, each as a principal of their grants."""
+@dataclass(frozen=True)
+class Head:
+    user: User
+    principal: Principal
+    off: frozenset[str]  # kinds of alert turned off
+
+    def scope(self, tree: UnitTree) -> set[int]:
+        return self.principal.visible_units("manager", tree) or set()
+
+
+async def heads(session: AsyncSession, kind: str | None = None) -> list[Head]:
+    """Active, not opted-out users with a head's role (without ``kind`` turned off)."""
     opted = select(AlertOptOut.user_id)
     rows = await session.execute(
         select(User, Grant.role, Grant.unit_id)
@@ -43,9 +72,17 @@ async def heads(session: AsyncSession) -> list[tuple[User, Principal]]:
     for user, role, unit_id in rows.all():
         users[user.id] = user
         grants[user.id].append((role, unit_id))
+    off: dict[int, set[str]] = defaultdict(set)
+    for user_id, found in await session.execute(select(AlertKindOff.user_id, AlertKindOff.kind)):
+        off[user_id].add(found)
     return [
-        (u, Principal(kind="user", id=u.id, label=u.email, grants=tuple(grants[u.id])))
+        Head(
+            u,
+            Principal(kind="user", id=u.id, label=u.email, grants=tuple(grants[u.id])),
+            frozenset(off[u.id]),
+        )
         for u in users.values()
+        if kind is None or kind not in off[u.id]
     ]
 
 
@@ -66,43 +103,162 @@ def overdue_text(tree: UnitTree, counts: dict[int, int], today: date) -> str:
     return (
         f"Góp ý quá hạn xử lý tại các đơn vị của Ông/Bà ({today:%d/%m/%Y}):\n"
         + "\n".join(lines)
-        + "\n\nXem và xử lý trong trang quản trị (Góp ý). Tắt thông báo: trang Tài khoản.\n"
+        + "\n\nXem và xử lý trong trang quản trị (Góp ý).\n"
+        + FOOTER
     )
 
 
-async def claim(db: Database, user_id: int, key: str) -> bool:
+async def claim(db: Database, user_id: int, keys: Sequence[str]) -> list[str]:
+    """Insert the alert rows not there yet; the keys this call inserted."""
+    won = []
     async with db.write_sessions.begin() as session:
-        inserted = await session.execute(
-            dialect_insert(session, AlertSent)
-            .values(user_id=user_id, key=key, sent_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(AlertSent.user_id)
+        for key in keys:
+            inserted = await session.execute(
+                dialect_insert(session, AlertSent)
+                .values(user_id=user_id, key=key, sent_at=utcnow())
+                .on_conflict_do_nothing()
+                .returning(AlertSent.user_id)
+            )
+            if inserted.first() is not None:
+                won.append(key)
+    return won
+
+
+async def send_once(
+    db: Database,
+    settings: Settings,
+    head: Head,
+    keys: Sequence[str],
+    compose: Callable[[list[str]], tuple[str, str]],
+) -> bool:
+    """Claim ``keys`` for the person; if any was new, send ``compose(new keys)`` (subject,
+    body). A failed send releases the keys it claimed (the next pass tries again)."""
+    won = await claim(db, head.user.id, keys)
+    if not won:
+        return False
+    try:
+        subject, body = compose(won)
+        await send_mail(settings, head.user.email, subject, body)
+    except Exception:
+        async with db.write_sessions.begin() as session:
+            await session.execute(
+                delete(AlertSent).where(AlertSent.user_id == head.user.id, AlertSent.key.in_(won))
+            )
+        raise
+    return True
+
+
+def fixed(mail: tuple[str, str]) -> Callable[[list[str]], tuple[str, str]]:
+    """A composer that returns ``mail`` whatever was claimed."""
+    return lambda _: mail
+
+
+async def send_overdue(db: Database, settings: Settings, today: date) -> int:
+    """The overdue-comments alert of each head with any in scope; the e-mails sent."""
+    async with db.sessions() as session:
+        tree, overdue = await load_tree(session), await overdue_by_unit(session, today)
+        people = await heads(session, "overdue") if overdue else []
+    sent = 0
+    for head in people:
+        scope = head.scope(tree)
+        mine = {u: n for u, n in overdue.items() if u in scope}
+        if not mine:
+            continue
+        mail = (
+            f"[SIPAS] {sum(mine.values())} góp ý quá hạn xử lý",
+            overdue_text(tree, mine, today),
         )
-        return inserted.first() is not None
+        sent += await send_once(db, settings, head, [f"overdue:{today.isoformat()}"], fixed(mail))
+    return sent
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+
+
+async def below_now(session: AsyncSession) -> list[tuple[TargetWatch, str]]:
+    """Units of open rounds judged below their target now, with the round's code."""
+    rows = await session.execute(
+        select(TargetWatch, Round.code)
+        .join(Round, Round.id == TargetWatch.round_id)
+        .where(TargetWatch.status == "not_met", Round.status == "open")
+        .order_by(Round.code, TargetWatch.unit_id)
+    )
+    return [(w, code) for w, code in rows.all()]
+
+
+def below_key(watch: TargetWatch) -> str:
+    return f"below:{watch.round_id}:{watch.unit_id}:{watch.episode}"
+
+
+def below_lines(tree: UnitTree, found: list[tuple[TargetWatch, str]]) -> list[str]:
+    return [
+        f"- {tree.by_id[w.unit_id].name} ({tree.by_id[w.unit_id].code}), đợt khảo sát {code}: "
+        f"chỉ số {percent(w.index)}, chỉ tiêu {percent(w.target)}"
+        for w, code in found
+    ]
+
+
+async def send_below_target(db: Database, settings: Settings) -> int:
+    """The alert of each head with a unit in scope newly below its target; e-mails sent."""
+    async with db.sessions() as session:
+        below = await below_now(session)
+        tree = await load_tree(session)
+        people = await heads(session, "below_target") if below else []
+    sent = 0
+    for head in people:
+        scope = head.scope(tree)
+        mine = {below_key(w): (w, code) for w, code in below if w.unit_id in scope}
+        if not mine:
+            continue
+
+        def compose(
+            won: list[str], mine: dict[str, tuple[TargetWatch, str]] = mine
+        ) -> tuple[str, str]:
+            lines = below_lines(tree, [mine[k] for k in won])
+            body = (
+                "Đơn vị thuộc phạm vi của Ông/Bà có chỉ số hài lòng dưới chỉ tiêu (khoảng tin "
+                "cậy 95 % nằm dưới chỉ tiêu), theo số liệu vừa cập nhật:\n"
+                + "\n".join(lines)
+                + "\n\nXem báo cáo trong trang quản trị (Tổng quan).\n"
+                + FOOTER
+            )
+            return f"[SIPAS] {len(won)} đơn vị dưới chỉ tiêu", body
+
+        sent += await send_once(db, settings, head, list(mine), compose)
+    return sent
 
 
 async def send_alerts(db: Database, settings: Settings, today: date) -> int:
-    """One pass: the overdue-comments alert of each head with any; the e-mails sent."""
-    async with db.sessions() as session:
-        tree, overdue = await load_tree(session), await overdue_by_unit(session, today)
-        people = await heads(session) if overdue else []
-    sent, key = 0, f"overdue:{today.isoformat()}"
-    for user, principal in people:
-        scope = principal.visible_units("manager", tree) or set()
-        mine = {u: n for u, n in overdue.items() if u in scope}
-        if not mine or not await claim(db, user.id, key):
-            continue
-        try:
-            subject = f"[SIPAS] {sum(mine.values())} góp ý quá hạn xử lý"
-            await send_mail(settings, user.email, subject, overdue_text(tree, mine, today))
-            sent += 1
-        except Exception:
-            async with db.write_sessions.begin() as session:
-                await session.execute(
-                    delete(AlertSent).where(AlertSent.user_id == user.id, AlertSent.key == key)
-                )
-            raise
-    return sent
+    """One pass of the event alerts: overdue comments, units below target; e-mails sent."""
+    return await send_overdue(db, settings, today) + await send_below_target(db, settings)
+
+
+async def preferences(session: AsyncSession, user_id: int) -> dict[str, bool]:
+    """Whether the person gets alerts at all (``enabled``) and each kind."""
+    off = await session.scalar(select(AlertOptOut.user_id).where(AlertOptOut.user_id == user_id))
+    kinds = set(
+        await session.scalars(select(AlertKindOff.kind).where(AlertKindOff.user_id == user_id))
+    )
+    return {"enabled": off is None, **{k: k not in kinds for k in ALERT_KINDS}}
+
+
+async def change_preferences(
+    session: AsyncSession, actor: Actor, user_id: int, changes: dict[str, bool]
+) -> dict[str, bool]:
+    """Apply ``changes`` (``enabled`` and/or kinds of ``ALERT_KINDS``); audited when anything
+    changed (``account.alerts``); the person's settings after."""
+    before = await preferences(session, user_id)
+    if (enabled := changes.get("enabled")) is not None:
+        await set_alerts(session, user_id, enabled)
+    for kind in ALERT_KINDS:
+        if (value := changes.get(kind)) is not None:
+            await set_kind(session, user_id, kind, value)
+    after = await preferences(session, user_id)
+    diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if diff:
+        await record(session, actor, "account.alerts", "user", user_id, None, diff)
+    return after
 
 
 async def set_alerts(session: AsyncSession, user_id: int, enabled: bool) -> bool:
@@ -116,3 +272,17 @@ async def set_alerts(session: AsyncSession, user_id: int, enabled: bool) -> bool
             .on_conflict_do_nothing()
         )
     return enabled
+
+
+async def set_kind(session: AsyncSession, user_id: int, kind: str, enabled: bool) -> None:
+    """Turn one kind of alert (``ALERT_KINDS``) on or off for the person."""
+    if enabled:
+        await session.execute(
+            delete(AlertKindOff).where(AlertKindOff.user_id == user_id, AlertKindOff.kind == kind)
+        )
+    else:
+        await session.execute(
+            dialect_insert(session, AlertKindOff)
+            .values(user_id=user_id, kind=kind, created_at=utcnow())
+            .on_conflict_do_nothing()
+        )

@@ -38,6 +38,8 @@ ACTIONS: dict[str, str] = {
     "webhook.create": N_("Tạo đăng ký webhook"),
     "webhook.redeliver": N_("Gửi lại webhook"),
     "webhook.enable": N_("Bật lại đăng ký webhook"),
+    "webhook.disable": N_("Tắt đăng ký webhook"),
+    "account.alerts": N_("Đổi cài đặt thông báo qua thư điện tử"),
     "round.bands": N_("Đặt ngưỡng xếp loại"),
     "round.target": N_("Đặt chỉ tiêu"),
     "round.freeze": N_("Chốt và công bố số liệu"),

@@ -35,6 +35,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("improvement", N_("Cải thiện"), "/console/improvement", "viewer"),
     NavItem("users", N_("Người dùng"), "/admin/users", "admin"),
     NavItem("keys", N_("Khóa API"), "/console/keys", "admin"),
+    NavItem("webhooks", N_("Webhook"), "/console/webhooks", "admin"),
+    NavItem("alerts", N_("Thông báo"), "/console/alerts", "manager"),
     NavItem("audit", N_("Nhật ký"), "/console/audit", "admin"),
 )
 

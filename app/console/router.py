@@ -6,7 +6,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.auth.access import StaffViewer
-from app.console import audit, instruments, keys, posters, rounds, statistics, units, users
+from app.console import (
+    audit,
+    instruments,
+    keys,
+    posters,
+    rounds,
+    statistics,
+    units,
+    users,
+    webhooks,
+)
 from app.console.figures import report_lang
 from app.console.overview import round_views
 from app.console.service import round_summaries
@@ -40,5 +50,5 @@ async def overview(
     return render(request, "console/overview.html", {"views": views, "summaries": summaries})
 
 
-for module in (units, instruments, rounds, statistics, posters, keys, users, audit):
+for module in (units, instruments, rounds, statistics, posters, keys, webhooks, users, audit):
     router.include_router(module.router)

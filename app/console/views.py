@@ -50,6 +50,10 @@ DONE: dict[str, str] = {
     "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
     "revision-public": N_("Phiên bản đã được công khai: trang kết quả và dữ liệu mở đã mở."),
     "revision-withdrawn": N_("Đã thôi công khai phiên bản này."),
+    "webhook-redeliver": N_("Đã xếp lại lần gửi: hệ thống sẽ gửi trong giây lát."),
+    "webhook-disabled": N_("Đã tắt đăng ký webhook: không gửi gì cho tới khi bật lại."),
+    "webhook-enabled": N_("Đã bật lại đăng ký webhook: các lần gửi đang chờ sẽ tiếp tục."),
+    "alerts-saved": N_("Đã lưu cài đặt thông báo."),
 }
 ROUND_STATUS: dict[str, str] = {
     "draft": N_("Nháp"),

@@ -116,7 +116,8 @@ async def send_reminders(db: Database, settings: Settings, today: date) -> int:
             mine[user_id].append(action)
     sent = 0
     for user_id, theirs in sorted(mine.items()):
-        claimed = [a for a in theirs if await claim(db, user_id, reminder_key(a.id, today))]
+        won = set(await claim(db, user_id, [reminder_key(a.id, today) for a in theirs]))
+        claimed = [a for a in theirs if reminder_key(a.id, today) in won]
         if not claimed:
             continue
         late = sum(a.due_on < today for a in claimed)

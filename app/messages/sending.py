@@ -23,6 +23,7 @@ from app.config import Settings
 from app.db import Database
 from app.integrity.screening import keyed_hash
 from app.messages.gateways import Gateway, GatewayError, Outgoing, gateway_for
+from app.messages.optout import optout_link
 from app.models import MessageOptOut, OutboundMessage, Response
 
 LEASE = timedelta(minutes=5)
@@ -33,11 +34,11 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,180}\.[^@\s]{2,}$")
 TEXT = {
     "invitation": (
         "Cảm ơn Ông/Bà đã sử dụng dịch vụ hành chính công. Mời Ông/Bà đánh giá mức độ hài lòng "
-        "về hồ sơ vừa nhận kết quả: {link} . Không muốn nhận tin: trả lời TU CHOI."
+        "về hồ sơ vừa nhận kết quả: {link} . Không muốn nhận tin: trả lời TU CHOI hoặc mở {stop}"
     ),
     "reminder": (
         "Nhắc lại: mời Ông/Bà đánh giá mức độ hài lòng về hồ sơ đã nhận kết quả: {link} . "
-        "Không muốn nhận tin: trả lời TU CHOI."
+        "Không muốn nhận tin: trả lời TU CHOI hoặc mở {stop}"
     ),
 }
 
@@ -99,7 +100,7 @@ class Claimed:
 
 
 async def _claim(
-    session: AsyncSession, channel: str, gateway: Gateway, now: datetime
+    session: AsyncSession, settings: Settings, channel: str, gateway: Gateway, now: datetime
 ) -> list[Claimed]:
     if session.get_bind().dialect.name == "postgresql":  # one claimer per gateway at a time
         locked = text("SELECT pg_try_advisory_xact_lock(4245, hashtext(:g))")
@@ -131,7 +132,8 @@ async def _claim(
     for row in (await session.scalars(query)).all():
         kind = "invitation" if row.status == "queued" else "reminder"
         row.send_after, row.attempted_at, row.attempts = now + LEASE, now, row.attempts + 1
-        text_ = TEXT[kind].format(link=row.link)
+        stop = optout_link(settings.secret_key, settings.public_base_url, row.contact_hash)
+        text_ = TEXT[kind].format(link=row.link, stop=stop)
         outgoing = Outgoing(row.contact or "", channel, text_, row.link, f"m{row.id}")
         claimed.append(Claimed(row.id, kind, outgoing))
     return claimed
@@ -169,7 +171,7 @@ async def send_due(db: Database, settings: Settings, now: datetime) -> int:
         if gateway is None:
             continue
         async with db.write_sessions.begin() as session:
-            claimed = await _claim(session, channel, gateway, now)
+            claimed = await _claim(session, settings, channel, gateway, now)
         for item in claimed:
             try:
                 result: str | Exception = await gateway.send(item.outgoing)

@@ -1,6 +1,6 @@
 """Every table, imported here so that Alembic sees one metadata."""
 
-from app.models.alert import AlertOptOut, AlertSent
+from app.models.alert import AlertKindOff, AlertOptOut, AlertSent
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.base import Base
@@ -28,6 +28,7 @@ from app.models.session import LoginFailure, UserSession
 from app.models.snapshot import ReportSnapshot, ReportSnapshotItem
 from app.models.tally import TallyCell, TallyPair, TallyQueue, TallyState
 from app.models.target import Target
+from app.models.target_watch import TargetWatch
 from app.models.unit import Unit
 from app.models.unit_event import UnitEvent
 from app.models.unit_link import UnitLink
@@ -37,6 +38,7 @@ from app.models.webhook import WebhookCursor, WebhookDelivery, WebhookSubscripti
 from app.models.weight import WeightSet, WeightValue
 
 __all__ = [
+    "AlertKindOff",
     "AlertOptOut",
     "AlertSent",
     "Answer",
@@ -80,6 +82,7 @@ __all__ = [
     "TallyQueue",
     "TallyState",
     "Target",
+    "TargetWatch",
     "Unit",
     "UnitEvent",
     "UnitLink",

@@ -30,3 +30,18 @@ class AlertOptOut(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+ALERT_KINDS = ("overdue", "below_target", "digest")
+
+
+class AlertKindOff(Base):
+    """One kind of alert (``ALERT_KINDS``) a person turned off; ``AlertOptOut`` is all off."""
+
+    __tablename__ = "alert_kind_off"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -62,3 +62,14 @@ async def enable_webhook(
     sub = await service.subscription_in_scope(session, principal, tree, sub_id)
     await service.enable(session, actor_of(request, principal), sub)
     return service.out(sub, tree)
+
+
+@router.post("/{sub_id}/disable", response_model=SubscriptionOut)
+async def disable_webhook(
+    request: Request, sub_id: RowId, principal: StaffAdminWrite, session: WriteSessionDep
+) -> SubscriptionOut:
+    """Stop delivering to a subscription; enabling it resumes its pending deliveries."""
+    tree = await load_tree(session)
+    sub = await service.subscription_in_scope(session, principal, tree, sub_id)
+    await service.disable(session, actor_of(request, principal), sub)
+    return service.out(sub, tree)

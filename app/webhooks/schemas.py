@@ -7,7 +7,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-EventType = Literal["response.created", "integrity.flag", "round.published"]
+EventType = Literal[
+    "response.created",
+    "response.low_score",
+    "integrity.flag",
+    "comment.overdue",
+    "unit.below_target",
+    "revision.frozen",
+    "round.published",
+]
 
 
 class SubscriptionIn(BaseModel):

@@ -105,3 +105,10 @@ async def enable(session: AsyncSession, actor: Actor, sub: WebhookSubscription) 
     """Enable a disabled subscription again; its pending deliveries resume."""
     sub.active, sub.failures, sub.disabled_at = True, 0, None
     await record(session, actor, "webhook.enable", "webhook", sub.id, sub.unit_id)
+
+
+async def disable(session: AsyncSession, actor: Actor, sub: WebhookSubscription) -> None:
+    """Stop delivering to the subscription (its pending deliveries wait until enabled)."""
+    if sub.active:
+        sub.active, sub.disabled_at = False, utcnow()
+        await record(session, actor, "webhook.disable", "webhook", sub.id, sub.unit_id)

@@ -48,6 +48,7 @@ ADMIN_PAGES = [
     "/console/rounds/new",
     "/console/rounds/new?root=D1",
     "/console/keys",
+    "/console/webhooks",
     "/console/audit",
     "/admin/users",
 ]
@@ -85,7 +86,13 @@ async def test_navigation_shows_what_the_role_allows(app: FastAPI):
             assert (await client.get(url, headers=HTML)).status_code == 403, url
     async with staff_client(app, "admin@x.vn", [("admin", "D1")]) as (client, _):
         page = (await client.get("/console/overview", headers=HTML)).text
-        assert nav_labels(page)[-3:] == ["Người dùng", "Khóa API", "Nhật ký"]
+        assert nav_labels(page)[-5:] == [
+            "Người dùng",
+            "Khóa API",
+            "Webhook",
+            "Thông báo",
+            "Nhật ký",
+        ]
 
 
 async def test_entry_points_lead_to_the_overview(app: FastAPI):

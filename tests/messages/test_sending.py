@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.config import Settings
 from app.messages.sending import send_due
-from app.models import OutboundMessage
+from app.models import MessageOptOut, OutboundMessage
 from tests.dossiers.helpers import feeder_key
 from tests.dossiers.test_indicators import feed_sample
 from tests.dossiers.test_rating import answers, rate
@@ -176,3 +176,44 @@ async def test_a_gateway_keeps_to_its_rate(
     assert await send_due(app.state.db, messaging, start + timedelta(seconds=30)) == 0
     assert await send_due(app.state.db, messaging, start + timedelta(seconds=61)) == 1
     assert len(provider.received) == 3
+
+
+async def test_the_link_in_a_message_opens_a_page_where_the_citizen_opts_out(
+    app: FastAPI, client: httpx.AsyncClient, provider: Provider, messaging: Settings
+):
+    await make_province(app)
+    await feed_sample(app, client)
+    key = bearer(await feeder_key(app, "P"))
+    first = {"number": "C11-1", "channel": "sms", "to": "0912 345 678"}
+    other = {"number": "C11-2", "channel": "sms", "to": "0912 345 000"}
+    body = {"invitations": [first, other]}
+    await client.post("/api/v1/dossiers/invitations", json=body, headers=key)
+    assert await send_due(app.state.db, messaging, local(9, day=1)) == 2
+    texts = {m["to"]: m["text"] for m in provider.received}
+    base = messaging.public_base_url + "/tu-choi/"
+    links = {to: text.split(base, 1)[1].split()[0] for to, text in texts.items()}
+    assert "0912345678" not in links["0912345678"]  # the link names no phone number
+    mine = "/tu-choi/" + links["0912345678"]
+
+    asked = await client.get(mine)
+    assert asked.status_code == 200 and "Tôi không muốn nhận thêm lời mời" in asked.text
+    assert asked.headers["cache-control"] == "no-store"
+    assert (await client.get(mine[:-1] + ("0" if mine[-1] != "0" else "1"))).status_code == 404
+    forged = "/tu-choi/" + links["0912345000"][:32] + links["0912345678"][32:]
+    assert (await client.post(forged)).status_code == 404  # a MAC of another contact
+    assert "Liên kết này không đúng" in (await client.post(forged)).text
+    async with app.state.db.sessions() as session:
+        assert (await session.scalars(select(MessageOptOut))).all() == []  # GET changed nothing
+
+    done = await client.post(mine)
+    assert done.status_code == 200 and "Đã ghi nhận" in done.text
+    assert (await client.post(mine)).status_code == 200  # twice: the same
+    english = await client.get(mine + "?lang=en")
+    assert "I do not want any more invitations" in english.text
+    # No reminder goes to the one who opted out; the other still gets one.
+    assert await send_due(app.state.db, messaging, local(12, day=1)) == 1
+    assert provider.received[-1]["to"] == "0912345000"
+    again = await client.post(
+        "/api/v1/dossiers/invitations", json={"invitations": [first]}, headers=key
+    )
+    assert again.json()["results"][0]["error"]["code"] == "opted_out"

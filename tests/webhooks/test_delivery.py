@@ -5,9 +5,6 @@ is disabled after the configured number of failed attempts; nothing is sent insi
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -22,51 +19,7 @@ from app.webhooks.delivery import deliver_due
 from app.webhooks.tasks import find_events
 from tests.auth_helpers import csrf_of, sign_in
 from tests.factories import add_response, form_body, make_province, make_user, ratings
-from tests.webhooks.helpers import make_webhook
-
-
-class Receiver:
-    """A tiny HTTP server: /flaky answers 500 twice then 200; /down always 500."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, dict[str, str], bytes, int]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                tries = sum(1 for s in receiver.seen if s[0] == self.path)
-                status = 200 if self.path == "/flaky" and tries >= 2 else 500
-                receiver.seen.append((self.path, dict(self.headers.items()), body, status))
-                self.send_response(status)
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def at(self, path: str) -> list[tuple[str, dict[str, str], bytes, int]]:
-        return [s for s in self.seen if s[0] == path]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    found.thread.start()
-    yield found
-    found.server.shutdown()
-    found.server.server_close()
-
-
-def fast(settings: Settings, **more: object) -> Settings:
-    return settings.model_copy(
-        update={"webhook_backoff_seconds": 0.05, "webhook_settle_seconds": 0.0, **more}
-    )
+from tests.webhooks.helpers import Receiver, fast, make_webhook
 
 
 async def work(app: FastAPI, settings: Settings, passes: int) -> None:
