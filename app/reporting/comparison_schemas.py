@@ -31,8 +31,15 @@ class PreviousResult(BaseModel):
         description="The unit's boundary then and now (reorganisations between the rounds): "
         "same; pooled (units merged into it: their responses pooled); changed (units moved in "
         "or out, dissolved: the figure covers the units it holds now); shares (a split or "
-        "partial transfer by shares touches it: the figure covers the whole responses of the "
-        "units it holds now, not allocated by shares — not estimated); null: not determined",
+        "partial transfer by shares moved part of a unit to or from it: the figure weights "
+        "each source's responses by the share the unit took, docs/reform.md); null: not "
+        "determined",
+    )
+    se_note: str | None = Field(
+        None,
+        description="Why se is null although index is not: 'allocation' (a share allocation "
+        "whose variance cannot be estimated here: a calibrated design, or cells the shares "
+        "cut through)",
     )
     rank_comparable: bool | None = Field(
         None,

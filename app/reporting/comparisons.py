@@ -19,7 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
-from app.models import Round, Target, UnitEvent, UnitLink
+from app.models import Round, Target
+from app.reporting.allocation import (
+    Allocation,
+    ShareLink,
+    allocation,
+    is_whole,
+    share_domains,
+    share_links,
+)
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult, with_places
 from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
@@ -28,7 +36,7 @@ from app.statistics.comparisons import Band, Change, band_of, change, target_sta
 from app.statistics.inference import DomainEstimates, Estimate
 from app.statistics.ranks import competition_ranks
 from app.units.history import as_of_for, hierarchy_as_of
-from app.units.lineage import Predecessors, lineage_ids, load_predecessors
+from app.units.lineage import Predecessors, load_predecessors
 from app.units.service import UnitTree
 
 Boundary = Literal["same", "pooled", "changed", "shares"]
@@ -80,7 +88,10 @@ def previous_result(
         earlier.se if earlier else None,
         rank,
     )
-    return as_previous(found).model_copy(update={"boundary": boundary})
+    note = None
+    if boundary == "shares" and earlier and earlier.index is not None and earlier.se is None:
+        note = "allocation"
+    return as_previous(found).model_copy(update={"boundary": boundary, "se_note": note})
 
 
 def as_previous(found: Change) -> PreviousResult:
@@ -95,11 +106,14 @@ def as_previous(found: Change) -> PreviousResult:
 
 
 def boundary_between(
-    now_tree: UnitTree, then: UnitTree, shared: set[int], unit_id: int
+    now_tree: UnitTree, then: UnitTree, shared: set[int], unit_id: int, allocated: bool = False
 ) -> Boundary:
-    """A unit's boundary in an earlier hierarchy (``then``) against ``now_tree``: same; pooled
-    (only units merged into it since); shares (a split or transfer by shares in between
-    touches it); changed (anything else: units moved in or out)."""
+    """A unit's boundary in an earlier hierarchy (``then``) against ``now_tree``: shares (its
+    previous figure is ``allocated`` by shares, or a split or transfer by shares in between
+    touches the units it holds); same; pooled (only units merged into it since); changed
+    (anything else: units moved in or out)."""
+    if allocated:
+        return "shares"
     now = now_tree.subtree_ids(unit_id)
     node = then.by_id.get(unit_id)
     existed = node is not None and then.by_code.get(node.code) is node
@@ -128,7 +142,7 @@ class Comparisons:
     criteria: dict[str, str]  # current criterion code -> code in the previous round
     predecessors: Predecessors
     then: UnitTree | None = None  # the previous round's hierarchy
-    shared: set[int] = field(default_factory=set)  # units a split/transfer by shares touched
+    links: list[ShareLink] = field(default_factory=list)  # splits/transfers by shares since
     _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
     _boundaries: dict[int, Boundary | None] = field(default_factory=dict)
 
@@ -139,10 +153,21 @@ class Comparisons:
             self._boundaries[unit_id] = self._boundary(unit_id)
         return self._boundaries[unit_id]
 
+    @property
+    def shared(self) -> set[int]:
+        """Units a split or transfer by shares touched between the rounds."""
+        return {u for link in self.links for u in link.pair}
+
     def _boundary(self, unit_id: int) -> Boundary | None:
         if self.then is None:
             return None
-        return boundary_between(self.tree, self.then, self.shared, unit_id)
+        allocated = not is_whole(self.allocation(unit_id))
+        return boundary_between(self.tree, self.then, self.shared, unit_id, allocated)
+
+    def allocation(self, unit_id: int) -> Allocation:
+        """The multipliers of the previous round's responses for the unit (app.reporting.
+        allocation): 1 for its lineage, shares for what splits and transfers moved."""
+        return allocation(self.tree, self.predecessors, self.links, unit_id)
 
     def rank_note(self, unit_ids: Sequence[int]) -> tuple[bool, str | None]:
         """Whether ranks then and now compare: every peer kept its boundary; else why not."""
@@ -157,12 +182,15 @@ class Comparisons:
         return False, f"boundaries changed between the rounds: {listed}"
 
     def earlier(self, unit_id: int) -> DomainEstimates | None:
-        """The unit's estimates in the previous round, pooling its predecessors (merges)."""
+        """The unit's estimates in the previous round, pooling its predecessors (merges) and
+        allocating by shares what splits and transfers moved."""
         if self.previous is None:
             return None
         if unit_id not in self._earlier:
-            ids = lineage_ids(self.tree, self.predecessors, unit_id)
-            self._earlier[unit_id] = self.previous.engine.domain(ids)
+            found = self.allocation(unit_id)
+            engine = self.previous.engine
+            whole = is_whole(found)
+            self._earlier[unit_id] = engine.domain(set(found)) if whole else engine.allocated(found)
         return self._earlier[unit_id]
 
     def earlier_overall(self, unit_id: int) -> Estimate | None:
@@ -205,14 +233,17 @@ async def load_comparisons(
     round_, tree = target.round, target.tree
     predecessors = await load_predecessors(session, target.as_of.day)
     planned = report_units(target) if units == () else units
-    domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
     timezone = (settings or get_settings()).timezone
     earlier = await previous_round(session, round_)
-    then, shared = None, set()
+    then, links = None, []
     if earlier is not None:
         then_day = as_of_for(earlier.starts_on, None, target.as_of.day).day
         then = await hierarchy_as_of(session, then_day)
-        shared = await shared_units(session, then_day, target.as_of.day)
+        links = await share_links(session, then_day, target.as_of.day)
+    domains = None
+    if planned is not None:
+        domains = [set(allocation(tree, predecessors, links, u)) for u in planned]
+        domains += share_domains(predecessors, links)
     previous = (
         await round_figures(session, catalogue, earlier, timezone, tree, domains, live)
         if earlier is not None
@@ -227,23 +258,13 @@ async def load_comparisons(
         criteria=codes,
         predecessors=predecessors,
         then=then,
-        shared=shared,
+        links=links,
     )
 
 
 async def shared_units(session: AsyncSession, after: date, until: date) -> set[int]:
     """Units a split or partial transfer by shares touched after ``after`` up to ``until``."""
-    rows = await session.execute(
-        select(UnitLink.from_unit_id, UnitLink.to_unit_id)
-        .join(UnitEvent, UnitEvent.id == UnitLink.event_id)
-        .where(
-            UnitEvent.reverted_at.is_(None),
-            UnitEvent.effective > after,
-            UnitEvent.effective <= until,
-            UnitLink.share < 1,
-        )
-    )
-    return {u for pair in rows for u in pair}
+    return {u for link in await share_links(session, after, until) for u in link.pair}
 
 
 def _compare_elements(
