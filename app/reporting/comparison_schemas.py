@@ -14,7 +14,16 @@ from app.reporting.numbers import Figure
 
 class PreviousResult(BaseModel):
     index: Figure | None = Field(description="The figure in the previous round (same lineage)")
-    rank: int | None = Field(description="Its rank then among the same peers; null if unranked")
+    rank: int | None = Field(
+        description="Its rank in the previous round's own ranking (the units that existed "
+        "then, under the same parent then); null: unranked then, or not one of those units "
+        "with the same boundary (rank_note says why)"
+    )
+    rank_of: int | None = Field(
+        None,
+        description="N of that ranking: the units ranked in the previous round, in its own "
+        "hierarchy (not today's count); null: no previous ranking",
+    )
     delta: Figure | None = Field(description="Change in points, this round minus previous")
     significant: bool | None = Field(
         description="|delta| > z(0.975)·delta_se (1.95996…, independent samples); null when "
