@@ -49,6 +49,6 @@ class ThenRanking:
 
 def then_ranking(engine: Engine, then: UnitTree, peers: Sequence[int]) -> ThenRanking:
     """Competition ranks of the peers' overall indices then (over their subtrees as then)."""
-    indices = [engine.domain(then.subtree_ids(p)).overall.index for p in peers]
+    indices = [engine.points(then.subtree_ids(p)).overall.index for p in peers]
     ranks = competition_ranks(indices)
     return ThenRanking(dict(zip(peers, ranks, strict=True)), sum(r is not None for r in ranks))

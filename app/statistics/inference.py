@@ -157,7 +157,13 @@ class Engine:
         factor = np.array([shares.get(int(u), 0.0) for u in self.units], dtype=float)
         return self._estimates(member, factor)
 
-    def _estimates(self, member: np.ndarray, factor: np.ndarray | None) -> DomainEstimates:
+    def points(self, unit_ids: set[int]) -> DomainEstimates:
+        """The point estimates of ``domain`` only (no variance: SE null), for rankings."""
+        return self._estimates(np.isin(self.units, list(unit_ids)), None, points_only=True)
+
+    def _estimates(
+        self, member: np.ndarray, factor: np.ndarray | None, points_only: bool = False
+    ) -> DomainEstimates:
         t, size = self.stats.t[member], self.size
         m = self.m[member] if factor is None else self.m[member] * factor[member]
         n = t[..., N].sum(axis=0)
@@ -180,7 +186,9 @@ class Engine:
         psus = self.stats.psus[member][:, self.estimate_q].sum(axis=0)
         if self.calibration is not None:  # one PSU's residuals do not sum to 0 any more
             psus = np.full(len(psus), 2)
-        if self.replicates is not None and self.replicate_totals is not None:
+        if points_only:
+            variance = srs_quad = np.full(len(a), np.nan)
+        elif self.replicates is not None and self.replicate_totals is not None:
             _, srs_quad = self._variance(member, rows.b, factor)
             replicated = self.replicate_totals[member]
             if factor is not None:
