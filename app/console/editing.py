@@ -64,7 +64,7 @@ async def save_unit(
         form.fail("parent", MSG_CYCLE)
     if not form.ok:
         return None
-    await upsert_unit(session, actor, code, name, level, parent.code if parent else None)
+    await upsert_unit(session, actor, code, name, level, parent.code if parent else None, "console")
     return code
 
 

@@ -20,14 +20,15 @@ from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.i18n import request_lang
 from app.models import Round
-from app.reporting.comparisons import boundary_between, shared_units
+from app.reporting.allocation import allocation, is_whole, share_domains, share_links
+from app.reporting.comparisons import boundary_between
 from app.reporting.previous import earlier_rounds, round_figures
 from app.reporting.published import served_report
 from app.reporting.queries import Lang, ReportQuery
 from app.reporting.schemas import ChildResult, SatisfactionReport
 from app.rounds.service import covered_unit_ids
 from app.units.history import as_of_for, hierarchy_as_of
-from app.units.lineage import lineage_ids, load_predecessors
+from app.units.lineage import load_predecessors
 from app.units.service import UnitNode, UnitTree
 
 TREND_ROUNDS = 8  # the current round and at most seven before it
@@ -150,33 +151,37 @@ async def trend(
     first, ending with the current round.
 
     A unit that absorbed others (a merge) is followed through its lineage: in an earlier
-    round its predecessors' responses are pooled, as the API compares it with its previous
+    round its predecessors' responses are pooled, and what splits and transfers moved to it
+    allocated by shares (app.reporting.allocation), as the API compares it with its previous
     round; a unit without predecessors shows each round's served report."""
     inside = tree.subtree_ids(unit.id)
-    lineage = lineage_ids(tree, await load_predecessors(session), unit.id)
+    predecessors = await load_predecessors(session)
     today = settings.today()
     now_day = as_of_for(current.round.starts_on, None, today).day
     now_tree = await hierarchy_as_of(session, now_day)
     items = [current]
     for round_ in await earlier_rounds(session, current.round, TREND_ROUNDS - 1):
-        if not await covered_unit_ids(session, round_.id) & lineage:
-            continue
         then_day = as_of_for(round_.starts_on, None, today).day
+        links = await share_links(session, then_day, now_day)
+        shares = allocation(tree, predecessors, links, unit.id)
+        if not await covered_unit_ids(session, round_.id) & set(shares):
+            continue
         boundary = "same"
         if unit.code in now_tree.by_code:
             then = await hierarchy_as_of(session, then_day)
-            shared = await shared_units(session, then_day, now_day)
-            boundary = boundary_between(now_tree, then, shared, unit.id)
-        if lineage == inside:
+            shared = {u for link in links for u in link.pair}
+            allocated = not is_whole(shares)
+            boundary = boundary_between(now_tree, then, shared, unit.id, allocated)
+        if set(shares) == inside and is_whole(shares):
             report = await served(session, catalogue, settings, principal, round_.code, unit, lang)
             if report is not None:
                 items.append(replace(TrendItem.of(round_, report), boundary=boundary))
             continue
-        figures = await round_figures(
-            session, catalogue, round_, settings.timezone, tree, [lineage]
-        )
+        planned = [set(shares), *share_domains(predecessors, links)]
+        figures = await round_figures(session, catalogue, round_, settings.timezone, tree, planned)
         if figures is not None:
-            found = figures.engine.domain(lineage)
+            engine = figures.engine
+            found = engine.domain(set(shares)) if is_whole(shares) else engine.allocated(shares)
             overall = found.overall
             items.append(
                 TrendItem(round_, overall.index, overall.ci95, found.respondents, True, boundary)

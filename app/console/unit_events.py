@@ -28,6 +28,7 @@ KINDS = {
     "relevel": N_("Đổi cấp"),
     "move": N_("Chuyển cấp trên"),
     "dissolve": N_("Giải thể"),
+    "edit": N_("Sửa thông tin đơn vị"),
 }
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.auth.access import StaffAdmin, StaffViewer, actor_of, check_csrf, require
 from app.auth.principal import Principal
-from app.console import unit_crosswalk, unit_events, unit_import, unit_merge
+from app.console import unit_change, unit_crosswalk, unit_events, unit_import, unit_merge
 from app.console.editing import save_unit
 from app.console.forms import Form
 from app.console.merging import load_lineage
@@ -26,6 +26,7 @@ router.include_router(unit_import.router)
 router.include_router(unit_merge.router)
 router.include_router(unit_events.router)
 router.include_router(unit_crosswalk.router)
+router.include_router(unit_change.router)
 
 
 @router.get("", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from app.auth.principal import Principal
 from app.i18n import N_, Message
 from app.imports.csvfile import QUIET, ImportFile, ImportResult, Progress, open_file, read_rows
 from app.models import AuditEvent, Unit
+from app.units.edits import Edit, record_edits
 from app.units.service import UnitNode, UnitTree, load_tree
 
 COLUMNS = ("code", "name", "level", "parent")
@@ -226,6 +227,13 @@ async def _update(
     return updated
 
 
+def _edit(tree: UnitTree, codes: dict[int, str], row: dict[str, Any]) -> Edit:
+    """An updated row as a dated edit (app.units.edits): what the unit was, what it is."""
+    node = tree.by_id[row["id"]]
+    before = (node.name, node.level, node.parent_id)
+    return Edit(row["id"], codes[row["id"]], before, (row["name"], row["level"], row["parent_id"]))
+
+
 async def _audit(
     session: AsyncSession,
     actor: Actor,
@@ -297,7 +305,9 @@ async def import_units(
     progress.start("writing", new)
     ids, created = await _insert(session, tree, rows, progress)
     updated = await _update(session, tree, rows, ids)
-    await _audit(session, actor, created, updated, {v: k for k, v in ids.items()})
+    codes = {v: k for k, v in ids.items()}
+    await record_edits(session, actor, [_edit(tree, codes, row) for row in updated], "import")
+    await _audit(session, actor, created, updated, codes)
     result.counts = {
         "created": len(created),
         "updated": len(updated),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, Timestamp, utcnow
 
 # What a reorganisation does (app/units/history.py documents each).
-EVENT_KINDS = ("merge", "split", "transfer", "rename", "relevel", "move", "dissolve")
+EVENT_KINDS = ("merge", "split", "transfer", "rename", "relevel", "move", "dissolve", "edit")
 
 
 class UnitEvent(Base):

@@ -14,7 +14,16 @@ from app.reporting.numbers import Figure
 
 class PreviousResult(BaseModel):
     index: Figure | None = Field(description="The figure in the previous round (same lineage)")
-    rank: int | None = Field(description="Its rank then among the same peers; null if unranked")
+    rank: int | None = Field(
+        description="Its rank in the previous round's own ranking (the units that existed "
+        "then, under the same parent then); null: unranked then, or not one of those units "
+        "with the same boundary (rank_note says why)"
+    )
+    rank_of: int | None = Field(
+        None,
+        description="N of that ranking: the units ranked in the previous round, in its own "
+        "hierarchy (not today's count); null: no previous ranking",
+    )
     delta: Figure | None = Field(description="Change in points, this round minus previous")
     significant: bool | None = Field(
         description="|delta| > z(0.975)·delta_se (1.95996…, independent samples); null when "
@@ -31,8 +40,15 @@ class PreviousResult(BaseModel):
         description="The unit's boundary then and now (reorganisations between the rounds): "
         "same; pooled (units merged into it: their responses pooled); changed (units moved in "
         "or out, dissolved: the figure covers the units it holds now); shares (a split or "
-        "partial transfer by shares touches it: the figure covers the whole responses of the "
-        "units it holds now, not allocated by shares — not estimated); null: not determined",
+        "partial transfer by shares moved part of a unit to or from it: the figure weights "
+        "each source's responses by the share the unit took, docs/reform.md); null: not "
+        "determined",
+    )
+    se_note: str | None = Field(
+        None,
+        description="Why se is null although index is not: 'allocation' (a share allocation "
+        "whose variance cannot be estimated here: a calibrated design, or cells the shares "
+        "cut through)",
     )
     rank_comparable: bool | None = Field(
         None,

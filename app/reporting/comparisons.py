@@ -19,16 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
-from app.models import Round, Target, UnitEvent, UnitLink
+from app.models import Round, Target
+from app.reporting.allocation import (
+    Allocation,
+    ShareLink,
+    allocation,
+    is_whole,
+    share_domains,
+    share_links,
+)
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult, with_places
 from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
+from app.reporting.then_ranks import ThenRanking, then_peers, then_ranking
 from app.statistics.comparisons import Band, Change, band_of, change, target_status
 from app.statistics.inference import DomainEstimates, Estimate
-from app.statistics.ranks import competition_ranks
 from app.units.history import as_of_for, hierarchy_as_of
-from app.units.lineage import Predecessors, lineage_ids, load_predecessors
+from app.units.lineage import Predecessors, load_predecessors
 from app.units.service import UnitTree
 
 Boundary = Literal["same", "pooled", "changed", "shares"]
@@ -80,7 +88,10 @@ def previous_result(
         earlier.se if earlier else None,
         rank,
     )
-    return as_previous(found).model_copy(update={"boundary": boundary})
+    note = None
+    if boundary == "shares" and earlier and earlier.index is not None and earlier.se is None:
+        note = "allocation"
+    return as_previous(found).model_copy(update={"boundary": boundary, "se_note": note})
 
 
 def as_previous(found: Change) -> PreviousResult:
@@ -95,11 +106,14 @@ def as_previous(found: Change) -> PreviousResult:
 
 
 def boundary_between(
-    now_tree: UnitTree, then: UnitTree, shared: set[int], unit_id: int
+    now_tree: UnitTree, then: UnitTree, shared: set[int], unit_id: int, allocated: bool = False
 ) -> Boundary:
-    """A unit's boundary in an earlier hierarchy (``then``) against ``now_tree``: same; pooled
-    (only units merged into it since); shares (a split or transfer by shares in between
-    touches it); changed (anything else: units moved in or out)."""
+    """A unit's boundary in an earlier hierarchy (``then``) against ``now_tree``: shares (its
+    previous figure is ``allocated`` by shares, or a split or transfer by shares in between
+    touches the units it holds); same; pooled (only units merged into it since); changed
+    (anything else: units moved in or out)."""
+    if allocated:
+        return "shares"
     now = now_tree.subtree_ids(unit_id)
     node = then.by_id.get(unit_id)
     existed = node is not None and then.by_code.get(node.code) is node
@@ -128,7 +142,9 @@ class Comparisons:
     criteria: dict[str, str]  # current criterion code -> code in the previous round
     predecessors: Predecessors
     then: UnitTree | None = None  # the previous round's hierarchy
-    shared: set[int] = field(default_factory=set)  # units a split/transfer by shares touched
+    links: list[ShareLink] = field(default_factory=list)  # splits/transfers by shares since
+    peers_then: list[int] = field(default_factory=list)  # the previous round's ranking's units
+    _then_ranking: ThenRanking | None = None
     _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
     _boundaries: dict[int, Boundary | None] = field(default_factory=dict)
 
@@ -139,39 +155,74 @@ class Comparisons:
             self._boundaries[unit_id] = self._boundary(unit_id)
         return self._boundaries[unit_id]
 
+    @property
+    def shared(self) -> set[int]:
+        """Units a split or transfer by shares touched between the rounds."""
+        return {u for link in self.links for u in link.pair}
+
     def _boundary(self, unit_id: int) -> Boundary | None:
         if self.then is None:
             return None
-        return boundary_between(self.tree, self.then, self.shared, unit_id)
+        allocated = not is_whole(self.allocation(unit_id))
+        return boundary_between(self.tree, self.then, self.shared, unit_id, allocated)
+
+    def allocation(self, unit_id: int) -> Allocation:
+        """The multipliers of the previous round's responses for the unit (app.reporting.
+        allocation): 1 for its lineage, shares for what splits and transfers moved."""
+        return allocation(self.tree, self.predecessors, self.links, unit_id)
 
     def rank_note(self, unit_ids: Sequence[int]) -> tuple[bool, str | None]:
-        """Whether ranks then and now compare: every peer kept its boundary; else why not."""
+        """Whether ranks then and now compare: every peer kept its boundary and the previous
+        ranking ranked the same units; else why not."""
+        reasons = []
         changed = [
             (self.tree.by_id[u].code, found)
             for u in unit_ids
             if (found := self.boundary(u)) not in ("same", None)
         ]
-        if not changed:
-            return True, None
-        listed = ", ".join(f"{code} ({kind})" for code, kind in changed)
-        return False, f"boundaries changed between the rounds: {listed}"
+        if changed:
+            listed = ", ".join(f"{code} ({kind})" for code, kind in changed)
+            reasons.append(f"boundaries changed between the rounds: {listed}")
+        ranking = self.then_ranking()
+        if ranking is not None and ranking.ranked_ids != set(unit_ids):
+            reasons.append(
+                f"the previous ranking (its own hierarchy) ranked {ranking.ranked} units, "
+                f"this one {len(unit_ids)}"
+            )
+        return (not reasons), "; ".join(reasons) or None
+
+    def then_ranking(self) -> ThenRanking | None:
+        """The previous round's own ranking of ``peers_then`` (None: no previous round)."""
+        if self.previous is None or self.then is None:
+            return None
+        if self._then_ranking is None:
+            self._then_ranking = then_ranking(self.previous.engine, self.then, self.peers_then)
+        return self._then_ranking
+
+    def previous_ranks(self, unit_ids: Sequence[int]) -> tuple[list[int | None], int | None]:
+        """Each unit's rank in the previous round's own ranking (null unless it was one of
+        its units and kept its boundary) and N, the units it ranked."""
+        ranking = self.then_ranking()
+        if ranking is None:
+            return [None] * len(unit_ids), None
+        ranks = [ranking.ranks.get(u) if self.boundary(u) == "same" else None for u in unit_ids]
+        return ranks, ranking.ranked
 
     def earlier(self, unit_id: int) -> DomainEstimates | None:
-        """The unit's estimates in the previous round, pooling its predecessors (merges)."""
+        """The unit's estimates in the previous round, pooling its predecessors (merges) and
+        allocating by shares what splits and transfers moved."""
         if self.previous is None:
             return None
         if unit_id not in self._earlier:
-            ids = lineage_ids(self.tree, self.predecessors, unit_id)
-            self._earlier[unit_id] = self.previous.engine.domain(ids)
+            found = self.allocation(unit_id)
+            engine = self.previous.engine
+            whole = is_whole(found)
+            self._earlier[unit_id] = engine.domain(set(found)) if whole else engine.allocated(found)
         return self._earlier[unit_id]
 
     def earlier_overall(self, unit_id: int) -> Estimate | None:
         found = self.earlier(unit_id)
         return found.overall if found else None
-
-    def earlier_ranks(self, unit_ids: Sequence[int]) -> list[int | None]:
-        earlier = [self.earlier_overall(u) for u in unit_ids]
-        return competition_ranks([e.index if e else None for e in earlier])
 
     def target(self, unit_id: int, index: float | None, item: Any) -> TargetResult | None:
         value = self.targets.get(unit_id)
@@ -196,23 +247,29 @@ async def load_comparisons(
     units: Sequence[int] | None = (),
     live: bool = False,
     settings: Settings | None = None,
+    level: str | None = None,
 ) -> Comparisons:
     """Everything a round's reports are compared with, read once.
 
     ``units``: the units whose previous figures will be asked for (default: those of the
     target's report; None: any unit). ``live``: the previous round is computed from its
-    responses in this session (inside a write transaction)."""
+    responses in this session (inside a write transaction). ``level``: the previous round's
+    ranking is of the units of that level under the target unit (default: its children)."""
     round_, tree = target.round, target.tree
     predecessors = await load_predecessors(session, target.as_of.day)
     planned = report_units(target) if units == () else units
-    domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
     timezone = (settings or get_settings()).timezone
     earlier = await previous_round(session, round_)
-    then, shared = None, set()
+    then, links = None, []
     if earlier is not None:
         then_day = as_of_for(earlier.starts_on, None, target.as_of.day).day
         then = await hierarchy_as_of(session, then_day)
-        shared = await shared_units(session, then_day, target.as_of.day)
+        links = await share_links(session, then_day, target.as_of.day)
+    peers = then_peers(then, target.unit.id, level) if then is not None else []
+    domains = None
+    if planned is not None and then is not None:
+        domains = [set(allocation(tree, predecessors, links, u)) for u in planned]
+        domains += share_domains(predecessors, links) + [then.subtree_ids(p) for p in peers]
     previous = (
         await round_figures(session, catalogue, earlier, timezone, tree, domains, live)
         if earlier is not None
@@ -227,23 +284,14 @@ async def load_comparisons(
         criteria=codes,
         predecessors=predecessors,
         then=then,
-        shared=shared,
+        links=links,
+        peers_then=peers,
     )
 
 
 async def shared_units(session: AsyncSession, after: date, until: date) -> set[int]:
     """Units a split or partial transfer by shares touched after ``after`` up to ``until``."""
-    rows = await session.execute(
-        select(UnitLink.from_unit_id, UnitLink.to_unit_id)
-        .join(UnitEvent, UnitEvent.id == UnitLink.event_id)
-        .where(
-            UnitEvent.reverted_at.is_(None),
-            UnitEvent.effective > after,
-            UnitEvent.effective <= until,
-            UnitLink.share < 1,
-        )
-    )
-    return {u for pair in rows for u in pair}
+    return {u for link in await share_links(session, after, until) for u in link.pair}
 
 
 def _compare_elements(
@@ -279,7 +327,7 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
         )
     _compare_elements(report, cmp, earlier)
     child_ids = [cmp.tree.get(c.code).id for c in report.children]
-    ranks = cmp.earlier_ranks(child_ids)
+    ranks, ranked_then = cmp.previous_ranks(child_ids)
     comparable, note = cmp.rank_note(child_ids) if cmp.then is not None else (None, None)
     for child, child_id, rank in zip(report.children, child_ids, ranks, strict=True):
         child.band = band_of(child.index, cmp.bands)
@@ -287,7 +335,8 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
         if cmp.previous is not None:
             earlier_child = cmp.earlier_overall(child_id)
             found = previous_result(child.index, child, earlier_child, rank, cmp.boundary(child_id))
-            if rank is not None:
+            found.rank_of = ranked_then
+            if ranked_then is not None:
                 found.rank_comparable, found.rank_note = comparable, note
             child.previous = with_places(found, child.rank)
     return report

@@ -50,6 +50,7 @@ class RankingQuery:
     lang: Lang
     revision: int | None
     live: bool
+    as_of: str | None = None
 
 
 async def _ranking_query(
@@ -58,8 +59,9 @@ async def _ranking_query(
     lang: Lang = "vi",
     revision: int | None = RevisionQuery,
     live: bool = LiveQuery,
+    as_of: str | None = AsOfQuery,
 ) -> RankingQuery:
-    return RankingQuery(level, parent, lang, revision, live)
+    return RankingQuery(level, parent, lang, revision, live, as_of)
 
 
 @dataclass(frozen=True)

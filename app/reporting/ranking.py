@@ -4,8 +4,9 @@ Shares are ranked by the weighted satisfaction index, each row with its design-b
 uncertainty (as the report's children; unreliable units listed but unranked when the settings
 say so; bands from the round); points instruments (TT 01/2018) by their total, with the class
 it reaches as the band. A frozen round is ranked from its published reports, so its table does
-not change until the next revision. The previous rank is the rank among the same units in the
-previous round.
+not change until the next revision. The previous rank is the rank in the previous round's
+own ranking, "of N" the units that existed then (app.reporting.then_ranks); the ranking rolls
+up with the hierarchy ``as_of`` (default: the round's), and says which.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from app.reporting.precision import design_info, rankable, uncertainty
 from app.reporting.previous import answered_form, previous_round
 from app.reporting.published import freshness_out
 from app.reporting.queries import RankingQuery
-from app.reporting.schemas import DesignInfo, ScreeningCounts, Uncertainty, UnitRef
+from app.reporting.schemas import DesignInfo, HierarchyOut, ScreeningCounts, Uncertainty, UnitRef
 from app.reporting.screening import screening_of
 from app.reporting.service import ReportTarget, aggregation_text, report_target, weight_set_of
 from app.reporting.snapshots import frozen_items, get_snapshot, snapshot_ref
 from app.reporting.table_schemas import RankingReport, RankingRow
+from app.reporting.then_ranks import existed
 from app.statistics.comparisons import band_of, change, target_status
 from app.statistics.freshness import observing
 from app.statistics.load import round_engine
@@ -73,9 +75,10 @@ class Figures:
 
 
 def peers_of(target: ReportTarget, level: str) -> list[UnitNode]:
-    """Units of ``level`` strictly under the target unit whose subtree the round covers."""
+    """Units of ``level`` strictly under the target unit whose subtree the round covers, as
+    the hierarchy had them that day (not the units it absorbed: stopped, or created later)."""
     tree, top = target.tree, target.unit
-    under = [tree.by_id[u] for u in tree.subtree_ids(top.id) if u != top.id]
+    under = [tree.by_id[u] for u in tree.subtree_ids(top.id) if u != top.id and existed(tree, u)]
     at_level = sorted((n for n in under if n.level == level), key=lambda n: n.code)
     if not at_level:
         raise NotFound(f"no unit of level {level!r} under {top.code}")
@@ -95,20 +98,29 @@ async def _live_shares(
     target: ReportTarget,
     peers: list[UnitNode],
     settings: Settings,
+    level: str | None = None,
 ) -> Figures:
-    """Design-based estimates of each peer's subtree, as its satisfaction report has them."""
+    """Design-based estimates of each peer's subtree, as its satisfaction report has them;
+    their previous ranks in the previous round's own ranking of ``level`` under the parent."""
     domains = [target.tree.subtree_ids(node.id) for node in peers]
     engine = await round_engine(
         session, target.round, target.form, settings.timezone, target.tree, domains=domains
     )
     ids = [node.id for node in peers]
-    cmp = await load_comparisons(session, catalogue, target, ids, settings=settings)
+    cmp = await load_comparisons(session, catalogue, target, ids, settings=settings, level=level)
+    ranks_then, ranked_then = cmp.previous_ranks(ids)
+    comparable, note = cmp.rank_note(ids) if ranked_then is not None else (None, None)
     rows = []
-    for node, domain in zip(peers, domains, strict=True):
+    for node, domain, rank_then in zip(peers, domains, ranks_then, strict=True):
         est = engine.domain(domain)
         shown = uncertainty(est.overall, settings)
         index = shown.pop("index")
         earlier = cmp.earlier_overall(node.id)
+        previous = None
+        if cmp.previous is not None:
+            found = previous_result(index, est.overall, earlier, rank_then, cmp.boundary(node.id))
+            update = {"rank_of": ranked_then, "rank_comparable": comparable, "rank_note": note}
+            previous = found.model_copy(update=update if ranked_then is not None else {})
         rows.append(
             Figure(
                 node,
@@ -117,7 +129,7 @@ async def _live_shares(
                 est.weight,
                 band_of(index, cmp.bands),
                 cmp.target(node.id, index, est.overall),
-                previous_result(index, est.overall, earlier) if cmp.previous else None,
+                previous,
                 shown,
                 rankable(est.overall, settings),
             )
@@ -218,14 +230,18 @@ def ranked_rows(
     parents: dict[int, str],
     screened: dict[str, ScreeningCounts] | None = None,
 ) -> list[RankingRow]:
-    """Rows with ranks now and then among these units, best first (unranked last);
+    """Rows with ranks now and then, best first (unranked last). A previous rank from the
+    previous round's own ranking (``rank_of`` set) is kept; otherwise (points instruments,
+    revisions frozen before ranks "of N") it is the rank among these units' previous figures.
     ``screened``: live screening counts by unit code (a frozen figure keeps its own)."""
     ranks = competition_ranks([f.index if f.rankable else None for f in figures.rows])
     earlier = competition_ranks([f.previous.index if f.previous else None for f in figures.rows])
     ranked = sum(1 for r in ranks if r is not None)
     rows = []
     for f, rank, rank_then in zip(figures.rows, ranks, earlier, strict=True):
-        previous = f.previous.model_copy(update={"rank": rank_then}) if f.previous else None
+        previous = f.previous
+        if previous is not None and previous.rank_of is None:
+            previous = previous.model_copy(update={"rank": rank_then})
         rows.append(
             RankingRow(
                 **f.uncertainty,
@@ -259,20 +275,28 @@ async def ranking_report(
     settings = settings or get_settings()
     if query.live and query.revision is not None:
         raise AppError("ask for a revision or for live figures, not both")
-    target = await report_target(session, catalogue, round_code, query.parent, principal)
+    target = await report_target(
+        session, catalogue, round_code, query.parent, principal, query.as_of
+    )
     instrument = target.form.instrument
     peers = peers_of(target, query.level)
     points = instrument.aggregation.is_points
     snapshot = (
         None if query.live or points else await get_snapshot(session, target.round, query.revision)
     )
+    if snapshot is not None and target.as_of.basis != "round":
+        raise AppError(
+            "a published revision rolls up with the round's hierarchy: ask with live=true for "
+            "a ranking in another one",
+            field="as_of",
+        )
     with observing() as seen:
         if snapshot is not None:
             figures = await _frozen(session, snapshot, peers, query.lang, settings)
         elif points:
             figures = await _live_points(session, catalogue, target, peers, query.lang)
         else:
-            figures = await _live_shares(session, catalogue, target, peers, settings)
+            figures = await _live_shares(session, catalogue, target, peers, settings, query.level)
     tree = target.tree
     parents = {n.id: tree.by_id[n.parent_id].code for n in peers if n.parent_id is not None}
     screened = (
@@ -293,4 +317,5 @@ async def ranking_report(
         rows=ranked_rows(figures, parents, screened),
         snapshot=snapshot_ref(snapshot) if snapshot is not None else None,
         freshness=freshness_out(seen.get(target.round.id), snapshot),
+        hierarchy=HierarchyOut(as_of=target.as_of.day, basis=target.as_of.basis),
     )

@@ -20,6 +20,7 @@ from app.reporting.schemas import (
     DesignInfo,
     ElementResult,
     FreshnessOut,
+    HierarchyOut,
     Precision,
     ScreeningCounts,
     Uncertainty,
@@ -75,6 +76,11 @@ class RankingReport(BaseModel):
         None, description="The frozen revision served; null: computed from current data"
     )
     freshness: FreshnessOut | None = Field(None, description="How current the figures are")
+    hierarchy: HierarchyOut | None = Field(
+        None,
+        description="The unit hierarchy the ranking rolls up with: as_of (a day) and basis "
+        "(round: the round's first day, the default; now; date)",
+    )
 
 
 class CategoryResult(Precision):

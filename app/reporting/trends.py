@@ -1,7 +1,8 @@
 """A unit's overall index through the rounds of its instrument family, followed through any
 chain of reorganisations: each earlier round is computed over the unit's lineage in the
 current round's hierarchy (its subtree with the units it absorbed and its predecessors
-through merges; whole responses), under that round's own design, and marked with how the
+through merges, pooled; what splits and transfers moved to it, allocated by shares:
+app.reporting.allocation), under that round's own design, and marked with how the
 unit's boundary then compares with now (``boundary``: same, pooled, changed, shares)."""
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
-from app.reporting.comparisons import Boundary, boundary_between, shared_units
+from app.reporting.allocation import allocation, is_whole, share_domains, share_links
+from app.reporting.comparisons import Boundary, boundary_between
 from app.reporting.numbers import Figure
 from app.reporting.previous import earlier_rounds, round_figures
 from app.reporting.schemas import HierarchyOut, UnitRef
 from app.reporting.service import report_target
 from app.rounds.service import covered_unit_ids
 from app.units.history import as_of_for, hierarchy_as_of
-from app.units.lineage import lineage_ids, load_predecessors
+from app.units.lineage import load_predecessors
 
 TREND_ROUNDS = 10
 
@@ -37,8 +39,8 @@ class TrendPoint(BaseModel):
     boundary: Boundary = Field(
         description="The unit's boundary in that round's hierarchy against the current "
         "round's: same; pooled (units merged into it since: their responses pooled); changed "
-        "(units moved in or out); shares (a split or transfer by shares in between: whole "
-        "responses of the units it holds now, not allocated by shares)"
+        "(units moved in or out); shares (a split or transfer by shares in between: the "
+        "figure allocates the source's responses by the shares, docs/reform.md)"
     )
     boundary_changed: bool = Field(description="boundary is not 'same': marked on charts")
 
@@ -62,25 +64,29 @@ async def unit_trend(
     settings = settings or get_settings()
     target = await report_target(session, catalogue, round_code, unit_code, principal, as_of)
     tree, unit, day = target.tree, target.unit, target.as_of.day
-    lineage = lineage_ids(tree, await load_predecessors(session, day), unit.id)
+    predecessors = await load_predecessors(session, day)
     rounds = [target.round, *await earlier_rounds(session, target.round, TREND_ROUNDS - 1)]
     points = []
     for round_ in rounds:
         current = round_.id == target.round.id
-        domain = tree.subtree_ids(unit.id) if current else lineage
+        then_day = as_of_for(round_.starts_on, None, day).day if not current else day
+        links = [] if current else await share_links(session, then_day, day)
+        shares = allocation(tree, predecessors, links, unit.id)
+        domain = tree.subtree_ids(unit.id) if current else set(shares)
         if not current and not await covered_unit_ids(session, round_.id) & domain:
             continue
-        figures = await round_figures(session, catalogue, round_, settings.timezone, tree, [domain])
+        planned = [domain, *share_domains(predecessors, links)]
+        figures = await round_figures(session, catalogue, round_, settings.timezone, tree, planned)
         if figures is None:  # scored in points: not a share
             continue
-        found = figures.engine.domain(domain)
-        then_day = as_of_for(round_.starts_on, None, day).day if not current else day
+        whole = current or is_whole(shares)
+        found = figures.engine.domain(domain) if whole else figures.engine.allocated(shares)
         if current:
             boundary: Boundary = "same"
         else:
             then = await hierarchy_as_of(session, then_day)
-            shared = await shared_units(session, then_day, day)
-            boundary = boundary_between(tree, then, shared, unit.id)
+            shared = {u for link in links for u in link.pair}
+            boundary = boundary_between(tree, then, shared, unit.id, not is_whole(shares))
         overall = found.overall
         points.append(
             TrendPoint(

@@ -146,7 +146,29 @@ class Engine:
         member = np.isin(self.units, list(unit_ids))
         if category is not None:
             member &= self.part == self.categories.get(category, -2)
-        t, m, size = self.stats.t[member], self.m[member], self.size
+        return self._estimates(member, None)
+
+    def allocated(self, shares: Mapping[int, float]) -> DomainEstimates:
+        """The estimates of a domain whose units count in part: each response of unit u
+        with its weight times ``shares[u]`` (0 < share <= 1; units not listed: outside).
+        Its linearised variable is share_u·w_i·(y_i − R·x_i)/X, as R's svyratio on the
+        subset of the design with those weights. The variance needs every group of cells
+        (app.statistics.load.cell_groups: plan the shares' units as domains) to carry one
+        share, and is not estimated (NaN: SE null) under a calibrated design, whose
+        residuals a share does not scale."""
+        member = np.isin(self.units, [u for u, s in shares.items() if s > 0])
+        factor = np.array([shares.get(int(u), 0.0) for u in self.units], dtype=float)
+        return self._estimates(member, factor)
+
+    def points(self, unit_ids: set[int]) -> DomainEstimates:
+        """The point estimates of ``domain`` only (no variance: SE null), for rankings."""
+        return self._estimates(np.isin(self.units, list(unit_ids)), None, points_only=True)
+
+    def _estimates(
+        self, member: np.ndarray, factor: np.ndarray | None, points_only: bool = False
+    ) -> DomainEstimates:
+        t, size = self.stats.t[member], self.size
+        m = self.m[member] if factor is None else self.m[member] * factor[member]
         n = t[..., N].sum(axis=0)
         weight = (t[..., SW] * m[:, None]).sum(axis=0)
         x, y = weight[:size], (t[:, :size, SW_SAT] * m[:, None]).sum(axis=0)
@@ -154,7 +176,12 @@ class Engine:
         answered, satisfied = n[:size], t[:, :size, N_SAT].sum(axis=0)
         ratio = np.divide(y, x, out=np.zeros(size), where=available)
         ratio[available & (satisfied == answered)] = 1.0  # not 1 − 1e-16 from two float sums
-        share = np.divide(satisfied, answered, out=np.zeros(size), where=answered > 0)
+        if factor is not None:  # the unweighted share, counting each response by its share
+            f = factor[member][:, None]
+            answered_f, satisfied_f = (t[:, :size, N] * f).sum(0), (t[:, :size, N_SAT] * f).sum(0)
+        else:
+            answered_f, satisfied_f = answered, satisfied
+        share = np.divide(satisfied_f, answered_f, out=np.zeros(size), where=answered_f > 0)
         a = combinations(self.instrument, available)
         totals = Totals(y, x, satisfied, answered)
         rows = self._rows(a, totals, ratio, share)
@@ -163,9 +190,14 @@ class Engine:
         if self.calibration is not None:  # one PSU's residuals do not sum to 0 any more
             psus = np.full(len(psus), 2)
         df = int(self.stats.psus[member][:, self.every].sum()) - int(present.sum())
-        if self.replicates is not None and self.replicate_totals is not None:
-            _, srs_quad = self._variance(member, rows.b)
-            domain_totals = self.replicate_totals[member].sum(axis=0)
+        if points_only:
+            variance = srs_quad = np.full(len(a), np.nan)
+        elif self.replicates is not None and self.replicate_totals is not None:
+            _, srs_quad = self._variance(member, rows.b, factor)
+            replicated = self.replicate_totals[member]
+            if factor is not None:
+                replicated = replicated * factor[member][:, None, None]
+            domain_totals = replicated.sum(axis=0)
             thetas = domain_thetas(domain_totals, a, available)
             replicate_pooled(self.instrument, domain_totals, available, thetas, rows)
             variance = replicate_variance(self.replicates, thetas)
@@ -181,7 +213,7 @@ class Engine:
                     rank = column_rank(self.replicate_weights, inside[layout.psu])
                 df = max(rank - 1, 0)
         elif self.stats.paired:
-            variance, srs_quad = self._variance(member, rows.b)
+            variance, srs_quad = self._variance(member, rows.b, factor)
             zero = self._exact_zeros(member, a, n, t) & ~rows.pooled
             variance[zero | pooled_zeros(rows, a, totals, psus)] = 0.0
             # R's subset of a calibrated design keeps every row: every stratum is present
@@ -243,17 +275,40 @@ class Engine:
             raise ValueError("the domain cuts through a group of cells: plan it in domains")
         return inside
 
-    def _variance(self, member: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The design variance and the SRS quadratic form b'S1 b of every estimate."""
+    def _variance(
+        self, member: np.ndarray, b: np.ndarray, factor: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The design variance and the SRS quadratic form b'S1 b of every estimate (cells
+        scaled by ``factor``: a group's g by its share², its s1 by its share; NaN when a
+        group's cells carry different shares, or the design is calibrated)."""
         assert self.stats.g is not None and self.stats.s1 is not None
         groups = self._groups(member)
-        srs = quadratic(b, self.stats.s1[groups].sum(axis=0))
+        unknown = np.full(len(b), np.nan)
+        scale = self._group_shares(groups, factor)
+        if scale is None or (factor is not None and self.calibration is not None):
+            return unknown, unknown
+        srs = quadratic(b, np.einsum("g,gij->ij", scale, self.stats.s1[groups]))
         totals = np.zeros((len(self.centre), 2 * self.size))
-        np.add.at(totals, self.stratum[member], self.tv[member])
-        gram = self.stats.g[groups].sum(axis=0)
+        tv = self.tv[member] if factor is None else self.tv[member] * factor[member][:, None]
+        np.add.at(totals, self.stratum[member], tv)
+        gram = np.einsum("g,gij->ij", scale**2, self.stats.g[groups])
         if self.calibration is not None:
             gram, totals = self.calibration.adjust(member, gram, totals)
         return design_variance(b, gram, totals, self.centre), srs
+
+    def _group_shares(self, groups: np.ndarray, factor: np.ndarray | None) -> np.ndarray | None:
+        """Each group's share (1 without ``factor``); None if a group's cells differ."""
+        if factor is None:
+            return np.ones(len(groups))
+        group = self.stats.group
+        assert group is not None
+        found = []
+        for g in groups.tolist():
+            values = factor[group == g]
+            if not np.all(values == values[0]):
+                return None
+            found.append(values[0])
+        return np.array(found, dtype=float)
 
     def _present(self, member: np.ndarray) -> np.ndarray:
         """Per stratum: whether the domain has responses in it (R: rows of the subset)."""

@@ -102,9 +102,19 @@ async def get_unit(session: AsyncSession, code: str) -> Unit:
 
 
 async def upsert_unit(
-    session: AsyncSession, actor: Actor, code: str, name: str, level: str, parent: str | None
+    session: AsyncSession,
+    actor: Actor,
+    code: str,
+    name: str,
+    level: str,
+    parent: str | None,
+    source: str = "edit",
 ) -> Unit:
-    """Create or update a unit by code (used by the demo and imports); audited."""
+    """Create or update a unit by code (used by the demo, imports and the console's unit
+    form); audited. An update is kept as a dated version from today (app.units.edits), so
+    the hierarchy's history holds; ``source`` says where it came from."""
+    from app.units.edits import Edit, record_edits  # app.units.events imports this module
+
     parent_id = (await get_unit(session, parent)).id if parent else None
     unit = await session.scalar(select(Unit).where(Unit.code == code))
     values = {"name": name, "level": level, "parent": parent}
@@ -114,6 +124,8 @@ async def upsert_unit(
         await session.flush()
         await record(session, actor, "unit.create", "unit", code, unit.id, values)
     elif (unit.name, unit.level, unit.parent_id) != (name, level, parent_id):
+        before, after = (unit.name, unit.level, unit.parent_id), (name, level, parent_id)
+        await record_edits(session, actor, [Edit(unit.id, code, before, after)], source)
         unit.name, unit.level, unit.parent_id = name, level, parent_id
         await session.flush()
         await record(session, actor, "unit.update", "unit", code, unit.id, values)

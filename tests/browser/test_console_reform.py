@@ -1,5 +1,6 @@
 """Reorganisations in a real Chromium on a phone (360×640): the events page from the units
-page, reverting a rename, the notice; axe-core checks the page."""
+page, reverting a rename, the notice; a split recorded from its form (refused first, then
+corrected); axe-core checks the pages."""
 
 from __future__ import annotations
 
@@ -66,3 +67,55 @@ async def test_the_events_page_lists_and_reverts_on_a_phone(
     assert seen["width"] <= 360, seen["width"]
     assert seen["axe"] == []
     assert seen["problems"] == []
+
+
+def split_from_the_form(browser: Any, base: str, axe: str, shot: Any) -> dict[str, Any]:
+    context, page = open_page(browser, VIEWPORTS["phone"], axe)
+    seen: dict[str, Any] = {}
+    sign_in(page, base, "admin@x.vn")
+    page.goto(base + "/console/units/events")
+    page.get_by_role("link", name="Chia tách đơn vị").click()
+    page.wait_for_selector("form[action='/console/units/split']")
+    seen["axe"] = axe_violations(page)
+    seen["width"] = width_of(page)
+    page.select_option("#f-unit", "C11")
+    page.fill("#f-effective", PAST.isoformat())
+    for i, (code, share, name) in enumerate([("S1", "0,6", "Quầy Bắc"), ("S2", "0,3", "")], 1):
+        page.fill(f"#f-code{i}", code)
+        page.fill(f"#f-share{i}", share)
+        page.fill(f"#f-name{i}", name)
+    page.get_by_role("button", name="Ghi nhận chia tách").click()
+    page.wait_for_selector("#errors")
+    seen["refused"] = page.locator("#errors").inner_text()
+    page.fill("#f-share2", "0,4")
+    page.fill("#f-name2", "Quầy Nam")
+    page.screenshot(path=str(shot("split-form")), full_page=True)
+    page.get_by_role("button", name="Ghi nhận chia tách").click()
+    page.wait_for_url("**/console/units/events?done=unit-split")
+    seen["notice"] = page.get_by_role("status").first.inner_text()
+    seen["row"] = page.locator("table.data tbody tr", has_text="Chia tách").first.inner_text()
+    page.screenshot(path=str(shot("split-done")), full_page=True)
+    seen["problems"] = page.problems
+    context.close()
+    return seen
+
+
+async def test_a_split_is_recorded_from_the_console_on_a_phone(
+    app: FastAPI, live_server: LiveServer, browser: None, axe_source: str, artifacts: Path
+):
+    await make_province(app)
+    await make_user(app, "admin@x.vn", [("admin", "P")])
+
+    def shot(name: str) -> Path:
+        return artifacts / f"console-reform-{name}-360.png"
+
+    seen = await anyio.to_thread.run_sync(
+        in_browser, lambda b: split_from_the_form(b, live_server.url, axe_source, shot)
+    )
+    assert "cộng lại bằng 1" in seen["refused"]
+    assert seen["notice"] == "Đã ghi nhận việc chia tách đơn vị."
+    assert "C11" in seen["row"] and "S1" in seen["row"] and "0.6" in seen["row"]
+    assert seen["width"] <= 360, seen["width"]
+    assert seen["axe"] == []
+    # The refused form answers 422 on purpose; nothing else went wrong (scripts, CSP).
+    assert [p for p in seen["problems"] if "status of 422" not in p] == []

@@ -255,7 +255,8 @@ async def test_a_split_by_shares_is_flagged_and_ranks_are_not_compared_across_it
     app: FastAPI, client: httpx.AsyncClient
 ):
     """Last year C11 and C12 answered; C12 was then split into C12A (60%) and C12B (40%).
-    D1 kept its boundary; C12A's previous figure is not allocated by shares: flagged."""
+    D1 kept its boundary; C12A's and C12B's previous figures are allocated by shares:
+    flagged, and ranks among D1's children are not compared."""
     before = await make_province(app, round_code="R2025", status="closed")
     for unit, level in RESPONSES[:3]:
         await add_response(app, before, unit, ratings({}, default=level))
@@ -290,7 +291,10 @@ async def test_a_split_by_shares_is_flagged_and_ranks_are_not_compared_across_it
         "C12A": "shares",
         "C12B": "shares",
     }
-    assert children["C12A"]["index"] is None  # no responses of its own last year
+    # Allocated by shares: each successor takes its share of C12's responses (one, not
+    # satisfied), and a constant share changes no ratio: both have C12's figure, 0 %.
+    assert children["C12A"]["index"] == 0.0 and children["C12B"]["index"] == 0.0
+    assert children["C12A"]["delta"] == 100.0
     assert children["C11"]["rank_comparable"] is False
     assert "C12A (shares)" in children["C11"]["rank_note"]
 
