@@ -36,7 +36,3 @@ class RevisionOut(BaseModel):
     created_by: str
     note: str
     units: int = Field(description="Units whose reports the revision holds")
-
-
-class FreezeOut(RevisionOut):
-    created: bool = Field(description="False: the figures were unchanged; nothing was written")

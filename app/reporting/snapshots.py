@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,8 @@ LANGS = ("vi", "en")
 # may be frozen again after a correction.
 FREEZABLE = ("closed", "published")
 Body = dict[str, dict[str, dict[str, Any]]]  # lang -> unit code -> report
+Progress = Callable[[int, int], Awaitable[None]]  # (units done, units in all)
+PROGRESS_STEPS = 20  # a freeze tells its progress about this often
 
 
 def _rounded(value: Any) -> Any:
@@ -68,10 +71,27 @@ class RoundReports:
     top_unit_id: int  # the round's top unit: the audit trail's scope
 
 
+def check_freezable(catalogue: Catalogue, round_: Round) -> None:
+    """Refuse (409) a round whose figures cannot be frozen: not closed yet (its invitation
+    links would stop answering while citizens still respond), or scored in points."""
+    if round_.status not in FREEZABLE:
+        raise Conflict(
+            f"round {round_.code} is {round_.status}: close it before freezing its figures"
+        )
+    form = catalogue.get(round_.form_code)
+    if form.instrument.aggregation.is_points:
+        raise Conflict(f"{form.instrument.code} is scored in points; freezing covers shares only")
+
+
 async def round_reports(
-    session: AsyncSession, catalogue: Catalogue, round_: Round, settings: Settings | None = None
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_: Round,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
 ) -> RoundReports:
-    """Every unit's report in every language, as served live (estimates with their SEs).
+    """Every unit's report in every language, as served live (estimates with their SEs);
+    ``progress`` is told how many units are done about ``PROGRESS_STEPS`` times.
 
     One engine over every subtree serves all the units' reports: the responses are read
     once, not once per unit and language (a freeze of 400 units re-read them 800 times)."""
@@ -90,7 +110,10 @@ async def round_reports(
     units = reported_units(tree, covered)
     engine = await round_engine(session, round_, form, settings.timezone, tree, live=True)
     body: Body = {lang: {} for lang in LANGS}
-    for unit in units:  # the live report of each unit, standard errors and all
+    step = max(1, len(units) // PROGRESS_STEPS)
+    for done, unit in enumerate(units):  # the live report of each unit, standard errors and all
+        if progress is not None and done % step == 0:
+            await progress(done, len(units))
         for lang in LANGS:
             live = await satisfaction_report(
                 session,
@@ -143,14 +166,19 @@ async def freeze_round(
     """Write the next revision of the round's figures and mark the round published; audited.
 
     Returns (revision, created); unchanged figures return the latest revision, not created.
-    A draft or open round is refused (409): its invitation links would stop answering while
-    citizens still respond, and a published round cannot be reopened.
+    A draft or open round is refused (409, ``check_freezable``). In one transaction: for
+    small rounds, the demo and the CLI; requests enqueue a job (app.reporting.jobs).
     """
-    if round_.status not in FREEZABLE:
-        raise Conflict(
-            f"round {round_.code} is {round_.status}: close it before freezing its figures"
-        )
+    check_freezable(catalogue, round_)
     reports = await round_reports(session, catalogue, round_, settings)
+    return await store_revision(session, actor, round_, note, reports)
+
+
+async def store_revision(
+    session: AsyncSession, actor: Actor, round_: Round, note: str, reports: RoundReports
+) -> tuple[ReportSnapshot, bool]:
+    """Write ``reports`` as the round's next revision (unless the latest has the same
+    hash) and mark the round published; audited. (revision, created)."""
     digest = content_hash(reports.body)
     latest = await latest_snapshot(session, round_.id)
     if latest is not None and latest.content_hash == digest:

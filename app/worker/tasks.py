@@ -18,6 +18,8 @@ TASK_MODULES = (
     "app.messages.tasks",
     "app.alerts.tasks",
     "app.units.tasks",
+    "app.reporting.jobs",
+    "app.worker.jobs",
 )
 
 

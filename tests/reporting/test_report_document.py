@@ -56,7 +56,7 @@ async def seed_published(app: FastAPI, client: httpx.AsyncClient) -> str:
     assert (await client.put("/api/v1/rounds/R2026/targets", json={"targets": targets})).is_success
     frozen = await client.post("/api/v1/rounds/R2026/freeze", json={"note": "công bố"})
     assert frozen.status_code == 200, frozen.text
-    return str(frozen.json()["content_hash"])
+    return str(frozen.json()["result"]["content_hash"])
 
 
 def flat(text: str) -> str:
