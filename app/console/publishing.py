@@ -72,7 +72,7 @@ async def freeze(
     call = None
     if form.ok:
         actor = actor_of(request, target.principal)
-        call = _freeze(jobs, target.round, actor, note)
+        call = _freeze(jobs, target.round, actor, note, form.get("provisional") == "1")
     url = f"/console/rounds/{quote(round_code)}/revisions"
 
     def shown(job: Job) -> Response:
@@ -84,8 +84,8 @@ async def freeze(
     return await REVISIONS.submit(request, session, target.principal, round_code, form, call, shown)
 
 
-async def _freeze(jobs: Jobs, round_: Round, actor: Actor, note: str) -> Job:
-    job = await request_freeze(jobs, round_, actor, note)
+async def _freeze(jobs: Jobs, round_: Round, actor: Actor, note: str, provisional: bool) -> Job:
+    job = await request_freeze(jobs, round_, actor, note, provisional)
     if job.status == "failed":
         raise Conflict(job.error.removeprefix("refused: "))
     return job

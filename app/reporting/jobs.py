@@ -34,6 +34,7 @@ from app.worker.registry import Context
 
 FREEZE = "reporting.freeze"
 MICRODATA = "reporting.microdata"
+PROVISIONAL = "provisional"  # the freeze job's variant for a provisional revision
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,16 @@ def _actor(params: dict[str, Any]) -> Actor:
     return Actor(str(raw.get("label", "cli")), raw.get("user_id"), raw.get("client_hash"))
 
 
-async def request_freeze(jobs: Jobs, round_: Round, actor: Actor, note: str) -> Job:
+async def request_freeze(
+    jobs: Jobs, round_: Round, actor: Actor, note: str, provisional: bool = False
+) -> Job:
     """The freeze job of the round (queued, running, or done if run here); 409 when the round
     cannot be frozen. Asking while one is queued or running returns that one."""
-    check_freezable(jobs.ctx.catalogue, round_)
+    check_freezable(jobs.ctx.catalogue, round_, provisional)
     who = {"label": actor.label, "user_id": actor.user_id, "client_hash": actor.client_hash}
-    job = await enqueue(
-        jobs.ctx.db, FREEZE, round_.id, actor.label, params={"note": note, "actor": who}
-    )
+    variant = PROVISIONAL if provisional else ""
+    params = {"note": note, "actor": who}
+    job = await enqueue(jobs.ctx.db, FREEZE, round_.id, actor.label, variant, params)
     return await jobs.start(job)
 
 
@@ -76,21 +79,23 @@ async def run_freeze(ctx: Context, job: Job) -> None:
     async def told(done: int, total: int) -> None:
         await beat(ctx.db, job.id, f"{done}/{total}")
 
+    provisional = job.variant == PROVISIONAL
     async with ctx.db.sessions() as session:
         round_ = await _round(session, job)
-        check_freezable(ctx.catalogue, round_)
+        check_freezable(ctx.catalogue, round_, provisional)
         reports = await round_reports(session, ctx.catalogue, round_, ctx.settings, told)
     async with ctx.db.writing() as session:
         round_ = await _round(session, job)
-        check_freezable(ctx.catalogue, round_)
-        note = str(job.params.get("note", ""))
-        snapshot, created = await store_revision(session, _actor(job.params), round_, note, reports)
+        check_freezable(ctx.catalogue, round_, provisional)
+        note, actor = str(job.params.get("note", "")), _actor(job.params)
+        snapshot, created = await store_revision(session, actor, round_, note, reports, provisional)
         result = {
             "revision": snapshot.revision,
             "content_hash": snapshot.content_hash,
             "frozen_at": as_utc(snapshot.created_at).isoformat(),
             "created_by": snapshot.created_by,
             "note": snapshot.note,
+            "provisional": snapshot.provisional,
             "units": len(reports.unit_ids),
             "created": created,
         }

@@ -13,7 +13,7 @@ from app.auth.access import ApiReader
 from app.deps import SessionDep
 from app.models import Job
 from app.models.base import as_utc
-from app.reporting.jobs import FREEZE, Jobs, MicrodataFile, job_file, job_for
+from app.reporting.jobs import FREEZE, MICRODATA, Jobs, MicrodataFile, job_file, job_for
 from app.worker.registry import Context
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
@@ -63,7 +63,7 @@ def job_out(job: Job, round_code: str) -> JobOut:
         id=job.id,
         kind=job.kind,
         round=round_code,
-        format=job.variant or None,
+        format=job.variant if job.kind == MICRODATA else None,
         status=job.status,
         progress=job.progress,
         error=job.error or None,

@@ -65,9 +65,11 @@ async def post_freeze(
 ) -> JSONResponse:
     """Freeze the round's figures as a new revision, in the background: 202 with the job's
     status URL (``Location``); asking again while it runs returns the same job. When done,
-    its ``result`` holds the revision (unchanged figures: the latest one, ``created`` false)."""
+    its ``result`` holds the revision (unchanged figures: the latest one, ``created`` false).
+    ``provisional``: figures of a round still open, labelled provisional (tạm tính)."""
     actor = actor_of(request, target.principal)
-    job = await request_freeze(jobs, target.round, actor, body.note if body else "")
+    body = body or FreezeIn()
+    job = await request_freeze(jobs, target.round, actor, body.note, body.provisional)
     return job_response(job, target.round.code)
 
 
@@ -88,6 +90,7 @@ async def get_revisions(
             frozen_at=s.created_at,
             created_by=s.created_by,
             note=s.note,
+            provisional=s.provisional,
             units=n,
         )
         for s, n in await list_revisions(session, round_)

@@ -152,6 +152,9 @@ def rounds_status(
 def rounds_freeze(
     code: str = typer.Argument(..., metavar="CODE"),
     note: str = typer.Option("", help="Why this revision (e.g. a correction)."),
+    provisional: bool = typer.Option(
+        False, help="Provisional figures (tạm tính) of a round still open; it stays open."
+    ),
 ) -> None:
     """Publish a closed round's figures as a new revision (unchanged figures: nothing new)."""
     settings = get_settings()
@@ -161,7 +164,7 @@ def rounds_freeze(
         async with standalone_context(settings) as ctx:
             async with ctx.db.sessions() as session:
                 round_ = await get_round(session, code)
-            job = await request_freeze(Jobs(ctx, None), round_, CLI, note)
+            job = await request_freeze(Jobs(ctx, None), round_, CLI, note, provisional)
             while job.status in ("queued", "running"):
                 await asyncio.sleep(1)
                 job = await get_job(ctx.db, job.id) or job
@@ -171,4 +174,5 @@ def rounds_freeze(
 
     revision, digest, created = _run(run())
     state = "frozen as" if created else "unchanged since"
-    typer.echo(f"round {code} {state} revision {revision} (sha256 {digest})")
+    kind = "provisional " if provisional else ""
+    typer.echo(f"round {code} {state} {kind}revision {revision} (sha256 {digest})")

@@ -1,4 +1,5 @@
-"""job: work requests ask for and the background worker does (freeze, microdata files)
+"""job: work requests ask for and the background worker does (freeze, microdata files);
+report_snapshot.provisional: a revision frozen while its round is open ("tạm tính")
 
 Revision ID: 0022_publish
 Revises: 0021
@@ -54,9 +55,15 @@ def upgrade() -> None:
     )
     op.create_index('ix_job_status_id', 'job', ['status', 'id'])
     op.create_index('ix_job_round_kind_variant', 'job', ['round_id', 'kind', 'variant'])
+    op.add_column(
+        'report_snapshot',
+        sa.Column('provisional', sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('report_snapshot', schema=None) as batch_op:
+        batch_op.drop_column('provisional')
     op.drop_index('ix_job_round_kind_variant', table_name='job')
     op.drop_index('ix_job_status_id', table_name='job')
     op.drop_table('job')
