@@ -57,8 +57,11 @@ async def test_an_open_round_publishes_provisional_figures_until_its_final_ones(
     assert page.status_code == 200 and 'id="provisional"' in page.text
     assert "Số liệu tạm tính" in text_of(page.text)
     assert "Số liệu tạm tính đã chốt: đợt R2026, phiên bản 1." in text_of(page.text)
+    assert 'id="headline-unranked"' in page.text  # the province: no peers in its round
+    unit = (await anonymous.get("/public/R2026/units/D1")).text
+    assert 'id="headline-unranked"' not in unit
     english = text_of((await anonymous.get("/public/R2026?lang=en")).text)
-    assert "Provisional figures" in english
+    assert "Provisional figures" in english and "Not ranked" in english
     for path in ("/public/R2026/method", "/public/R2026/units/D1", "/public/R2026/embed"):
         assert 'id="provisional"' in (await anonymous.get(path)).text, path
     package = (await anonymous.get("/open-data/R2026/1/datapackage.json")).json()

@@ -115,6 +115,9 @@ async def test_docx_holds_the_apis_figures_of_the_revision_and_its_hash(
     province = docx_text((await client.get(DOC, params={"unit": "P"})).content)
     p = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
     assert f"đạt {shown(p['index'])}%" in province
+    assert p["rank"] is None and p["rank_of"] is None  # the top unit: no peers, no places
+    assert "không xếp hạng vì là đơn vị cao nhất của đợt khảo sát" in flat(province)
+    assert "không xếp hạng" not in flat(text)  # D1 is ranked among its siblings
     assert "Có 1/2 đơn vị được giao chỉ tiêu chưa đạt:" in province  # D2 at 0 % < 80
     assert "Đã tiếp nhận 1 ý kiến góp ý" in province
     assert "Ông/Bà có góp ý gì thêm để chúng tôi phục vụ tốt hơn? | 1" in province

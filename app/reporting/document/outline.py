@@ -20,6 +20,11 @@ TITLE = (
 )
 TARGET_VI = {"met": "Đạt", "not_met": "Không đạt", "not_determinable": "Chưa xác định được"}
 WITHHELD = "không công bố (chưa đủ tin cậy)"
+# The top unit (the province) has no peers in its own round: no rank, so no change in places.
+UNRANKED = (
+    "không xếp hạng vì là đơn vị cao nhất của đợt khảo sát (không có đơn vị cùng cấp để so "
+    "sánh; thứ hạng giữa các tỉnh do Bộ Nội vụ công bố trong Chỉ số SIPAS)"
+)
 MAX_CHART_UNITS = 40  # more units: the table's bar column is the chart
 
 
@@ -101,6 +106,8 @@ def change_sentence(r: SatisfactionReport) -> str | None:
     meaning = {True: "có ý nghĩa thống kê", False: "chưa có ý nghĩa thống kê"}
     tail = f" ({meaning[p.significant]})" if p.significant is not None else ""
     places = f"; thứ hạng {places_text(p.rank_change)}" if p.rank_change is not None else ""
+    if p.rank_change is None and r.rank is None and r.rank_of is None:
+        places = f"; {UNRANKED}"
     return (
         f"So với đợt {r.previous_round} ({shown(p.index)}%), chỉ số {verb}{amount}{tail}{places}."
     )
