@@ -202,3 +202,33 @@ async def test_the_cli_writes_the_document_of_the_latest_revision(
         run_cli, bad, settings.database_url, str(settings.forms_dir)
     )
     assert code == 2 and "docx or pdf" in output
+
+
+async def test_the_document_in_english_holds_the_same_figures(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    digest = await seed_published(app, client)
+    report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=D1&lang=en")).json()
+    answer = await client.get(DOC, params={"unit": "D1", "format": "docx", "lang": "en"})
+    assert answer.status_code == 200, answer.text
+    assert 'filename="report-R2026-D1-r1.docx"' in answer.headers["content-disposition"]
+    assert docx.Document(io.BytesIO(answer.content)).core_properties.language == "en-GB"
+    text = docx_text(answer.content)
+    assert "REPORT ON CITIZENS' AND ORGANISATIONS' SATISFACTION" in text
+    assert f"SHA-256 of the published revision: {digest}" in text
+    assert "I. SUMMARY OF RESULTS" in text and "VI. METHOD AND LIMITATIONS" in text
+    assert "TÓM TẮT" not in text and "Đợt khảo sát:" not in text
+    english = [shown(report["index"], comma=False)]
+    english += [shown(e["index"], comma=False) for e in report["elements"] if e["index"]]
+    for figure in english:
+        assert figure in text, figure
+    assert all(e["name"].upper() in text for e in report["elements"])  # the English names
+    row = next(line for line in text.splitlines() if "| Đơn vị C11 |" in line)
+    assert row.startswith("1 | up 1 place | Đơn vị C11 | 100.0 |"), row
+    assert "Compared with round R2025" in text
+
+    province = flat(docx_text((await client.get(DOC, params={"lang": "en"})).content))
+    assert "not ranked, as the survey round's top unit" in province
+    pdf = await client.get(DOC, params={"format": "pdf", "lang": "en"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (await client.get(DOC, params={"lang": "fr"})).status_code == 422

@@ -16,9 +16,10 @@ from app.comments.schemas import OnTimeRow
 from app.config import Settings
 from app.forms.registry import Catalogue
 from app.models import Comment, Round
+from app.reporting.document.wording import Words, words
 from app.reporting.exports import method
 from app.reporting.published import served_report
-from app.reporting.queries import ReportQuery
+from app.reporting.queries import Lang, ReportQuery
 from app.reporting.schemas import SatisfactionReport
 from app.units.service import load_tree
 
@@ -39,6 +40,11 @@ class ReportContent:
     comments: Comments
     method: list[tuple[str, str]]
     generated_at: datetime
+    lang: str = "vi"
+
+    @property
+    def words(self) -> Words:
+        return words(self.lang)
 
     @property
     def frozen(self) -> bool:
@@ -46,7 +52,7 @@ class ReportContent:
 
 
 async def _themes(
-    session: AsyncSession, catalogue: Catalogue, round_: Round, unit_ids: set[int]
+    session: AsyncSession, catalogue: Catalogue, round_: Round, unit_ids: set[int], lang: str
 ) -> list[tuple[str, int]]:
     """Comments per free-text question (the instrument's themes), most frequent first."""
     rows = await session.execute(
@@ -55,11 +61,11 @@ async def _themes(
         .group_by(Comment.question)
     )
     instrument = catalogue.get(round_.form_code).instrument
-    texts = {q.code: q.text.get("vi") for q in instrument.questions}
+    texts = {q.code: q.text.get(lang) for q in instrument.questions}
     for q in instrument.questions:
         follow = q.followup_question()
         if follow is not None:
-            texts[follow.code] = f"{follow.text.get('vi')} ({q.text.get('vi')})"
+            texts[follow.code] = f"{follow.text.get(lang)} ({q.text.get(lang)})"
     counts = Counter({texts.get(code, code): int(n) for code, n in rows})
     return counts.most_common()
 
@@ -72,9 +78,11 @@ async def report_content(
     unit_code: str | None,
     principal: Principal | None,
     revision: int | None = None,
+    lang: Lang = "vi",
 ) -> ReportContent:
-    """The unit's served report (latest revision, or ``revision``), comments and method."""
-    query = ReportQuery(unit_code, "vi", revision, False)
+    """The unit's served report (latest revision, or ``revision``), comments and method, in
+    ``lang`` (vi or en: the revision holds both)."""
+    query = ReportQuery(unit_code, lang, revision, False)
     served = await served_report(session, catalogue, round_code, query, principal, settings)
     report, round_ = served.report, served.round
     tree = await load_tree(session)
@@ -88,7 +96,7 @@ async def report_content(
         today,
         OnTimeFilter(round=round_.code, unit=unit.code),
     )
-    themes = await _themes(session, catalogue, round_, tree.subtree_ids(unit.id))
+    themes = await _themes(session, catalogue, round_, tree.subtree_ids(unit.id), lang)
     subject = f"{report.unit.code} — {report.unit.name}"
     lines = method(report, round_, subject, report.snapshot, served.last_modified)
-    return ReportContent(report, round_, Comments(handling.total, themes), lines, now)
+    return ReportContent(report, round_, Comments(handling.total, themes), lines, now, lang)

@@ -6,129 +6,103 @@ from __future__ import annotations
 from app.reporting.document.blocks import Block, Heading, Paragraph, Table
 from app.reporting.document.content import ReportContent
 from app.reporting.document.outline import (
-    TARGET_VI,
     cover,
     elements_section,
     revision_text,
     summary,
+    target_text,
     units_section,
 )
-from app.reporting.numbers import shown
+from app.reporting.document.wording import Words
 from app.reporting.schemas import SatisfactionReport
 
 
-def targets_and_bands(r: SatisfactionReport) -> list[Block]:
-    blocks: list[Block] = [Heading("IV. ĐƠN VỊ CHƯA ĐẠT CHỈ TIÊU VÀ PHÂN LOẠI THEO MỨC")]
+def targets_and_bands(w: Words, r: SatisfactionReport) -> list[Block]:
+    blocks: list[Block] = [Heading(w("s4"))]
     judged = [c for c in r.children if c.target is not None]
     below = [c for c in judged if c.target and c.target.status == "not_met"]
     open_ = [c for c in judged if c.target and c.target.status == "not_determinable"]
     if not judged:
-        blocks.append(Paragraph("Đợt khảo sát này chưa giao chỉ tiêu cho các đơn vị trực thuộc."))
+        blocks.append(Paragraph(w("no_targets")))
     elif not below:
-        blocks.append(
-            Paragraph(
-                f"Không có đơn vị nào chưa đạt chỉ tiêu (trên {len(judged)} đơn vị được giao)."
-            )
-        )
+        blocks.append(Paragraph(w("none_below", n=len(judged))))
     else:
-        blocks.append(
-            Paragraph(f"Có {len(below)}/{len(judged)} đơn vị được giao chỉ tiêu chưa đạt:")
-        )
+        blocks.append(Paragraph(w("below", n=len(below), of=len(judged))))
         rows = [
             [
                 c.name,
-                shown(c.index),
-                shown(c.target.value if c.target else None),
-                TARGET_VI["not_met"],
+                w.num(c.index),
+                w.num(c.target.value if c.target else None),
+                target_text(w, "not_met"),
             ]
             for c in below
         ]
-        blocks.append(
-            Table(
-                ["Đơn vị", "Chỉ số (%)", "Chỉ tiêu (%)", "Đánh giá"],
-                rows,
-                [5, 1.5, 1.5, 1.8],
-                {1, 2},
-            )
-        )
+        blocks.append(Table(w.columns("below_head"), rows, [5, 1.5, 1.5, 1.8], {1, 2}))
     if open_:
         names = ", ".join(c.name for c in open_)
-        blocks.append(
-            Paragraph(
-                f"Chưa xác định được việc đạt chỉ tiêu ({len(open_)} đơn vị, khoảng tin cậy 95% "
-                f"bao trùm chỉ tiêu): {names}."
-            )
-        )
+        blocks.append(Paragraph(w("undetermined", n=len(open_), names=names)))
     if r.bands:
         counts = []
         for band in r.bands:
             members = [c.name for c in r.children if c.band == band.label]
-            floor = f"từ {shown(band.min)}%" if band.min is not None else "mức thấp nhất"
+            floor = w("band_floor", min=w.num(band.min)) if band.min is not None else None
+            floor = floor or w("band_lowest")
             counts.append([f"{band.label} ({floor})", str(len(members)), ", ".join(members) or "–"])
         unbanded = [c.name for c in r.children if c.band is None]
         if unbanded:
-            counts.append([WITHHELD_BAND, str(len(unbanded)), ", ".join(unbanded)])
-        blocks.append(Paragraph("Phân loại các đơn vị theo mức xếp loại của đợt khảo sát:"))
-        blocks.append(Table(["Mức xếp loại", "Số đơn vị", "Đơn vị"], counts, [2, 1, 7], {1}))
+            counts.append([w("withheld_band"), str(len(unbanded)), ", ".join(unbanded)])
+        blocks.append(Paragraph(w("bands_lead")))
+        blocks.append(Table(w.columns("bands_head"), counts, [2, 1, 7], {1}))
     else:
-        blocks.append(Paragraph("Đợt khảo sát này chưa quy định mức xếp loại."))
+        blocks.append(Paragraph(w("no_bands")))
     return blocks
-
-
-WITHHELD_BAND = "Chưa xếp loại (không công bố chỉ số)"
 
 
 def comments_section(content: ReportContent) -> list[Block]:
-    h = content.comments.handling
-    blocks: list[Block] = [Heading("V. Ý KIẾN GÓP Ý VÀ KẾT QUẢ XỬ LÝ")]
+    w, h = content.words, content.comments.handling
+    blocks: list[Block] = [Heading(w("s5"))]
     if h.received == 0:
-        blocks.append(Paragraph("Trong đợt khảo sát không tiếp nhận ý kiến góp ý nào."))
+        blocks.append(Paragraph(w("no_comments")))
         return blocks
-    share = f" ({shown(h.share)}%)" if h.share is not None else ""
-    blocks.append(
-        Paragraph(
-            f"Đã tiếp nhận {h.received} ý kiến góp ý, phản ánh của người dân, tổ chức. "
-            f"Trong {h.due} ý kiến đã đến hạn xử lý, {h.on_time} ý kiến được xử lý đúng hạn"
-            f"{share}, {h.late} ý kiến xử lý trễ hạn và {h.open_overdue} ý kiến quá hạn chưa "
-            f"xử lý; {h.pending} ý kiến đang trong thời hạn xử lý."
-        )
+    share = f" ({w.num(h.share)}%)" if h.share is not None else ""
+    text = w(
+        "handling",
+        received=h.received,
+        due=h.due,
+        on_time=h.on_time,
+        share=share,
+        late=h.late,
+        overdue=h.open_overdue,
+        pending=h.pending,
     )
+    blocks.append(Paragraph(text))
     if content.comments.themes:
         rows = [[theme, str(n)] for theme, n in content.comments.themes]
-        blocks.append(Paragraph("Ý kiến theo chủ đề (câu hỏi mở của phiếu khảo sát):"))
-        blocks.append(Table(["Chủ đề", "Số ý kiến"], rows, [7, 1.5], {1}))
+        blocks.append(Paragraph(w("themes_lead")))
+        blocks.append(Table(w.columns("themes_head"), rows, [7, 1.5], {1}))
     return blocks
 
 
-LIMITATIONS = (
-    "Chỉ số được ước lượng từ mẫu phiếu khảo sát nên có sai số chọn mẫu; khoảng tin cậy 95% "
-    "thể hiện mức độ chính xác. Chênh lệch nhỏ hơn độ rộng khoảng tin cậy giữa hai đơn vị hoặc "
-    "giữa hai đợt chưa đủ căn cứ để kết luận có khác biệt. Đơn vị có quá ít phiếu hoặc sai số "
-    "tương đối lớn được ghi “không công bố (chưa đủ tin cậy)” thay cho con số. Người không trả "
-    "lời khảo sát có thể có mức hài lòng khác người trả lời; trọng số chỉ hiệu chỉnh được một "
-    "phần. Chủ đề ý kiến được phân theo câu hỏi mở, chưa phân loại theo nội dung."
-)
-
-
 def method_section(content: ReportContent) -> list[Block]:
+    w = content.words
     rows = [[label, text] for label, text in content.method]
     return [
-        Heading("VI. PHƯƠNG PHÁP VÀ HẠN CHẾ"),
-        Table(["Nội dung", "Mô tả"], rows, [2.5, 7.5]),
-        Paragraph("Hạn chế: " + LIMITATIONS),
+        Heading(w("s6")),
+        Table(w.columns("method_head"), rows, [2.5, 7.5]),
+        Paragraph(w("limitations")),
         Paragraph(revision_text(content), italic=True, size=9),
     ]
 
 
 def outline(content: ReportContent) -> list[Block]:
     """The whole document, cover to method."""
-    r = content.report
+    w, r = content.words, content.report
     return [
         *cover(content),
         *summary(content),
-        *elements_section(r),
-        *units_section(r),
-        *targets_and_bands(r),
+        *elements_section(w, r),
+        *units_section(w, r),
+        *targets_and_bands(w, r),
         *comments_section(content),
         *method_section(content),
     ]
