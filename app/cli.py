@@ -108,6 +108,10 @@ async def _seed_demo() -> tuple[str, str]:
         from app.public.demo import seed_published
 
         await seed_published(session, catalogue, settings, settings.today())
+    async with standalone_session(settings) as session:  # compared with DEMO-2025's revision
+        from app.public.demo import seed_provisional
+
+        await seed_provisional(session, catalogue, settings)
     state = "created" if summary.created else "already present"
     return f"Demo data {state}: {summary.responses} responses in round DEMO-2026.", key
 
@@ -143,6 +147,8 @@ def demo(host: str = HOST, port: int = PORT, serve: bool = typer.Option(True)) -
                 f"  API documentation: {base}/docs",
                 f"  Public results:    {base}/public/DEMO-2025   (no sign-in; last year's round,"
                 " frozen and made public)",
+                f"  Current round:     {base}/public/DEMO-2026   (provisional figures, "
+                "'tạm tính': frozen while the round collects)",
                 f"  Open data:         {base}/open-data/DEMO-2025/1/datapackage.json",
                 f"  Verify a file:     {base}/public/verify",
                 "",

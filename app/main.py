@@ -66,6 +66,7 @@ from app.public.router import router as open_data_router
 from app.public.router import staff_router as public_flag_router
 from app.reporting.document.router import console_router as report_document_console
 from app.reporting.document.router import router as report_document_router
+from app.reporting.jobs_router import router as jobs_router
 from app.reporting.microdata.router import console_router as microdata_console
 from app.reporting.microdata.router import router as microdata_router
 from app.reporting.publish_router import router as publishing_router
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report_document_console,
         microdata_router,
         microdata_console,
+        jobs_router,
         public_pages,
         open_data_router,
         public_flag_router,

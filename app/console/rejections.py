@@ -180,6 +180,13 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             ),
         ),
         (
+            r"^round (?P<round>\S+) is \S+: provisional figures are frozen while",
+            N_(
+                "đợt %(round)s không còn thu phiếu: số liệu tạm tính chỉ chốt được khi đợt đang "
+                "mở; hãy chốt số liệu chính thức"
+            ),
+        ),
+        (
             r"^round (?P<round>\S+) is draft: close it before freezing",
             N_("đợt %(round)s mới là bản nháp: chỉ chốt được số liệu của đợt đã đóng"),
         ),

@@ -51,6 +51,7 @@ DONE: dict[str, str] = {
     "reviewed": N_("Đã ghi quyết định xem xét phiếu."),
     "round-frozen": N_("Đã chốt và công bố số liệu thành một phiên bản mới."),
     "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
+    "freeze-queued": N_("Đang chốt số liệu ở chế độ nền; trang này tự cập nhật tiến độ."),
     "revision-public": N_("Phiên bản đã được công khai: trang kết quả và dữ liệu mở đã mở."),
     "revision-withdrawn": N_("Đã thôi công khai phiên bản này."),
     "webhook-redeliver": N_("Đã xếp lại lần gửi: hệ thống sẽ gửi trong giây lát."),

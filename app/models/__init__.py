@@ -17,6 +17,7 @@ from app.models.improvement_action import (
 )
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
+from app.models.job import Job
 from app.models.message import MessageOptOut, OutboundMessage
 from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
@@ -60,6 +61,7 @@ __all__ = [
     "ImprovementNote",
     "IntegritySummary",
     "Invitation",
+    "Job",
     "Kiosk",
     "LoginFailure",
     "MessageOptOut",

@@ -1,6 +1,7 @@
 """The demo's published story: last year's round of the demo province (DEMO-2025), closed,
 frozen with score bands, and made public, so that ``sipas demo`` prints a public results page
-and the current round's reports compare with a previous one. Idempotent."""
+and the current round's reports compare with a previous one; and the current round
+(DEMO-2026, still open) with a provisional revision ("tạm tính") made public. Idempotent."""
 
 from __future__ import annotations
 
@@ -87,3 +88,33 @@ async def seed_published(
 async def _frozen(session: AsyncSession, round_: Round) -> bool:
     first = select(ReportSnapshot.id).where(ReportSnapshot.round_id == round_.id).limit(1)
     return await session.scalar(first) is not None
+
+
+CURRENT_CODE = "DEMO-2026"
+
+
+async def seed_provisional(session: AsyncSession, catalogue: Catalogue, settings: Settings) -> bool:
+    """Freeze the open current round's figures as a provisional revision and make it public,
+    once; False if it has one already (or the round is not open any more)."""
+    round_ = await session.scalar(select(Round).where(Round.code == CURRENT_CODE))
+    if round_ is None or round_.status != "open":
+        return False
+    found = select(ReportSnapshot.id).where(
+        ReportSnapshot.round_id == round_.id, ReportSnapshot.provisional.is_(True)
+    )
+    if await session.scalar(found.limit(1)) is not None:
+        return False
+    note = "Số liệu tạm tính trong khi đợt còn thu phiếu (minh hoạ)"
+    snapshot, _ = await freeze_round(
+        session, catalogue, CLI, round_, note, settings, provisional=True
+    )
+    await set_public(
+        session,
+        CLI,
+        round_,
+        snapshot.revision,
+        True,
+        settings.public_base_url,
+        settings.open_data_licence,
+    )
+    return True

@@ -113,6 +113,13 @@ class Meta:
     published_at: str
     base_url: str  # where the files are served: .../open-data/{round}/{revision}/
     licence: str
+    provisional: bool = False  # frozen while the round was open ("tạm tính")
+
+
+PROVISIONAL_NOTE = (
+    " Provisional figures (tạm tính): frozen while the round was still collecting responses; "
+    "the final figures are published after the round closes."
+)
 
 
 def canonical(body: dict[str, dict[str, dict[str, Any]]]) -> bytes:
@@ -291,12 +298,15 @@ def descriptor(meta: Meta, files: list[File], method: dict[str, Any]) -> dict[st
                 "revision's content hash"
             )
         resources.append(resource)
+    kind = "provisional, " if meta.provisional else ""
     return {
         "profile": "data-package",
         "name": f"sipas-{meta.round_code.lower()}-r{meta.revision}".replace("_", "-"),
-        "title": f"{meta.round_name} (revision {meta.revision})",
+        "title": f"{meta.round_name} ({kind}revision {meta.revision})",
         "description": "Citizen satisfaction with administrative services (SIPAS): published "
-        "indices of every unit, with standard errors, 95% intervals, bands and changes.",
+        "indices of every unit, with standard errors, 95% intervals, bands and changes."
+        + PROVISIONAL_NOTE
+        * meta.provisional,
         "homepage": meta.base_url,
         "version": str(meta.revision),
         "created": meta.published_at,
@@ -305,6 +315,7 @@ def descriptor(meta: Meta, files: list[File], method: dict[str, Any]) -> dict[st
         "sipas": {
             "round": meta.round_code,
             "revision": meta.revision,
+            "provisional": meta.provisional,
             "content_hash": f"sha256:{meta.content_hash}",
             "frozen_at": meta.frozen_at,
             "units_of_measure": {"index": PERCENT, "se": POINTS, "change_points": POINTS},

@@ -104,14 +104,16 @@ async def open_data_file(
 def _item(base: str, p: Public) -> dict[str, Any]:
     code, rev = p.round.code, p.snapshot.revision
     package = open_data_url(base, code, rev, "datapackage.json")
+    kind = "provisional, " if p.snapshot.provisional else ""
+    what = "Provisional results (round still collecting)" if kind else "Published results"
     return {
         "id": package,
         "url": f"{base}/public/{code}?revision={rev}",
-        "title": f"{p.round.name} — {p.top.name} (revision {rev})",
-        "content_text": f"Published results of round {code}, revision {rev}; "
+        "title": f"{p.round.name} — {p.top.name} ({kind}revision {rev})",
+        "content_text": f"{what} of round {code}, revision {rev}; "
         f"SHA-256 {p.snapshot.content_hash}.",
         "date_published": as_utc(p.flag.published_at).isoformat(),
-        "tags": [code],
+        "tags": [code, "provisional"] if kind else [code],
         "attachments": [
             {"url": package, "mime_type": "application/json", "title": "datapackage.json"},
             {"url": open_data_url(base, code, rev, "units.csv"), "mime_type": "text/csv"},
@@ -120,7 +122,12 @@ def _item(base: str, p: Public) -> dict[str, Any]:
                 "mime_type": "application/json",
             },
         ],
-        "_sipas": {"round": code, "revision": rev, "content_hash": p.snapshot.content_hash},
+        "_sipas": {
+            "round": code,
+            "revision": rev,
+            "provisional": p.snapshot.provisional,
+            "content_hash": p.snapshot.content_hash,
+        },
     }
 
 

@@ -130,6 +130,7 @@ def _files(
         published_at=as_utc(flag.published_at).isoformat(),
         base_url=open_data_url(base_url, round_.code, snapshot.revision),
         licence=licence,
+        provisional=snapshot.provisional,
     )
     return build_files(meta, body, top_code)
 

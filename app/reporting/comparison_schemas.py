@@ -93,5 +93,8 @@ class BandOut(BaseModel):
 
 class SnapshotRef(BaseModel):
     revision: int = Field(description="Revision of the round's published figures, 1, 2, ...")
+    provisional: bool = Field(
+        False, description="Frozen while the round was open: provisional figures (tạm tính)"
+    )
     content_hash: str = Field(description="SHA-256 of the revision's canonical JSON")
     frozen_at: datetime

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from app.auth.access import ApiReader, actor_of
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.errors import Forbidden
 from app.reporting.comparison_schemas import BandOut
+from app.reporting.jobs import request_freeze
+from app.reporting.jobs_router import JobOut, JobsDep, job_response
 from app.reporting.publish_schemas import (
     BandsIn,
     FreezeIn,
-    FreezeOut,
     RevisionOut,
     TargetIn,
     TargetsIn,
 )
-from app.reporting.snapshots import freeze_round, list_revisions
+from app.reporting.snapshots import list_revisions
 from app.reporting.targets import set_bands, set_targets
-from app.rounds.deps import RoundAdmin
+from app.rounds.deps import RoundAdmin, RoundAdminEnqueue
 from app.rounds.service import covered_unit_ids, get_round
 from app.statistics.comparisons import Band
 from app.units.service import load_tree
@@ -52,29 +54,23 @@ async def put_targets(
     return [TargetIn(unit=code, value=value) for code, value in sorted(stored.items())]
 
 
-@router.post("/rounds/{round_code}/freeze", response_model=FreezeOut)
+@router.post(
+    "/rounds/{round_code}/freeze",
+    response_model=JobOut,
+    status_code=202,
+    responses={200: {"model": JobOut, "description": "The job, finished (run in the request)"}},
+)
 async def post_freeze(
-    request: Request,
-    session: WriteSessionDep,
-    catalogue: CatalogueDep,
-    target: RoundAdmin,
-    body: FreezeIn | None = None,
-) -> FreezeOut:
-    """Publish the round's figures as a new revision (unchanged figures: the latest one)."""
+    request: Request, target: RoundAdminEnqueue, jobs: JobsDep, body: FreezeIn | None = None
+) -> JSONResponse:
+    """Freeze the round's figures as a new revision, in the background: 202 with the job's
+    status URL (``Location``); asking again while it runs returns the same job. When done,
+    its ``result`` holds the revision (unchanged figures: the latest one, ``created`` false).
+    ``provisional``: figures of a round still open, labelled provisional (tạm tính)."""
     actor = actor_of(request, target.principal)
-    note = body.note if body else ""
-    settings = request.app.state.settings
-    snapshot, created = await freeze_round(session, catalogue, actor, target.round, note, settings)
-    units = {s.revision: n for s, n in await list_revisions(session, target.round)}
-    return FreezeOut(
-        revision=snapshot.revision,
-        content_hash=snapshot.content_hash,
-        frozen_at=snapshot.created_at,
-        created_by=snapshot.created_by,
-        note=snapshot.note,
-        units=units[snapshot.revision],
-        created=created,
-    )
+    body = body or FreezeIn()
+    job = await request_freeze(jobs, target.round, actor, body.note, body.provisional)
+    return job_response(job, target.round.code)
 
 
 @router.get("/rounds/{round_code}/revisions", response_model=list[RevisionOut])
@@ -94,6 +90,7 @@ async def get_revisions(
             frozen_at=s.created_at,
             created_by=s.created_by,
             note=s.note,
+            provisional=s.provisional,
             units=n,
         )
         for s, n in await list_revisions(session, round_)

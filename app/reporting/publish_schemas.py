@@ -27,6 +27,11 @@ class TargetsIn(BaseModel):
 
 class FreezeIn(BaseModel):
     note: str = Field("", max_length=500, description="Why this revision (e.g. a correction)")
+    provisional: bool = Field(
+        False,
+        description="Provisional figures (tạm tính) of a round still open; the round stays "
+        "open and reports keep serving current figures",
+    )
 
 
 class RevisionOut(BaseModel):
@@ -35,8 +40,5 @@ class RevisionOut(BaseModel):
     frozen_at: datetime
     created_by: str
     note: str
+    provisional: bool = Field(description="Frozen while the round was open (tạm tính)")
     units: int = Field(description="Units whose reports the revision holds")
-
-
-class FreezeOut(RevisionOut):
-    created: bool = Field(description="False: the figures were unchanged; nothing was written")

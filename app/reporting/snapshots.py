@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,12 @@ LANGS = ("vi", "en")
 # Figures are frozen once collection is over (open → closed → published); a published round
 # may be frozen again after a correction.
 FREEZABLE = ("closed", "published")
+# While a round collects, a provisional revision ("tạm tính") may be frozen and made public;
+# the round stays open and reports keep serving current figures.
+PROVISIONAL_WHILE = "open"
 Body = dict[str, dict[str, dict[str, Any]]]  # lang -> unit code -> report
+Progress = Callable[[int, int], Awaitable[None]]  # (units done, units in all)
+PROGRESS_STEPS = 20  # a freeze tells its progress about this often
 
 
 def _rounded(value: Any) -> Any:
@@ -68,10 +74,33 @@ class RoundReports:
     top_unit_id: int  # the round's top unit: the audit trail's scope
 
 
+def check_freezable(catalogue: Catalogue, round_: Round, provisional: bool = False) -> None:
+    """Refuse (409) a round whose figures cannot be frozen: final figures of a round not
+    closed yet (its invitation links would stop answering while citizens still respond), a
+    provisional revision of a round no longer open, or a round scored in points."""
+    if provisional and round_.status != PROVISIONAL_WHILE:
+        raise Conflict(
+            f"round {round_.code} is {round_.status}: provisional figures are frozen while "
+            "the round is open; freeze its final figures instead"
+        )
+    if not provisional and round_.status not in FREEZABLE:
+        raise Conflict(
+            f"round {round_.code} is {round_.status}: close it before freezing its figures"
+        )
+    form = catalogue.get(round_.form_code)
+    if form.instrument.aggregation.is_points:
+        raise Conflict(f"{form.instrument.code} is scored in points; freezing covers shares only")
+
+
 async def round_reports(
-    session: AsyncSession, catalogue: Catalogue, round_: Round, settings: Settings | None = None
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_: Round,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
 ) -> RoundReports:
-    """Every unit's report in every language, as served live (estimates with their SEs).
+    """Every unit's report in every language, as served live (estimates with their SEs);
+    ``progress`` is told how many units are done about ``PROGRESS_STEPS`` times.
 
     One engine over every subtree serves all the units' reports: the responses are read
     once, not once per unit and language (a freeze of 400 units re-read them 800 times)."""
@@ -90,7 +119,10 @@ async def round_reports(
     units = reported_units(tree, covered)
     engine = await round_engine(session, round_, form, settings.timezone, tree, live=True)
     body: Body = {lang: {} for lang in LANGS}
-    for unit in units:  # the live report of each unit, standard errors and all
+    step = max(1, len(units) // PROGRESS_STEPS)
+    for done, unit in enumerate(units):  # the live report of each unit, standard errors and all
+        if progress is not None and done % step == 0:
+            await progress(done, len(units))
         for lang in LANGS:
             live = await satisfaction_report(
                 session,
@@ -107,19 +139,21 @@ async def round_reports(
     return RoundReports(body, {u.code: u.id for u in units}, top.id)
 
 
-async def latest_snapshot(session: AsyncSession, round_id: int) -> ReportSnapshot | None:
-    return await session.scalar(
-        select(ReportSnapshot)
-        .where(ReportSnapshot.round_id == round_id)
-        .order_by(ReportSnapshot.revision.desc())
-        .limit(1)
-    )
+async def latest_snapshot(
+    session: AsyncSession, round_id: int, final_only: bool = True
+) -> ReportSnapshot | None:
+    """The round's latest final revision (or latest of any kind: ``final_only=False``)."""
+    query = select(ReportSnapshot).where(ReportSnapshot.round_id == round_id)
+    if final_only:
+        query = query.where(ReportSnapshot.provisional.is_(False))
+    return await session.scalar(query.order_by(ReportSnapshot.revision.desc()).limit(1))
 
 
 async def get_snapshot(
     session: AsyncSession, round_: Round, revision: int | None
 ) -> ReportSnapshot | None:
-    """The given revision (404 if absent), or the latest (None if the round is not frozen)."""
+    """The given revision (404 if absent; provisional ones too), or the latest final one
+    (None if the round has none: reports then serve current figures)."""
     if revision is None:
         return await latest_snapshot(session, round_.id)
     found = await session.scalar(
@@ -139,27 +173,45 @@ async def freeze_round(
     round_: Round,
     note: str = "",
     settings: Settings | None = None,
+    provisional: bool = False,
 ) -> tuple[ReportSnapshot, bool]:
-    """Write the next revision of the round's figures and mark the round published; audited.
+    """Write the next revision of the round's figures and mark the round published (a
+    provisional revision: the round stays open); audited.
 
     Returns (revision, created); unchanged figures return the latest revision, not created.
-    A draft or open round is refused (409): its invitation links would stop answering while
-    citizens still respond, and a published round cannot be reopened.
+    A round not closed is refused (409, ``check_freezable``), unless ``provisional``. In one
+    transaction: for small rounds, the demo and the CLI; requests enqueue a job
+    (app.reporting.jobs).
     """
-    if round_.status not in FREEZABLE:
-        raise Conflict(
-            f"round {round_.code} is {round_.status}: close it before freezing its figures"
-        )
+    check_freezable(catalogue, round_, provisional)
     reports = await round_reports(session, catalogue, round_, settings)
+    return await store_revision(session, actor, round_, note, reports, provisional)
+
+
+async def store_revision(
+    session: AsyncSession,
+    actor: Actor,
+    round_: Round,
+    note: str,
+    reports: RoundReports,
+    provisional: bool = False,
+) -> tuple[ReportSnapshot, bool]:
+    """Write ``reports`` as the round's next revision (unless the latest of the same kind,
+    final or provisional, has the same hash) and, if final, mark the round published;
+    audited. (revision, created)."""
     digest = content_hash(reports.body)
-    latest = await latest_snapshot(session, round_.id)
-    if latest is not None and latest.content_hash == digest:
-        return latest, False
+    latest = await latest_snapshot(session, round_.id, final_only=False)
+    same_kind = await latest_snapshot(session, round_.id, final_only=not provisional)
+    if same_kind is not None and same_kind.provisional is not provisional:
+        same_kind = None
+    if same_kind is not None and same_kind.content_hash == digest:
+        return same_kind, False
     snapshot = ReportSnapshot(
         round_id=round_.id,
         revision=(latest.revision if latest else 0) + 1,
         content_hash=digest,
         note=note,
+        provisional=provisional,
         created_by=actor.label,
     )
     session.add(snapshot)
@@ -170,13 +222,15 @@ async def freeze_round(
         for code, body in by_unit.items()
     ]
     await session.execute(insert(ReportSnapshotItem), items)
+    after = round_.status if provisional else "published"
     changes = {
         "revision": snapshot.revision,
         "content_hash": digest,
         "note": note,
-        "status": [round_.status, "published"],
+        "provisional": provisional,
+        "status": [round_.status, after],
     }
-    round_.status = "published"
+    round_.status = after
     await record(session, actor, "round.freeze", "round", round_.code, reports.top_unit_id, changes)
     return snapshot, True
 
@@ -184,6 +238,7 @@ async def freeze_round(
 def snapshot_ref(snapshot: ReportSnapshot) -> SnapshotRef:
     return SnapshotRef(
         revision=snapshot.revision,
+        provisional=snapshot.provisional,
         content_hash=snapshot.content_hash,
         frozen_at=snapshot.created_at,
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,12 @@ from app.config import get_settings
 from app.db import standalone_session
 from app.forms.registry import Catalogue
 from app.instruments.registry import register_forms
-from app.reporting.snapshots import freeze_round
+from app.reporting.jobs import Jobs, request_freeze
 from app.rounds.inference import change_inference
 from app.rounds.service import change_status, get_round, round_unit_id
 from app.rounds.setup import RoundSpec, create_round_over
+from app.worker.cli import standalone_context
+from app.worker.jobs import get_job
 
 rounds_cli = typer.Typer(help="Survey rounds.", no_args_is_help=True)
 DAY = ["%Y-%m-%d"]
@@ -149,18 +152,27 @@ def rounds_status(
 def rounds_freeze(
     code: str = typer.Argument(..., metavar="CODE"),
     note: str = typer.Option("", help="Why this revision (e.g. a correction)."),
+    provisional: bool = typer.Option(
+        False, help="Provisional figures (tạm tính) of a round still open; it stays open."
+    ),
 ) -> None:
     """Publish a closed round's figures as a new revision (unchanged figures: nothing new)."""
     settings = get_settings()
 
     async def run() -> tuple[int, str, bool]:
-        catalogue = Catalogue.from_directory(settings.forms_dir)
-        async with standalone_session(settings) as session:
-            await register_forms(session, catalogue)
-            round_ = await get_round(session, code)
-            snapshot, created = await freeze_round(session, catalogue, CLI, round_, note)
-            return snapshot.revision, snapshot.content_hash, created
+        # The API's job, run here (a worker elsewhere may have it: then wait for it).
+        async with standalone_context(settings) as ctx:
+            async with ctx.db.sessions() as session:
+                round_ = await get_round(session, code)
+            job = await request_freeze(Jobs(ctx, None), round_, CLI, note, provisional)
+            while job.status in ("queued", "running"):
+                await asyncio.sleep(1)
+                job = await get_job(ctx.db, job.id) or job
+            if job.status == "failed" or not job.result:
+                raise typer.BadParameter(job.error or "the freeze failed", param_hint="CODE")
+            return job.result["revision"], job.result["content_hash"], job.result["created"]
 
     revision, digest, created = _run(run())
     state = "frozen as" if created else "unchanged since"
-    typer.echo(f"round {code} {state} revision {revision} (sha256 {digest})")
+    kind = "provisional " if provisional else ""
+    typer.echo(f"round {code} {state} {kind}revision {revision} (sha256 {digest})")

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 
 from app.auth.access import check_csrf, staff
 from app.auth.principal import Principal, Role
-from app.deps import WriteSessionDep
+from app.deps import SessionDep, WriteSessionDep
 from app.models import Round
 from app.rounds.service import round_in_scope
 
@@ -37,3 +37,18 @@ def round_write(role: Role) -> Callable[..., Awaitable[RoundWrite]]:
 
 RoundAdmin = Annotated[RoundWrite, Depends(round_write("admin"))]
 RoundManager = Annotated[RoundWrite, Depends(round_write("manager"))]
+
+
+async def _round_admin_reading(
+    round_code: str,
+    request: Request,
+    session: SessionDep,
+    principal: Principal = Depends(staff("admin")),
+) -> RoundWrite:
+    """As ``RoundAdmin`` over a read session: for routes that hand their writes to a job
+    (app.worker.jobs), which writes in its own short transactions (SQLite has one writer)."""
+    await check_csrf(request, principal)
+    return RoundWrite(await round_in_scope(session, principal, round_code, "admin"), principal)
+
+
+RoundAdminEnqueue = Annotated[RoundWrite, Depends(_round_admin_reading)]

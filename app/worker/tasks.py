@@ -19,6 +19,8 @@ TASK_MODULES = (
     "app.alerts.tasks",
     "app.units.tasks",
     "app.improvement.tasks",
+    "app.reporting.jobs",
+    "app.worker.jobs",
 )
 
 

@@ -109,6 +109,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/console/rounds/{round_code}/microdata"): Example(
         "/console/rounds/R2026/microdata?format=csv", True
     ),
+    # No job exists here (404 for everyone); tests/reporting/test_jobs.py checks their scope.
+    ("GET", "/api/v1/jobs/{job_id}"): Example("/api/v1/jobs/1", False),
+    ("GET", "/api/v1/jobs/{job_id}/file"): Example("/api/v1/jobs/1/file", False),
     ("PUT", "/api/v1/rounds/{round_code}/bands"): Example("/api/v1/rounds/R2026/bands", True),
     ("PUT", "/api/v1/rounds/{round_code}/targets"): Example("/api/v1/rounds/R2026/targets", True),
     ("POST", "/api/v1/rounds/{round_code}/freeze"): Example("/api/v1/rounds/R2026/freeze", True),

@@ -25,7 +25,9 @@ async def test_an_open_round_is_closed_before_its_figures_are_frozen(app: FastAP
     await add_response(app, province, "C11", ratings({}, default=5))
     async with staff_client(app, "a@x.vn", [("admin", "P")]) as (client, csrf):
         page = await client.get(PAGE, headers=HTML)
-        assert 'id="close-first"' in page.text and f'action="{FREEZE}"' not in page.text
+        # Only a provisional revision may be frozen while it collects (its form says so).
+        assert 'id="close-first"' in page.text and 'id="provisional-hint"' in page.text
+        assert 'name="provisional" value="1"' in page.text
         assert 'href="/console/rounds/R2026"' in page.text
         refused = await client.post(FREEZE, data={"csrf_token": csrf, "confirm": "1"})
         assert refused.status_code == 422 and "Chưa chốt được số liệu." in refused.text
@@ -38,6 +40,7 @@ async def test_an_open_round_is_closed_before_its_figures_are_frozen(app: FastAP
         assert closed.status_code == 303
         page = await client.get(PAGE, headers=HTML)
         assert f'action="{FREEZE}"' in page.text and 'id="close-first"' not in page.text
+        assert 'name="provisional"' not in page.text
         assert 'name="confirm" value="1" required' in page.text
         unconfirmed = await client.post(FREEZE, data={"csrf_token": csrf, "note": "x"})
         assert unconfirmed.status_code == 422 and 'href="#f-confirm"' in unconfirmed.text

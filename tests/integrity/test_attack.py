@@ -78,7 +78,8 @@ async def test_stuffing_the_demo_moves_its_published_index_less_than_a_point(
         await change_status(session, CLI, await get_round(session, "DEMO-2026"), "closed")
     frozen = await client.post("/api/v1/rounds/DEMO-2026/freeze", json={}, headers=csrf)
     assert frozen.status_code == 200, frozen.text
-    published = await client.get(URL + f"&revision={frozen.json()['revision']}", headers=key)
+    revision = frozen.json()["result"]["revision"]
+    published = await client.get(URL + f"&revision={revision}", headers=key)
     assert abs(published.json()["index"] - before) < 1.0
 
     async with app.state.db.write_sessions.begin() as session:  # the report's rounds

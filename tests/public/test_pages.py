@@ -53,7 +53,7 @@ async def test_only_the_revisions_made_public_are_served(
 
     # A correction is frozen as revision 2: the public still sees revision 1 ...
     await add_response(app, province, "C21", ratings({}, default=1))
-    assert (await client.post("/api/v1/rounds/R2026/freeze")).json()["revision"] == 2
+    assert (await client.post("/api/v1/rounds/R2026/freeze")).json()["result"]["revision"] == 2
     assert 'id="m-revision">1<' in (await anonymous.get("/public/R2026/method")).text
     assert (await anonymous.get("/public/R2026?revision=2")).status_code == 404
     assert (await anonymous.get("/open-data/R2026/2/units.csv")).status_code == 404

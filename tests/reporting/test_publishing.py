@@ -47,7 +47,7 @@ async def test_frozen_round_serves_its_revision_until_the_next_one(
     assert before["snapshot"] is None
     frozen = await client.post("/api/v1/rounds/R2026/freeze", json={"note": "công bố"})
     assert frozen.status_code == 200, frozen.text
-    first = frozen.json()
+    first = frozen.json()["result"]
     assert first["revision"] == 1 and first["created"] and first["note"] == "công bố"
     assert first["units"] == 6  # P, D1, D2, C11, C12, C21
     assert await stored_hash(app, 1) == (first["content_hash"], first["content_hash"])
@@ -66,7 +66,7 @@ async def test_frozen_round_serves_its_revision_until_the_next_one(
     assert live["snapshot"] is None and live["respondents"] == 3
 
     # ... until an admin freezes again: a new revision, the old one still readable.
-    second = (await client.post("/api/v1/rounds/R2026/freeze")).json()
+    second = (await client.post("/api/v1/rounds/R2026/freeze")).json()["result"]
     assert second["revision"] == 2 and second["content_hash"] != first["content_hash"]
     now = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
     assert now["snapshot"]["revision"] == 2 and now["respondents"] == 3
@@ -75,7 +75,7 @@ async def test_frozen_round_serves_its_revision_until_the_next_one(
     missing = await client.get("/api/v1/rounds/R2026/satisfaction?unit=P&revision=7")
     assert missing.status_code == 404
 
-    unchanged = (await client.post("/api/v1/rounds/R2026/freeze")).json()
+    unchanged = (await client.post("/api/v1/rounds/R2026/freeze")).json()["result"]
     assert unchanged["revision"] == 2 and unchanged["created"] is False
     assert await audit_actions(app, "round.freeze") == 2
 

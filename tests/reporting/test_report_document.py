@@ -57,7 +57,7 @@ async def seed_published(app: FastAPI, client: httpx.AsyncClient) -> str:
     assert (await client.put("/api/v1/rounds/R2026/targets", json={"targets": targets})).is_success
     frozen = await client.post("/api/v1/rounds/R2026/freeze", json={"note": "công bố"})
     assert frozen.status_code == 200, frozen.text
-    return str(frozen.json()["content_hash"])
+    return str(frozen.json()["result"]["content_hash"])
 
 
 def flat(text: str) -> str:
@@ -116,6 +116,9 @@ async def test_docx_holds_the_apis_figures_of_the_revision_and_its_hash(
     province = docx_text((await client.get(DOC, params={"unit": "P"})).content)
     p = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
     assert f"đạt {shown(p['index'])}%" in province
+    assert p["rank"] is None and p["rank_of"] is None  # the top unit: no peers, no places
+    assert "không xếp hạng vì là đơn vị cao nhất của đợt khảo sát" in flat(province)
+    assert "không xếp hạng" not in flat(text)  # D1 is ranked among its siblings
     assert "Có 1/2 đơn vị được giao chỉ tiêu chưa đạt:" in province  # D2 at 0 % < 80
     assert "Đã tiếp nhận 1 ý kiến góp ý" in province
     assert "Ông/Bà có góp ý gì thêm để chúng tôi phục vụ tốt hơn? | 1" in province
@@ -243,3 +246,35 @@ async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
     # A counter's document lists only its own subtree's actions.
     counter = docx_text((await client.get(DOC, params={"unit": "C11"})).content)
     assert "Bổ sung ghế chờ" in counter and "Niêm yết lại quy trình" not in counter
+
+
+async def test_the_document_in_english_holds_the_same_figures(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    digest = await seed_published(app, client)
+    report = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=D1&lang=en")).json()
+    answer = await client.get(DOC, params={"unit": "D1", "format": "docx", "lang": "en"})
+    assert answer.status_code == 200, answer.text
+    assert 'filename="report-R2026-D1-r1.docx"' in answer.headers["content-disposition"]
+    assert docx.Document(io.BytesIO(answer.content)).core_properties.language == "en-GB"
+    text = docx_text(answer.content)
+    assert "REPORT ON CITIZENS' AND ORGANISATIONS' SATISFACTION" in text
+    assert f"SHA-256 of the published revision: {digest}" in text
+    assert "I. SUMMARY OF RESULTS" in text and "VII. METHOD AND LIMITATIONS" in text
+    assert "VI. CRITERIA THAT LOSE POINTS AND THE IMPROVEMENT PLAN" in text
+    assert "No improvement plan for this round yet." in text
+    assert "TÓM TẮT" not in text and "Đợt khảo sát:" not in text
+    english = [shown(report["index"], comma=False)]
+    english += [shown(e["index"], comma=False) for e in report["elements"] if e["index"]]
+    for figure in english:
+        assert figure in text, figure
+    assert all(e["name"].upper() in text for e in report["elements"])  # the English names
+    row = next(line for line in text.splitlines() if "| Đơn vị C11 |" in line)
+    assert row.startswith("1 | up 1 place | Đơn vị C11 | 100.0 |"), row
+    assert "Compared with round R2025" in text
+
+    province = flat(docx_text((await client.get(DOC, params={"lang": "en"})).content))
+    assert "not ranked, as the survey round's top unit" in province
+    pdf = await client.get(DOC, params={"format": "pdf", "lang": "en"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (await client.get(DOC, params={"lang": "fr"})).status_code == 422

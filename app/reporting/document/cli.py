@@ -13,6 +13,7 @@ from app.forms.registry import Catalogue
 from app.instruments.registry import register_forms
 from app.reporting.document.content import report_content
 from app.reporting.document.render import DocumentFormat, file_name, render_document
+from app.reporting.queries import Lang
 
 
 def report(
@@ -21,11 +22,16 @@ def report(
     format: str = typer.Option("docx", help="docx | pdf"),
     revision: int | None = typer.Option(None, help="A published revision (default: the latest)."),
     out: Path | None = typer.Option(None, help="File to write (default: a name in the cwd)."),
+    lang: str = typer.Option("vi", help="vi (Vietnamese, the province's report) | en"),
 ) -> None:
     """Write the report document (Báo cáo kết quả khảo sát sự hài lòng) of ROUND for a unit."""
     if format not in ("docx", "pdf"):
         typer.echo("error: --format is docx or pdf", err=True)
         raise typer.Exit(2)
+    if lang not in ("vi", "en"):
+        typer.echo("error: --lang is vi or en", err=True)
+        raise typer.Exit(2)
+    language: Lang = "en" if lang == "en" else "vi"
     fmt: DocumentFormat = "docx" if format == "docx" else "pdf"
     settings = get_settings()
 
@@ -39,7 +45,7 @@ def report(
         try:
             async with db.sessions() as session:
                 content = await report_content(
-                    session, catalogue, settings, round_code, unit, None, revision
+                    session, catalogue, settings, round_code, unit, None, revision, language
                 )
         finally:
             await db.dispose()

@@ -20,9 +20,10 @@ from app.improvement.cache import served_gaps
 from app.improvement.plans import list_actions
 from app.improvement.schemas import GapReport
 from app.models import Comment, Round
+from app.reporting.document.wording import Words, words
 from app.reporting.exports import method
 from app.reporting.published import served_report
-from app.reporting.queries import ReportQuery
+from app.reporting.queries import Lang, ReportQuery
 from app.reporting.schemas import SatisfactionReport
 from app.units.service import UnitNode, load_tree
 
@@ -65,6 +66,11 @@ class ReportContent:
     method: list[tuple[str, str]]
     generated_at: datetime
     improvement: Improvement | None = None
+    lang: str = "vi"
+
+    @property
+    def words(self) -> Words:
+        return words(self.lang)
 
     @property
     def frozen(self) -> bool:
@@ -72,7 +78,7 @@ class ReportContent:
 
 
 async def _themes(
-    session: AsyncSession, catalogue: Catalogue, round_: Round, unit_ids: set[int]
+    session: AsyncSession, catalogue: Catalogue, round_: Round, unit_ids: set[int], lang: str
 ) -> list[tuple[str, int]]:
     """Comments per free-text question (the instrument's themes), most frequent first."""
     rows = await session.execute(
@@ -81,11 +87,11 @@ async def _themes(
         .group_by(Comment.question)
     )
     instrument = catalogue.get(round_.form_code).instrument
-    texts = {q.code: q.text.get("vi") for q in instrument.questions}
+    texts = {q.code: q.text.get(lang) for q in instrument.questions}
     for q in instrument.questions:
         follow = q.followup_question()
         if follow is not None:
-            texts[follow.code] = f"{follow.text.get('vi')} ({q.text.get('vi')})"
+            texts[follow.code] = f"{follow.text.get(lang)} ({q.text.get(lang)})"
     counts = Counter({texts.get(code, code): int(n) for code, n in rows})
     return counts.most_common()
 
@@ -98,9 +104,11 @@ async def report_content(
     unit_code: str | None,
     principal: Principal | None,
     revision: int | None = None,
+    lang: Lang = "vi",
 ) -> ReportContent:
-    """The unit's served report (latest revision, or ``revision``), comments and method."""
-    query = ReportQuery(unit_code, "vi", revision, False)
+    """The unit's served report (latest revision, or ``revision``), comments and method, in
+    ``lang`` (vi or en: the revision holds both)."""
+    query = ReportQuery(unit_code, lang, revision, False)
     served = await served_report(session, catalogue, round_code, query, principal, settings)
     report, round_ = served.report, served.round
     tree = await load_tree(session)
@@ -114,11 +122,12 @@ async def report_content(
         today,
         OnTimeFilter(round=round_.code, unit=unit.code),
     )
-    themes = await _themes(session, catalogue, round_, tree.subtree_ids(unit.id))
+    themes = await _themes(session, catalogue, round_, tree.subtree_ids(unit.id), lang)
     subject = f"{report.unit.code} — {report.unit.name}"
     lines = method(report, round_, subject, report.snapshot, served.last_modified)
-    improvement = await improvement_of(session, catalogue, settings, round_, unit, principal)
-    return ReportContent(report, round_, Comments(handling.total, themes), lines, now, improvement)
+    improvement = await improvement_of(session, catalogue, settings, round_, unit, principal, lang)
+    comments = Comments(handling.total, themes)
+    return ReportContent(report, round_, comments, lines, now, improvement, lang)
 
 
 async def improvement_of(
@@ -128,12 +137,13 @@ async def improvement_of(
     round_: Round,
     unit: UnitNode,
     principal: Principal | None,
+    lang: Lang = "vi",
 ) -> Improvement:
     """The unit's gaps (served: no answer is read once the worker has been by) and the
     actions of its subtree's plans for the round, by due date."""
     try:
         gaps = await served_gaps(
-            session, catalogue, round_.code, unit.code, principal, "vi", settings
+            session, catalogue, round_.code, unit.code, principal, lang, settings
         )
     except Conflict:  # scored in points: no satisfaction gaps
         gaps = None

@@ -77,11 +77,11 @@ def _block(document: object, block: Block) -> None:
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # type: ignore[attr-defined]
 
 
-def to_docx(blocks: list[Block], footer: str, title: str) -> bytes:
+def to_docx(blocks: list[Block], footer: str, title: str, lang: str = "vi") -> bytes:
     """A DOCX file of ``blocks`` with ``footer`` on every page (the revision and its hash)."""
     document = Document()
     document.core_properties.title = title
-    document.core_properties.language = "vi-VN"
+    document.core_properties.language = "en-GB" if lang == "en" else "vi-VN"
     _setup(document, footer)
     for block in blocks:
         _block(document, block)

@@ -80,11 +80,11 @@ def _block(pdf: ReportPdf, block: Block) -> None:
         pdf.add_page()
 
 
-def to_pdf(blocks: list[Block], footer: str, title: str) -> bytes:
+def to_pdf(blocks: list[Block], footer: str, title: str, lang: str = "vi") -> bytes:
     """A PDF of ``blocks`` with ``footer`` on every page (the revision and its hash)."""
     pdf = ReportPdf(footer)
     pdf.set_title(title)
-    pdf.set_lang("vi")
+    pdf.set_lang(lang)
     pdf.add_page()
     for block in blocks:
         _block(pdf, block)

@@ -23,6 +23,8 @@ router = APIRouter(prefix="/api/v1", tags=["reporting"])
 console_router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
 FormatQuery = Query("docx", description="docx (Word) or pdf")
 DocFormat = Literal["docx", "pdf"]
+DocLang = Literal["vi", "en"]
+LangQuery = Query("vi", description="vi (the province's report) or en")
 
 
 async def _document(
@@ -34,9 +36,10 @@ async def _document(
     unit: str | None,
     fmt: DocFormat,
     revision: int | None,
+    lang: DocLang,
 ) -> Response:
     content = await report_content(
-        session, catalogue, settings, round_code, unit, principal, revision
+        session, catalogue, settings, round_code, unit, principal, revision, lang
     )
     body = await asyncio.to_thread(render_document, content, fmt)  # CPU: off the event loop
     name = file_name(content, fmt)
@@ -61,11 +64,12 @@ async def get_report_document(
     unit: str | None = UnitQuery,
     format: DocFormat = FormatQuery,
     revision: int | None = RevisionQuery,
+    lang: DocLang = LangQuery,
 ) -> Response:
     """The report document (Báo cáo kết quả khảo sát sự hài lòng) of a unit as DOCX or PDF:
     the figures of the served revision (X-Content-SHA256 names it), comments, method."""
     return await _document(
-        session, catalogue, settings, principal, round_code, unit, format, revision
+        session, catalogue, settings, principal, round_code, unit, format, revision, lang
     )
 
 
@@ -79,8 +83,9 @@ async def console_report_document(
     unit: str | None = UnitQuery,
     format: DocFormat = FormatQuery,
     revision: int | None = RevisionQuery,
+    lang: DocLang = LangQuery,
 ) -> Response:
     """The console's download of the report document (a viewer of the unit)."""
     return await _document(
-        session, catalogue, settings, principal, round_code, unit, format, revision
+        session, catalogue, settings, principal, round_code, unit, format, revision, lang
     )
