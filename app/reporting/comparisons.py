@@ -143,8 +143,11 @@ class Comparisons:
     predecessors: Predecessors
     then: UnitTree | None = None  # the previous round's hierarchy
     links: list[ShareLink] = field(default_factory=list)  # splits/transfers by shares since
-    peers_then: list[int] = field(default_factory=list)  # the previous round's ranking's units
-    _then_ranking: ThenRanking | None = None
+    # Whose children (or units of ``ranking_level`` under it) the previous ranking ranks, unless
+    # a report asks for another unit's: a freeze compares every unit's report with one object.
+    ranking_root: int | None = None
+    ranking_level: str | None = None
+    _then_rankings: dict[int, ThenRanking] = field(default_factory=dict)
     _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
     _boundaries: dict[int, Boundary | None] = field(default_factory=dict)
 
@@ -171,9 +174,12 @@ class Comparisons:
         allocation): 1 for its lineage, shares for what splits and transfers moved."""
         return allocation(self.tree, self.predecessors, self.links, unit_id)
 
-    def rank_note(self, unit_ids: Sequence[int]) -> tuple[bool, str | None]:
+    def rank_note(
+        self, unit_ids: Sequence[int], root: int | None = None
+    ) -> tuple[bool, str | None]:
         """Whether ranks then and now compare: every peer kept its boundary and the previous
-        ranking ranked the same units; else why not."""
+        ranking (under ``root``, default ``ranking_root``) ranked the same units; else why
+        not."""
         reasons = []
         changed = [
             (self.tree.by_id[u].code, found)
@@ -183,7 +189,7 @@ class Comparisons:
         if changed:
             listed = ", ".join(f"{code} ({kind})" for code, kind in changed)
             reasons.append(f"boundaries changed between the rounds: {listed}")
-        ranking = self.then_ranking()
+        ranking = self.then_ranking(root)
         if ranking is not None and ranking.ranked_ids != set(unit_ids):
             reasons.append(
                 f"the previous ranking (its own hierarchy) ranked {ranking.ranked} units, "
@@ -191,18 +197,24 @@ class Comparisons:
             )
         return (not reasons), "; ".join(reasons) or None
 
-    def then_ranking(self) -> ThenRanking | None:
-        """The previous round's own ranking of ``peers_then`` (None: no previous round)."""
-        if self.previous is None or self.then is None:
+    def then_ranking(self, root: int | None = None) -> ThenRanking | None:
+        """The previous round's own ranking of the children of ``root`` (default
+        ``ranking_root``; of ``ranking_level`` under it, if set) in the previous round's
+        hierarchy (None: no previous round)."""
+        root = self.ranking_root if root is None else root
+        if self.previous is None or self.then is None or root is None:
             return None
-        if self._then_ranking is None:
-            self._then_ranking = then_ranking(self.previous.engine, self.then, self.peers_then)
-        return self._then_ranking
+        if root not in self._then_rankings:
+            peers = then_peers(self.then, root, self.ranking_level)
+            self._then_rankings[root] = then_ranking(self.previous.engine, self.then, peers)
+        return self._then_rankings[root]
 
-    def previous_ranks(self, unit_ids: Sequence[int]) -> tuple[list[int | None], int | None]:
-        """Each unit's rank in the previous round's own ranking (null unless it was one of
-        its units and kept its boundary) and N, the units it ranked."""
-        ranking = self.then_ranking()
+    def previous_ranks(
+        self, unit_ids: Sequence[int], root: int | None = None
+    ) -> tuple[list[int | None], int | None]:
+        """Each unit's rank in the previous round's own ranking under ``root`` (null unless it
+        was one of its units and kept its boundary) and N, the units it ranked."""
+        ranking = self.then_ranking(root)
         if ranking is None:
             return [None] * len(unit_ids), None
         ranks = [ranking.ranks.get(u) if self.boundary(u) == "same" else None for u in unit_ids]
@@ -285,7 +297,8 @@ async def load_comparisons(
         predecessors=predecessors,
         then=then,
         links=links,
-        peers_then=peers,
+        ranking_root=target.unit.id,
+        ranking_level=level,
     )
 
 
@@ -327,8 +340,8 @@ def compare_report(report: SatisfactionReport, cmp: Comparisons) -> Satisfaction
         )
     _compare_elements(report, cmp, earlier)
     child_ids = [cmp.tree.get(c.code).id for c in report.children]
-    ranks, ranked_then = cmp.previous_ranks(child_ids)
-    comparable, note = cmp.rank_note(child_ids) if cmp.then is not None else (None, None)
+    ranks, ranked_then = cmp.previous_ranks(child_ids, unit_id)
+    comparable, note = cmp.rank_note(child_ids, unit_id) if cmp.then is not None else (None, None)
     for child, child_id, rank in zip(report.children, child_ids, ranks, strict=True):
         child.band = band_of(child.index, cmp.bands)
         child.target = cmp.target(child_id, child.index, child)
