@@ -139,8 +139,24 @@ class LowScore:
 
 
 async def scan_responses(session: AsyncSession, settle: float, low: LowScore | None = None) -> int:
-    """Outbox rows for responses past the cursor; the cursor moves past those settled."""
+    """Outbox rows for responses past the cursor; the cursor moves past those settled.
+
+    With no active subscription nobody is told anything (as for a disabled one): the cursor
+    moves past the settled responses without reading them, so that collection with no
+    webhook configured costs one indexed read every pass."""
     cursor = await cursor_of(session, "response")
+    subscriptions = await active_subscriptions(session)
+    if not subscriptions:
+        settled_before = utcnow() - timedelta(seconds=settle)
+        last = await session.scalar(
+            select(Response.id)
+            .where(Response.submitted_at <= settled_before)
+            .order_by(Response.id.desc())
+            .limit(1)
+        )
+        if last is not None and last > cursor.last_id:
+            cursor.last_id = last
+        return 0
     rows = (
         await session.execute(
             select(
@@ -162,7 +178,6 @@ async def scan_responses(session: AsyncSession, settle: float, low: LowScore | N
     ).all()
     if not rows:
         return 0
-    subscriptions = await active_subscriptions(session)
     flags: dict[int, list[str]] = defaultdict(list)
     for response_id, rule in await session.execute(
         select(ResponseFlag.response_id, ResponseFlag.rule).where(

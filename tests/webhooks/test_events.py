@@ -150,9 +150,10 @@ async def test_each_frozen_revision_is_told(
     await add_response(app, province, "C11", ratings({}))
     _, secret = await make_webhook(app, "D1", f"{receiver.url}/ok", ["revision.frozen"])
     await staff_client(app, client, "admin@x.vn", [("admin", "P")])
-    first_rev = (await client.post("/api/v1/rounds/R2026/freeze", json={"note": "lần 1"})).json()
+    freeze = "/api/v1/rounds/R2026/freeze"
+    first_rev = (await client.post(freeze, json={"note": "lần 1"})).json()["result"]
     await add_response(app, province, "C12", ratings({}, default=2))
-    second = (await client.post("/api/v1/rounds/R2026/freeze")).json()
+    second = (await client.post(freeze)).json()["result"]
     assert receiver.seen == []  # the freezing requests sent nothing
     assert await find_events(app.state.db, 0.0) == 2
     await deliver(app, settings)
@@ -167,3 +168,30 @@ async def test_each_frozen_revision_is_told(
         and got[1]["data"]["content_hash"] == second["content_hash"]
     )
     assert date.fromisoformat(got[1]["data"]["frozen_at"][:10]) <= date.today() + timedelta(1)
+
+
+async def test_with_no_subscription_collection_is_passed_over_and_not_told_later(
+    app: FastAPI, settings: Settings, receiver: Receiver
+):
+    """Responses that come in while nobody subscribes are not read (the cursor moves past
+    them in one indexed read) and never sent to a subscription made afterwards."""
+    from sqlalchemy import select
+
+    from app.models import Response, WebhookCursor
+
+    province = await make_province(app)
+    for _ in range(3):
+        await add_response(app, province, "C11", ratings({}))
+    assert await find_events(app.state.db, 0.0, low(app)) == 0
+    async with app.state.db.sessions() as session:
+        newest = await session.scalar(select(Response.id).order_by(Response.id.desc()).limit(1))
+        cursor = await session.scalar(
+            select(WebhookCursor.last_id).where(WebhookCursor.source == "response")
+        )
+    assert cursor == newest  # passed over, not left to be told later
+
+    _, secret = await make_webhook(app, "P", f"{receiver.url}/ok", ["response.created"])
+    await add_response(app, province, "C12", ratings({}))
+    assert await find_events(app.state.db, 0.0, low(app)) == 1  # only the new one
+    await deliver(app, fast(settings))
+    assert [e["data"]["unit"] for e in events(receiver, secret)] == ["C12"]
