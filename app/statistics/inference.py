@@ -231,12 +231,11 @@ class Engine:
 
     def _variance(self, member: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The design variance and the SRS quadratic form b'S1 b of every estimate."""
-        assert self.stats.g is not None and self.stats.s1 is not None
         groups = self._groups(member)
-        srs = quadratic(b, self.stats.s1[groups].sum(axis=0))
+        s1, gram = self.stats.grams(groups)
+        srs = quadratic(b, s1)
         totals = np.zeros((len(self.centre), 2 * self.size))
         np.add.at(totals, self.stratum[member], self.tv[member])
-        gram = self.stats.g[groups].sum(axis=0)
         if self.calibration is not None:
             gram, totals = self.calibration.adjust(member, gram, totals)
         return design_variance(b, gram, totals, self.centre), srs
