@@ -26,6 +26,7 @@ from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
 from app.statistics.comparisons import Band, Change, band_of, change, target_status
 from app.statistics.inference import DomainEstimates, Estimate
+from app.statistics.overalls import overalls
 from app.statistics.ranks import competition_ranks
 from app.units.history import as_of_for, hierarchy_as_of
 from app.units.lineage import Predecessors, lineage_ids, load_predecessors
@@ -130,6 +131,7 @@ class Comparisons:
     then: UnitTree | None = None  # the previous round's hierarchy
     shared: set[int] = field(default_factory=set)  # units a split/transfer by shares touched
     _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
+    _overall: dict[int, Estimate | None] = field(default_factory=dict)  # of prefetch_overall
     _boundaries: dict[int, Boundary | None] = field(default_factory=dict)
 
     def boundary(self, unit_id: int) -> Boundary | None:
@@ -166,8 +168,19 @@ class Comparisons:
         return self._earlier[unit_id]
 
     def earlier_overall(self, unit_id: int) -> Estimate | None:
+        if unit_id in self._overall:
+            return self._overall[unit_id]
         found = self.earlier(unit_id)
         return found.overall if found else None
+
+    def prefetch_overall(self, unit_ids: Sequence[int]) -> None:
+        """The previous round's overall estimates of many units, computed together
+        (app.statistics.overalls: a ranking of thousands of units)."""
+        if self.previous is None:
+            return
+        domains = [lineage_ids(self.tree, self.predecessors, u) for u in unit_ids]
+        found = overalls(self.previous.engine, domains)
+        self._overall.update(zip(unit_ids, (f.estimate for f in found), strict=True))
 
     def earlier_ranks(self, unit_ids: Sequence[int]) -> list[int | None]:
         earlier = [self.earlier_overall(u) for u in unit_ids]
@@ -205,9 +218,13 @@ async def load_comparisons(
     round_, tree = target.round, target.tree
     predecessors = await load_predecessors(session, target.as_of.day)
     planned = report_units(target) if units == () else units
-    domains = None if planned is None else [lineage_ids(tree, predecessors, u) for u in planned]
     timezone = (settings or get_settings()).timezone
     earlier = await previous_round(session, round_)
+    domains = (
+        None
+        if planned is None or earlier is None
+        else [lineage_ids(tree, predecessors, u) for u in planned]
+    )
     then, shared = None, set()
     if earlier is not None:
         then_day = as_of_for(earlier.starts_on, None, target.as_of.day).day

@@ -39,6 +39,7 @@ from app.reporting.table_schemas import RankingReport, RankingRow
 from app.statistics.comparisons import band_of, change, target_status
 from app.statistics.freshness import observing
 from app.statistics.load import round_engine
+from app.statistics.overalls import overalls
 from app.statistics.points import points_result
 from app.statistics.ranks import competition_ranks
 from app.statistics.unit_points import PointsTally, pool_points, tally_points
@@ -101,23 +102,24 @@ async def _live_shares(
     )
     ids = [node.id for node in peers]
     cmp = await load_comparisons(session, catalogue, target, ids, settings=settings)
+    cmp.prefetch_overall(ids)
     rows = []
-    for node, domain in zip(peers, domains, strict=True):
-        est = engine.domain(domain)
-        shown = uncertainty(est.overall, settings)
+    for node, found in zip(peers, overalls(engine, domains), strict=True):
+        est = found.estimate
+        shown = uncertainty(est, settings)
         index = shown.pop("index")
         earlier = cmp.earlier_overall(node.id)
         rows.append(
             Figure(
                 node,
                 index,
-                est.respondents,
-                est.weight,
+                found.respondents,
+                found.weight,
                 band_of(index, cmp.bands),
-                cmp.target(node.id, index, est.overall),
-                previous_result(index, est.overall, earlier) if cmp.previous else None,
+                cmp.target(node.id, index, est),
+                previous_result(index, est, earlier) if cmp.previous else None,
                 shown,
-                rankable(est.overall, settings),
+                rankable(est, settings),
             )
         )
     previous_code = cmp.previous.round.code if cmp.previous else None
