@@ -237,18 +237,31 @@ def cell_arrays(
     return arrays
 
 
-def _pair_arrays(layout: Layout, rows: Iterable[Sequence[Any]]) -> dict[CellKey, np.ndarray]:
-    arrays: dict[CellKey, np.ndarray] = {}
-    for unit, given, skey, q1, q2, *sums in rows:
-        p = layout.index.get((q1, q2))
-        if p is None:
-            continue
-        key = (int(unit), bool(given), str(skey))
-        found = arrays.get(key)
-        if found is None:
-            found = arrays[key] = np.zeros((len(layout.index), 8))
-        found[p] = sums
-    return {
-        key: np.ascontiguousarray(a.reshape(-1, 2, 4).transpose(1, 0, 2))
-        for key, a in arrays.items()
-    }
+def pair_positions(layout: Layout, q1: Sequence[str], q2: Sequence[str]) -> np.ndarray:
+    """The Layout position of each pair (q1, q2) as stored (q1 <= q2); -1: not a pair of the
+    instrument's criteria."""
+    index = layout.index
+    return np.fromiter((index.get(p, -1) for p in zip(q1, q2, strict=True)), int, len(q1))
+
+
+def _pair_arrays(layout: Layout, rows: Sequence[Sequence[Any]]) -> dict[CellKey, np.ndarray]:
+    """Per cell its (2, P, 4) pair sums from rows (unit, given, skey, q1, q2, 8 sums): columns
+    at a time (a round's first read is a million rows), one array for all cells."""
+    if not rows:
+        return {}
+    unit, given, skey, q1, q2, *sums = zip(*rows, strict=True)
+    keys: dict[CellKey, int] = {}
+    cell = np.fromiter(
+        (
+            keys.setdefault((int(u), bool(g), str(k)), len(keys))
+            for u, g, k in zip(unit, given, skey, strict=True)
+        ),
+        int,
+        len(unit),
+    )
+    at = pair_positions(layout, q1, q2)
+    keep = at >= 0
+    found = np.zeros((len(keys), len(layout.index), 8))
+    found[cell[keep], at[keep]] = np.array(sums, dtype=float).T[keep]
+    stacked = np.ascontiguousarray(found.reshape(len(keys), -1, 2, 4).transpose(0, 2, 1, 3))
+    return {key: stacked[k] for key, k in keys.items()}

@@ -38,6 +38,7 @@ from app.statistics.cellstore import (
     cell_arrays,
     cell_pairs,
     current_cells,
+    pair_positions,
 )
 from app.statistics.design import PART_SEP, Design
 from app.statistics.rebuild import pooled_pairs, usable
@@ -163,21 +164,21 @@ def _add_rows(
     pooled: np.ndarray, layout: Layout, rows: Sequence[Sequence[Any]], first: int, width: int
 ) -> None:
     """Add rows (group, q1, q2, ``width`` sums) at columns first…first + width of their
-    pair; a pair given as (q2, q1) has its cross terms swapped."""
-    at, values = [], []
-    for row in rows:
-        p = layout.index.get((row[1], row[2]))
-        sums = [float(v) for v in row[3 : 3 + width]]
-        if p is None:
-            p = layout.index.get((row[2], row[1]))
-            if p is None:
-                continue  # not a criterion of this instrument
-            sums = [sums[k] for k in np.concatenate([SWAPPED, SWAPPED + 4])[:width]]
-        at.append((int(row[0]), p))
-        values.append(sums)
-    if at:
-        where = np.array(at, dtype=int)
-        np.add.at(pooled[:, :, first : first + width], (where[:, 0], where[:, 1]), values)
+    pair; a pair given as (q2, q1) has its cross terms swapped. Columns at a time: a ranking
+    of thousands of units pooled in SQL returns a million rows."""
+    if not rows:
+        return
+    group, q1, q2, *sums = zip(*rows, strict=True)
+    at = pair_positions(layout, q1, q2)
+    values = np.array(sums[:width], dtype=float).T
+    swapped = np.flatnonzero(at < 0)
+    if len(swapped):  # (q2, q1): stored the other way round (a live read's criterion order)
+        at[swapped] = pair_positions(layout, [q2[k] for k in swapped], [q1[k] for k in swapped])
+        order = np.concatenate([SWAPPED, SWAPPED + 4])[:width]
+        values[swapped] = values[swapped][:, order]
+    keep = at >= 0  # others: not criteria of this instrument
+    groups = np.array(group, dtype=int)
+    np.add.at(pooled[:, :, first : first + width], (groups[keep], at[keep]), values[keep])
 
 
 WEIGHT_COLUMNS = "w(unit_id, given, skey, grp, gm, sm)"
