@@ -31,11 +31,16 @@ DEPARTMENTS, COUNTERS = 20, 379
 # backends (integer arithmetic only: PostgreSQL rounds a CAST, SQLite truncates).
 RND = "((({x}) * 2654435761 + {salt} * 40503) % 1000003)"
 
+# Counter of a response: skewed (density ∝ 1/√c). r1/1000 takes 1,001 values, enough for the
+# default 379 counters (kept, so that earlier seeds are reproduced); thousands of counters
+# use r1 itself (r1² fits in 64 bits), so that every counter gets responses.
+COARSE = "({r1} / 1000) * ({r1} / 1000) * {counters} / 1002001"
+FINE = "(({r1}) * ({r1}) / 1000003) * {counters} / 1000003"
 RESPONSES = """
 INSERT INTO response (id, submission_id, round_id, unit_id, form_version_id, channel, status,
                       base_weight, submitted_at)
 SELECT :offset + g.x, 'bench-' || (:offset + g.x), :round_id,
-       :first_counter + ({r1} / 1000) * ({r1} / 1000) * {counters} / 1002001, :form_version, 'qr',
+       :first_counter + {spread}, :form_version, 'qr',
        'valid', NULL, {moment}
 FROM {series}
 """
@@ -113,6 +118,14 @@ async def units(conn: AsyncConnection) -> None:
             ),
             {"c": f"BC{c:03d}", "p": departments[c % DEPARTMENTS]},
         )
+    # as `sipas units import` audits it: reports keep the hierarchy in memory until the next
+    # audited unit change (app.units.history), so without one every report resolves it again
+    await conn.execute(
+        text(
+            "INSERT INTO audit_event (at, actor, action, object_type, object_id, changes) "
+            "VALUES (CURRENT_TIMESTAMP, 'cli', 'unit.import', 'unit', 'BP', '{}')"
+        )
+    )
 
 
 async def units_and_round(conn: AsyncConnection, code: str) -> tuple[int, int]:
@@ -170,7 +183,11 @@ async def seed(url: str, n: int, code: str) -> None:
             await conn.execute(
                 text(
                     RESPONSES.format(
-                        counters=COUNTERS, r1=r1, moment=moment(dialect), series=series(dialect, n)
+                        spread=(COARSE if COUNTERS <= 1000 else FINE).format(
+                            r1=r1, counters=COUNTERS
+                        ),
+                        moment=moment(dialect),
+                        series=series(dialect, n),
                     )
                 ),
                 {
@@ -197,11 +214,15 @@ async def seed(url: str, n: int, code: str) -> None:
 
 
 def main() -> None:
+    global DEPARTMENTS, COUNTERS
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--round", default=ROUND)
+    parser.add_argument("--departments", type=int, default=DEPARTMENTS)
+    parser.add_argument("--counters", type=int, default=COUNTERS, help="e.g. 4000 (ranking)")
     args = parser.parse_args()
+    DEPARTMENTS, COUNTERS = args.departments, args.counters
     upgrade(args.url)  # Alembic runs its own event loop
     asyncio.run(seed(args.url, args.n, args.round))
 

@@ -35,6 +35,7 @@ from app.reporting.service import ReportTarget, covered_children
 from app.reporting.then_ranks import ThenRanking, then_peers, then_ranking
 from app.statistics.comparisons import Band, Change, band_of, change, target_status
 from app.statistics.inference import DomainEstimates, Estimate
+from app.statistics.overalls import overalls
 from app.units.history import as_of_for, hierarchy_as_of
 from app.units.lineage import Predecessors, load_predecessors
 from app.units.service import UnitTree
@@ -149,6 +150,7 @@ class Comparisons:
     ranking_level: str | None = None
     _then_rankings: dict[int, ThenRanking] = field(default_factory=dict)
     _earlier: dict[int, DomainEstimates] = field(default_factory=dict)
+    _overall: dict[int, Estimate | None] = field(default_factory=dict)  # of prefetch_overall
     _boundaries: dict[int, Boundary | None] = field(default_factory=dict)
 
     def boundary(self, unit_id: int) -> Boundary | None:
@@ -233,8 +235,20 @@ class Comparisons:
         return self._earlier[unit_id]
 
     def earlier_overall(self, unit_id: int) -> Estimate | None:
+        if unit_id in self._overall:
+            return self._overall[unit_id]
         found = self.earlier(unit_id)
         return found.overall if found else None
+
+    def prefetch_overall(self, unit_ids: Sequence[int]) -> None:
+        """The previous round's overall estimates of many units, computed together
+        (app.statistics.overalls: a ranking of thousands of units); units whose figure is
+        allocated by shares are left to ``earlier``."""
+        if self.previous is None:
+            return
+        whole = [u for u in unit_ids if is_whole(self.allocation(u))]
+        found = overalls(self.previous.engine, [set(self.allocation(u)) for u in whole])
+        self._overall.update(zip(whole, (f.estimate for f in found), strict=True))
 
     def target(self, unit_id: int, index: float | None, item: Any) -> TargetResult | None:
         value = self.targets.get(unit_id)

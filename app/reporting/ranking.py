@@ -42,6 +42,7 @@ from app.reporting.then_ranks import existed
 from app.statistics.comparisons import band_of, change, target_status
 from app.statistics.freshness import observing
 from app.statistics.load import round_engine
+from app.statistics.overalls import overalls
 from app.statistics.points import points_result
 from app.statistics.ranks import competition_ranks
 from app.statistics.unit_points import PointsTally, pool_points, tally_points
@@ -108,30 +109,32 @@ async def _live_shares(
     )
     ids = [node.id for node in peers]
     cmp = await load_comparisons(session, catalogue, target, ids, settings=settings, level=level)
+    cmp.prefetch_overall(ids)
     ranks_then, ranked_then = cmp.previous_ranks(ids)
     comparable, note = cmp.rank_note(ids) if ranked_then is not None else (None, None)
     rows = []
-    for node, domain, rank_then in zip(peers, domains, ranks_then, strict=True):
-        est = engine.domain(domain)
-        shown = uncertainty(est.overall, settings)
+    current = overalls(engine, domains)
+    for node, found, rank_then in zip(peers, current, ranks_then, strict=True):
+        est = found.estimate
+        shown = uncertainty(est, settings)
         index = shown.pop("index")
         earlier = cmp.earlier_overall(node.id)
         previous = None
         if cmp.previous is not None:
-            found = previous_result(index, est.overall, earlier, rank_then, cmp.boundary(node.id))
+            then = previous_result(index, est, earlier, rank_then, cmp.boundary(node.id))
             update = {"rank_of": ranked_then, "rank_comparable": comparable, "rank_note": note}
-            previous = found.model_copy(update=update if ranked_then is not None else {})
+            previous = then.model_copy(update=update if ranked_then is not None else {})
         rows.append(
             Figure(
                 node,
                 index,
-                est.respondents,
-                est.weight,
+                found.respondents,
+                found.weight,
                 band_of(index, cmp.bands),
-                cmp.target(node.id, index, est.overall),
+                cmp.target(node.id, index, est),
                 previous,
                 shown,
-                rankable(est.overall, settings),
+                rankable(est, settings),
             )
         )
     previous_code = cmp.previous.round.code if cmp.previous else None

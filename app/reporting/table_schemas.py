@@ -51,7 +51,9 @@ class RankingRow(Uncertainty):
 
     @model_validator(mode="after")
     def _places(self) -> RankingRow:
-        self.previous = with_places(self.previous, self.rank)
+        placed = with_places(self.previous, self.rank)
+        if placed is not self.previous:  # assignment is validated: only when it changes
+            self.previous = placed
         return self
 
 

@@ -281,17 +281,16 @@ class Engine:
         """The design variance and the SRS quadratic form b'S1 b of every estimate (cells
         scaled by ``factor``: a group's g by its share², its s1 by its share; NaN when a
         group's cells carry different shares, or the design is calibrated)."""
-        assert self.stats.g is not None and self.stats.s1 is not None
         groups = self._groups(member)
         unknown = np.full(len(b), np.nan)
         scale = self._group_shares(groups, factor)
         if scale is None or (factor is not None and self.calibration is not None):
             return unknown, unknown
-        srs = quadratic(b, np.einsum("g,gij->ij", scale, self.stats.s1[groups]))
+        s1, gram = self.stats.grams(groups, None if factor is None else scale)
+        srs = quadratic(b, s1)
         totals = np.zeros((len(self.centre), 2 * self.size))
         tv = self.tv[member] if factor is None else self.tv[member] * factor[member][:, None]
         np.add.at(totals, self.stratum[member], tv)
-        gram = np.einsum("g,gij->ij", scale**2, self.stats.g[groups])
         if self.calibration is not None:
             gram, totals = self.calibration.adjust(member, gram, totals)
         return design_variance(b, gram, totals, self.centre), srs

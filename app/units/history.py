@@ -68,7 +68,7 @@ class DatedTree(UnitTree):
         super().__init__(n for n in nodes if n.id not in gone)
         self.by_id = by_id  # ids of stopped units resolve too (responses point at them)
 
-    def subtree_ids(self, unit_id: int) -> set[int]:
+    def _walk(self, unit_id: int) -> set[int]:
         found, stack = set(), [unit_id]
         while stack:
             current = stack.pop()

@@ -32,6 +32,9 @@ class UnitTree:
         self.children: dict[int | None, list[UnitNode]] = defaultdict(list)
         for node in sorted(self.by_id.values(), key=lambda n: n.code):
             self.children[node.parent_id].append(node)
+        # subtrees asked for (a tree is not changed once built; kept trees serve many
+        # reports: a ranking of 4,000 units asks each one's subtree three times)
+        self._subtrees: dict[int, frozenset[int]] = {}
 
     def get(self, code: str) -> UnitNode:
         try:
@@ -40,6 +43,13 @@ class UnitTree:
             raise NotFound(f"unknown unit {code!r}") from None
 
     def subtree_ids(self, unit_id: int) -> set[int]:
+        """The unit and every unit under it (a new set: the caller may change it)."""
+        found = self._subtrees.get(unit_id)
+        if found is None:
+            found = self._subtrees[unit_id] = frozenset(self._walk(unit_id))
+        return set(found)
+
+    def _walk(self, unit_id: int) -> set[int]:
         found, stack = set(), [unit_id]
         while stack:
             current = stack.pop()
@@ -77,16 +87,24 @@ class UnitTree:
         return found
 
     def common_ancestor(self, unit_ids: Iterable[int]) -> UnitNode | None:
-        chains = [list(reversed(self.ancestors(u))) for u in unit_ids]
-        if not chains:
+        """The deepest unit whose subtree holds them all (None: none, or no such unit). Each
+        unit walks up only until it meets the common chain so far (a round of thousands of
+        counters under one province: a few steps each)."""
+        ids = iter(unit_ids)
+        first = next(ids, None)
+        if first is None:
             return None
-        common: UnitNode | None = None
-        for nodes in zip(*chains, strict=False):
-            if all(n.id == nodes[0].id for n in nodes):
-                common = nodes[0]
-            else:
-                break
-        return common
+        chain = list(reversed(self.ancestors(first)))  # from the root down to the unit
+        depth = {node.id: k for k, node in enumerate(chain)}
+        keep = len(chain)
+        for unit_id in ids:
+            node = self.by_id.get(unit_id)
+            while node is not None and depth.get(node.id, keep) >= keep:
+                node = self.by_id.get(node.parent_id) if node.parent_id is not None else None
+            if node is None:
+                return None
+            keep = depth[node.id] + 1
+        return chain[keep - 1] if keep else None
 
 
 async def load_tree(session: AsyncSession) -> UnitTree:
