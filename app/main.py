@@ -87,7 +87,7 @@ from app.units.lineage_router import router as lineage_router
 from app.units.router import router as units_router
 from app.webhooks.router import router as webhooks_router
 from app.weights.router import router as weights_router
-from app.worker.loop import Worker
+from app.worker.loop import Activity, Worker
 from app.worker.registry import Context
 from app.worker.tasks import load_tasks
 
@@ -133,8 +133,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings)
     app.state.catalogue = catalogue
+    app.state.activity = activity = Activity()
     app.state.worker = (
-        Worker(Context(app.state.db, settings, catalogue), load_tasks())
+        Worker(Context(app.state.db, settings, catalogue), load_tasks(), activity=activity)
         if settings.worker
         else None
     )
@@ -225,5 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kiosk_frame_ancestors=settings.kiosk_frame_ancestors,
         embed_frame_ancestors=settings.public_frame_ancestors,
     )
-    app.add_middleware(RequestLogMiddleware, json_format=settings.log_format == "json")
+    app.add_middleware(
+        RequestLogMiddleware, json_format=settings.log_format == "json", activity=activity
+    )
     return app

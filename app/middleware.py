@@ -7,9 +7,12 @@ import json
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from app.worker.loop import Activity
 
 log = logging.getLogger("sipas.request")
 # An invitation's path holds its secret token: it never reaches the logs.
@@ -24,14 +27,19 @@ CSP = (
 class RequestLogMiddleware:
     """One line per request: method, path, status, duration (JSON when configured)."""
 
-    def __init__(self, app: ASGIApp, json_format: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, json_format: bool = False, activity: Activity | None = None
+    ) -> None:
         self.app = app
         self.json_format = json_format
+        self.activity = activity
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.activity is not None:
+            self.activity.begin()
         start = time.perf_counter()
         status = 500
 

@@ -12,7 +12,7 @@ from app.db import Database
 from app.dossiers.tally import fold_events
 from app.dossiers.volumes import FOLLOWING, follow_feed
 from app.models import Round
-from app.worker.registry import Context, periodic
+from app.worker.registry import DEFER, Context, periodic
 
 log = logging.getLogger("sipas.dossiers")
 
@@ -37,7 +37,7 @@ async def sync_volumes(db: Database) -> int:
     return changed
 
 
-@periodic("dossiers.volumes", every=300.0, timeout=300)
+@periodic("dossiers.volumes", every=300.0, timeout=300, defer=DEFER)
 async def volumes(ctx: Context) -> int:
     return await sync_volumes(ctx.db)
 

@@ -34,7 +34,7 @@ from app.statistics.cells import Spec
 from app.statistics.design import Design
 from app.statistics.load import catch_up
 from app.worker.locks import IMPROVEMENT_FIGURES
-from app.worker.registry import Context, periodic
+from app.worker.registry import DEFER, Context, periodic
 
 log = logging.getLogger("sipas.improvement")
 REFRESH = "improvement.figures"
@@ -149,7 +149,7 @@ async def refresh_figures(
     return done
 
 
-@periodic(REFRESH, every=30.0, timeout=BUDGET + 60.0)
+@periodic(REFRESH, every=30.0, timeout=BUDGET + 60.0, defer=DEFER)
 async def refresh_task(ctx: Context) -> int:
     """Gaps and key drivers of every reported unit, where missing or out of date."""
     return await refresh_figures(ctx.db, ctx.catalogue, ctx.settings)

@@ -28,7 +28,7 @@ from app.models import DeviceWindow, IntegritySummary, Response, ResponseFlag, R
 from app.models.base import utcnow
 from app.units.service import load_tree
 from app.worker.locks import INTEGRITY_REPORT
-from app.worker.registry import Context, periodic
+from app.worker.registry import DEFER, Context, periodic
 
 log = logging.getLogger("sipas.integrity")
 ACTIVE = ("open", "closed")
@@ -167,7 +167,7 @@ async def erase_expired(db: Database, batch: int = ERASE_BATCH) -> int:
     return erased + int(getattr(result, "rowcount", 0) or 0)
 
 
-@periodic("integrity.report", every=300.0, timeout=600.0)
+@periodic("integrity.report", every=300.0, timeout=600.0, defer=DEFER)
 async def report_task(ctx: Context) -> int:
     """Integrity reports of the rounds whose responses changed; rounds redone."""
     return await refresh_reports(ctx.db, ctx.catalogue, ctx.settings.timezone)

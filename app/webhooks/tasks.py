@@ -11,7 +11,7 @@ from app.webhooks.delivery import deliver_due
 from app.webhooks.events import LowScore, scan_responses, scan_snapshots
 from app.webhooks.overdue import scan_overdue
 from app.webhooks.targets import watch_targets
-from app.worker.registry import Context, periodic
+from app.worker.registry import DEFER, Context, periodic
 
 
 async def find_events(
@@ -36,7 +36,9 @@ async def events(ctx: Context) -> int:
     return await find_events(ctx.db, settings.webhook_settle_seconds, low, settings.today())
 
 
-@periodic("webhooks.targets", every=300.0, timeout=600, backoff=30.0, max_backoff=1800.0)
+@periodic(
+    "webhooks.targets", every=300.0, timeout=600, backoff=30.0, max_backoff=1800.0, defer=DEFER
+)
 async def targets(ctx: Context) -> int:
     return await watch_targets(ctx.db, ctx.catalogue, ctx.settings)
 

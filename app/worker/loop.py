@@ -23,6 +23,23 @@ from app.models.base import utcnow
 from app.worker.registry import Context, Task
 
 log = logging.getLogger("sipas.worker")
+QUIET_SECONDS = 1.0  # a process is quiet when no request began for this long
+
+
+class Activity:
+    """When this process last began a request (set by app.middleware.RequestLogMiddleware).
+    Heavy background tasks (``defer``) wait for a quiet moment, so that a burst of citizens'
+    submissions is not slowed by analyses that can run a minute later; they run anyway after
+    their ``defer`` seconds, and every figure says how fresh it is."""
+
+    def __init__(self) -> None:
+        self.last = float("-inf")
+
+    def begin(self) -> None:
+        self.last = time.monotonic()
+
+    def quiet(self) -> bool:
+        return time.monotonic() - self.last >= QUIET_SECONDS
 
 
 def log_job(ctx: Context, task: str, outcome: str, rows: int, seconds: float, **more: Any) -> None:
@@ -48,8 +65,15 @@ class TaskState:
 class Worker:
     """Runs the registered tasks of one process until stopped."""
 
-    def __init__(self, ctx: Context, tasks: dict[str, Task], grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        tasks: dict[str, Task],
+        grace: float = 10.0,
+        activity: Activity | None = None,
+    ) -> None:
         self.ctx = ctx
+        self.activity = activity
         self.tasks = dict(tasks)
         self.grace = grace
         self.state = {name: TaskState() for name in self.tasks}
@@ -83,10 +107,24 @@ class Worker:
         if name in self.state:
             self.state[name].wake.set()
 
+    async def _quiet_moment(self, task: Task) -> None:
+        """Wait (at most ``task.defer`` s) until no request has begun for QUIET_SECONDS."""
+        if not task.defer or self.activity is None:
+            return
+        deadline = time.monotonic() + task.defer
+        while not self.activity.quiet() and time.monotonic() < deadline:
+            if self._stop.is_set():
+                return
+            self.heartbeat = time.monotonic()
+            await asyncio.sleep(QUIET_SECONDS / 2)
+
     async def _loop(self, task: Task) -> None:
         state = self.state[task.name]
         while not self._stop.is_set():
             self.heartbeat = time.monotonic()
+            await self._quiet_moment(task)
+            if self._stop.is_set():
+                break
             await self.run_job(task)
             pause = task.every
             if state.failures:

@@ -49,9 +49,16 @@ class Task:
     timeout: float  # a run taking longer is cancelled (its transaction rolls back)
     backoff: float
     max_backoff: float
+    # Heavy catch-up work that yields to requests: a run waits for a quiet moment in its
+    # process (no request begun for QUIET_SECONDS), at most ``defer`` seconds (0: never waits).
+    defer: float = 0.0
 
 
 TASKS: dict[str, Task] = {}
+# How long heavy analyses (improvement figures, target watch, integrity report, volumes from the
+# feed) wait for a quiet moment at most: during a burst of submissions they run at least every
+# ten minutes, and the figures they feed say how fresh they are.
+DEFER = 600.0
 
 
 def periodic(
@@ -60,13 +67,15 @@ def periodic(
     timeout: float = 600.0,
     backoff: float = 1.0,
     max_backoff: float = 60.0,
+    defer: float = 0.0,
 ) -> Callable[[Run], Run]:
-    """Register ``run`` as a background task named ``name`` (unique), run every ``every`` s."""
+    """Register ``run`` as a background task named ``name`` (unique), run every ``every`` s
+    (``defer``: at most that long waiting for no request in the process, see Task)."""
 
     def register(run: Run) -> Run:
         if name in TASKS and TASKS[name].run is not run:
             raise ValueError(f"background task {name!r} is registered twice")
-        TASKS[name] = Task(name, run, every, timeout, backoff, max_backoff)
+        TASKS[name] = Task(name, run, every, timeout, backoff, max_backoff, defer)
         return run
 
     return register
