@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, text
@@ -95,8 +96,10 @@ async def refresh_figures(
     settings: Settings,
     min_age: float = REFRESH_AFTER,
     budget: float = BUDGET,
+    busy: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Compute the rows due (see the module's docstring); the number written."""
+    """Compute the rows due (see the module's docstring); the number written. Once a row is
+    written, a run also stops as soon as ``busy()`` (requests are coming in)."""
     started = time.monotonic()
     async with db.sessions() as session:
         rounds = list(
@@ -126,7 +129,7 @@ async def refresh_figures(
             async with db.sessions() as session:
                 basis = await round_basis(session, round_)
             for unit_id, unit_code, kind in await _due(db, catalogue, round_, basis, min_age):
-                if time.monotonic() - started > budget:
+                if time.monotonic() - started > budget or (done and busy()):
                     return done
                 try:
                     async with db.sessions() as session:
@@ -152,7 +155,7 @@ async def refresh_figures(
 @periodic(REFRESH, every=30.0, timeout=BUDGET + 60.0, defer=DEFER)
 async def refresh_task(ctx: Context) -> int:
     """Gaps and key drivers of every reported unit, where missing or out of date."""
-    return await refresh_figures(ctx.db, ctx.catalogue, ctx.settings)
+    return await refresh_figures(ctx.db, ctx.catalogue, ctx.settings, busy=ctx.busy)
 
 
 @periodic(REMINDERS, every=600.0, timeout=300.0, backoff=60.0, max_backoff=3600.0)

@@ -74,6 +74,8 @@ class Worker:
     ) -> None:
         self.ctx = ctx
         self.activity = activity
+        if activity is not None:
+            ctx.busy = lambda: not activity.quiet()
         self.tasks = dict(tasks)
         self.grace = grace
         self.state = {name: TaskState() for name in self.tasks}

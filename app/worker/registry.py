@@ -36,6 +36,9 @@ class Context:
     settings: Settings
     catalogue: Any  # app.forms.registry.Catalogue (not imported: no cycle with forms)
     progress: dict[str, Any] = field(default_factory=dict)
+    # Whether requests are coming in to this process now (app.worker.loop.Activity): a long
+    # heavy task stops early, between rows, and leaves the rest to its next run.
+    busy: Callable[[], bool] = field(default=lambda: False)
 
 
 Run = Callable[[Context], Awaitable[int]]
