@@ -15,6 +15,7 @@ from app.forms.registry import Catalogue, RegisteredForm
 from app.forms.schema import Instrument
 from app.models import Round
 from app.reporting.domains import domain_results
+from app.reporting.moh import moh_indicators
 from app.reporting.precision import Measure, design_info, fields, rank_among, ranks
 from app.reporting.schemas import (
     ChildResult,
@@ -217,6 +218,17 @@ async def satisfaction_report(
     )
     for child in children:
         child.screening = screened.get(child.code)
+    moh = await moh_indicators(
+        session,
+        round_,
+        instrument,
+        Design.of(round_, settings.timezone),
+        target.tree,
+        unit,
+        [child for child, _ in est.children],
+        lang,
+        engine,
+    )
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
@@ -234,6 +246,7 @@ async def satisfaction_report(
         children=children,
         screening=screened.get(unit.code),
         hierarchy=HierarchyOut(as_of=target.as_of.day, basis=target.as_of.basis),
+        moh=moh,
         **fields(est.own.overall, settings, overall),
     )
 
