@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from tests.factories import Province, bearer, make_key, make_province
+from tests.reporting.helpers import staff_client
 from tests.statistics.design_data import (
     CASES,
     DOMAINS,
@@ -178,3 +179,53 @@ async def test_no_moh_block_for_other_instruments(app: FastAPI, client: httpx.As
     answer = await client.get("/api/v1/rounds/R2026/satisfaction", params={"unit": "P"})
     assert answer.status_code == 200
     assert answer.json()["moh"] is None
+
+
+async def test_export_states_the_moh_definitions(app: FastAPI, client: httpx.AsyncClient):
+    """A health round's CSV export states the two definitions and the unit's figures in its
+    method block; a one-stop counter round's does not."""
+    province = await make_province(app, volumes={"C11": 10, "C12": 10, "C21": 10}, form_code=FORM)
+    items = items_of(app)
+    for level in ("4", "5", "2"):
+        await answer_form(app, FORM, "C11", province, {c: [level] for c in items})
+    client.headers.update(bearer(await make_key(app, "P")))
+    answer = await client.get("/api/v1/rounds/R2026/satisfaction/export", params={"unit": "P"})
+    assert answer.status_code == 200, answer.text
+    method = [line for line in answer.text.splitlines() if line.startswith("#")]
+    moh = answer.text.split("MoH figures of the unit", 1)[1].splitlines()[0]
+    assert any("MoH mean score" in line and "0 / 'not used'" in line for line in method)
+    assert any("MoH all satisfied" in line and "4 or 5" in line for line in method)
+    assert "mean score 3.66666666667" in moh and "all items satisfied 66.6666666667 %" in moh
+
+
+async def test_export_of_other_instruments_has_no_moh_lines(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    await make_province(app, volumes={"C11": 10, "C12": 10, "C21": 10})
+    client.headers.update(bearer(await make_key(app, "P")))
+    answer = await client.get("/api/v1/rounds/R2026/satisfaction/export", params={"unit": "P"})
+    assert answer.status_code == 200 and "MoH" not in answer.text
+
+
+async def test_a_frozen_health_round_serves_its_moh_block(app: FastAPI, client: httpx.AsyncClient):
+    """Freezing stores every unit's block (the responses read once for all units); the
+    revision serves it, unmoved by a later response, while live figures move."""
+    province = await make_province(
+        app, status="closed", volumes={"C11": 10, "C12": 10, "C21": 10}, form_code=FORM
+    )
+    items = items_of(app)
+    for unit, level in (("C11", "5"), ("C11", "2"), ("C21", "4")):
+        await answer_form(app, FORM, unit, province, {c: [level] for c in items})
+    await staff_client(app, client, "admin@x.vn", [("admin", "P")])
+    frozen = await client.post("/api/v1/rounds/R2026/freeze", json={"note": "công bố"})
+    assert frozen.status_code == 200, frozen.text
+    await answer_form(app, FORM, "C21", province, {c: ["1"] for c in items})
+    for unit, mean in (("C11", 3.5), ("C21", 4.0)):
+        served = (await client.get(f"/api/v1/rounds/R2026/satisfaction?unit={unit}")).json()
+        assert served["snapshot"]["revision"] == 1
+        assert served["moh"]["mean"]["value"] == pytest.approx(mean)
+    served = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=P")).json()
+    assert [c["code"] for c in served["moh"]["children"]] == ["D1", "D2"]
+    assert served["moh"]["all_satisfied"]["respondents"] == 3
+    live = (await client.get("/api/v1/rounds/R2026/satisfaction?unit=C21&live=true")).json()
+    assert live["moh"]["mean"]["value"] == pytest.approx(2.5)
