@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, text
@@ -56,28 +57,34 @@ GROUP BY unit_id, skey"""
 # one of its items; '@all': Σ w·allsat, Σ w, n of those that rated any item; '*': every
 # response (the domain's PSUs and strata, as R's subset keeps them).
 PSU_SUMS = """,
+inside AS MATERIALIZED (SELECT * FROM psu_batch WHERE unit_id IN :units),
 scored AS MATERIALIZED (
-  SELECT a.response_id, a.question, c.element, a.value,
+  SELECT b.unit_id, b.skey, b.pkey, b.rid, b.f, b.response_id, a.question, c.element, a.value,
          CASE WHEN s.question IS NULL THEN 0 ELSE 1 END AS y
-  FROM answer a
+  FROM inside b
+  JOIN answer a ON a.response_id = b.response_id
   JOIN crit c ON c.question = a.question
   LEFT JOIN satlev s ON s.question = a.question AND s.level = a.value
-  WHERE a.value IS NOT NULL AND a.response_id IN (SELECT response_id FROM tally_batch)
+  WHERE a.value IS NOT NULL
 ),
-inside AS MATERIALIZED (SELECT * FROM psu_batch WHERE unit_id IN :units),
-per_response AS (
-  SELECT response_id, question, value, 1 AS answered FROM scored
-  UNION ALL
-  SELECT response_id, '@' || element, 0, 1 FROM scored GROUP BY response_id, element
-  UNION ALL
-  SELECT response_id, :all_q, MIN(y), 1 FROM scored GROUP BY response_id
-  UNION ALL
-  SELECT response_id, :every_q, 0, 1 FROM inside
+sections AS (
+  SELECT DISTINCT unit_id, skey, pkey, rid, f, response_id, element FROM scored
+),
+rated AS (
+  SELECT unit_id, skey, pkey, rid, f, response_id, MIN(y) AS allsat FROM scored
+  GROUP BY unit_id, skey, pkey, rid, f, response_id
 )
-SELECT b.unit_id, b.skey, b.pkey, b.rid, r.question,
-       SUM(b.f * r.value), SUM(b.f), COUNT(*)
-FROM inside b JOIN per_response r ON r.response_id = b.response_id
-GROUP BY b.unit_id, b.skey, b.pkey, b.rid, r.question"""
+SELECT unit_id, skey, pkey, rid, question, SUM(f * value), SUM(f), COUNT(*)
+FROM scored GROUP BY unit_id, skey, pkey, rid, question
+UNION ALL
+SELECT unit_id, skey, pkey, rid, '@' || element, 0, SUM(f), COUNT(*)
+FROM sections GROUP BY unit_id, skey, pkey, rid, element
+UNION ALL
+SELECT unit_id, skey, pkey, rid, :all_q, SUM(f * allsat), SUM(f), COUNT(*)
+FROM rated GROUP BY unit_id, skey, pkey, rid
+UNION ALL
+SELECT unit_id, skey, pkey, rid, :every_q, 0, SUM(f), COUNT(*)
+FROM inside GROUP BY unit_id, skey, pkey, rid"""
 
 
 @dataclass(frozen=True)
@@ -140,27 +147,25 @@ async def load_sums(
     strata = Strata.of(design, tree, list(cells), np.array(list(cells.values())), volumes)
     sql = text(head + PSU_SUMS).bindparams(bindparam("units", expanding=True))
     columns = columns_of(spec)
-    found: dict[tuple[int, str, str, int], int] = {}
-    entries: list[tuple[int, int, float, float, float]] = []
+    rows: list[Any] = []
     ids = sorted(unit_ids)
     for start in range(0, len(ids), CHUNK):
         chosen = {"units": ids[start : start + CHUNK], "all_q": ALL, "every_q": EVERY}
-        for unit, skey, pkey, rid, question, total, weight, n in await session.execute(
-            sql, params | chosen
-        ):
-            row = found.setdefault((int(unit), str(skey), str(pkey), int(rid)), len(found))
-            entries.append((row, columns[question], float(total), float(weight), float(n)))
+        rows += (await session.execute(sql, params | chosen)).all()
+    found: dict[tuple[Any, ...], int] = {}
+    place = np.fromiter((found.setdefault(r[:4], len(found)) for r in rows), int, len(rows))
+    column = np.fromiter((columns[r[4]] for r in rows), int, len(rows))
+    sums = np.array([r[5:] for r in rows], dtype=float).reshape(len(rows), 3)
     arrays = [np.zeros((len(found), len(columns))) for _ in range(3)]
-    for row, column, *sums in entries:
-        for array, value in zip(arrays, sums, strict=True):
-            array[row, column] = value
+    for k, array in enumerate(arrays):
+        array[place, column] = sums[:, k]
     keys = list(found)
-    of_cell = np.array([cell_index[(k[0], k[1])] for k in keys], dtype=int)
+    of_cell = np.array([cell_index[(int(k[0]), str(k[1]))] for k in keys], dtype=int)
     return MohSums(
         total=arrays[0],
         weight=arrays[1],
         count=arrays[2],
-        unit=np.array([k[0] for k in keys], dtype=np.int64),
+        unit=np.array([int(k[0]) for k in keys], dtype=np.int64),
         stratum=strata.of_cell[of_cell] if keys else np.zeros(0, dtype=int),
         strata=strata,
     )
