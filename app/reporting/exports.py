@@ -31,6 +31,7 @@ from app.integrity.policy import describe, policy_of
 from app.models import Round
 from app.reporting.comparison_schemas import BandOut, PreviousResult, SnapshotRef, TargetResult
 from app.reporting.comparisons import ci_of, se_of
+from app.reporting.moh_schemas import MohFigure, MohIndicators
 from app.reporting.numbers import tidy
 from app.reporting.schemas import SatisfactionReport, ScreeningCounts
 from app.reporting.table_schemas import RankingReport
@@ -265,6 +266,32 @@ def method(
         ("Phiếu tạm giữ / Held responses", _screening_text(report)),
         ("Số liệu / Figures", served),
         ("Số liệu tính đến / Data as of", as_of.isoformat(timespec="seconds")),
+        *_moh_lines(getattr(report, "moh", None)),
+    ]
+
+
+def _moh_figure(figure: MohFigure, unit: str) -> str:
+    if figure.value is None:
+        return "no answers"
+    ci = f", 95% CI {tidy(figure.ci95[0])}–{tidy(figure.ci95[1])}" if figure.ci95 else ""
+    se = f", SE {tidy(figure.se)}" if figure.se is not None else ""
+    return f"{tidy(figure.value)}{unit}{se}{ci}, n = {figure.respondents}"
+
+
+def _moh_lines(moh: MohIndicators | None) -> list[tuple[str, str]]:
+    """Health instruments: the Ministry of Health's indicators, defined, with the unit's
+    figures (the JSON report's ``moh`` block has every item and section)."""
+    if moh is None:
+        return []
+    return [
+        ("Điểm trung bình (Bộ Y tế) / MoH mean score", moh.mean_definition),
+        ("Hài lòng với mọi nội dung (Bộ Y tế) / MoH all satisfied", moh.all_satisfied_definition),
+        ("Sai số chỉ số Bộ Y tế / MoH indicators' SE", moh.variance_method),
+        (
+            "Chỉ số Bộ Y tế của đơn vị / MoH figures of the unit",
+            f"mean score {_moh_figure(moh.mean, '')}; all items satisfied "
+            f"{_moh_figure(moh.all_satisfied, ' %')}",
+        ),
     ]
 
 

@@ -99,7 +99,15 @@ async def served_report(
         return Served(report, snapshot.created_at, target.round)
     with observing() as seen:
         report = await satisfaction_report(
-            session, catalogue, round_code, unit_code, lang, principal, settings, as_of=query.as_of
+            session,
+            catalogue,
+            round_code,
+            unit_code,
+            lang,
+            principal,
+            settings,
+            as_of=query.as_of,
+            moh=query.moh,
         )
     found = seen.get(target.round.id)
     report.freshness = freshness_out(found)

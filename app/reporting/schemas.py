@@ -15,6 +15,7 @@ from app.reporting.comparison_schemas import (
     TargetResult,
     with_places,
 )
+from app.reporting.moh_schemas import MohIndicators
 from app.reporting.numbers import Figure
 from app.weights.schemas import WeightSetOut
 
@@ -268,4 +269,10 @@ class SatisfactionReport(Precision):
     freshness: FreshnessOut | None = Field(None, description="How current the figures are")
     hierarchy: HierarchyOut | None = Field(
         None, description="The unit hierarchy rolled up with (null: a revision frozen before)"
+    )
+    moh: MohIndicators | None = Field(
+        None,
+        description="Health instruments only: the Ministry of Health's mean score (1–5) per "
+        "item, section and overall and the share satisfied with every item rated, with SEs "
+        "and 95% intervals (null for other instruments)",
     )

@@ -15,6 +15,7 @@ from app.forms.registry import Catalogue, RegisteredForm
 from app.forms.schema import Instrument
 from app.models import Round
 from app.reporting.domains import domain_results
+from app.reporting.moh import moh_indicators
 from app.reporting.precision import Measure, design_info, fields, rank_among, ranks
 from app.reporting.schemas import (
     ChildResult,
@@ -193,6 +194,7 @@ async def satisfaction_report(
     live: bool = False,
     as_of: str | None = None,
     engine: Engine | None = None,
+    moh: bool | None = None,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children, each
     with its standard error, interval, design effect, reliability and rank among siblings.
@@ -217,6 +219,23 @@ async def satisfaction_report(
     )
     for child in children:
         child.screening = screened.get(child.code)
+    # The Ministry of Health's indicators read the subtree's answers (seconds at 100,000
+    # responses): computed when asked (``moh``), and always for a freeze (``live``), so that
+    # published revisions carry them; null otherwise (docs/statistics.md).
+    wanted = live if moh is None else moh
+    found_moh = None
+    if wanted:
+        found_moh = await moh_indicators(
+            session,
+            round_,
+            instrument,
+            Design.of(round_, settings.timezone),
+            target.tree,
+            unit,
+            [child for child, _ in est.children],
+            lang,
+            engine,
+        )
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
@@ -234,6 +253,7 @@ async def satisfaction_report(
         children=children,
         screening=screened.get(unit.code),
         hierarchy=HierarchyOut(as_of=target.as_of.day, basis=target.as_of.basis),
+        moh=found_moh,
         **fields(est.own.overall, settings, overall),
     )
 

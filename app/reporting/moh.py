@@ -1,0 +1,118 @@
+"""The satisfaction report's ``moh`` block: the Ministry of Health's own indicators (mean score
+1–5 per item, section and overall; the share satisfied with every item rated) for rounds of a
+health-family instrument, with design-based SEs and intervals (app.statistics.moh)."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.forms.schema import Instrument
+from app.models import Round
+from app.reporting.moh_schemas import (
+    ALL_SATISFIED_DEFINITION,
+    MEAN_DEFINITION,
+    VARIANCE_DEFINITION,
+    MohChild,
+    MohFigure,
+    MohIndicators,
+    MohItem,
+    MohSection,
+)
+from app.statistics.design import Design
+from app.statistics.inference import Engine
+from app.statistics.load import round_volumes
+from app.statistics.moh import MohDomain, MohEstimate, MohSums, estimate_domain, load_sums
+from app.units.service import UnitNode, UnitTree
+
+
+def is_health(instrument: Instrument) -> bool:
+    method = instrument.method
+    return method is not None and method.family == "health"
+
+
+def _figure(found: MohEstimate) -> MohFigure:
+    return MohFigure(
+        value=found.value,
+        se=found.se,
+        ci95=list(found.ci95) if found.ci95 is not None else None,
+        respondents=found.n,
+        weighted_respondents=found.weight,
+        df=found.df,
+    )
+
+
+def _sections(instrument: Instrument, found: MohDomain, lang: str) -> list[MohSection]:
+    sections = []
+    for element in instrument.elements:
+        items = [
+            MohItem(code=q.code, name=q.text.get(lang), **_figure(found.items[q.code]).__dict__)
+            for q in instrument.criteria_of(element.code)
+        ]
+        figure = _figure(found.sections[element.code]).__dict__
+        sections.append(
+            MohSection(code=element.code, name=element.name.get(lang), items=items, **figure)
+        )
+    return sections
+
+
+def definitions(instrument: Instrument) -> dict[str, str]:
+    """The three definition texts, as the report and the exports' method block state them."""
+    rule = instrument.aggregation
+    return {
+        "mean_definition": MEAN_DEFINITION.format(
+            rule=f"element: {rule.element}; overall: {rule.overall}"
+        ),
+        "all_satisfied_definition": ALL_SATISFIED_DEFINITION,
+        "variance_method": VARIANCE_DEFINITION,
+    }
+
+
+# Sums loaded for an engine that serves many reports (a freeze): read once per engine.
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, MohSums] = weakref.WeakKeyDictionary()
+
+
+async def moh_indicators(
+    session: AsyncSession,
+    round_: Round,
+    instrument: Instrument,
+    design: Design,
+    tree: UnitTree,
+    unit: UnitNode,
+    children: Sequence[UnitNode],
+    lang: str,
+    engine: Engine | None = None,
+) -> MohIndicators | None:
+    """The block for a health instrument's round (None for any other instrument): the
+    unit's subtree and each child's."""
+    if not is_health(instrument):
+        return None
+    sums = _BY_ENGINE.get(engine) if engine is not None else None
+    if sums is None:
+        volumes = await round_volumes(session, round_.id)
+        units = set(tree.by_id) if engine is not None else tree.subtree_ids(unit.id)
+        sums = await load_sums(session, round_.id, instrument, design, tree, volumes, units)
+        if engine is not None:
+            _BY_ENGINE[engine] = sums
+    own = estimate_domain(sums, instrument, tree.subtree_ids(unit.id), design.ci)
+    kids = []
+    for child in children:
+        found = estimate_domain(sums, instrument, tree.subtree_ids(child.id), design.ci)
+        kids.append(
+            MohChild(
+                code=child.code,
+                name=child.name,
+                level=child.level,
+                mean=_figure(found.overall),
+                all_satisfied=_figure(found.all_satisfied),
+            )
+        )
+    return MohIndicators(
+        **definitions(instrument),
+        mean=_figure(own.overall),
+        all_satisfied=_figure(own.all_satisfied),
+        sections=_sections(instrument, own, lang),
+        children=kids,
+    )
