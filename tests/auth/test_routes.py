@@ -55,6 +55,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/api/v1/webhooks/{sub_id}/enable"): Example(
         "/api/v1/webhooks/{webhook}/enable", True
     ),
+    ("POST", "/api/v1/webhooks/{sub_id}/disable"): Example(
+        "/api/v1/webhooks/{webhook}/disable", True
+    ),
     ("PUT", "/api/v1/rounds/{round_code}/volume-source"): Example(
         "/api/v1/rounds/R2026/volume-source", True
     ),
@@ -231,6 +234,25 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/units/events/{event_id}/revert"): Example(
         "/console/units/events/1/revert", False
     ),
+    # Single events: the forms offer only units in the caller's admin scope (the event services
+    # check it again: tests/console/test_unit_change.py).
+    ("GET", "/console/units/split"): Example("/console/units/split?unit=C11", False),
+    ("POST", "/console/units/split"): Example("/console/units/split", False),
+    ("GET", "/console/units/transfer"): Example("/console/units/transfer?unit=C11", False),
+    ("POST", "/console/units/transfer"): Example("/console/units/transfer", False),
+    ("GET", "/console/units/rename"): Example("/console/units/rename?unit=C11", False),
+    ("POST", "/console/units/rename"): Example("/console/units/rename", False),
+    ("GET", "/console/webhooks"): Example("/console/webhooks", False),
+    ("POST", "/console/webhooks"): Example("/console/webhooks", False),
+    ("GET", "/console/webhooks/{sub_id}"): Example("/console/webhooks/{webhook}", True),
+    ("POST", "/console/webhooks/{sub_id}/deliveries/{delivery_id}/redeliver"): Example(
+        "/console/webhooks/{webhook}/deliveries/1/redeliver", True
+    ),
+    ("POST", "/console/webhooks/{sub_id}/{action}"): Example(
+        "/console/webhooks/{webhook}/disable", True
+    ),
+    ("GET", "/console/alerts"): Example("/console/alerts", False),
+    ("POST", "/console/alerts"): Example("/console/alerts", False),
     ("GET", "/console/instruments"): Example("/console/instruments", False),
     ("GET", "/console/instruments/{code}"): Example("/console/instruments/one-stop-counter", False),
     ("GET", "/console/instruments/{code}/preview"): Example(
