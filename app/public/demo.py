@@ -71,8 +71,23 @@ async def seed_published(
             )
     round_.status = "closed"
     await set_bands(session, CLI, round_, list(BANDS))
-    note = "Công bố kết quả (minh hoạ)"
-    snapshot, _ = await freeze_round(session, catalogue, CLI, round_, note, settings)
+    await _publish(session, catalogue, settings, round_, "Công bố kết quả (minh hoạ)")
+    return True
+
+
+async def _publish(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    settings: Settings,
+    round_: Round,
+    note: str,
+    provisional: bool = False,
+) -> None:
+    """Freeze the round's figures (a provisional revision while it collects) and make the
+    revision public."""
+    snapshot, _ = await freeze_round(
+        session, catalogue, CLI, round_, note, settings, provisional=provisional
+    )
     await set_public(
         session,
         CLI,
@@ -82,7 +97,6 @@ async def seed_published(
         settings.public_base_url,
         settings.open_data_licence,
     )
-    return True
 
 
 async def _frozen(session: AsyncSession, round_: Round) -> bool:
@@ -105,16 +119,5 @@ async def seed_provisional(session: AsyncSession, catalogue: Catalogue, settings
     if await session.scalar(found.limit(1)) is not None:
         return False
     note = "Số liệu tạm tính trong khi đợt còn thu phiếu (minh hoạ)"
-    snapshot, _ = await freeze_round(
-        session, catalogue, CLI, round_, note, settings, provisional=True
-    )
-    await set_public(
-        session,
-        CLI,
-        round_,
-        snapshot.revision,
-        True,
-        settings.public_base_url,
-        settings.open_data_licence,
-    )
+    await _publish(session, catalogue, settings, round_, note, provisional=True)
     return True
