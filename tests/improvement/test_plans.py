@@ -37,7 +37,7 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 async def test_managers_plan_within_scope_and_the_province_reviews(app: FastAPI):
     await make_province(app)
-    today = date.today()
+    today = app.state.settings.today()  # the province's day (UTC+7), as the service stamps it
     async with _client(app) as manager, _client(app) as province, _client(app) as other:
         await staff_client(app, manager, "c11@x.vn", [("manager", "C11")])
         await staff_client(app, province, "so@x.vn", [("manager", "P")])
@@ -116,7 +116,7 @@ async def test_evidence_is_checked_and_served_as_a_download(app: FastAPI):
 
 async def test_progress_follow_up_and_inbox(app: FastAPI):
     await two_rounds(app)  # R2025 then R2026
-    today = date.today()
+    today = app.state.settings.today()
     async with _client(app) as manager, _client(app) as province:
         await staff_client(app, manager, "c11@x.vn", [("manager", "C11")])
         await staff_client(app, province, "so@x.vn", [("viewer", "P")])

@@ -209,7 +209,7 @@ async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
     app: FastAPI, client: httpx.AsyncClient
 ):
     await seed_published(app, client)
-    today = date.today()
+    today = app.state.settings.today()  # the province's day (UTC+7), as documents date things
     planned = []
     for unit, title, due in [
         ("C21", "Niêm yết lại quy trình tại quầy", today - timedelta(days=3)),
