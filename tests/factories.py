@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
@@ -153,3 +154,9 @@ async def make_key(app: FastAPI, unit: str, name: str = "report system") -> str:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def province_today() -> date:
+    """Today as the service counts days (the province's time zone, the settings' default): it
+    differs from the machine's UTC date from 17:00 to 24:00 UTC."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()

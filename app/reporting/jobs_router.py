@@ -13,6 +13,7 @@ from app.auth.access import ApiReader
 from app.deps import SessionDep
 from app.models import Job
 from app.models.base import as_utc
+from app.payload import BigRowId
 from app.reporting.jobs import FREEZE, MICRODATA, Jobs, MicrodataFile, job_file, job_for
 from app.worker.registry import Context
 
@@ -96,7 +97,7 @@ def file_response(found: MicrodataFile) -> Response:
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
 async def get_job_status(
-    job_id: int, session: SessionDep, jobs: JobsDep, principal: ApiReader
+    job_id: BigRowId, session: SessionDep, jobs: JobsDep, principal: ApiReader
 ) -> JSONResponse:
     """A job's status: queued, running (with its progress), done (with its result) or failed."""
     job, round_code = await job_for(session, jobs, job_id, principal)
@@ -105,7 +106,7 @@ async def get_job_status(
 
 @router.get("/jobs/{job_id}/file", responses={200: {"description": "The file"}})
 async def get_job_file(
-    job_id: int, session: SessionDep, jobs: JobsDep, principal: ApiReader
+    job_id: BigRowId, session: SessionDep, jobs: JobsDep, principal: ApiReader
 ) -> Response:
     """The file a finished microdata job built (404 before, or once a newer one replaced it)."""
     await job_for(session, jobs, job_id, principal)

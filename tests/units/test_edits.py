@@ -9,11 +9,11 @@ import httpx
 from fastapi import FastAPI
 
 from tests.console.helpers import staff_client as console_client
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 from tests.imports.test_units_import import upload
 from tests.reporting.helpers import staff_client
 
-TODAY = date.today()
+TODAY = province_today()
 YESTERDAY = TODAY - timedelta(days=1)
 EDITS = """code,name,level,parent
 C11,Quầy C11 (đổi tên),counter,D1

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import Unit
-from tests.factories import Province, add_response, make_province, ratings
+from tests.factories import Province, add_response, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, audit_actions, staff_client
 
-TODAY = date.today()
+TODAY = province_today()
 PAST = TODAY - timedelta(days=10)  # after the round's first day (TODAY - 30)
 FUTURE = TODAY + timedelta(days=400)
 # C11 (N=1000): a 5 and a 2 (weights 500, 500); C12 (N=500): a 2 (weight 500); C21 (N=300): a 5.
@@ -50,7 +50,8 @@ async def test_a_future_merge_changes_no_report_before_its_date(
     await province_with_answers(app, client)
     before = {u: stable(await report(client, u)) for u in ("P", "D1", "C11")}
     ranking = (await client.get("/api/v1/rounds/R2026/ranking?parent=P&level=counter")).json()
-    assert before["P"]["hierarchy"] == {"as_of": str(TODAY - timedelta(days=30)), "basis": "round"}
+    starts = date.today() - timedelta(days=30)  # make_province: the round starts 30 days ago
+    assert before["P"]["hierarchy"] == {"as_of": str(starts), "basis": "round"}
     assert [c["code"] for c in before["D1"]["children"]] == ["C11", "C12"]
 
     merge = {
