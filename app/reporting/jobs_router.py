@@ -15,6 +15,7 @@ from app.models import Job
 from app.models.base import as_utc
 from app.payload import BigRowId
 from app.reporting.jobs import FREEZE, MICRODATA, Jobs, MicrodataFile, job_file, job_for
+from app.reporting.microdata.files import MEDIA
 from app.worker.registry import Context
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
@@ -104,7 +105,10 @@ async def get_job_status(
     return job_response(job, round_code)
 
 
-@router.get("/jobs/{job_id}/file", responses={200: {"description": "The file"}})
+@router.get(
+    "/jobs/{job_id}/file",
+    responses={200: {"content": {m: {} for m in set(MEDIA.values())}, "description": "The file"}},
+)
 async def get_job_file(
     job_id: BigRowId, session: SessionDep, jobs: JobsDep, principal: ApiReader
 ) -> Response:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.auth.access import ApiReader, actor_of
 from app.deps import CatalogueDep, SessionDep, WriteSessionDep
 from app.errors import Forbidden
+from app.models.base import as_utc
 from app.reporting.comparison_schemas import BandOut
 from app.reporting.jobs import request_freeze
 from app.reporting.jobs_router import JobOut, JobsDep, job_response
@@ -87,7 +88,7 @@ async def get_revisions(
         RevisionOut(
             revision=s.revision,
             content_hash=s.content_hash,
-            frozen_at=s.created_at,
+            frozen_at=as_utc(s.created_at),
             created_by=s.created_by,
             note=s.note,
             provisional=s.provisional,
