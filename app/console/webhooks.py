@@ -136,8 +136,8 @@ async def redeliver_page(
     session: WriteSessionDep,
 ) -> Response:
     """Deliver again from the first attempt (the background worker sends it)."""
-    sub = await service.subscription_in_scope(session, principal, await load_tree(session), sub_id)
     await check_csrf(request, principal)
+    sub = await service.subscription_in_scope(session, principal, await load_tree(session), sub_id)
     await service.redeliver(session, actor_of(request, principal), sub, delivery_id)
     return done(f"/console/webhooks/{sub_id}", "webhook-redeliver")
 
@@ -147,10 +147,10 @@ async def switch_page(
     request: Request, sub_id: RowId, action: str, principal: StaffAdmin, session: WriteSessionDep
 ) -> Response:
     """Disable or enable a subscription."""
+    await check_csrf(request, principal)
     if action not in ("disable", "enable"):
         raise NotFound(f"unknown action {action!r}")
     sub = await service.subscription_in_scope(session, principal, await load_tree(session), sub_id)
-    await check_csrf(request, principal)
     actor = actor_of(request, principal)
     if action == "disable":
         await service.disable(session, actor, sub)
