@@ -53,6 +53,7 @@ cli.command("report")(report)
 
 HOST = typer.Option("127.0.0.1", help="Address to listen on.")
 PORT = typer.Option(8000, help="Port to listen on.")
+KEEP_ALIVE_SECONDS = 75  # above common load balancers' idle timeouts (60 s)
 
 
 def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn.Config:
@@ -66,6 +67,9 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or "",
         timeout_graceful_shutdown=30,  # finish in-flight submissions on SIGTERM
+        # Idle keep-alive connections stay open longer than a proxy's or a phone's (uvicorn's
+        # 5 s default closes them under a client about to reuse one: its POST then fails).
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         access_log=False,  # our middleware logs one structured line per request
     )
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.database_errors import DATABASE_ERRORS, database_unavailable, invalid_data
 from app.i18n import N_
@@ -172,6 +173,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, _database_error)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # A phone that lost its signal mid-upload: nothing was stored and nobody is left to
+        # answer (nginx logs such requests as 499); not a server error.
+        log.info("client disconnected before its request was read: %s", request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from app.errors import AppError
 from app.i18n import N_
@@ -36,6 +37,21 @@ class Signed:
     device: str  # the device id the form was served to ("" if none)
 
 
+class _OnceKeyedSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, deriving its key once per secret and salt instead of on
+    every signature (the serializer makes a signer per call; each derived the key again)."""
+
+    _keys: dict[tuple[Any, ...], bytes] = {}  # noqa: RUF012 (a cache shared by instances)
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else secret_key
+        cache_key = (key, self.salt, self.key_derivation, self.digest_method)
+        found = self._keys.get(cache_key)
+        if found is None:
+            found = self._keys[cache_key] = super().derive_key(secret_key)
+        return found
+
+
 class SubmissionSigner:
     """Signs a fresh one-time id into each served form, bound to the unit it was served for.
 
@@ -44,7 +60,9 @@ class SubmissionSigner:
     """
 
     def __init__(self, secret_key: str, max_age_seconds: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="sipas.submission")
+        self._serializer = URLSafeTimedSerializer(
+            secret_key, salt="sipas.submission", signer=_OnceKeyedSigner
+        )
         self._max_age = max_age_seconds
 
     def issue(self, unit_code: str, device: str = "") -> str:

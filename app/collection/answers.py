@@ -137,6 +137,25 @@ def _parse_one(
     return parsed if isinstance(parsed, str) else [parsed]
 
 
+_Step = tuple[Question, dict[str, float] | None, bool]
+_PLANS: dict[int, tuple[Instrument, list[_Step]]] = {}
+
+
+def _plan(instrument: Instrument) -> list[_Step]:
+    """Per question, in form order: the levels of a rating question (else None) and whether
+    it offers N/A; worked out once per instrument (immutable, keyed by identity)."""
+    found = _PLANS.get(id(instrument))
+    if found is None or found[0] is not instrument:
+        steps: list[_Step] = [
+            (q, _levels(instrument.scale_of(q)), instrument.not_applicable_label(q) is not None)
+            if q.type == "rating"
+            else (q, None, False)
+            for q in instrument.questions
+        ]
+        found = _PLANS[id(instrument)] = (instrument, steps)
+    return found[1]
+
+
 def parse_submission(instrument: Instrument, form: Mapping[str, Sequence[str]]) -> Submission:
     """Validate every question of the instrument; unknown fields are ignored.
 
@@ -146,13 +165,23 @@ def parse_submission(instrument: Instrument, form: Mapping[str, Sequence[str]]) 
     """
     result = Submission()
     shown = visibility(instrument, form)
-    for q in instrument.questions:
+    for q, levels, offers_na in _plan(instrument):
         values = form.get(q.code, ())
-        if not shown[q.code].visible:
+        visible, required = shown[q.code]
+        if not visible:
             if any(v.strip() for v in values):
                 result.errors[q.code] = MSG_NOT_APPLICABLE
             continue
-        outcome = _parse_one(instrument, q, values, shown[q.code].required)
+        if levels is not None and len(values) == 1 and (raw := values[0].strip()):
+            # The common case, one rating given: _parse_one's outcome, without its generality.
+            if (value := levels.get(raw)) is not None:
+                result.answers.append(ParsedAnswer(q.code, 0, value, None))
+            elif raw == NOT_APPLICABLE and offers_na:
+                result.answers.append(ParsedAnswer(q.code, 0, None, NOT_APPLICABLE))
+            else:
+                result.errors[q.code] = MSG_CHOICE
+            continue
+        outcome = _parse_one(instrument, q, values, required)
         if isinstance(outcome, str):
             result.errors[q.code] = outcome
         else:

@@ -34,6 +34,8 @@ KIOSK_IDLE_SECONDS = 90
 
 
 def is_kiosk(request: Request) -> bool:
+    if not request.scope.get("query_string"):
+        return False
     return request.query_params.get("kiosk", "").lower() in ("1", "true", "yes", "on")
 
 

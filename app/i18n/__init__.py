@@ -122,10 +122,11 @@ def format_number(value: float, lang: str, digits: int | None = None) -> str:
 
 def request_lang(request: Request) -> str:
     """``?lang=``, else the switch's cookie (staff pages only), else Vietnamese."""
-    asked = request.query_params.get("lang")
-    if asked in LANGS:
-        return asked
-    if not request.url.path.startswith(CITIZEN_PREFIXES):
+    if request.scope.get("query_string"):  # most requests have none: no parsing then
+        asked = request.query_params.get("lang")
+        if asked in LANGS:
+            return asked
+    if not request.scope["path"].startswith(CITIZEN_PREFIXES):
         chosen = request.cookies.get(LANG_COOKIE)
         if chosen in LANGS:
             return chosen
