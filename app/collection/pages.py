@@ -61,7 +61,7 @@ def render_form(
     kiosk = is_kiosk(request)
     context = {
         "unit": target.unit,
-        "form": target.form.instrument,
+        "form": target.form.instrument.asked,  # without the system-answered questions
         "token": token,
         "values": values or {},
         "errors": errors or {},
@@ -137,7 +137,7 @@ async def submit(
     except ExpiredSubmission:
         fresh = signer.issue(binding, device)
         return render_form(request, target, fresh, fields, notice=MSG_EXPIRED, action=action)
-    parsed = parse_submission(target.form.instrument, fields)
+    parsed = parse_submission(target.form.instrument.asked, fields)
     if not parsed.ok:
         return render_form(request, target, sid, fields, parsed.errors, action=action)
     try:

@@ -46,7 +46,7 @@ async def instrument_preview(
     """The form exactly as citizens see it, with the submit button disabled."""
     form = catalogue.get(code)
     context: dict[str, Any] = {
-        "form": form.instrument,
+        "form": form.instrument.asked,
         "unit": None,
         "token": "",
         "values": {},

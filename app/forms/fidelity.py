@@ -53,15 +53,20 @@ def file_problems(instrument: Instrument) -> Iterator[Problem]:
 
 def family_mapping_problems(instruments: dict[str, Instrument]) -> Iterator[tuple[str, str]]:
     """(instrument code, problem) for previous_codes that name another instrument of the
-    catalogue: it must be of the same family, and the code must be one of its criteria."""
+    catalogue: it must be of the same family, and the code must be one of its criteria (for a
+    criterion) or of its questions (for another question: sipas-2017-opinion's statements
+    name the sipas-2017 criterion that rated the same statement)."""
     for code, instrument in instruments.items():
         family = instrument.method.family if instrument.method else None
-        for q in instrument.criteria:
+        for q in instrument.questions:
+            is_criterion = q.type == "rating" and q.element is not None
             for key, earlier in q.previous_codes.items():
                 other = instruments.get(key)
                 if other is None or key == code:
                     continue
+                there = other.criteria if is_criterion else other.questions
                 if other.method is None or other.method.family != family or family is None:
                     yield code, f"{q.code}: {key} is not of the same family"
-                elif earlier not in {c.code for c in other.criteria}:
-                    yield code, f"{q.code}: {earlier} is not a criterion of {key}"
+                elif earlier not in {c.code for c in there}:
+                    kind = "a criterion" if is_criterion else "a question"
+                    yield code, f"{q.code}: {earlier} is not {kind} of {key}"

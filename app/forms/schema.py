@@ -10,7 +10,7 @@ while unset (``exclude_if``), so an instrument that does not use them keeps its 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -18,6 +18,7 @@ from app.forms.conditions import Condition, canonical
 from app.forms.method import Method
 
 Code = str
+M = TypeVar("M", bound=BaseModel)
 
 
 def _unset(value: Any) -> bool:
@@ -27,6 +28,13 @@ def _unset(value: Any) -> bool:
 def Extra(default: Any = None, **kwargs: Any) -> Any:
     """A field added after the first release: omitted from the definition while unset."""
     return Field(default=default, exclude_if=_unset, **kwargs)
+
+
+def _rebuilt(model: M, **changes: Any) -> M:
+    """A validated copy with some fields changed (not ``model_copy``: it would carry the
+    original's cached properties over)."""
+    fields = {name: getattr(model, name) for name in type(model).model_fields}
+    return type(model).model_validate(fields | changes)
 
 
 class Text(BaseModel):
@@ -258,6 +266,22 @@ class Instrument(BaseModel):
     @cached_property
     def criteria(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.type == "rating" and q.element)
+
+    @cached_property
+    def asked(self) -> Instrument:
+        """The form as the respondent sees and submits it: without the questions the system
+        answers (``answered_by: system``, TT 01/2018's e-system indicators), and without a
+        section left empty by that. The instrument itself when it has none. Staff imports
+        (app/imports) take the whole instrument, system answers included."""
+        if not any(q.answered_by == "system" for q in self.questions):
+            return self
+        sections = []
+        for section in self.sections:
+            kept = tuple(q for q in section.questions if q.answered_by != "system")
+            if kept:
+                same = len(kept) == len(section.questions)
+                sections.append(section if same else _rebuilt(section, questions=kept))
+        return _rebuilt(self, sections=tuple(sections))
 
     def criteria_of(self, element: Code) -> tuple[Question, ...]:
         return tuple(q for q in self.criteria if q.element == element)

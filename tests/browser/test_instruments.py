@@ -53,6 +53,8 @@ CASES = [
         indices={"K1": 0.0, "K2": 100.0, "K5": None},
     ),
     Case("sipas-2017", {"TC05": "2", "TC10": "4"}, indices={"TC05": 0.0, "TC10": 100.0}),
+    Case("sipas-2017-opinion", {"HL1": "2", "ND01": "1"}, indices={"HL1": 0.0, "HL3": 100.0}),
+    Case("sipas-2017-organisation", {"HL5": "3"}, indices={"HL5": 0.0, "HL1": 100.0}),
     Case(
         "sipas-household",
         {"used_service": "yes", "got_result": "yes", "gave_feedback": "no", "DV11": "2"},
@@ -62,10 +64,11 @@ CASES = [
     ),
     Case(
         "tt01-2018",
-        {"channel": "device", "TT1": "1", "TT3": "0", "TT9": "na"},
-        # 6 indicators at 2, TT1 at 1, TT3 at 0, TT9 without data: 13 of 16 → "Tốt" (12–14.9)
-        indices={"TT1": 1.0, "TT2": 2.0, "TT3": 0.0, "TT9": None},
-        points=(13.0, 16.0, "Tốt"),
+        {"channel": "device", "TT3": "0", "TT4": "1"},
+        # The citizen answers 3, 4, 6, 7, 8 only (1, 2, 5, 9 come from the e-system, by the
+        # desk's import): TT3 at 0, TT4 at 1, three at 2: 7 of 10 → "Trung bình" (6–8.9)
+        indices={"TT1": None, "TT3": 0.0, "TT4": 1.0, "TT6": 2.0, "TT9": None},
+        points=(7.0, 10.0, "Trung bình"),
     ),
     Case("health-outpatient", {"NGB10": "2"}, indices={"NGB10": 0.0}),
     Case("health-inpatient", {"NTC10": "2", "NTC11": "na"}, indices={"NTC10": 0.0}),
@@ -77,6 +80,8 @@ CASES = [
         indices={"CS6": 0.0, "HD5": 100.0, "TC1": 100.0, "CS5": None},
     ),
     Case("education-pupil", {"MT1": "2"}, indices={"MT1": 0.0, "TC4": 100.0, "HD5": 100.0}),
+    Case("education-preschool", {"HD4": "2"}, indices={"HD4": 0.0, "CS5": 100.0, "CS6": None}),
+    Case("education-pupil-upper-secondary", {"HD5": "1"}, indices={"HD5": 0.0, "MT1": 100.0}),
 ]
 
 
@@ -151,7 +156,7 @@ async def test_instrument_answered_in_a_browser_reaches_statistics(
     app: FastAPI, live_server: LiveServer, browser: None, artifacts: Path, case: Case
 ):
     await make_province(app, form_code=case.form)
-    instrument = app.state.catalogue.get(case.form).instrument
+    instrument = app.state.catalogue.get(case.form).instrument.asked  # as citizens see it
     url = f"{live_server.url}/s/C11"
     shot = artifacts / f"instrument-{case.form}-{WIDTH}.png"
 

@@ -16,11 +16,24 @@ async def test_catalogue_lists_every_shipped_instrument(app: FastAPI, client: ht
     assert {f["code"]: f["aggregation"] for f in forms} == {
         "education": "mean_of_elements",
         "education-pupil": "mean_of_elements",
+        **{  # one form per school level and respondent (issue #22)
+            f"education-{level}": "mean_of_elements"
+            for level in (
+                "preschool",
+                "primary",
+                "lower-secondary",
+                "upper-secondary",
+                "pupil-lower-secondary",
+                "pupil-upper-secondary",
+            )
+        },
         "health-inpatient": "mean_of_criteria",
         "health-outpatient": "mean_of_criteria",
         "one-stop-counter": "mean_of_criteria",
         "one-stop-kiosk": "mean_of_elements",  # each element counts once (2026.1)
         "sipas-2017": "mean_of_elements",
+        "sipas-2017-opinion": "mean_of_elements",
+        "sipas-2017-organisation": "mean_of_elements",
         "sipas-household": "mean_of_criteria",
         "tt01-2018": "points_with_classes",
     }
