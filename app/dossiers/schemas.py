@@ -199,3 +199,6 @@ class DossierSatisfactionOut(BaseModel):
     by: str
     rows: list[DossierSatisfactionRow]
     total: DossierSatisfactionRow
+    as_of: datetime | None = Field(
+        description="When the background worker last computed these figures (null: not yet)"
+    )

@@ -6,7 +6,12 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.comment import Comment
 from app.models.dossier_event import DossierEvent
-from app.models.dossier_tally import DossierFold, DossierTally
+from app.models.dossier_tally import (
+    DossierFold,
+    DossierRatingState,
+    DossierRatingTally,
+    DossierTally,
+)
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
@@ -51,6 +56,8 @@ __all__ = [
     "Dossier",
     "DossierEvent",
     "DossierFold",
+    "DossierRatingState",
+    "DossierRatingTally",
     "DossierTally",
     "FormVersion",
     "FrameCell",
