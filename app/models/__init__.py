@@ -23,7 +23,7 @@ from app.models.improvement_action import (
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
 from app.models.job import Job
-from app.models.message import MessageOptOut, OutboundMessage
+from app.models.message import MessageBatch, MessageOptOut, OutboundMessage
 from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
@@ -71,6 +71,7 @@ __all__ = [
     "Job",
     "Kiosk",
     "LoginFailure",
+    "MessageBatch",
     "MessageOptOut",
     "OutboundMessage",
     "PublicFile",

@@ -1,4 +1,5 @@
-"""dossiers: satisfaction by rated dossier kept by the worker (dossier_rating_tally, _state)
+"""dossiers: satisfaction by rated dossier kept by the worker (dossier_rating_tally, _state);
+invitations sent in batches from a sample draw (message_batch, outbound_message.invitation_id)
 
 Revision ID: 0026
 Revises: 0025
@@ -57,6 +58,70 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        'message_batch',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('round_id', sa.Integer(), nullable=False),
+        sa.Column('draw_id', sa.Integer(), nullable=False),
+        sa.Column('channels', sa.String(length=32), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('cursor', sa.BigInteger(), nullable=False),
+        *(
+            sa.Column(n, sa.Integer(), nullable=False)
+            for n in ('queued', 'no_contact', 'opted_out', 'already_invited')
+        ),
+        sa.Column('created_by', sa.String(length=255), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ['round_id'], ['round.id'], name=op.f('fk_message_batch_round_id_round'),
+            ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['draw_id'], ['sample_draw.id'], name=op.f('fk_message_batch_draw_id_sample_draw'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_message_batch')),
+    )
+    op.create_index(op.f('ix_message_batch_draw_id'), 'message_batch', ['draw_id'], unique=False)
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.alter_column('rating_hash', existing_type=sa.String(length=32), nullable=True)
+        batch_op.add_column(
+            sa.Column(
+                'invitation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True
+            )
+        )
+        batch_op.add_column(sa.Column('batch_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_outbound_message_invitation_id_invitation'),
+            'invitation', ['invitation_id'], ['id'], ondelete='CASCADE',
+        )
+        batch_op.create_foreign_key(
+            batch_op.f('fk_outbound_message_batch_id_message_batch'),
+            'message_batch', ['batch_id'], ['id'], ondelete='SET NULL',
+        )
+        batch_op.create_index(
+            batch_op.f('ix_outbound_message_invitation_id'), ['invitation_id'], unique=False
+        )
+        batch_op.create_index(batch_op.f('ix_outbound_message_batch_id'), ['batch_id'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_message_batch_id'))
+        batch_op.drop_index(batch_op.f('ix_outbound_message_invitation_id'))
+        batch_op.drop_constraint(
+            batch_op.f('fk_outbound_message_batch_id_message_batch'), type_='foreignkey'
+        )
+        batch_op.drop_constraint(
+            batch_op.f('fk_outbound_message_invitation_id_invitation'), type_='foreignkey'
+        )
+        batch_op.drop_column('batch_id')
+        batch_op.drop_column('invitation_id')
+    op.execute("DELETE FROM outbound_message WHERE rating_hash IS NULL")
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.alter_column('rating_hash', existing_type=sa.String(length=32), nullable=False)
+    op.drop_index(op.f('ix_message_batch_draw_id'), table_name='message_batch')
+    op.drop_table('message_batch')
     op.drop_table('dossier_rating_state')
     op.drop_table('dossier_rating_tally')
