@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from app.auth.access import ApiFeeder, StaffAdmin, actor_of, check_csrf, public_access, staff
+from app.auth.access import ApiFeeder, public_access, staff
 from app.auth.principal import Principal
 from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.errors import NotFound
@@ -23,7 +23,7 @@ from app.messages.schemas import (
 from app.messages.service import handle_callback, queue_invitation
 from app.payload import RowId
 from app.rounds.service import round_in_scope
-from app.sampling.scope import import_scope
+from app.sampling.router import RoundAdmin
 from app.units.service import load_tree
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
@@ -64,10 +64,9 @@ DRAW_INVITATIONS = "/rounds/{round_code}/draws/{draw_id}/invitations"
 @router.post(DRAW_INVITATIONS, response_model=BatchOut, status_code=202)
 async def post_draw_invitations(
     request: Request,
-    round_code: str,
     draw_id: RowId,
     body: BatchIn,
-    principal: StaffAdmin,
+    change: RoundAdmin,
     session: WriteSessionDep,
     settings: SettingsDep,
 ) -> BatchOut:
@@ -76,12 +75,9 @@ async def post_draw_invitations(
     first channel its listed contact allows. Answered at once with the batch; the background
     worker issues the invitations and sends them (quiet hours, one reminder, opt-out, rate
     limits), and the contacts are erased once done."""
-    await check_csrf(request, principal)
-    round_ = await round_in_scope(session, principal, round_code, "admin")
-    scope = await import_scope(session, round_, principal)
-    actor = actor_of(request, principal)
+    scope = change.scope  # admin of the whole round and CSRF, checked before the body
     batch = await request_batch(
-        session, settings, actor, round_, scope.anchor, draw_id, list(body.channels)
+        session, settings, change.actor, scope.round, scope.anchor, draw_id, list(body.channels)
     )
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:

@@ -6,6 +6,7 @@ reports count, and no contact is left in the database afterwards."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -151,3 +152,37 @@ async def test_a_draw_is_invited_in_a_batch_by_the_worker(
         emails = set((await session.scalars(select(Dossier.contact_email))).all())
     assert contacts and all(c is None for c in contacts)  # erased once done
     assert not {to for _, to in EXPECTED} & (phones | emails)
+
+
+async def test_the_console_sends_a_draw_and_shows_the_batch(
+    app: FastAPI, client: httpx.AsyncClient, provider: Provider, messaging: Settings
+):
+    from tests.console.helpers import HTML, staff_client
+
+    await make_province(app)
+    csrf_header = await signed_in_admin(app, client)
+    draw_id = await draw_with_contacts(client, csrf_header)
+    page_url = f"/console/rounds/R2026/draws/{draw_id}"
+    action = f"{page_url}/invitations"
+    async with staff_client(app, "v@x.vn", [("viewer", "P")]) as (viewer, csrf):
+        shown = await viewer.get(page_url, headers=HTML)
+        assert 'id="sending"' in shown.text and 'name="channels"' not in shown.text
+        refused = await viewer.post(action, data={"csrf_token": csrf, "channels": "zalo"})
+        assert refused.status_code == 403  # a viewer sends nothing
+    async with staff_client(app, "a@x.vn", [("admin", "P")]) as (admin, csrf):
+        forged = await admin.post(action, data={"channels": "zalo"})
+        assert forged.status_code == 403  # no CSRF token
+        none = await admin.post(action, data={"csrf_token": csrf})
+        assert none.status_code == 422 and "Chọn ít nhất một kênh gửi" in none.text
+        sent = await admin.post(action, data={"csrf_token": csrf, "channels": ["zalo", "sms"]})
+        assert sent.status_code == 303, sent.text
+        assert sent.headers["location"] == f"{page_url}?done=invitations-requested"
+        assert provider.received == []  # nothing sent inside the request
+        assert await expand_batches(app.state.db, messaging) == 6  # phones A1 A3 A6 A7 B1 B2
+        page = (await admin.get(page_url, headers=HTML)).text
+    table = page.split('id="batches"', 1)[1].split("</table>", 1)[0]
+    assert "zalo, sms" in table and "Đã xếp xong" in table
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)
+    ]
+    assert cells[3:7] == ["6", "3", "0", "0"]  # A2 (e-mail only), A4 and A5 have no phone
