@@ -12,8 +12,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import StaffViewer
+from app.auth.principal import Principal
+from app.config import Settings
 from app.console.forms import Form
-from app.console.round_pages import RoundChangeDep, RoundView, Step, round_view, show
+from app.console.round_pages import (
+    RoundChangeDep,
+    RoundView,
+    Step,
+    attempt,
+    round_view,
+    show,
+)
 from app.console.sampling_forms import (
     ALLOCATIONS,
     DRAW_METHODS,
@@ -26,14 +35,18 @@ from app.console.sampling_forms import (
     read_plan,
 )
 from app.console.views import done
-from app.deps import CatalogueDep, SessionDep, WriteSessionDep
-from app.errors import NotFound
+from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
+from app.errors import AppError, NotFound
+from app.i18n import N_
+from app.messages.batches import list_batches, request_batch
+from app.messages.gateways import gateway_for
 from app.payload import RowId
 from app.sampling.draws import create_draw, draw_summary, list_draws
 from app.sampling.plans import compute_plan, current_plan, plan_out
 from app.sampling.schemas import DrawOut, PlanOut
 
 router = APIRouter(prefix="/console/rounds/{round_code}", include_in_schema=False)
+CHANNELS = ("zalo", "sms", "email")
 CHOICES = {"methods": METHODS, "rules": RULES, "allocations": ALLOCATIONS}
 CHOICES |= {"small_rules": SMALL_RULES, "sources": SOURCES, "draw_methods": DRAW_METHODS}
 
@@ -118,12 +131,66 @@ async def draw_create(
     return await DRAWS.submit(request, session, principal, round_code, form, call, shown)
 
 
+async def _draw_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    where: tuple[str, int],
+    form: Form | None = None,
+    failure: AppError | None = None,
+) -> HTMLResponse:
+    view = await round_view(session, principal, where[0])
+    draw, selected = await draw_summary(session, view.round, where[1])
+    context = {"draw": draw, "selected": selected, **CHOICES}
+    context["batches"] = await list_batches(session, view.round, draw.id)
+    context["gateways"] = [c for c in CHANNELS if gateway_for(settings, c) is not None]
+    return show(request, "console/round_draw.html", view, "draws", context, form, failure)
+
+
 @router.get("/draws/{draw_id}", response_class=HTMLResponse)
 async def draw_page(
-    request: Request, round_code: str, draw_id: RowId, principal: StaffViewer, session: SessionDep
+    request: Request,
+    round_code: str,
+    draw_id: RowId,
+    principal: StaffViewer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
-    """One draw: its seed, method and plan, and the dossiers selected per stratum."""
-    view = await round_view(session, principal, round_code)
-    draw, selected = await draw_summary(session, view.round, draw_id)
-    context = {"draw": draw, "selected": selected, **CHOICES}
-    return show(request, "console/round_draw.html", view, "draws", context)
+    """One draw: its seed, method and plan, the dossiers selected per stratum, and its batches
+    of invitations sent by SMS, Zalo or e-mail."""
+    return await _draw_page(request, session, principal, settings, (round_code, draw_id))
+
+
+@router.post("/draws/{draw_id}/invitations", response_class=HTMLResponse)
+async def draw_invite(
+    request: Request,
+    round_code: str,
+    draw_id: RowId,
+    changing: RoundChangeDep,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Send invitations to the draw's dossiers (the channels ticked, in the order shown); the
+    background worker issues and sends them (app/messages/batches.py)."""
+    change, principal = changing
+    form = await Form.read(request)
+    channels = [c for c in CHANNELS if c in form.getlist("channels")]
+    if not channels:
+        form.fail("channels", N_("Chọn ít nhất một kênh gửi."))
+    else:
+        scope = change.scope
+        call = request_batch(
+            session, settings, change.actor, scope.round, scope.anchor, draw_id, channels
+        )
+        result = await attempt(session, call)
+        if not isinstance(result, AppError):
+            worker = getattr(request.app.state, "worker", None)
+            if worker is not None:
+                worker.wake("messages.batches")
+            url = f"/console/rounds/{quote(round_code)}/draws/{draw_id}"
+            return done(url, "invitations-requested")
+        return await _draw_page(
+            request, session, principal, settings, (round_code, draw_id), form, result
+        )
+    return await _draw_page(request, session, principal, settings, (round_code, draw_id), form)

@@ -42,6 +42,10 @@ DONE: dict[str, str] = {
     "volumes-imported": N_("Đã nhập lượng giao dịch."),
     "dossiers-imported": N_("Đã nhập danh sách hồ sơ."),
     "plan-computed": N_("Đã lập kế hoạch mẫu (phiên bản mới)."),
+    "invitations-requested": N_(
+        "Đã ghi nhận yêu cầu gửi thư mời. Hệ thống sẽ gửi trong nền, ngoài giờ yên lặng; "
+        "kết quả hiện ở bảng bên dưới."
+    ),
     "draw-created": N_("Đã rút mẫu. Hạt giống được lưu để ai cũng rút lại được đúng mẫu này."),
     "quotas-saved": N_("Đã lưu số phiếu cần thu."),
     "weights-computed": N_("Đã tính bộ trọng số."),

@@ -11,9 +11,9 @@ two is the link; neither the response nor any report holds the dossier number.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -24,22 +24,18 @@ from app.dossiers.schemas import (
     RatingCode,
 )
 from app.errors import Gone
-from app.forms.schema import Instrument
 from app.integrity.receipts import issue_code, parse_code, receipt_url, round_key
-from app.models import DossierEvent, Round
+from app.models import DossierEvent, DossierRatingState, DossierRatingTally, Round
 from app.rounds.service import open_round_for_unit
-from app.statistics.cells import Spec
 from app.units.service import UnitTree
 
 RatingBy = Literal["procedure", "field", "channel", "timeliness"]
-GROUP_SQL = {
-    "procedure": "d.procedure_code",
-    "field": "d.field",
-    "channel": "d.channel",
-    "timeliness": (
-        "CASE WHEN d.due_on IS NULL THEN 'no_due' WHEN d.returned_on < d.due_on THEN 'early' "
-        "WHEN d.returned_on = d.due_on THEN 'on_time' ELSE 'late' END"
-    ),
+T = DossierRatingTally
+GROUP_COLUMN = {
+    "procedure": T.procedure_code,
+    "field": T.field,
+    "channel": T.channel,
+    "timeliness": T.timeliness,
 }
 
 
@@ -82,11 +78,10 @@ async def issue_rating(
     )
 
 
-def _row(group: str, row: Any) -> DossierSatisfactionRow:
-    answered, satisfied = int(row.answered or 0), int(row.satisfied or 0)
+def _row(group: str, responses: int, answered: int, satisfied: int) -> DossierSatisfactionRow:
     return DossierSatisfactionRow(
         group=group,
-        responses=int(row.responses or 0),
+        responses=responses,
         answered=answered,
         satisfied=satisfied,
         index=100.0 * satisfied / answered if answered else None,
@@ -94,42 +89,28 @@ def _row(group: str, row: Any) -> DossierSatisfactionRow:
 
 
 async def dossier_satisfaction(
-    session: AsyncSession,
-    round_: Round,
-    instrument: Instrument,
-    unit_ids: set[int] | None,
-    by: RatingBy,
+    session: AsyncSession, round_: Round, unit_ids: set[int] | None, by: RatingBy
 ) -> DossierSatisfactionOut:
     """Valid responses linked to a fed dossier, by the dossier's ``by``: the pooled share of
-    satisfied criterion answers (Σ satisfied ÷ Σ answered, unweighted), and its total."""
-    ctes, params = Spec.of(instrument).ctes()
-    params["round_id"] = round_.id
-    scope = ""
+    satisfied criterion answers (Σ satisfied ÷ Σ answered, unweighted), and its total. Summed
+    over the worker's rows (app/dossiers/rating_tally.py), as of their computation."""
+    group = GROUP_COLUMN[by]
+    sums = (func.sum(T.responses), func.sum(T.answered), func.sum(T.satisfied))
+    query = select(group, *sums).where(T.round_id == round_.id)
     if unit_ids is not None:
-        scope = f"AND r.unit_id IN ({', '.join(str(int(u)) for u in sorted(unit_ids)) or 'NULL'})"
-    sql = f"""
-    WITH {ctes},
-    linked AS (
-      SELECT r.id AS response_id, {GROUP_SQL[by]} AS grp
-      FROM response r
-      JOIN dossier_event d ON d.rating_hash = r.receipt_hash AND d.kind = 'returned'
-        AND d.rating_round_id = r.round_id
-      WHERE r.round_id = :round_id AND r.status = 'valid' AND r.receipt_hash IS NOT NULL {scope}
-    ),
-    scored AS (
-      SELECT l.grp, l.response_id, CASE WHEN s.question IS NULL THEN 0 ELSE 1 END AS y
-      FROM linked l
-      JOIN answer a ON a.response_id = l.response_id AND a.value IS NOT NULL
-      JOIN crit c ON c.question = a.question
-      LEFT JOIN satlev s ON s.question = a.question AND s.level = a.value
-    )"""
-    measures = "COUNT(DISTINCT response_id) AS responses, COUNT(*) AS answered, SUM(y) AS satisfied"
-    by_group = f"{sql} SELECT grp, {measures} FROM scored GROUP BY grp"
-    rows = list(await session.execute(text(by_group), params))
-    totals = (await session.execute(text(f"{sql} SELECT {measures} FROM scored"), params)).one()
-    return DossierSatisfactionOut(
-        round=round_.code,
-        by=by,
-        rows=[_row(str(r.grp), r) for r in sorted(rows, key=lambda r: str(r.grp))],
-        total=_row("", totals),
+        query = query.where(T.unit_id.in_(sorted(unit_ids)))
+    rows = [
+        _row(str(g), int(n or 0), int(a or 0), int(s or 0))
+        for g, n, a, s in await session.execute(query.group_by(group))
+    ]
+    rows.sort(key=lambda r: r.group)
+    as_of = await session.scalar(
+        select(DossierRatingState.as_of).where(DossierRatingState.round_id == round_.id)
     )
+    total = _row(
+        "",
+        sum(r.responses for r in rows),
+        sum(r.answered for r in rows),
+        sum(r.satisfied for r in rows),
+    )
+    return DossierSatisfactionOut(round=round_.code, by=by, rows=rows, total=total, as_of=as_of)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dossiers.indicators import By, Counts, returned_counts
 from app.dossiers.schemas import IndicatorRow, IndicatorsOut
+from app.dossiers.scores import COMPONENTS, points, rated_counts, ratings_as_of
 from app.dossiers.tally import freshness
 from app.units.service import UnitTree
 
@@ -18,11 +19,16 @@ CSV_HEADER = (
     "# transactions: returned in the period and not cancelled; shares in %% of with_due "
     "(timeliness) or of transactions (online).\n"
     "# period: %s to %s\n"
-    "# counted as of: %s; events not yet counted: %d\n"
+    "# counted as of: %s; events not yet counted: %d; rated dossiers as of: %s\n"
 )
 
 
-def _row(code: str | None, name: str | None, group: str, counts: Counts) -> IndicatorRow:
+def _row(
+    code: str | None, name: str | None, group: str, counts: Counts, rated: tuple[int, int]
+) -> IndicatorRow:
+    shares = counts.shares()
+    answered, satisfied = rated
+    shares["satisfaction_share"] = 100.0 * satisfied / answered if answered else None
     return IndicatorRow(
         unit=code,
         unit_name=name,
@@ -34,7 +40,10 @@ def _row(code: str | None, name: str | None, group: str, counts: Counts) -> Indi
         late=counts.late,
         online=counts.online,
         received=counts.received,
-        **counts.shares(),
+        rated_answered=answered,
+        rated_satisfied=satisfied,
+        **shares,
+        **points(shares),
     )
 
 
@@ -48,22 +57,27 @@ async def indicators(
     """Rows per unit (and group) with data in the period, by unit code; and their total."""
     folded_at, pending = await freshness(session)
     found = await returned_counts(session, period, unit_ids, by)
-    total = Counts()
+    rated = await rated_counts(session, period, unit_ids, by)
+    total, total_rated = Counts(), (0, 0)
     rows = []
-    for (unit_id, group), counts in sorted(
-        found.items(), key=lambda item: (tree.by_id[item[0][0]].code, item[0][1])
+    for unit_id, group in sorted(
+        set(found) | set(rated), key=lambda key: (tree.by_id[key[0]].code, key[1])
     ):
-        node = tree.by_id[unit_id]
-        rows.append(_row(node.code, node.name, group, counts))
+        node, counts = tree.by_id[unit_id], found.get((unit_id, group), Counts())
+        answered, satisfied = rated.get((unit_id, group), (0, 0))
+        rows.append(_row(node.code, node.name, group, counts, (answered, satisfied)))
         total.add(counts)
+        total_rated = (total_rated[0] + answered, total_rated[1] + satisfied)
     return IndicatorsOut(
         period_from=period[0],
         period_to=period[1],
         by=by,
         rows=rows,
-        total=_row(None, None, "", total),
+        total=_row(None, None, "", total, total_rated),
         as_of=folded_at,
         pending=pending,
+        ratings_as_of=await ratings_as_of(session),
+        components=list(COMPONENTS),
     )
 
 
@@ -71,7 +85,13 @@ def as_csv(report: IndicatorsOut) -> str:
     """The report as CSV: its definitions as '# ' lines, one line per row, the total last."""
     out = io.StringIO()
     as_of = report.as_of.isoformat(timespec="seconds") if report.as_of else "not yet"
-    out.write(CSV_HEADER % (report.period_from, report.period_to, as_of, report.pending))
+    rated = report.ratings_as_of
+    rated_as_of = rated.isoformat(timespec="seconds") if rated else "not yet"
+    out.write(
+        CSV_HEADER % (report.period_from, report.period_to, as_of, report.pending, rated_as_of)
+    )
+    for c in report.components:
+        out.write(f"# {c.code}_points ({c.basis}; Decision 766/QĐ-TTg, {c.group}): {c.rule}\n")
     fields = list(IndicatorRow.model_fields)
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()

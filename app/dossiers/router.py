@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from app.audit.service import Actor, record
 from app.auth.access import ApiFeeder, ApiReader, StaffAdmin, actor_of, check_csrf
 from app.auth.scope import units_in_scope
-from app.deps import CatalogueDep, SessionDep, SettingsDep, WriteSessionDep
+from app.deps import SessionDep, SettingsDep, WriteSessionDep
 from app.dossiers.indicators import By
 from app.dossiers.rating import RatingBy, dossier_satisfaction, issue_rating
 from app.dossiers.report import as_csv, indicators
@@ -199,13 +199,12 @@ async def get_dossier_satisfaction(
     round_code: str,
     session: SessionDep,
     principal: ApiReader,
-    catalogue: CatalogueDep,
     unit: str | None = Query(None, description="A unit's subtree; default: your whole scope"),
     by: RatingBy = Query("timeliness", description="procedure, field, channel or timeliness"),
 ) -> DossierSatisfactionOut:
     """Satisfaction of responses given through a dossier's own rating code, by the dossier's
-    procedure, field, channel or timeliness (early / on time / late / no due day)."""
+    procedure, field, channel or timeliness (early / on time / late / no due day), from the
+    figures the background worker keeps (``as_of``)."""
     round_, tree = await get_round(session, round_code), await load_tree(session)
-    instrument = catalogue.get(round_.form_code).instrument
     scope = units_in_scope(principal, tree, unit)
-    return await dossier_satisfaction(session, round_, instrument, scope, by)
+    return await dossier_satisfaction(session, round_, scope, by)

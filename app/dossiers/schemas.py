@@ -133,6 +133,39 @@ class IndicatorRow(BaseModel):
     late_share: float | None = Field(description="% of with_due returned after the due day")
     timely_share: float | None = Field(description="early + on time, % of with_due")
     online_share: float | None = Field(description="% of transactions received online")
+    rated_answered: int = Field(
+        0,
+        description="Criterion answers of responses given through a dossier's own code "
+        "in the period (not 'not applicable')",
+    )
+    rated_satisfied: int = Field(0, description="Of those, at a satisfied level")
+    satisfaction_share: float | None = Field(
+        None, description="rated_satisfied ÷ rated_answered × 100 (unweighted)"
+    )
+    progress_points: float | None = Field(
+        None, description="Decision 766 progress, adapted: 20 × timely_share ÷ 100"
+    )
+    online_points: float | None = Field(
+        None, description="Decision 766 online services, adapted: 22 × online_share ÷ 100"
+    )
+    satisfaction_points: float | None = Field(
+        None, description="Decision 766 satisfaction, adapted: 18 × satisfaction_share ÷ 100"
+    )
+
+
+class ScoreComponent(BaseModel):
+    """A Decision 766/QĐ-TTg component these data determine, and how its points are given."""
+
+    code: str = Field(description="progress, online or satisfaction: the row's <code>_points")
+    group: str = Field(description="The decision's group of indicators")
+    group_points: int = Field(description="The group's points in the decision (of 100)")
+    share: str = Field(description="The row's share (in %) the points are computed from")
+    rule: str
+    basis: Literal["decision", "adapted"] = Field(
+        description="decision: the decision's own scoring; adapted: the decision's scoring "
+        "tables could not be verified, the rule is sipas's (docs/dossiers.md)"
+    )
+    note: str
 
 
 class IndicatorsOut(BaseModel):
@@ -147,6 +180,14 @@ class IndicatorsOut(BaseModel):
     pending: int = Field(
         description="Events stored but not yet counted (counted up to 10,000); the worker "
         "counts them within seconds"
+    )
+    ratings_as_of: datetime | None = Field(
+        None,
+        description="When the worker last computed the rated dossiers' satisfaction "
+        "(the oldest round's computation; null: not yet)",
+    )
+    components: list[ScoreComponent] = Field(
+        default_factory=list, description="The Decision 766 point scores given in the rows"
     )
 
 
@@ -199,3 +240,6 @@ class DossierSatisfactionOut(BaseModel):
     by: str
     rows: list[DossierSatisfactionRow]
     total: DossierSatisfactionRow
+    as_of: datetime | None = Field(
+        description="When the background worker last computed these figures (null: not yet)"
+    )

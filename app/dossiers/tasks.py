@@ -9,6 +9,7 @@ import logging
 from sqlalchemy import select
 
 from app.db import Database
+from app.dossiers.rating_tally import refresh_ratings
 from app.dossiers.tally import fold_events
 from app.dossiers.volumes import FOLLOWING, follow_feed
 from app.models import Round
@@ -45,3 +46,9 @@ async def volumes(ctx: Context) -> int:
 @periodic("dossiers.fold", every=2.0, timeout=300)
 async def fold(ctx: Context) -> int:
     return await fold_events(ctx.db)
+
+
+@periodic("dossiers.ratings", every=60.0, timeout=300, defer=DEFER)
+async def ratings(ctx: Context) -> int:
+    """Satisfaction by rated dossier (app/dossiers/rating_tally.py), for /dossier-satisfaction."""
+    return await refresh_ratings(ctx.db, ctx.catalogue, ctx.settings.timezone)

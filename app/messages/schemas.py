@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,3 +56,41 @@ class CallbackIn(BaseModel):
     status: str | None = Field(None, max_length=16, pattern=NO_NUL)
     from_: str | None = Field(None, alias="from", max_length=254, pattern=NO_NUL)
     text: str | None = Field(None, max_length=1000, pattern=NO_NUL)
+
+
+class BatchIn(BaseModel):
+    """Send invitations to the dossiers a sample draw selected."""
+
+    model_config = ConfigDict(extra="forbid")
+    channels: list[Channel] = Field(
+        min_length=1,
+        max_length=3,
+        description="In order of preference: each dossier gets one message, on the first "
+        "channel its listed contact allows (sms and zalo: phone; email: e-mail)",
+    )
+
+
+class BatchOut(BaseModel):
+    id: int
+    round: str
+    draw: int
+    channels: list[str]
+    status: Literal["pending", "done"] = Field(
+        description="pending: the worker is still going through the draw's selections"
+    )
+    queued: int = Field(description="Dossiers given an invitation and a queued message")
+    no_contact: int = Field(description="Selected dossiers with no usable contact")
+    opted_out: int = Field(description="Selected dossiers whose contact asked for no messages")
+    already_invited: int = Field(description="Selected dossiers that already had an invitation")
+    messages: dict[str, int] = Field(
+        description="The batch's messages by status: queued, sent, done, answered, opted_out, "
+        "failed"
+    )
+    delivery: dict[str, int] = Field(description="By the provider's delivery report")
+    created_at: datetime
+    created_by: str
+    done_at: datetime | None
+
+
+class BatchesOut(BaseModel):
+    batches: list[BatchOut]

@@ -1,4 +1,5 @@
-"""Queueing invitations and sending them in the background.
+"""Queueing invitations and sending them in the background (invitations of a returned
+dossier, app/messages/service.py, and of a sample draw's batch, app/messages/batches.py).
 
 A message goes: ``queued`` (the invitation is due at ``send_after``) → ``sent`` (the reminder
 is due at ``send_after`` = sent + reminder delay) → ``done``, when the contact is erased. It
@@ -24,7 +25,7 @@ from app.db import Database
 from app.integrity.screening import keyed_hash
 from app.messages.gateways import Gateway, GatewayError, Outgoing, gateway_for
 from app.messages.optout import optout_link
-from app.models import MessageOptOut, OutboundMessage, Response
+from app.models import Invitation, MessageOptOut, OutboundMessage, Response
 
 LEASE = timedelta(minutes=5)
 RETRY = timedelta(minutes=10)
@@ -78,9 +79,16 @@ async def close_early(session: AsyncSession, now: datetime) -> int:
     open_ = OutboundMessage.status.in_(("queued", "sent"))
     rated = select(Response.receipt_hash).where(Response.receipt_hash.is_not(None))
     stopped = select(MessageOptOut.contact_hash)
+    redeemed = (
+        select(Invitation.id)
+        .where(Invitation.id == OutboundMessage.invitation_id)
+        .where(Invitation.redeemed_at.is_not(None))
+        .exists()
+    )
     closed = 0
     for status, condition in (
         ("answered", OutboundMessage.rating_hash.in_(rated)),
+        ("answered", redeemed),
         ("opted_out", OutboundMessage.contact_hash.in_(stopped)),
     ):
         result = await session.execute(

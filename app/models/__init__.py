@@ -6,7 +6,12 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.comment import Comment
 from app.models.dossier_event import DossierEvent
-from app.models.dossier_tally import DossierFold, DossierTally
+from app.models.dossier_tally import (
+    DossierFold,
+    DossierRatingState,
+    DossierRatingTally,
+    DossierTally,
+)
 from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
@@ -18,7 +23,7 @@ from app.models.improvement_action import (
 from app.models.integrity import DeviceWindow, IntegritySummary, Kiosk
 from app.models.invitation import Invitation
 from app.models.job import Job
-from app.models.message import MessageOptOut, OutboundMessage
+from app.models.message import MessageBatch, MessageOptOut, OutboundMessage
 from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
 from app.models.response import Answer, Response, ResponseFlag
@@ -51,6 +56,8 @@ __all__ = [
     "Dossier",
     "DossierEvent",
     "DossierFold",
+    "DossierRatingState",
+    "DossierRatingTally",
     "DossierTally",
     "FormVersion",
     "FrameCell",
@@ -64,6 +71,7 @@ __all__ = [
     "Job",
     "Kiosk",
     "LoginFailure",
+    "MessageBatch",
     "MessageOptOut",
     "OutboundMessage",
     "PublicFile",

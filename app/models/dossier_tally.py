@@ -41,3 +41,39 @@ class DossierFold(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     folded_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class DossierRatingTally(Base):
+    """Responses given through a dossier's own rating code, counted per round, unit, local day
+    of the response, and the dossier's procedure, field, channel and timeliness; recomputed by
+    the worker (app/dossiers/rating_tally.py) so that /dossier-satisfaction only sums rows."""
+
+    __tablename__ = "dossier_rating_tally"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timeliness: Mapped[str] = mapped_column(String(8), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DossierRatingState(Base):
+    """Per round: when its dossier_rating_tally rows were computed (``as_of``) and from which
+    linked responses (``basis``: their count and id sum, to see that they changed)."""
+
+    __tablename__ = "dossier_rating_state"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    basis: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[datetime] = mapped_column(Timestamp)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigId, Timestamp, utcnow
@@ -24,8 +24,16 @@ class OutboundMessage(Base):
     contact: Mapped[str | None] = mapped_column(String(254))  # erased when done
     contact_hash: Mapped[str] = mapped_column(String(32))
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    rating_hash: Mapped[str] = mapped_column(String(32))  # the dossier's receipt hash
-    link: Mapped[str] = mapped_column(String(300))  # the rating link (no personal data)
+    # The dossier's receipt hash (an invitation on return), or the sample's invitation (a
+    # batch from a draw, app/messages/batches.py): the message is closed once it is answered.
+    rating_hash: Mapped[str | None] = mapped_column(String(32))
+    invitation_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message_batch.id", ondelete="SET NULL"), index=True
+    )
+    link: Mapped[str] = mapped_column(String(300))  # the rating or invitation link
     # queued -> sent -> (reminded) -> done | opted_out | answered | failed
     status: Mapped[str] = mapped_column(String(16), default="queued")
     send_after: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
@@ -47,3 +55,27 @@ class MessageOptOut(Base):
 
     contact_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class MessageBatch(Base):
+    """A request to send invitations to the dossiers of a sample draw (app/messages/batches.py):
+    the worker goes through the draw's selections in order of id (``cursor``), issues each an
+    invitation token and queues its message to the first channel its contact allows."""
+
+    __tablename__ = "message_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    draw_id: Mapped[int] = mapped_column(
+        ForeignKey("sample_draw.id", ondelete="CASCADE"), index=True
+    )
+    channels: Mapped[str] = mapped_column(String(32))  # in order of preference, comma-separated
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending -> done
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # the last selection id done
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    no_contact: Mapped[int] = mapped_column(Integer, default=0)
+    opted_out: Mapped[int] = mapped_column(Integer, default=0)
+    already_invited: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -21,3 +21,4 @@ INTEGRITY_REPORT = Lock("integrity-report", 4243)  # second key: the round id
 DOSSIER_VOLUMES = Lock("dossier-volumes", 4244)  # second key: the round id
 DOSSIER_FOLD = Lock("dossier-fold", 4260)  # second key: 0 (one counter of the feed at a time)
 IMPROVEMENT_FIGURES = Lock("improvement-figures", 4245)  # second key: the round id
+DOSSIER_RATINGS = Lock("dossier-ratings", 4261)  # second key: the round id

@@ -81,6 +81,12 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/api/v1/rounds/{round_code}/plan"): Example("/api/v1/rounds/R2026/plan", True),
     ("PUT", "/api/v1/rounds/{round_code}/plan"): Example("/api/v1/rounds/R2026/plan", True),
     ("POST", "/api/v1/rounds/{round_code}/draws"): Example("/api/v1/rounds/R2026/draws", True),
+    ("POST", "/api/v1/rounds/{round_code}/draws/{draw_id}/invitations"): Example(
+        "/api/v1/rounds/R2026/draws/1/invitations", True
+    ),
+    ("GET", "/api/v1/rounds/{round_code}/draws/{draw_id}/invitations"): Example(
+        "/api/v1/rounds/R2026/draws/1/invitations", True
+    ),
     ("GET", "/api/v1/rounds/{round_code}/draws/{draw_id}"): Example(
         "/api/v1/rounds/R2026/draws/1", True
     ),
@@ -277,6 +283,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/console/rounds/{round_code}/plan"): Example("/console/rounds/R2026/plan", True),
     ("GET", "/console/rounds/{round_code}/draws"): Example("/console/rounds/R2026/draws", True),
     ("POST", "/console/rounds/{round_code}/draws"): Example("/console/rounds/R2026/draws", True),
+    ("POST", "/console/rounds/{round_code}/draws/{draw_id}/invitations"): Example(
+        "/console/rounds/R2026/draws/1/invitations", True
+    ),
     ("GET", "/console/rounds/{round_code}/draws/{draw_id}"): Example(
         "/console/rounds/R2026/draws/1", True
     ),

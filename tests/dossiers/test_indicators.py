@@ -237,8 +237,10 @@ async def test_console_statistics_show_the_feed_beside_satisfaction(
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]
     ]
     # C11: 4 returned, 3 with a due day: 1 early, 1 on time, 1 late; 2 of 4 online.
-    assert rows[0] == ["Đơn vị C11 C11", "4", "33,3", "33,3", "33,3", "50,0"]
-    assert rows[1] == ["Đơn vị C12 C12", "2", "0,0", "50,0", "50,0", "50,0"]
+    # Decision 766 points (adapted): 20 × 2/3, 22 × 1/2; no rated dossier, no satisfaction.
+    c11 = ["Đơn vị C11 C11", "4", "33,3", "33,3", "33,3", "50,0", "—", "13,3", "11,0", "—"]
+    c12 = ["Đơn vị C12 C12", "2", "0,0", "50,0", "50,0", "50,0", "—", "10,0", "11,0", "—"]
+    assert rows[0] == c11 and rows[1] == c12
     assert rows[2][:2] == ["Tổng", "6"] and "C21" not in table  # D2 is outside the scope
 
 

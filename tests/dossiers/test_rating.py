@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.dossiers.rating_tally import refresh_ratings
 from app.integrity.receipts import parse_code
 from app.integrity.screening import keyed_hash
 from app.models import DossierEvent, Response
@@ -70,7 +71,12 @@ async def test_rating_codes_link_responses_to_their_dossiers(
 
     client.headers.update(bearer(await make_key(app, "P")))
     url = "/api/v1/rounds/R2026/dossier-satisfaction"
+    before = (await client.get(url)).json()  # served from the worker's figures: none yet
+    assert before["rows"] == [] and before["as_of"] is None
+    assert await refresh(app) == 1  # the round with linked responses (and no other)
+    assert await refresh(app) == 0  # nothing changed: nothing recomputed
     timeliness = (await client.get(url)).json()
+    assert timeliness["as_of"] is not None
     rows = {r["group"]: (r["responses"], r["answered"], r["satisfied"]) for r in timeliness["rows"]}
     assert rows == {"early": (1, 16, 16), "late": (2, 32, 8), "on_time": (1, 16, 16)}
     late = next(r for r in timeliness["rows"] if r["group"] == "late")
@@ -82,3 +88,26 @@ async def test_rating_codes_link_responses_to_their_dossiers(
     )
     only_c12 = (await client.get(url, params={"unit": "C12", "by": "field"})).json()
     assert only_c12["total"]["responses"] == 2 and only_c12["rows"][0]["group"] == "land"
+
+    # Excluding a linked response changes the figures only once the worker has run again.
+    async with app.state.db.write_sessions.begin() as session:
+        late_one = await session.scalar(
+            select(Response)
+            .where(Response.receipt_hash.is_not(None))
+            .order_by(Response.id)
+            .offset(1)
+            .limit(1)
+        )
+        assert late_one is not None
+        late_one.status = "excluded"
+    assert (await client.get(url)).json()["total"]["responses"] == 4  # as of the last run
+    assert await refresh(app) == 1
+    after = (await client.get(url)).json()
+    rows = {r["group"]: (r["responses"], r["answered"], r["satisfied"]) for r in after["rows"]}
+    assert rows == {"early": (1, 16, 16), "late": (1, 16, 8), "on_time": (1, 16, 16)}
+
+
+async def refresh(app: FastAPI) -> int:
+    """The worker's task dossiers.ratings, run once."""
+    settings = app.state.settings
+    return await refresh_ratings(app.state.db, app.state.catalogue, settings.timezone)
