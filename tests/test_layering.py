@@ -89,3 +89,25 @@ def test_the_kernel_does_not_import_domains() -> None:
 def test_forms_have_no_import_cycle() -> None:
     for module in in_package("app.forms"):
         assert module not in reachable(module), f"{module} imports itself through others"
+
+
+# The statistics engine's steps (docs/statistics.md "The engine's flow"): the data flows
+# queue → fold → tallies → estimates → ranks; each step's files may not reach a step it
+# feeds (a fold knows nothing of estimates or reports; the estimates do not fold and know
+# nothing of reports; the tallies' state knows neither). ``load.py`` joins the steps (it reads
+# the tallies and, without a worker, folds first) and is the only statistics module that may.
+S = "app.statistics."
+FOLD = ("tasks", "maintained", "rebuild")
+ESTIMATES = ("load", "sufficient", "cellstore", "inference", "overalls")
+NOT_REACHING = {
+    "freshness": [*FOLD, *ESTIMATES],
+    **{name: list(ESTIMATES) for name in FOLD},
+    **{name: ["tasks", "maintained", "load"] for name in ("inference", "overalls")},
+}
+
+
+def test_the_engine_steps_point_down_the_pipeline() -> None:
+    for name, later in NOT_REACHING.items():
+        forbidden = (*(S + m for m in later), "app.reporting")
+        bad = sorted(m for m in reachable(S + name) if m.startswith(forbidden))
+        assert not bad, f"{S + name} reaches a step it feeds: {bad}"

@@ -121,9 +121,10 @@ async def _live_shares(
         earlier = cmp.earlier_overall(node.id)
         previous = None
         if cmp.previous is not None:
-            then = previous_result(index, est, earlier, rank_then, cmp.boundary(node.id))
             update = {"rank_of": ranked_then, "rank_comparable": comparable, "rank_note": note}
-            previous = then.model_copy(update=update if ranked_then is not None else {})
+            extra = update if ranked_then is not None else {}
+            boundary = cmp.boundary(node.id)
+            previous = previous_result(index, est, earlier, rank_then, boundary, **extra)
         rows.append(
             Figure(
                 node,

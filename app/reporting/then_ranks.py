@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.statistics.inference import Engine
+from app.statistics.overalls import overall_points
 from app.statistics.ranks import competition_ranks
 from app.units.service import UnitTree
 
@@ -49,6 +50,6 @@ class ThenRanking:
 
 def then_ranking(engine: Engine, then: UnitTree, peers: Sequence[int]) -> ThenRanking:
     """Competition ranks of the peers' overall indices then (over their subtrees as then)."""
-    indices = [engine.points(then.subtree_ids(p)).overall.index for p in peers]
+    indices = overall_points(engine, [then.subtree_ids(p) for p in peers])
     ranks = competition_ranks(indices)
     return ThenRanking(dict(zip(peers, ranks, strict=True)), sum(r is not None for r in ranks))

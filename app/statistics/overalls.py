@@ -59,11 +59,36 @@ def overalls(engine: Engine, domains: Sequence[set[int]]) -> list[Overall]:
     return _overalls(engine, cell_domain, group_of, len(domains))
 
 
-def _vectorised(engine: Engine) -> bool:
+def overall_points(engine: Engine, domains: Sequence[set[int]]) -> list[float | None]:
+    """Each domain's overall index (percent; None without data), as
+    ``engine.points(domain).overall.index`` gives it: the previous round's own ranking."""
+    cell_domain = _cell_domains(engine, domains)
+    if cell_domain is None or _pooled(engine) or not len(domains):
+        return [engine.points(d).overall.index for d in domains]
+    t, m, size = engine.stats.t, engine.m, engine.size
+    x = _by_domain(t[:, :size, SW] * m[:, None], cell_domain, len(domains))
+    y = _by_domain(t[:, :size, SW_SAT] * m[:, None], cell_domain, len(domains))
+    answered = _by_domain(t[:, :size, N], cell_domain, len(domains))
+    satisfied = _by_domain(t[:, :size, N_SAT], cell_domain, len(domains))
+    available = x > 0
+    ratio = np.divide(y, x, out=np.zeros_like(y), where=available)
+    ratio[available & (satisfied == answered)] = 1.0
+    a = _overall_rows(engine, available)
+    points = (100.0 * (a * ratio).sum(axis=1)).tolist()
+    has = (a != 0).any(axis=1).tolist()
+    return [p if h else None for p, h in zip(points, has, strict=True)]
+
+
+def _pooled(engine: Engine) -> bool:
+    """Whether the instrument pools the overall (app.statistics.pooled replaces its row)."""
     rule = engine.instrument.aggregation
-    pooled = rule.overall == "pooled" or (
+    return rule.overall == "pooled" or (
         rule.element == "pooled" and rule.overall in ("mean_of_elements", "weighted_elements")
     )
+
+
+def _vectorised(engine: Engine) -> bool:
+    pooled = _pooled(engine)
     strata = engine.strata
     lonely = bool(strata.lonely.any()) and strata.lonely_psu in ("average", "fail")
     return (

@@ -16,7 +16,7 @@ from app.rounds.service import get_round
 from app.statistics import overalls as overalls_module
 from app.statistics.inference import Engine, Estimate
 from app.statistics.load import round_engine
-from app.statistics.overalls import overalls
+from app.statistics.overalls import overall_points, overalls
 from app.statistics.sufficient import S_AND_G, _pooled, _weight_chunks
 from app.units.service import load_tree
 from tests.statistics.design_data import CASES, apply_case, seed
@@ -69,6 +69,9 @@ async def test_overalls_equal_each_domain(app: FastAPI, settings: Settings, name
             assert cells is not None
             assert overalls_module._domain_groups(engine, cells, len(domains)) is not None
             found = overalls(engine, domains)
+            points = overall_points(engine, domains)
+            for domain, index in zip(domains, points, strict=True):
+                assert same(index, engine.points(domain).overall.index)
             for domain, got in zip(domains, found, strict=True):
                 expected = engine.domain(domain)
                 assert (got.respondents, got.weight) == (
@@ -88,6 +91,8 @@ async def test_overlapping_domains_are_estimated_one_by_one(app: FastAPI, settin
     assert overalls_module._cell_domains(engine, domains) is None
     for domain, got in zip(domains, overalls(engine, domains), strict=True):
         assert_same(got.estimate, engine.domain(domain).overall)
+    for domain, index in zip(domains, overall_points(engine, domains), strict=True):
+        assert same(index, engine.points(domain).overall.index)
 
 
 async def test_kept_cells_are_reused_by_the_next_report(app: FastAPI, settings: Settings):
