@@ -21,6 +21,7 @@ from app.models.job import Job
 from app.models.message import MessageOptOut, OutboundMessage
 from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
+from app.models.replicate import ReplicateChunk, ReplicateSet
 from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
 from app.models.sample_draw import SampleDraw, SampleSelection
@@ -69,6 +70,8 @@ __all__ = [
     "PublicFile",
     "PublicRevision",
     "Quota",
+    "ReplicateChunk",
+    "ReplicateSet",
     "ReportSnapshot",
     "ReportSnapshotItem",
     "Response",
