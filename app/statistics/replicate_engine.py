@@ -14,17 +14,30 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.forms.registry import RegisteredForm
 from app.forms.schema import Instrument
-from app.models import Round
+from app.models import ReplicateSet, Round, RoundUnit
 from app.statistics.calibrated import ReplicateLayout, per_response, replicate_layout
-from app.statistics.cells import Split
+from app.statistics.cells import Spec, Split
+from app.statistics.design import Design
+from app.statistics.freshness import stored_state
 from app.statistics.inference import Engine
-from app.statistics.replicate_store import Served, served
+from app.statistics.replicate_store import (
+    Served,
+    active_set,
+    build,
+    digest,
+    mark_source,
+    save,
+    served,
+    stored_source,
+)
 from app.statistics.replicates import Replicates, group_totals
-from app.statistics.sufficient import live_head
+from app.statistics.sufficient import live_head, load_live
+from app.units.service import load_tree
 
 
 async def whole_layout(
@@ -110,3 +123,43 @@ async def attach_split(
     engine.design = replace(
         engine.design, calibration=found.calibration, replicates_as_of=found.as_of
     )
+
+
+async def keep(bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone: str) -> bool:
+    """The worker's step for one round with replicate variance: (re)build its stored set when
+    the design, the active weight set or the responses (the tallies' last fold) changed since
+    it was last checked; True when it built one."""
+    design = Design.of(round_, timezone)
+    async with AsyncSession(bind) as session:
+        active = await active_set(session, round_)
+        state = await stored_state(session, round_.id)
+        stamp = "" if state is None else f"{state.as_of}|{state.folded}|{state.stale}"
+        source = f"{design.variance}|{design.replicates}|{design.strata}|{design.psu}|"
+        source += f"{design.weighting}|{design.timezone}|{active.key}|{stamp}"
+        if await stored_source(session, round_.id) == source[:255]:
+            return False
+        tree = await load_tree(session)
+        stats = await load_live(session, round_.id, design, Spec.of(form.instrument))
+        volumes = await round_volumes(session, round_.id)
+        engine = Engine(form.instrument, stats, design, tree, volumes)
+        head, params = live_head(round_.id, design, stats.spec, session.get_bind().dialect, None)
+        layout = await replicate_layout(
+            session, head, params, stats.keys, engine.stratum, design, design.seed, draw=False
+        )
+        key = digest(layout, design, active)
+        stored = await session.get(ReplicateSet, round_.id)
+        if stored is not None and stored.digest == key:
+            await mark_source(bind, round_.id, source)
+            return False
+        built, seconds = await build(
+            session, round_, form.instrument, layout, design, len(stats.keys)
+        )
+    await save(bind, round_.id, key, source, active, layout, built, seconds)
+    return True
+
+
+async def round_volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:
+    rows = await session.execute(
+        select(RoundUnit.unit_id, RoundUnit.volume).where(RoundUnit.round_id == round_id)
+    )
+    return {int(unit): volume for unit, volume in rows}
