@@ -45,9 +45,14 @@ for (c in crit) {
 )
 CASES = {
     # name: (variance, replicates, (weighting, strata, psu, fpc, spread), raked)
-    "jkn-level-strata-column-psu": ("jkn", 80, ("as-given", "department", "column", 0, 1), 0),
-    "bootstrap-unit-strata-day-psu": ("bootstrap", 30, ("volume", "unit", "day", 0, 1), 0),
-    "jk1-raked": ("jk1", 80, ("raked", None, None, 0, 0), 1),
+    "jkn-level-strata-column-psu": (
+        "jkn",
+        80,
+        ("as-given", "department", "column", False, True),
+        0,
+    ),
+    "bootstrap-unit-strata-day-psu": ("bootstrap", 30, ("volume", "unit", "day", False, True), 0),
+    "jk1-raked": ("jk1", 80, ("raked", None, None, False, False), 1),
 }
 
 

@@ -28,8 +28,8 @@ from tests.statistics.test_calibrated_variance import _request, _weigh
 
 CASES = {
     # name: (variance, replicates, (weighting, strata, psu, fpc, spread), raked)
-    "bootstrap-unit-strata-day-psu": ("bootstrap", 30, ("volume", "unit", "day", 0, 1), 0),
-    "jk1-raked": ("jk1", 80, ("raked", None, None, 0, 0), 1),
+    "bootstrap-unit-strata-day-psu": ("bootstrap", 30, ("volume", "unit", "day", False, True), 0),
+    "jk1-raked": ("jk1", 80, ("raked", None, None, False, False), 1),
 }
 
 
