@@ -45,7 +45,6 @@ async def main(url: str, variance: str, replicates: int, repeat: int) -> dict[st
     catalogue = Catalogue.from_directory(settings.forms_dir)
     took: dict[str, list[float]] = {"build_drawn": [], "build_stored": [], "table": []}
     await _set(db, variance, replicates)
-    form = catalogue.get(FORM)
 
     async def drawn(session, round_, instrument, layout, design, cells):  # type: ignore[no-untyped-def]
         return (await build(session, round_, instrument, layout, design, cells))[0]
@@ -53,6 +52,7 @@ async def main(url: str, variance: str, replicates: int, repeat: int) -> dict[st
     try:
         async with db.sessions() as session:
             await register_forms(session, catalogue)
+            form = catalogue.get(FORM)
             round_ = await get_round(session, ROUND)
             tree = await load_tree(session)
             covered = set(await covered_unit_ids(session, round_.id))
