@@ -26,6 +26,7 @@ from app.models.job import Job
 from app.models.message import MessageBatch, MessageOptOut, OutboundMessage
 from app.models.public_revision import PublicFile, PublicRevision
 from app.models.quota import Quota
+from app.models.replicate import ReplicateChunk, ReplicateSet
 from app.models.response import Answer, Response, ResponseFlag
 from app.models.round import Round, RoundUnit
 from app.models.sample_draw import SampleDraw, SampleSelection
@@ -77,6 +78,8 @@ __all__ = [
     "PublicFile",
     "PublicRevision",
     "Quota",
+    "ReplicateChunk",
+    "ReplicateSet",
     "ReportSnapshot",
     "ReportSnapshotItem",
     "Response",

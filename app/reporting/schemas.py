@@ -181,6 +181,11 @@ class DesignInfo(BaseModel):
     ci_method: str = Field(description="How the 95% intervals are computed, with their df")
     df_method: str = Field("", description="The degrees of freedom of every interval")
     deff_method: str
+    replicates_as_of: datetime | None = Field(
+        None,
+        description="Replicate variance: when the stored replicate factors (and a calibrated "
+        "round's replicate weights) were built by the background worker; null otherwise",
+    )
     reliability: Reliability
 
 

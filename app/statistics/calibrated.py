@@ -147,7 +147,7 @@ async def load_calibration(
     kind = None if inputs is None else calibration_kind(inputs)
     if inputs is None or kind is None:
         return None
-    rows = (await session.execute(text(head + _per_response(len(criteria))), params)).all()
+    rows = (await session.execute(text(head + per_response(len(criteria))), params)).all()
     data = await load_responses(session, round_, instrument, inputs.variables())
     position = {rid: i for i, rid in enumerate(data.ids)}
     at = np.array([position[int(r[0])] for r in rows], dtype=np.intp)
@@ -172,7 +172,7 @@ async def load_calibration(
     return _terms(kind, h, rows, codes, sizes, omega, keys, stratum, scale, len(criteria))
 
 
-def _per_response(size: int) -> str:
+def per_response(size: int) -> str:
     """One row per response of the live batch: its cell and PSU keys, weight, and the bit
     masks of the criteria it answered and was satisfied with (bit c: criterion c, as the
     ``:c{i}`` parameters of Spec.ctes name them)."""
@@ -252,6 +252,7 @@ class ReplicateLayout:
     seed: int
     stratum: np.ndarray  # each PSU's stratum (0, 1, … in order of first PSU)
     v: np.ndarray  # each response's satisfied then answered indicators (n, 2C), int8
+    weights: np.ndarray  # each response's final weight (n,)
 
     def response_factors(self) -> np.ndarray:
         """(responses, R): the factor of every response (its PSU's) in every replicate."""
@@ -267,13 +268,15 @@ async def replicate_layout(
     stratum: np.ndarray,
     design: Design,
     seed: int,
+    draw: bool = True,
 ) -> ReplicateLayout:
     """The design's replicate factors over the PSUs of the live batch: JK1 (every PSU one
     stratum), JKn (the design's strata) or the Rao–Wu bootstrap (``design.replicates``,
-    seeded with ``seed``)."""
+    seeded with ``seed``). ``draw=False``: the layout only (no factors: stored ones are read
+    in, app.statistics.replicate_store)."""
     size = design_size(params)
     order = " ORDER BY b.response_id"
-    rows = (await session.execute(text(head + _per_response(size) + order), params)).all()
+    rows = (await session.execute(text(head + per_response(size) + order), params)).all()
     cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
     cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
     w = np.array([float(r[4]) for r in rows])
@@ -295,14 +298,16 @@ async def replicate_layout(
     psu_cell = np.zeros(len(psu_of), dtype=np.intp)
     psu_cell[psu] = cell
     psu_stratum = _first_seen(stratum[psu_cell])
-    if design.variance == "jk1":
+    if not draw:
+        reps = Replicates(design.variance, np.zeros((0, len(psu_of))), 1.0, np.zeros(0))
+    elif design.variance == "jk1":
         reps = jk1(len(psu_of))
     elif design.variance == "jkn":
         reps = jkn(psu_stratum)
     else:
         reps = rao_wu(psu_stratum, design.replicates, seed)
     ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
-    return ReplicateLayout(reps, ids, psu, psu_cell, x, seed, psu_stratum, indicators)
+    return ReplicateLayout(reps, ids, psu, psu_cell, x, seed, psu_stratum, indicators, w)
 
 
 def _first_seen(labels: np.ndarray) -> np.ndarray:

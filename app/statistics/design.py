@@ -95,6 +95,8 @@ class Design:
     variance: str = "linearisation"  # app.models.round.VARIANCE_METHODS
     replicates: int = 80  # the bootstrap's
     seed: int = 0  # the bootstrap's: the round's id
+    # when the stored replicate factors the SEs use were built (app.statistics.replicate_store)
+    replicates_as_of: datetime | None = None
 
     @classmethod
     def of(cls, round_: Round, timezone: str) -> Design:
@@ -174,6 +176,7 @@ class Design:
             "ci_method": f"{CI_METHODS[self.ci]}; {self.df_text()}",
             "df_method": self.df_text(),
             "deff_method": DEFF_METHOD,
+            "replicates_as_of": self.replicates_as_of,
         }
 
 

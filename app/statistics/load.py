@@ -17,13 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.forms.registry import RegisteredForm
 from app.forms.schema import Instrument
 from app.models import Round, RoundUnit
-from app.statistics.calibrated import (
-    ReplicateLayout,
-    load_calibration,
-    load_replicates,
-    recalibrate,
-    replicate_layout,
-)
+from app.statistics import replicate_engine
+from app.statistics.calibrated import ReplicateLayout, load_calibration
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.freshness import Freshness, has_pending, observed, stored_state, waiting
@@ -120,23 +115,10 @@ async def round_engine(
 
 async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> None:
     """Replicate factors and every cell's replicate totals (design.variance not
-    linearisation); a calibrated round's replicates are each calibrated again."""
-    design = engine.design
-    if design.variance == "linearisation":
-        return
-    dialect = session.get_bind().dialect
-    head, params = live_head(round_.id, design, engine.stats.spec, dialect, None)
-    layout, totals = await load_replicates(
-        session, head, params, engine.stats.keys, engine.stratum, design, design.seed
-    )
-    engine.replicates, engine.replicate_totals = layout.reps, totals
-    engine.replicate_layout = layout
-    if design.weighting == "raked":
-        cells = len(engine.stats.keys)
-        found = await recalibrate(session, round_, engine.instrument, layout, cells)
-        if found is not None:
-            engine.replicate_totals, engine.replicate_weights = found.totals, found.weights
-            engine.design = replace(engine.design, calibration=found.kind)
+    linearisation), from the round's stored replicates (a calibrated round's: each replicate
+    calibrated again)."""
+    if engine.design.variance != "linearisation":
+        await replicate_engine.attach(session, round_, engine.instrument, engine)
 
 
 async def round_replicates(
@@ -150,14 +132,8 @@ async def round_replicates(
         return None
     stats = await load_live(session, round_.id, design, Spec.of(instrument))
     engine = Engine(instrument, stats, design, tree, await round_volumes(session, round_.id))
-    head, params = live_head(round_.id, design, stats.spec, session.get_bind().dialect, None)
-    layout = await replicate_layout(
-        session, head, params, stats.keys, engine.stratum, design, design.seed
-    )
-    if design.weighting != "raked":
-        return layout, None
-    found = await recalibrate(session, round_, instrument, layout, len(stats.keys))
-    return layout, None if found is None else found.weights
+    layout, found = await replicate_engine.whole_layout(session, round_, instrument, engine)
+    return layout, found.weights
 
 
 async def _calibrate(
@@ -254,6 +230,8 @@ async def split_engine(
         pair_weights(stats, group, *engine.multipliers()),
         split,
     )
+    if design.variance != "linearisation":  # each category's replicate estimates
+        await replicate_engine.attach_split(session, round_, form.instrument, engine, whole, split)
     return engine
 
 
