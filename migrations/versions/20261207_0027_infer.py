@@ -1,8 +1,8 @@
 """replicate_set, replicate_chunk: a round's replicate factors (and a calibrated round's
 replicate weights, each replicate calibrated again), stored by the background worker (#14)
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-07 19:45:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0026'
-down_revision: str | None = '0025'
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
