@@ -96,6 +96,18 @@ async def _themes(
     return counts.most_common()
 
 
+def named(report: SatisfactionReport, w: Words) -> SatisfactionReport:
+    """The report with its units' names in the document's language (a copy: the served
+    report may be shared)."""
+    if w.lang == "vi":
+        return report
+    report = report.model_copy(deep=True)
+    report.unit.name = w.unit(report.unit.name)
+    for child in report.children:
+        child.name = w.unit(child.name)
+    return report
+
+
 async def report_content(
     session: AsyncSession,
     catalogue: Catalogue,
@@ -110,7 +122,7 @@ async def report_content(
     ``lang`` (vi or en: the revision holds both)."""
     query = ReportQuery(unit_code, lang, revision, False)
     served = await served_report(session, catalogue, round_code, query, principal, settings)
-    report, round_ = served.report, served.round
+    report, round_ = named(served.report, words(lang)), served.round
     tree = await load_tree(session)
     unit = tree.get(report.unit.code)
     now = datetime.now(UTC)
@@ -149,14 +161,14 @@ async def improvement_of(
         gaps = None
     tree = await load_tree(session)
     rows = await list_actions(session, principal or OPERATOR, tree, round_.code, unit.code)
-    actions = []
+    actions, w = [], words(lang)
     for a in rows:
         person = a.responsible_person
         if a.responsible_unit_id and a.responsible_unit_id != a.unit_id:
-            person = f"{person} ({tree.by_id[a.responsible_unit_id].name})"
+            person = f"{person} ({w.unit(tree.by_id[a.responsible_unit_id].name)})"
         actions.append(
             PlannedAction(
-                tree.by_id[a.unit_id].name,
+                w.unit(tree.by_id[a.unit_id].name),
                 a.title,
                 [str(c) for c in a.criteria],
                 person,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.reporting.document.names import english_name
 from app.reporting.numbers import places_text, shown
 
 VI: dict[str, str] = {
@@ -235,6 +236,22 @@ EN: dict[str, str] = {
 }
 
 
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 @dataclass(frozen=True)
 class Words:
     """The document's language: its words, how it writes figures, dates and rank changes."""
@@ -249,8 +266,16 @@ class Words:
         return shown(value, decimals, comma=self.lang == "vi")
 
     def day(self, value: object) -> str:
+        """A date (or the date of a moment) as a report writes it: 07/12/2026 in Vietnamese,
+        7 December 2026 in English."""
         year, month, day = str(value)[:10].split("-")
+        if self.lang == "en":
+            return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
         return f"{day}/{month}/{year}"
+
+    def unit(self, name: str) -> str:
+        """A unit's name in the document's language (app/reporting/document/names.py)."""
+        return english_name(name) if self.lang == "en" else name
 
     def places(self, change: int | None) -> str:
         return places_text(change, self.lang)
