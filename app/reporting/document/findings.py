@@ -83,9 +83,9 @@ def comments_section(content: ReportContent) -> list[Block]:
     )
     blocks.append(Paragraph(text))
     if content.comments.themes:
-        rows = [[theme, str(n)] for theme, n in content.comments.themes]
+        rows = [[t.label, str(t.comments), t.example] for t in content.comments.themes]
         blocks.append(Paragraph(w("themes_lead")))
-        blocks.append(Table(w.columns("themes_head"), rows, [7, 1.5], {1}))
+        blocks.append(Table(w.columns("themes_head"), rows, [3.5, 1.2, 5.5], {1}))
     return blocks
 
 

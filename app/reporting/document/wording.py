@@ -87,8 +87,9 @@ VI: dict[str, str] = {
     "{due} ý kiến đã đến hạn xử lý, {on_time} ý kiến được xử lý đúng hạn{share}, {late} ý kiến "
     "xử lý trễ hạn và {overdue} ý kiến quá hạn chưa xử lý; {pending} ý kiến đang trong thời "
     "hạn xử lý.",
-    "themes_lead": "Ý kiến theo chủ đề (câu hỏi mở của phiếu khảo sát):",
-    "themes_head": "Chủ đề|Số ý kiến",
+    "themes_lead": "Ý kiến theo chủ đề, xếp theo nội dung ý kiến (từ khoá tiếng Việt, có dấu "
+    "hoặc không dấu), kèm một ý kiến tiêu biểu đã che thông tin cá nhân:",
+    "themes_head": "Chủ đề|Số ý kiến|Ví dụ",
     "s6": "VI. TIÊU CHÍ BỊ MẤT ĐIỂM VÀ KẾ HOẠCH CẢI THIỆN",
     "gaps_points_only": "Bộ câu hỏi chấm điểm theo thang điểm: không phân tích tiêu chí bị mất "
     "điểm.",
@@ -115,8 +116,8 @@ VI: dict[str, str] = {
     "cậy giữa hai đơn vị hoặc giữa hai đợt chưa đủ căn cứ để kết luận có khác biệt. Đơn vị có "
     "quá ít phiếu hoặc sai số tương đối lớn được ghi “không công bố (chưa đủ tin cậy)” thay cho "
     "con số. Người không trả lời khảo sát có thể có mức hài lòng khác người trả lời; trọng số "
-    "chỉ hiệu chỉnh được một phần. Chủ đề ý kiến được phân theo câu hỏi mở, chưa phân loại theo "
-    "nội dung.",
+    "chỉ hiệu chỉnh được một phần. Chủ đề ý kiến được xác định theo các cụm từ khoá trong nội "
+    "dung: ý kiến nêu nhiều vấn đề được tính vào vấn đề được nhắc đến nhiều nhất.",
     "page": "Trang",
     "file": "bao-cao",
 }
@@ -202,8 +203,9 @@ EN: dict[str, str] = {
     "handling": "{received} comments from citizens and organisations were received. Of the "
     "{due} due for handling, {on_time} were handled on time{share}, {late} late and {overdue} "
     "are overdue; {pending} are still within their time limit.",
-    "themes_lead": "Comments by theme (the open questions of the questionnaire):",
-    "themes_head": "Theme|Comments",
+    "themes_lead": "Comments by theme, classified from their content (Vietnamese key phrases, "
+    "with or without accents), each with one example, personal data masked:",
+    "themes_head": "Theme|Comments|Example",
     "s6": "VI. CRITERIA THAT LOSE POINTS AND THE IMPROVEMENT PLAN",
     "gaps_points_only": "The questionnaire is scored in points: no analysis of criteria that "
     "lose points.",
@@ -230,7 +232,8 @@ EN: dict[str, str] = {
     "of a real difference. Units with too few responses or a large relative error are shown as "
     "“not published (not reliable enough)” instead of a number. People who did not respond may "
     "be more or less satisfied than those who did; weights correct for this only in part. "
-    "Comment themes follow the open questions, not an analysis of their content.",
+    "Comment themes come from key phrases in the text: a comment about several things "
+    "counts under the one it mentions most.",
     "page": "Page",
     "file": "report",
 }
