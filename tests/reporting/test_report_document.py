@@ -303,3 +303,25 @@ async def test_the_document_in_english_holds_the_same_figures(
     pdf = await client.get(DOC, params={"format": "pdf", "lang": "en"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert (await client.get(DOC, params={"lang": "fr"})).status_code == 422
+
+
+def test_a_band_of_many_units_fits_the_pdf():
+    """400 units, 150 in one band: the band's cell lists 30 names and how many more (all of
+    them in one cell was taller than a page, and fpdf2 refused the PDF)."""
+    from app.reporting.document.blocks import Table
+    from app.reporting.document.findings import _listed
+    from app.reporting.document.wording import words
+
+    names = [f"Ủy ban nhân dân xã Thử Nghiệm số {i}" for i in range(150)]
+    cell = _listed(words("vi"), names)
+    assert cell.endswith("số 29 và 120 đơn vị khác (xem bảng xếp hạng ở mục III)")
+    assert _listed(words("en"), names).endswith("and 120 more (see the ranking in section III)")
+    table = Table(["Mức", "Số đơn vị", "Đơn vị"], [["Tốt", "150", cell]] * 3, [2, 1, 7], {1})
+    assert to_pdf([table], "chân trang", "tiêu đề", "vi").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="too high"):  # the whole list, as before
+        to_pdf(
+            [Table(["a", "b", "c"], [["Tốt", "150", ", ".join(names * 3)]], [2, 1, 7], {1})],
+            "f",
+            "t",
+            "vi",
+        )
