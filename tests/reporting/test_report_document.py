@@ -121,7 +121,7 @@ async def test_docx_holds_the_apis_figures_of_the_revision_and_its_hash(
     assert "không xếp hạng" not in flat(text)  # D1 is ranked among its siblings
     assert "Có 1/2 đơn vị được giao chỉ tiêu chưa đạt:" in province  # D2 at 0 % < 80
     assert "Đã tiếp nhận 1 ý kiến góp ý" in province
-    assert "Ông/Bà có góp ý gì thêm để chúng tôi phục vụ tốt hơn? | 1" in province
+    assert "Thái độ, hướng dẫn của cán bộ | 1 | Cán bộ hướng dẫn tận tình, chu đáo" in province
 
 
 async def test_pdf_renders_with_every_vietnamese_glyph(
