@@ -36,7 +36,7 @@ from app.auth.keys import create_key
 from app.config import Settings
 from app.main import create_app
 from app.models import Round
-from app.public.service import set_public
+from app.public.publishing import set_public
 from app.reporting.service import satisfaction_report
 from app.reporting.snapshots import freeze_round, latest_snapshot
 from app.rounds.service import covered_unit_ids

@@ -29,7 +29,7 @@ from app.db import Database, standalone_session
 from app.forms.registry import Catalogue
 from app.instruments.registry import register_forms
 from app.reporting.comparison_schemas import PreviousResult, TargetResult
-from app.reporting.document.content import Comments, ReportContent, report_content
+from app.reporting.document.content import Comments, ReportContent, Theme, report_content
 from app.reporting.document.render import render_document
 from app.reporting.exports import report_table, to_xlsx
 from app.reporting.schemas import ChildResult
@@ -85,7 +85,8 @@ def province(content: ReportContent, units: int) -> ReportContent:
         due=1170,
         share=94.02,
     )
-    themes = [("Ông/Bà có góp ý gì thêm để chúng tôi phục vụ tốt hơn?", 1200)]
+    # The demo's themes (classified from its comments' text), with 1,200 comments in all.
+    themes = [Theme(t.key, t.label, t.comments * 100, t.example) for t in content.comments.themes]
     return ReportContent(
         report, content.round, Comments(handling, themes), content.method, datetime.now(UTC)
     )

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select, text, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.comments.calendar import due_on, work_calendar
+from app.comments.themes import classify
 from app.config import Settings
 from app.db import Database, dialect_insert
 from app.instruments.stored import free_text_codes, stored_instruments
@@ -69,28 +70,44 @@ async def _materialise(
         dialect_insert(session, Comment)
         .from_select([*columns, "created_at", "updated_at"], source)
         .on_conflict_do_nothing(index_elements=["response_id", "question"])
-        .returning(Comment.id, Comment.response_id)
+        .returning(Comment.id, Comment.response_id, Comment.question)
     )
     created = (await session.execute(stmt)).all()
     if created:
+        responses = {rid for _, rid, _ in created}
         submitted = dict(
             (
                 await session.execute(
-                    select(Response.id, Response.submitted_at).where(
-                        Response.id.in_({rid for _, rid in created})
-                    )
+                    select(Response.id, Response.submitted_at).where(Response.id.in_(responses))
                 )
             ).all()
         )
+        texts = await _texts(session, responses)
         calendar = work_calendar(settings)
         await session.execute(
             update(Comment),
             [
-                {"id": cid, "due_on": due_on(submitted[rid], settings, calendar)}
-                for cid, rid in created
+                {
+                    "id": cid,
+                    "due_on": due_on(submitted[rid], settings, calendar),
+                    "theme": classify(texts.get((rid, question))),
+                }
+                for cid, rid, question in created
             ],
         )
     return len(created)
+
+
+async def _texts(
+    session: AsyncSession, response_ids: set[int]
+) -> dict[tuple[int, str], str | None]:
+    """The free text of these responses' answers, by (response, question)."""
+    rows = await session.execute(
+        select(Answer.response_id, Answer.question, Answer.text).where(
+            Answer.response_id.in_(response_ids), Answer.ordinal == 0, Answer.text.is_not(None)
+        )
+    )
+    return {(rid, q): t for rid, q, t in rows}
 
 
 async def sync_batch(

@@ -2,8 +2,9 @@
 of every unit, with its content hash; the round becomes published) and list the revisions.
 app.reporting.snapshots does the work, as the API's freeze does; it refuses a round that is
 not closed yet. The form asks the user to confirm, since a published round cannot reopen.
-The freeze and the microdata files are background jobs (app.reporting.jobs): the page lists
-the round's recent jobs with their progress and reloads itself while one is running."""
+The freeze, the publication of a revision and the microdata files are background jobs
+(app.reporting.jobs, app.public.publishing): the page lists the round's recent jobs with their
+progress, how long each waited and ran, and reloads itself while one is running."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from app.i18n import N_
 from app.models import Job, Round
 from app.public.service import public_flags
 from app.reporting.jobs import Jobs, recent_jobs, request_freeze
-from app.reporting.jobs_router import JobsDep
+from app.reporting.jobs_router import JobsDep, job_timing
 from app.reporting.snapshots import list_revisions
 from app.rounds.deps import RoundAdminEnqueue
 
@@ -40,6 +41,7 @@ async def _context(session: AsyncSession, view: RoundView) -> dict[str, Any]:
         "revisions": await list_revisions(session, view.round),
         "public": await public_flags(session, view.round.id),
         "jobs": jobs,
+        "timings": {job.id: job_timing(job) for job in jobs},
         "working": any(job.status in ("queued", "running") for job in jobs),
     }
 

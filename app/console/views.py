@@ -56,6 +56,9 @@ DONE: dict[str, str] = {
     "round-frozen": N_("Đã chốt và công bố số liệu thành một phiên bản mới."),
     "freeze-unchanged": N_("Số liệu không thay đổi: giữ phiên bản đã công bố gần nhất."),
     "freeze-queued": N_("Đang chốt số liệu ở chế độ nền; trang này tự cập nhật tiến độ."),
+    "publish-queued": N_(
+        "Đang công khai phiên bản ở chế độ nền (tạo tệp dữ liệu mở); trang này tự cập nhật."
+    ),
     "revision-public": N_("Phiên bản đã được công khai: trang kết quả và dữ liệu mở đã mở."),
     "revision-withdrawn": N_("Đã thôi công khai phiên bản này."),
     "webhook-redeliver": N_("Đã xếp lại lần gửi: hệ thống sẽ gửi trong giây lát."),

@@ -46,5 +46,7 @@ class Comment(Base):
     handled_on: Mapped[date | None] = mapped_column(Date)
     # The last working day to handle it (local date); filled by the sync from the submission.
     due_on: Mapped[date | None] = mapped_column(Date)
+    # What it is about, from its text (app.comments.themes), set when it is made.
+    theme: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -18,7 +18,7 @@ from app.config import Settings
 from app.demo import BANDS, FORM_CODE, UNITS, _answers
 from app.forms.registry import Catalogue
 from app.models import ReportSnapshot, Round, Unit
-from app.public.service import set_public
+from app.public.publishing import set_public
 from app.reporting.snapshots import freeze_round
 from app.reporting.targets import set_bands
 from app.rounds.service import create_round, set_volume

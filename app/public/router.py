@@ -8,23 +8,27 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.auth.access import actor_of, public_access
-from app.deps import SessionDep, WriteSessionDep
+from app.config import Settings
+from app.deps import SessionDep
+from app.errors import Conflict
+from app.models import PublicRevision
 from app.models.base import as_utc
 from app.payload import RowId
+from app.public.publishing import FILE_NAMES, request_publish, target_of, withdraw
 from app.public.service import (
     Public,
     open_data_url,
     public_file,
     public_revision,
     public_revisions,
-    set_public,
 )
 from app.reporting.http import conditional
-from app.rounds.deps import RoundAdmin
+from app.reporting.jobs_router import JobOut, JobsDep, job_out
+from app.rounds.deps import RoundAdminEnqueue
 
 router = APIRouter(tags=["open data"], dependencies=[Depends(public_access)])
 staff_router = APIRouter(prefix="/api/v1", tags=["publishing"])
@@ -38,45 +42,72 @@ class PublicIn(BaseModel):
 
 class PublicOut(BaseModel):
     revision: int
-    public: bool
+    public: bool = Field(description="Public now (false while its publication is queued)")
     published_at: datetime | None
     page: str | None = Field(description="The public province page of this revision")
     files: dict[str, str] = Field(description="Open-data file name -> its URL")
+    job: JobOut | None = Field(
+        description="The job publishing it (its status at ``Location``), when one was asked"
+    )
 
 
-@staff_router.put("/rounds/{round_code}/revisions/{revision}/public", response_model=PublicOut)
-async def put_public(
-    request: Request, revision: RowId, body: PublicIn, session: WriteSessionDep, target: RoundAdmin
+PUBLIC_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": PublicOut, "description": "Publication queued: follow the job (Location)"}
+}
+
+
+def _public_out(
+    settings: Settings, code: str, revision: int, flag: PublicRevision | None, job: JobOut | None
 ) -> PublicOut:
-    """Make a frozen revision public (pages and open data, no login) or withdraw it."""
-    settings = request.app.state.settings
-    flag = await set_public(
-        session,
-        actor_of(request, target.principal),
-        target.round,
-        revision,
-        body.public,
-        settings.public_base_url,
-        settings.open_data_licence,
-    )
     base = settings.public_base_url.rstrip("/")
-    names = (
-        "datapackage.json",
-        "units.csv",
-        "indicators.csv",
-        "units.json",
-        "indicators.json",
-        "revision.json",
-    )
     return PublicOut(
         revision=revision,
         public=flag is not None,
         published_at=as_utc(flag.published_at) if flag else None,
-        page=f"{base}/public/{target.round.code}?revision={revision}" if flag else None,
-        files={n: open_data_url(base, target.round.code, revision, n) for n in names}
-        if flag
-        else {},
+        page=f"{base}/public/{code}?revision={revision}" if flag else None,
+        files={n: open_data_url(base, code, revision, n) for n in FILE_NAMES} if flag else {},
+        job=job,
     )
+
+
+@staff_router.put(
+    "/rounds/{round_code}/revisions/{revision}/public",
+    response_model=PublicOut,
+    responses=PUBLIC_RESPONSES,
+)
+async def put_public(
+    request: Request,
+    revision: RowId,
+    body: PublicIn,
+    session: SessionDep,
+    target: RoundAdminEnqueue,
+    jobs: JobsDep,
+) -> JSONResponse:
+    """Make a frozen revision public (pages and open data, no login) or withdraw it.
+    Publishing builds the open-data files in the background: 202 with the job's status URL
+    (``Location``); the pages and files appear when it is done. Already public: 200 at once.
+    Withdrawing is immediate (and calls off a publication still queued)."""
+    settings, round_ = request.app.state.settings, target.round
+    actor = actor_of(request, target.principal)
+    found = await target_of(session, round_, revision)
+    if not body.public or found.flag is not None:
+        if not body.public:
+            async with jobs.ctx.db.writing() as writing:
+                await withdraw(writing, actor, await target_of(writing, round_, revision))
+        flag = None if not body.public else found.flag
+        out = _public_out(settings, round_.code, revision, flag, None)
+        return JSONResponse(out.model_dump(mode="json"))
+    job = await request_publish(jobs, round_, revision, actor)
+    if job.status == "failed":
+        raise Conflict(job.error.removeprefix("refused: "))
+    async with jobs.ctx.db.sessions() as fresh:  # the job committed elsewhere
+        flag = await fresh.get(PublicRevision, found.snapshot.id)
+    out = _public_out(settings, round_.code, revision, flag, job_out(job, round_.code))
+    headers = {"Location": f"/api/v1/jobs/{job.id}"}
+    if job.status in ("queued", "running"):
+        headers["Retry-After"] = "2"
+        return JSONResponse(out.model_dump(mode="json"), status_code=202, headers=headers)
+    return JSONResponse(out.model_dump(mode="json"), headers=headers)
 
 
 @router.get("/open-data/{round_code}/{revision}/{name}")

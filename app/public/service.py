@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Actor, record
 from app.errors import NotFound
 from app.models import (
     PublicFile,
@@ -26,10 +25,7 @@ from app.models import (
     Unit,
 )
 from app.models.base import as_utc
-from app.public.opendata import File, Meta, build_files
-from app.reporting.snapshots import Body, get_snapshot
-from app.rounds.service import covered_unit_ids
-from app.units.service import load_tree
+from app.reporting.snapshots import Body
 
 NOT_PUBLIC = "no published results for this round"
 
@@ -44,7 +40,7 @@ class Public:
     top: Unit
 
 
-async def _body(session: AsyncSession, snapshot: ReportSnapshot) -> Body:
+async def revision_body(session: AsyncSession, snapshot: ReportSnapshot) -> Body:
     rows = await session.execute(
         select(ReportSnapshotItem.lang, Unit.code, ReportSnapshotItem.body)
         .join(Unit, Unit.id == ReportSnapshotItem.unit_id)
@@ -54,85 +50,6 @@ async def _body(session: AsyncSession, snapshot: ReportSnapshot) -> Body:
     for lang, code, report in rows:
         body.setdefault(lang, {})[code] = report
     return body
-
-
-async def set_public(
-    session: AsyncSession,
-    actor: Actor,
-    round_: Round,
-    revision: int,
-    public: bool,
-    base_url: str,
-    licence: str,
-) -> PublicRevision | None:
-    """Make a frozen revision public (its open-data files written) or withdraw it; audited.
-    Unchanged (already so): nothing written, the current state returned."""
-    snapshot = await get_snapshot(session, round_, revision)
-    assert snapshot is not None  # a revision number given: absent is NotFound
-    flag = await session.get(PublicRevision, snapshot.id)
-    if public == (flag is not None):
-        return flag
-    tree = await load_tree(session)
-    top = tree.common_ancestor(await covered_unit_ids(session, round_.id))
-    if not public:
-        await session.execute(
-            delete(PublicRevision).where(PublicRevision.snapshot_id == snapshot.id)
-        )
-        changes = {"revision": revision, "public": [True, False]}
-        scope = top.id if top else None
-        await record(session, actor, "round.unpublish", "round", round_.code, scope, changes)
-        return None
-    if top is None:
-        raise NotFound(f"round {round_.code} covers no unit")
-    flag = PublicRevision(
-        snapshot_id=snapshot.id, round_id=round_.id, unit_id=top.id, published_by=actor.label
-    )
-    session.add(flag)
-    await session.flush()
-    files = _files(
-        round_, snapshot, flag, await _body(session, snapshot), top.code, base_url, licence
-    )
-    session.add_all(
-        PublicFile(
-            snapshot_id=snapshot.id,
-            name=f.name,
-            media_type=f.media_type,
-            sha256=f.sha256,
-            content=f.content,
-        )
-        for f in files
-    )
-    changes = {
-        "revision": revision,
-        "public": [False, True],
-        "content_hash": snapshot.content_hash,
-        "files": {f.name: f.sha256 for f in files},
-    }
-    await record(session, actor, "round.publish", "round", round_.code, top.id, changes)
-    return flag
-
-
-def _files(
-    round_: Round,
-    snapshot: ReportSnapshot,
-    flag: PublicRevision,
-    body: Body,
-    top_code: str,
-    base_url: str,
-    licence: str,
-) -> list[File]:
-    meta = Meta(
-        round_code=round_.code,
-        round_name=round_.name,
-        revision=snapshot.revision,
-        content_hash=snapshot.content_hash,
-        frozen_at=as_utc(snapshot.created_at).isoformat(),
-        published_at=as_utc(flag.published_at).isoformat(),
-        base_url=open_data_url(base_url, round_.code, snapshot.revision),
-        licence=licence,
-        provisional=snapshot.provisional,
-    )
-    return build_files(meta, body, top_code)
 
 
 def open_data_url(base_url: str, round_code: str, revision: int, name: str = "") -> str:

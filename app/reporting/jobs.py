@@ -53,7 +53,13 @@ class Jobs:
         return await run_now(self.ctx, job.id) or job
 
 
-def _actor(params: dict[str, Any]) -> Actor:
+def actor_params(actor: Actor) -> dict[str, Any]:
+    """The actor as a job's params keep it (JSON)."""
+    return {"label": actor.label, "user_id": actor.user_id, "client_hash": actor.client_hash}
+
+
+def job_actor(params: dict[str, Any]) -> Actor:
+    """The actor a job's params keep (audited as the one who asked)."""
     raw = params.get("actor") or {}
     return Actor(str(raw.get("label", "cli")), raw.get("user_id"), raw.get("client_hash"))
 
@@ -64,9 +70,8 @@ async def request_freeze(
     """The freeze job of the round (queued, running, or done if run here); 409 when the round
     cannot be frozen. Asking while one is queued or running returns that one."""
     check_freezable(jobs.ctx.catalogue, round_, provisional)
-    who = {"label": actor.label, "user_id": actor.user_id, "client_hash": actor.client_hash}
     variant = PROVISIONAL if provisional else ""
-    params = {"note": note, "actor": who}
+    params = {"note": note, "actor": actor_params(actor)}
     job = await enqueue(jobs.ctx.db, FREEZE, round_.id, actor.label, variant, params)
     return await jobs.start(job)
 
@@ -87,7 +92,7 @@ async def run_freeze(ctx: Context, job: Job) -> None:
     async with ctx.db.writing() as session:
         round_ = await _round(session, job)
         check_freezable(ctx.catalogue, round_, provisional)
-        note, actor = str(job.params.get("note", "")), _actor(job.params)
+        note, actor = str(job.params.get("note", "")), job_actor(job.params)
         snapshot, created = await store_revision(session, actor, round_, note, reports, provisional)
         result = {
             "revision": snapshot.revision,

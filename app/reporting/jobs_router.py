@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -12,9 +13,9 @@ from pydantic import BaseModel, Field
 from app.auth.access import ApiReader
 from app.deps import SessionDep
 from app.models import Job
-from app.models.base import as_utc
+from app.models.base import as_utc, utcnow
 from app.payload import BigRowId
-from app.reporting.jobs import FREEZE, MICRODATA, Jobs, MicrodataFile, job_file, job_for
+from app.reporting.jobs import MICRODATA, Jobs, MicrodataFile, job_file, job_for
 from app.reporting.microdata.files import MEDIA
 from app.worker.registry import Context
 
@@ -33,9 +34,24 @@ async def _jobs(request: Request) -> Jobs:
 JobsDep = Annotated[Jobs, Depends(_jobs)]
 
 
+class JobTiming(BaseModel):
+    """How long the job waited and ran, in seconds (a job still queued or running: so far)."""
+
+    queued_at: datetime = Field(description="When it was asked for (created_at)")
+    started_at: datetime | None = Field(description="When a worker took it (its last attempt)")
+    finished_at: datetime | None
+    wait_seconds: float = Field(description="Queued until started (or until now)")
+    run_seconds: float | None = Field(description="Started until finished (or until now)")
+    duration_seconds: float | None = Field(description="Asked until finished (done or failed)")
+    attempts: int = Field(description="Runs so far (a worker that died is replaced, up to 3)")
+    done: int | None = Field(description="Progress: steps done, where the job counts them")
+    total: int | None = Field(description="Progress: steps in all (e.g. the round's units)")
+    percent: float | None = Field(description="done / total, in percent")
+
+
 class JobOut(BaseModel):
     id: int
-    kind: Literal["reporting.freeze", "reporting.microdata"]
+    kind: Literal["reporting.freeze", "reporting.microdata", "public.publish"]
     round: str
     format: str | None = Field(description="The microdata file's format")
     status: Literal["queued", "running", "done", "failed"]
@@ -43,13 +59,15 @@ class JobOut(BaseModel):
     error: str | None
     result: dict[str, Any] | None = Field(
         description="freeze: the revision (revision, content_hash, created, ...); microdata: "
-        "the file (name, bytes, sha256, responses)"
+        "the file (name, bytes, sha256, responses); publish: the public page and open-data "
+        "files (revision, published_at, page, files, created)"
     )
     requested_by: str
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     data_at: datetime | None = Field(description="When the figures the result reflects changed")
+    timing: JobTiming
     url: str = Field(description="This status")
     file_url: str | None = Field(description="The file, once a microdata job is done")
 
@@ -58,9 +76,45 @@ def _moment(value: datetime | None) -> datetime | None:
     return as_utc(value) if value is not None else None
 
 
+def job_timing(job: Job, now: datetime | None = None) -> JobTiming:
+    """The job's times, from its row (``progress`` ``"… done/total"`` gives the counts)."""
+    now = now or utcnow()
+    queued, started = as_utc(job.created_at), _moment(job.started_at)
+    finished = _moment(job.finished_at)
+    if job.status == "queued":  # also a job queued again after a failed attempt
+        started = None
+    end = finished or as_utc(now)
+    done, total = progress_counts(job.progress)
+    return JobTiming(
+        queued_at=queued,
+        started_at=started,
+        finished_at=finished,
+        wait_seconds=_seconds((started or end) - queued),
+        run_seconds=_seconds(end - started) if started else None,
+        duration_seconds=_seconds(finished - queued) if finished else None,
+        attempts=job.attempts,
+        done=done,
+        total=total,
+        percent=round(100 * done / total, 1) if done is not None and total else None,
+    )
+
+
+def _seconds(delta: timedelta) -> float:
+    return round(max(delta.total_seconds(), 0.0), 3)
+
+
+PROGRESS = re.compile(r"(\d+)/(\d+)\s*$")
+
+
+def progress_counts(progress: str) -> tuple[int | None, int | None]:
+    """(done, total) of a progress ending in ``done/total`` ("12/400", "files 3/6")."""
+    found = PROGRESS.search(progress or "")
+    return (int(found[1]), int(found[2])) if found else (None, None)
+
+
 def job_out(job: Job, round_code: str) -> JobOut:
     url = f"/api/v1/jobs/{job.id}"
-    has_file = job.kind != FREEZE and job.status == "done"
+    has_file = job.kind == MICRODATA and job.status == "done"
     return JobOut(
         id=job.id,
         kind=job.kind,
@@ -75,6 +129,7 @@ def job_out(job: Job, round_code: str) -> JobOut:
         started_at=_moment(job.started_at),
         finished_at=_moment(job.finished_at),
         data_at=_moment(job.data_at),
+        timing=job_timing(job),
         url=url,
         file_url=f"{url}/file" if has_file else None,
     )

@@ -136,6 +136,8 @@ async def round_reports(
             )
             report = compare_report(live, cmp)
             body[lang][unit.code] = _rounded(report.model_dump(mode="json"))
+    if progress is not None:  # the job's last progress says every unit was done
+        await progress(len(units), len(units))
     return RoundReports(body, {u.code: u.id for u in units}, top.id)
 
 

@@ -124,7 +124,6 @@ def finish_values(
         "status": "done",
         "result": result,
         "data_at": data_at,
-        "progress": "",
         "finished_at": utcnow(),
         "key": f"{job.key}#{job.id}",
     }

@@ -20,6 +20,7 @@ TASK_MODULES = (
     "app.units.tasks",
     "app.improvement.tasks",
     "app.reporting.jobs",
+    "app.public.publishing",
     "app.worker.jobs",
 )
 

@@ -121,7 +121,7 @@ async def test_docx_holds_the_apis_figures_of_the_revision_and_its_hash(
     assert "không xếp hạng" not in flat(text)  # D1 is ranked among its siblings
     assert "Có 1/2 đơn vị được giao chỉ tiêu chưa đạt:" in province  # D2 at 0 % < 80
     assert "Đã tiếp nhận 1 ý kiến góp ý" in province
-    assert "Ông/Bà có góp ý gì thêm để chúng tôi phục vụ tốt hơn? | 1" in province
+    assert "Thái độ, hướng dẫn của cán bộ | 1 | Cán bộ hướng dẫn tận tình, chu đáo" in province
 
 
 async def test_pdf_renders_with_every_vietnamese_glyph(
@@ -248,6 +248,24 @@ async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
     assert "Bổ sung ghế chờ" in counter and "Niêm yết lại quy trình" not in counter
 
 
+def english_day(day: date) -> str:
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def test_units_english_names_follow_the_documented_rule():
+    from app.reporting.document.names import english_name
+
+    assert english_name("Xã An Bình") == "An Bình Commune"
+    assert english_name("Bộ phận Một cửa phường Hòa Lạc") == "One-stop counter of Hòa Lạc Ward"
+    assert english_name("Quầy Sở Tư pháp") == "Department of Justice counter"
+    assert english_name("UBND tỉnh Sơn Hà") == "Sơn Hà Provincial People's Committee"
+    assert english_name("Tỉnh Sơn Hà (dữ liệu minh hoạ)") == "Sơn Hà Province (illustrative data)"
+    assert english_name("Trung tâm Phục vụ hành chính công tỉnh") == (
+        "Public Administrative Service Centre of the province"
+    )
+    assert english_name("Xãhội") == "Xãhội" and english_name("Cục Thuế") == "Cục Thuế"
+
+
 async def test_the_document_in_english_holds_the_same_figures(
     app: FastAPI, client: httpx.AsyncClient
 ):
@@ -269,12 +287,41 @@ async def test_the_document_in_english_holds_the_same_figures(
     for figure in english:
         assert figure in text, figure
     assert all(e["name"].upper() in text for e in report["elements"])  # the English names
-    row = next(line for line in text.splitlines() if "| Đơn vị C11 |" in line)
-    assert row.startswith("1 | up 1 place | Đơn vị C11 | 100.0 |"), row
+    row = next(line for line in text.splitlines() if "| Unit C11 |" in line)
+    assert row.startswith("1 | up 1 place | Unit C11 | 100.0 |"), row  # the unit's English name
     assert "Compared with round R2025" in text
+    assert "Đơn vị" not in text  # no unit keeps its Vietnamese kind
+    # Dates as English writes them: "7 December 2026", never 07/12/2026.
+    assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", text) is None, text
+    rounds = (await client.get("/api/v1/rounds")).json()
+    round_ = next(r for r in rounds if r["code"] == "R2026")
+    starts, ends = date.fromisoformat(round_["starts_on"]), date.fromisoformat(round_["ends_on"])
+    assert f"from {english_day(starts)} to {english_day(ends)}" in text
 
     province = flat(docx_text((await client.get(DOC, params={"lang": "en"})).content))
     assert "not ranked, as the survey round's top unit" in province
     pdf = await client.get(DOC, params={"format": "pdf", "lang": "en"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert (await client.get(DOC, params={"lang": "fr"})).status_code == 422
+
+
+def test_a_band_of_many_units_fits_the_pdf():
+    """400 units, 150 in one band: the band's cell lists 30 names and how many more (all of
+    them in one cell was taller than a page, and fpdf2 refused the PDF)."""
+    from app.reporting.document.blocks import Table
+    from app.reporting.document.findings import _listed
+    from app.reporting.document.wording import words
+
+    names = [f"Ủy ban nhân dân xã Thử Nghiệm số {i}" for i in range(150)]
+    cell = _listed(words("vi"), names)
+    assert cell.endswith("số 29 và 120 đơn vị khác (xem bảng xếp hạng ở mục III)")
+    assert _listed(words("en"), names).endswith("and 120 more (see the ranking in section III)")
+    table = Table(["Mức", "Số đơn vị", "Đơn vị"], [["Tốt", "150", cell]] * 3, [2, 1, 7], {1})
+    assert to_pdf([table], "chân trang", "tiêu đề", "vi").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="too high"):  # the whole list, as before
+        to_pdf(
+            [Table(["a", "b", "c"], [["Tốt", "150", ", ".join(names * 3)]], [2, 1, 7], {1})],
+            "f",
+            "t",
+            "vi",
+        )

@@ -3,7 +3,6 @@ there is one, exactly the API's figures), its comments' themes and handling, its
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -11,15 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.comments.masking import mask
 from app.comments.ontime import OnTimeFilter, on_time_report
 from app.comments.schemas import OnTimeRow
+from app.comments.themes import KEYS, OTHER, label
 from app.config import Settings
 from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.improvement.cache import served_gaps
 from app.improvement.plans import list_actions
 from app.improvement.schemas import GapReport
-from app.models import Comment, Round
+from app.models import Answer, Comment, Round
 from app.reporting.document.wording import Words, words
 from app.reporting.exports import method
 from app.reporting.published import served_report
@@ -32,9 +33,19 @@ OPERATOR = Principal(kind="user", id=0, label="cli", is_superadmin=True)
 
 
 @dataclass(frozen=True)
+class Theme:
+    """Comments about one theme (app.comments.themes) and one of them, masked."""
+
+    key: str
+    label: str
+    comments: int
+    example: str
+
+
+@dataclass(frozen=True)
 class Comments:
     handling: OnTimeRow
-    themes: list[tuple[str, int]] = field(default_factory=list)  # question text, comments
+    themes: list[Theme] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,22 +89,38 @@ class ReportContent:
 
 
 async def _themes(
-    session: AsyncSession, catalogue: Catalogue, round_: Round, unit_ids: set[int], lang: str
-) -> list[tuple[str, int]]:
-    """Comments per free-text question (the instrument's themes), most frequent first."""
+    session: AsyncSession, round_: Round, unit_ids: set[int], lang: str
+) -> list[Theme]:
+    """Comments per theme of their content (app.comments.themes: set when each comment was
+    made, so this is one grouped count), most frequent first, each with its latest comment
+    as a masked example (one read per theme)."""
+    in_scope = (Comment.round_id == round_.id, Comment.unit_id.in_(unit_ids))
+    theme = func.coalesce(Comment.theme, OTHER)
     rows = await session.execute(
-        select(Comment.question, func.count())
-        .where(Comment.round_id == round_.id, Comment.unit_id.in_(unit_ids))
-        .group_by(Comment.question)
+        select(theme, func.count(), func.max(Comment.id)).where(*in_scope).group_by(theme)
     )
-    instrument = catalogue.get(round_.form_code).instrument
-    texts = {q.code: q.text.get(lang) for q in instrument.questions}
-    for q in instrument.questions:
-        follow = q.followup_question()
-        if follow is not None:
-            texts[follow.code] = f"{follow.text.get(lang)} ({q.text.get(lang)})"
-    counts = Counter({texts.get(code, code): int(n) for code, n in rows})
-    return counts.most_common()
+    found = []
+    for key, n, latest in rows:
+        text = await session.scalar(
+            select(Answer.text)
+            .join(Comment, (Comment.response_id == Answer.response_id))
+            .where(Comment.id == latest, Answer.question == Comment.question, Answer.ordinal == 0)
+        )
+        found.append(Theme(key, label(key, lang), int(n), mask(text or "").strip()))
+    order = {key: i for i, key in enumerate(KEYS)}
+    return sorted(found, key=lambda t: (-t.comments, order.get(t.key, len(order))))
+
+
+def named(report: SatisfactionReport, w: Words) -> SatisfactionReport:
+    """The report with its units' names in the document's language (a copy: the served
+    report may be shared)."""
+    if w.lang == "vi":
+        return report
+    report = report.model_copy(deep=True)
+    report.unit.name = w.unit(report.unit.name)
+    for child in report.children:
+        child.name = w.unit(child.name)
+    return report
 
 
 async def report_content(
@@ -110,7 +137,7 @@ async def report_content(
     ``lang`` (vi or en: the revision holds both)."""
     query = ReportQuery(unit_code, lang, revision, False)
     served = await served_report(session, catalogue, round_code, query, principal, settings)
-    report, round_ = served.report, served.round
+    report, round_ = named(served.report, words(lang)), served.round
     tree = await load_tree(session)
     unit = tree.get(report.unit.code)
     now = datetime.now(UTC)
@@ -122,7 +149,7 @@ async def report_content(
         today,
         OnTimeFilter(round=round_.code, unit=unit.code),
     )
-    themes = await _themes(session, catalogue, round_, tree.subtree_ids(unit.id), lang)
+    themes = await _themes(session, round_, tree.subtree_ids(unit.id), lang)
     subject = f"{report.unit.code} — {report.unit.name}"
     lines = method(report, round_, subject, report.snapshot, served.last_modified)
     improvement = await improvement_of(session, catalogue, settings, round_, unit, principal, lang)
@@ -149,14 +176,14 @@ async def improvement_of(
         gaps = None
     tree = await load_tree(session)
     rows = await list_actions(session, principal or OPERATOR, tree, round_.code, unit.code)
-    actions = []
+    actions, w = [], words(lang)
     for a in rows:
         person = a.responsible_person
         if a.responsible_unit_id and a.responsible_unit_id != a.unit_id:
-            person = f"{person} ({tree.by_id[a.responsible_unit_id].name})"
+            person = f"{person} ({w.unit(tree.by_id[a.responsible_unit_id].name)})"
         actions.append(
             PlannedAction(
-                tree.by_id[a.unit_id].name,
+                w.unit(tree.by_id[a.unit_id].name),
                 a.title,
                 [str(c) for c in a.criteria],
                 person,

@@ -53,10 +53,10 @@ def targets_and_bands(w: Words, r: SatisfactionReport) -> list[Block]:
             members = [c.name for c in r.children if c.band == band.label]
             floor = w("band_floor", min=w.num(band.min)) if band.min is not None else None
             floor = floor or w("band_lowest")
-            counts.append([f"{band.label} ({floor})", str(len(members)), ", ".join(members) or "–"])
+            counts.append([f"{band.label} ({floor})", str(len(members)), _listed(w, members)])
         unbanded = [c.name for c in r.children if c.band is None]
         if unbanded:
-            counts.append([w("withheld_band"), str(len(unbanded)), ", ".join(unbanded)])
+            counts.append([w("withheld_band"), str(len(unbanded)), _listed(w, unbanded)])
         blocks.append(Paragraph(w("bands_lead")))
         blocks.append(Table(w.columns("bands_head"), counts, [2, 1, 7], {1}))
     else:
@@ -83,10 +83,21 @@ def comments_section(content: ReportContent) -> list[Block]:
     )
     blocks.append(Paragraph(text))
     if content.comments.themes:
-        rows = [[theme, str(n)] for theme, n in content.comments.themes]
+        rows = [[t.label, str(t.comments), t.example] for t in content.comments.themes]
         blocks.append(Paragraph(w("themes_lead")))
-        blocks.append(Table(w.columns("themes_head"), rows, [7, 1.5], {1}))
+        blocks.append(Table(w.columns("themes_head"), rows, [3.5, 1.2, 5.5], {1}))
     return blocks
+
+
+BAND_NAMES = 30  # names listed in a band's cell; more would not fit a page (section III has all)
+
+
+def _listed(w: Words, names: list[str]) -> str:
+    """The names, at most ``BAND_NAMES`` of them, then how many more."""
+    if len(names) <= BAND_NAMES:
+        return ", ".join(names) or "–"
+    shown = ", ".join(names[:BAND_NAMES])
+    return w("and_more", names=shown, n=len(names) - BAND_NAMES)
 
 
 GAPS_SHOWN = 5  # the criteria that lose most points

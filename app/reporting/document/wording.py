@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.reporting.document.names import english_name
 from app.reporting.numbers import places_text, shown
 
 VI: dict[str, str] = {
@@ -77,6 +78,7 @@ VI: dict[str, str] = {
     "trùm chỉ tiêu): {names}.",
     "band_floor": "từ {min}%",
     "band_lowest": "mức thấp nhất",
+    "and_more": "{names} và {n} đơn vị khác (xem bảng xếp hạng ở mục III)",
     "bands_lead": "Phân loại các đơn vị theo mức xếp loại của đợt khảo sát:",
     "bands_head": "Mức xếp loại|Số đơn vị|Đơn vị",
     "no_bands": "Đợt khảo sát này chưa quy định mức xếp loại.",
@@ -86,8 +88,9 @@ VI: dict[str, str] = {
     "{due} ý kiến đã đến hạn xử lý, {on_time} ý kiến được xử lý đúng hạn{share}, {late} ý kiến "
     "xử lý trễ hạn và {overdue} ý kiến quá hạn chưa xử lý; {pending} ý kiến đang trong thời "
     "hạn xử lý.",
-    "themes_lead": "Ý kiến theo chủ đề (câu hỏi mở của phiếu khảo sát):",
-    "themes_head": "Chủ đề|Số ý kiến",
+    "themes_lead": "Ý kiến theo chủ đề, xếp theo nội dung ý kiến (từ khoá tiếng Việt, có dấu "
+    "hoặc không dấu), kèm một ý kiến tiêu biểu đã che thông tin cá nhân:",
+    "themes_head": "Chủ đề|Số ý kiến|Ví dụ",
     "s6": "VI. TIÊU CHÍ BỊ MẤT ĐIỂM VÀ KẾ HOẠCH CẢI THIỆN",
     "gaps_points_only": "Bộ câu hỏi chấm điểm theo thang điểm: không phân tích tiêu chí bị mất "
     "điểm.",
@@ -114,8 +117,8 @@ VI: dict[str, str] = {
     "cậy giữa hai đơn vị hoặc giữa hai đợt chưa đủ căn cứ để kết luận có khác biệt. Đơn vị có "
     "quá ít phiếu hoặc sai số tương đối lớn được ghi “không công bố (chưa đủ tin cậy)” thay cho "
     "con số. Người không trả lời khảo sát có thể có mức hài lòng khác người trả lời; trọng số "
-    "chỉ hiệu chỉnh được một phần. Chủ đề ý kiến được phân theo câu hỏi mở, chưa phân loại theo "
-    "nội dung.",
+    "chỉ hiệu chỉnh được một phần. Chủ đề ý kiến được xác định theo các cụm từ khoá trong nội "
+    "dung: ý kiến nêu nhiều vấn đề được tính vào vấn đề được nhắc đến nhiều nhất.",
     "page": "Trang",
     "file": "bao-cao",
 }
@@ -193,6 +196,7 @@ EN: dict[str, str] = {
     "confidence interval includes the target): {names}.",
     "band_floor": "from {min}%",
     "band_lowest": "lowest band",
+    "and_more": "{names} and {n} more (see the ranking in section III)",
     "bands_lead": "Units by the round's bands:",
     "bands_head": "Band|Units|Names",
     "no_bands": "This round has no bands.",
@@ -201,8 +205,9 @@ EN: dict[str, str] = {
     "handling": "{received} comments from citizens and organisations were received. Of the "
     "{due} due for handling, {on_time} were handled on time{share}, {late} late and {overdue} "
     "are overdue; {pending} are still within their time limit.",
-    "themes_lead": "Comments by theme (the open questions of the questionnaire):",
-    "themes_head": "Theme|Comments",
+    "themes_lead": "Comments by theme, classified from their content (Vietnamese key phrases, "
+    "with or without accents), each with one example, personal data masked:",
+    "themes_head": "Theme|Comments|Example",
     "s6": "VI. CRITERIA THAT LOSE POINTS AND THE IMPROVEMENT PLAN",
     "gaps_points_only": "The questionnaire is scored in points: no analysis of criteria that "
     "lose points.",
@@ -229,10 +234,27 @@ EN: dict[str, str] = {
     "of a real difference. Units with too few responses or a large relative error are shown as "
     "“not published (not reliable enough)” instead of a number. People who did not respond may "
     "be more or less satisfied than those who did; weights correct for this only in part. "
-    "Comment themes follow the open questions, not an analysis of their content.",
+    "Comment themes come from key phrases in the text: a comment about several things "
+    "counts under the one it mentions most.",
     "page": "Page",
     "file": "report",
 }
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -249,8 +271,16 @@ class Words:
         return shown(value, decimals, comma=self.lang == "vi")
 
     def day(self, value: object) -> str:
+        """A date (or the date of a moment) as a report writes it: 07/12/2026 in Vietnamese,
+        7 December 2026 in English."""
         year, month, day = str(value)[:10].split("-")
+        if self.lang == "en":
+            return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
         return f"{day}/{month}/{year}"
+
+    def unit(self, name: str) -> str:
+        """A unit's name in the document's language (app/reporting/document/names.py)."""
+        return english_name(name) if self.lang == "en" else name
 
     def places(self, change: int | None) -> str:
         return places_text(change, self.lang)
