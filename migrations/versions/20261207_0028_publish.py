@@ -1,7 +1,7 @@
 """comment.theme: what a comment is about, classified from its text (app.comments.themes)
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0028
+Revises: 0027
 
 Comments made from now on get their theme when the sync creates them; the comments already
 there are classified here, in batches, from their answers' text (the classifier is the
@@ -18,8 +18,8 @@ from alembic import op
 
 from app.comments.themes import classify
 
-revision: str = '0026'
-down_revision: str | None = '0025'
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
