@@ -1,7 +1,7 @@
 """Stored replicate factors (#14): a round's replicate factors, and for a calibrated round each
 replicate's calibrated weights, are built once — by the background worker
-(``statistics.replicates``, app.statistics.tasks) when a replicate design or a weight set is
-activated, or by the first request that finds none — and read by every report after that, so
+(``statistics.replicates``, app.statistics.replicate_tasks) when a replicate design or a weight
+set is activated, or by the first request that finds none — and read by every report after that, so
 no request re-draws or re-rakes the replicates (app.models.replicate says how they are kept).
 
 A stored set is used only when it was built over exactly the responses, PSUs, strata and final

@@ -19,13 +19,11 @@ from app.models.base import utcnow
 from app.statistics.cells import Spec
 from app.statistics.design import Design
 from app.statistics.maintained import Folded, Progress, fold_round
-from app.statistics.replicate_engine import keep
 from app.worker.loop import log_job
 from app.worker.registry import Context, periodic
 
 FOLD = "statistics.fold"
 VACUUM = "statistics.vacuum"
-REPLICATES = "statistics.replicates"
 
 
 async def _rounds(ctx: Context) -> list[Round]:
@@ -84,21 +82,3 @@ async def vacuum(ctx: Context) -> int:
     """Vacuum the queue (PostgreSQL; a no-op on SQLite)."""
     await vacuum_queue(ctx.db.engine)
     return 0
-
-
-@periodic(REPLICATES, every=5.0, timeout=3600.0)
-async def replicates(ctx: Context) -> int:
-    """Store the replicate factors (a calibrated round's re-calibrated replicate weights) of
-    every round with replicate variance whose design, weight set or responses changed since
-    they were built (app.statistics.replicate_store); rounds built."""
-    built = 0
-    for round_ in await _rounds(ctx):
-        if (round_.design_variance or "linearisation") == "linearisation":
-            continue
-        started = time.monotonic()
-        form = ctx.catalogue.get(round_.form_code)
-        if await keep(ctx.db.engine, round_, form, ctx.settings.timezone):
-            built += 1
-            seconds = time.monotonic() - started
-            log_job(ctx, REPLICATES, "ok", 1, seconds, round=round_.code)
-    return built

@@ -11,6 +11,7 @@ from app.worker.registry import TASKS, Task
 
 TASK_MODULES = (
     "app.statistics.tasks",
+    "app.statistics.replicate_tasks",
     "app.comments.tasks",
     "app.integrity.tasks",
     "app.dossiers.tasks",
