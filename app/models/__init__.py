@@ -11,6 +11,7 @@ from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
     ImprovementAction,
+    ImprovementDemand,
     ImprovementEvidence,
     ImprovementFigures,
     ImprovementNote,
@@ -56,6 +57,7 @@ __all__ = [
     "FrameCell",
     "Grant",
     "ImprovementAction",
+    "ImprovementDemand",
     "ImprovementEvidence",
     "ImprovementFigures",
     "ImprovementNote",
