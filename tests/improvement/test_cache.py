@@ -153,9 +153,13 @@ async def test_the_console_page_serves_them_with_their_date(
     app: FastAPI, client: httpx.AsyncClient
 ):
     await two_rounds(app)
-    await refresh(app)
     await staff_client(app, client, "c11@x.vn", [("manager", "C11")])
+    waiting = await client.get("/console/improvement/rounds/R2026/C11")
+    assert waiting.status_code == 200 and 'id="pending"' in waiting.text
+    assert 'id="gaps"' not in waiting.text and 'value="ACC1"' in waiting.text  # can still plan
+    await refresh(app)
     page = await client.get("/console/improvement/rounds/R2026/C11")
     assert page.status_code == 200
     assert 'id="freshness"' in page.text and "Số liệu tính đến" in page.text
-    assert "Đang tính lại" not in page.text
+    assert "Đang tính lại" not in page.text and 'id="pending"' not in page.text
+    assert 'id="importance"' in page.text
