@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import unit_of_work
+from app.db import Database, unit_of_work
 from app.forms.registry import Catalogue
 from app.signing import SubmissionSigner
 
@@ -32,6 +32,11 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
 async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def _database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
 
 
 async def _catalogue(request: Request) -> Catalogue:
@@ -55,5 +60,6 @@ SessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 WriteSessionDep = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
+DatabaseDep = Annotated[Database, Depends(_database)]  # own short transactions
 TemplatesDep = Annotated[Jinja2Templates, Depends(_templates)]
 SignerDep = Annotated[SubmissionSigner, Depends(_signer)]

@@ -1,11 +1,12 @@
 """Time the improvement analyses (issue #18) on the statistics benchmark round, beside the
 satisfaction report of the same unit as a baseline, interleaved and repeated.
 
-``live_*``: computed in the call from the responses (main's code, still the fallback for a unit
-the worker has not reached); ``served_*``: what a request does now (app.improvement.cache:
-scope check, one stored row, freshness); ``*_svg``: the importance–performance chart as the
-API draws it. Before timing, the worker's refresh is run for the measured units only (its
-time per row is printed: the work moved out of the request).
+``live_*``: computed in the call from the responses (what the worker does; since #18's fourth
+session no request does it: a unit not computed yet answers 'pending'); ``served_*``: what a
+request does now (app.improvement.cache: scope check, one stored row, freshness); ``*_svg``:
+the importance–performance chart as the API draws it. Before timing, the worker's refresh is
+run for the measured units only (its time per row is printed: the work moved out of the
+request).
 
     python bench/stats_seed.py --url sqlite:////tmp/sipas-improve-bench.db --n 1000000
     PYTHONPATH=. python bench/improve_time.py --url sqlite:////tmp/sipas-improve-bench.db --repeat 5
@@ -72,9 +73,14 @@ async def main(url: str, repeat: int, units: dict[str, str]) -> dict[str, Any]:
     def read(
         fn: Callable[..., Awaitable[Any]], unit: str, svg: bool = False
     ) -> Callable[[], Awaitable[Any]]:
+        served = fn in (served_gaps, served_drivers)  # (…, lang, db): they read one row
+
         async def run() -> Any:
             async with db.sessions() as session:
-                found = await fn(session, catalogue, ROUND, unit, None, settings=settings)
+                if served:
+                    found = await fn(session, catalogue, ROUND, unit, None, "vi", db)
+                else:
+                    found = await fn(session, catalogue, ROUND, unit, None, settings=settings)
             return str(ipa_svg(found)) if svg else found
 
         return run

@@ -36,7 +36,7 @@ from app.improvement.plans import (
 )
 from app.improvement.plans_router import evidence_response
 from app.improvement.progress import inbox, progress_report
-from app.improvement.schemas import ActionIn, ActionPatch
+from app.improvement.schemas import ActionIn, ActionPatch, PendingFigures
 from app.models.improvement_action import ACTION_STATUSES
 from app.payload import RowId
 from app.rounds.service import get_round
@@ -78,8 +78,10 @@ async def _unit_page(
     form: Form | None = None,
 ) -> HTMLResponse:
     lang = _lang(request)
-    gaps = await served_gaps(session, catalogue, round_code, unit_code, principal, lang)
-    drivers = await served_drivers(session, catalogue, round_code, unit_code, principal, lang)
+    db = request.app.state.db
+    gaps = await served_gaps(session, catalogue, round_code, unit_code, principal, lang, db)
+    drivers = await served_drivers(session, catalogue, round_code, unit_code, principal, lang, db)
+    instrument = catalogue.get((await get_round(session, round_code)).form_code).instrument
     tree = await load_tree(session)
     actions = [
         await action_out(session, tree, a, detail=False)
@@ -89,7 +91,11 @@ async def _unit_page(
     context: dict[str, Any] = {
         "gaps": gaps,
         "drivers": drivers,
-        "chart": ipa_svg(drivers, english if lang == "en" else str),
+        "pending": isinstance(gaps, PendingFigures) or isinstance(drivers, PendingFigures),
+        "criteria": [q.code for q in instrument.criteria],
+        "chart": None
+        if isinstance(drivers, PendingFigures)
+        else ipa_svg(drivers, english if lang == "en" else str),
         "actions": actions,
         "unit": unit,
         "round_code": round_code,

@@ -10,8 +10,10 @@ of the tallies or the latest audited change to the round, such as targets), at m
 the names in the language asked for and states ``freshness``: ``source`` 'worker', ``as_of``
 when it was computed, ``stale`` when the round's figures changed since, ``pending`` when
 responses are queued that the tallies have not taken in yet. A unit the worker has
-not reached yet (just after a round opens) is computed in the request as before, and says so
-(``source`` 'live'). The figures are those of the functions that compute them
+not reached yet (just after a round opens) is not computed in the request (that work grows
+with the data): the answer is ``PendingFigures`` (``status`` 'pending', HTTP 202), and an
+``improvement_demand`` row makes the worker compute that unit before any other. The figures
+are those of the functions that compute them
 (app.improvement.gaps.unit_gaps, app.improvement.drivers.key_drivers), stored as JSON: equal
 to the last bit (a float survives JSON's shortest repr exactly).
 """
@@ -25,14 +27,15 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.config import Settings, get_settings
-from app.db import dialect_insert
+from app.config import Settings
+from app.db import Database, dialect_insert
+from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
 from app.improvement.drivers import key_drivers
 from app.improvement.gaps import unit_gaps
-from app.improvement.schemas import DriverReport, GapReport
-from app.models import ImprovementFigures, Round
+from app.improvement.schemas import DriverReport, GapReport, PendingFigures
+from app.models import ImprovementDemand, ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
 from app.reporting.published import data_changed_at
 from app.reporting.schemas import FreshnessOut
@@ -40,6 +43,12 @@ from app.reporting.service import report_target
 from app.statistics.freshness import has_pending
 
 KINDS = ("gaps", "drivers")
+PENDING = {
+    "vi": "Số liệu của đơn vị chưa được tính: hệ thống đang tính (ưu tiên đơn vị này), "
+    "vui lòng xem lại sau ít phút.",
+    "en": "Not computed yet: the background worker computes this unit's figures next; "
+    "ask again in a few minutes.",
+}
 STORED_LANG = "vi"  # rows are stored in Vietnamese; other languages are relabelled on reading
 
 
@@ -92,6 +101,20 @@ def relabel(report: GapReport | DriverReport, instrument: Instrument, lang: str)
         item.name = names.get(item.code, item.name)
 
 
+async def demand(db: Database, round_id: int, unit_id: int) -> datetime:
+    """Record that the unit's figures were asked for (once); when they first were."""
+    async with db.writing() as session:
+        stmt = dialect_insert(session, ImprovementDemand).values(
+            round_id=round_id, unit_id=unit_id, requested_at=utcnow()
+        )
+        await session.execute(stmt.on_conflict_do_nothing())
+        found = await session.get(ImprovementDemand, (round_id, unit_id))
+    return as_utc(found.requested_at) if found else utcnow()
+
+
+Served = GapReport | DriverReport | PendingFigures
+
+
 async def _served(
     session: AsyncSession,
     catalogue: Catalogue,
@@ -100,16 +123,22 @@ async def _served(
     unit_code: str | None,
     principal: Principal | None,
     lang: str,
-    settings: Settings,
-) -> GapReport | DriverReport:
+    db: Database | None,
+) -> Served:
     target = await report_target(session, catalogue, round_code, unit_code, principal)
+    if target.form.instrument.aggregation.is_points:  # the worker computes none: say why
+        raise Conflict(f"{target.form.instrument.code} is scored in points: no {kind}")
     row = await session.get(ImprovementFigures, (target.round.id, target.unit.id, kind))
-    model = GapReport if kind == "gaps" else DriverReport
     if row is None:
-        fn = unit_gaps if kind == "gaps" else key_drivers
-        live = await fn(session, catalogue, round_code, unit_code, principal, lang, settings)
-        live.freshness = FreshnessOut(source="live", as_of=utcnow())
-        return live
+        asked = await demand(db, target.round.id, target.unit.id) if db else utcnow()
+        return PendingFigures(
+            kind=kind,
+            round=target.round.code,
+            unit=target.unit.code,
+            requested_at=asked,
+            message=PENDING["en" if lang == "en" else "vi"],
+        )
+    model = GapReport if kind == "gaps" else DriverReport
     report = model.model_validate(row.report)
     relabel(report, target.form.instrument, lang)
     changed = await data_changed_at(session, target.round)
@@ -125,9 +154,9 @@ async def _served(
 R = TypeVar("R", GapReport, DriverReport)
 
 
-def _serving(kind: str, model: type[R]) -> Callable[..., Awaitable[R]]:
-    """``served_gaps`` / ``served_drivers``: called as ``unit_gaps`` / ``key_drivers`` are
-    (session, catalogue, round_code, unit_code, principal, lang="vi", settings=None)."""
+def _serving(kind: str, model: type[R]) -> Callable[..., Awaitable[R | PendingFigures]]:
+    """``served_gaps`` / ``served_drivers``: (session, catalogue, round_code, unit_code,
+    principal, lang="vi", db=None); ``db``: where to record a demand for pending figures."""
 
     async def served(
         session: AsyncSession,
@@ -136,17 +165,14 @@ def _serving(kind: str, model: type[R]) -> Callable[..., Awaitable[R]]:
         unit_code: str | None,
         principal: Principal | None,
         lang: str = "vi",
-        settings: Settings | None = None,
-    ) -> R:
-        settings = settings or get_settings()
-        found = await _served(
-            session, catalogue, kind, round_code, unit_code, principal, lang, settings
-        )
-        assert isinstance(found, model)
+        db: Database | None = None,
+    ) -> R | PendingFigures:
+        found = await _served(session, catalogue, kind, round_code, unit_code, principal, lang, db)
+        assert isinstance(found, model | PendingFigures)
         return found
 
     served.__doc__ = (
-        f"The unit's {kind} as the worker last computed them (scope checked), else live."
+        f"The unit's {kind} as the worker last computed them (scope checked), else pending."
     )
     return served
 

@@ -10,18 +10,16 @@ weight (app.statistics.weighted). Importance: the Shapley (LMG) share of each pr
 weighted R² (app.improvement.shapley); with more than MAX_EXACT criteria, the elements' mean
 ratings are the predictors instead (``grouped``). Performance: the criterion's design-based
 index in the group. A group of more than MAX_RESPONSES responses is analysed on a systematic
-1-in-m subsample by response id (design weights kept), so that a request's work is bounded.
-Limits: no interval is given for an importance; below 10 complete
-responses per predictor the shares are unstable (a warning says so), and below k + 2 there is
-no analysis.
+1-in-m subsample by response id (design weights kept), so that the work is bounded.
+Interval: each importance's 95 % design-based bootstrap interval (app.improvement.bootstrap,
+REPLICATES replicates, seeded by the round and unit). Limits: below 10 complete responses per
+predictor the shares are unstable (a warning says so) and no interval is given; below k + 2
+there is no analysis.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -29,13 +27,16 @@ from app.config import Settings, get_settings
 from app.errors import Conflict
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument, Question
+from app.improvement import bootstrap
+from app.improvement.bootstrap import METHOD as INTERVAL_METHOD
+from app.improvement.bootstrap import MIN_PSUS, importance_interval
 from app.improvement.gain import overall_coefficients
-from app.improvement.schemas import Driver, DriverReport
+from app.improvement.matrix import MAX_RESPONSES, response_matrix
+from app.improvement.schemas import Driver, DriverReport, IntervalInfo
 from app.improvement.shapley import MAX_EXACT, shapley, weighted_correlation
-from app.improvement.weighting import unit_weights
-from app.models import Answer, Response, Round
 from app.reporting.precision import uncertainty
 from app.reporting.service import report_target
+from app.statistics.design import Design
 from app.statistics.load import round_engine
 
 METHOD = (
@@ -43,7 +44,6 @@ METHOD = (
     "the criteria's ratings; complete responses only"
 )
 PER_PREDICTOR = 10  # complete responses per predictor below which shares are unstable
-MAX_RESPONSES = 5_000  # above: a systematic subsample (bounded work per request)
 MIN_ANSWERED = 0.5  # a criterion answered N/A by more responses than this is left out
 
 
@@ -63,43 +63,6 @@ def overall_question(instrument: Instrument) -> Question | None:
                 if q.type == "rating" and not q.element and instrument.scale_of(q).satisfied:
                     return q
     return None
-
-
-async def response_matrix(
-    session: AsyncSession, round_: Round, unit_ids: set[int], codes: list[str]
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(values: responses × codes, NaN for N/A or unanswered; weights; m) of the valid
-    responses in ``unit_ids``: all of them up to MAX_RESPONSES, else a systematic 1-in-m
-    subsample by response id (each keeps its design weight)."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Response)
-        .where(
-            Response.round_id == round_.id,
-            Response.status == "valid",
-            Response.unit_id.in_(unit_ids),
-        )
-    )
-    step = max(1, math.ceil((count or 0) / MAX_RESPONSES))
-    w = unit_weights(round_, unit_ids)
-    if step > 1:
-        w = w.where(Response.id % step == 0)
-    sampled = w.subquery("w")
-    # One row per response (the database pivots its answers): far fewer rows to read.
-    columns = [
-        func.max(case((Answer.question == code, Answer.value))).label(f"q{i}")
-        for i, code in enumerate(codes)
-    ]
-    stmt = (
-        select(func.max(sampled.c.weight), *columns)
-        .join(Answer, (Answer.response_id == sampled.c.id) & Answer.question.in_(codes))
-        .group_by(sampled.c.id)
-    )
-    rows = (await session.execute(stmt)).all()
-    if not rows:
-        return np.zeros((0, len(codes))), np.zeros(0), step
-    data = np.array([[np.nan if v is None else float(v) for v in row] for row in rows])
-    return data[:, 1:], data[:, 0], step
 
 
 def outcome_of(
@@ -169,7 +132,11 @@ async def key_drivers(
     subtree = target.tree.subtree_ids(target.unit.id)
     overall_q = overall_question(instrument)
     codes = [q.code for q in instrument.criteria] + ([overall_q.code] if overall_q else [])
-    values, weights, step = await response_matrix(session, target.round, subtree, codes)
+    design = Design.of(target.round, settings.timezone)
+    matrix = await response_matrix(
+        session, target.round, subtree, codes, design, target.tree, MAX_RESPONSES
+    )
+    values, weights, step = matrix.values, matrix.weights, matrix.step
     k = len(instrument.criteria)
     ratings = values[:, :k]
     overall = values[:, k] if overall_q else None
@@ -219,8 +186,17 @@ async def key_drivers(
             f"{n} complete responses for {p} predictors (fewer than {PER_PREDICTOR} each): "
             "the shares are unstable; read them as indicative"
         )
-    corr = weighted_correlation(np.column_stack([outcome, x]), weights[complete])
-    shares = shapley(corr)
+    data = np.column_stack([outcome, x])
+    shares = shapley(weighted_correlation(data, weights[complete]))
+    psus = matrix.psus[complete]
+    seed = (target.round.id, target.unit.id)
+    interval = None
+    if n >= PER_PREDICTOR * p and len(np.unique(psus)) >= MIN_PSUS:
+        strata = matrix.strata[complete]
+        replicates = bootstrap.REPLICATES  # read at the call (a test may lower it)
+        interval = importance_interval(data, weights[complete], strata, psus, seed, replicates)
+    else:
+        warnings.append("no interval: too few complete responses or PSUs for the bootstrap")
     r2 = float(shares.sum())
     perf = [uncertainty(figures[c], settings)["index"] for c, _ in names]
     known = [v for v in perf if v is not None]
@@ -230,6 +206,7 @@ async def key_drivers(
             code=code,
             name=labels[code],
             importance=float(shares[i]),
+            ci95=[float(interval.low[i]), float(interval.high[i])] if interval else None,
             share=float(shares[i] / r2) if r2 > 0 else 0.0,
             performance=perf[i],
             quadrant=quadrant(float(shares[i]), r2 / p, perf[i], mean_perf),
@@ -248,4 +225,13 @@ async def key_drivers(
         grouped=grouped,
         warnings=warnings,
         drivers=drivers,
+        interval=IntervalInfo(
+            method=INTERVAL_METHOD.format(
+                replicates=interval.replicates, round=seed[0], unit=seed[1]
+            ),
+            replicates=interval.replicates,
+            seed=list(seed),
+        )
+        if interval
+        else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -65,7 +66,21 @@ class Gap(BaseModel):
     comments: list[CommentOut] = Field(default_factory=list)
 
 
+class PendingFigures(BaseModel):
+    """Figures the background worker has not computed yet (answered with status 202): the
+    request reads no answer; the worker computes the units asked for first."""
+
+    status: Literal["pending"] = Field("pending", description="Not computed yet: ask again")
+    kind: str = Field(description="gaps | drivers")
+    round: str
+    unit: str
+    requested_at: datetime = Field(description="When the figures were first asked for")
+    as_of: None = Field(None, description="Null: no computation of these figures exists yet")
+    message: str = Field(description="What to tell the reader")
+
+
 class GapReport(BaseModel):
+    status: Literal["ready"] = Field("ready", description="ready: computed (see freshness)")
     round: str
     unit: str
     province: str
@@ -88,12 +103,25 @@ class Driver(BaseModel):
     code: str
     name: str
     importance: float = Field(description="Shapley share of the weighted R² (sums to R²)")
+    ci95: list[float] | None = Field(
+        None, description="95% bootstrap interval of the importance [low, high] (see interval)"
+    )
     share: float = Field(description="importance / R², 0–1")
     performance: float | None = Field(description="The criterion's index in the group, percent")
     quadrant: str = Field(description="fix_first | keep_up | low_priority | possible_overkill")
 
 
+class IntervalInfo(BaseModel):
+    """The importances' interval: a design-based bootstrap (docs/improvement.md)."""
+
+    method: str
+    replicates: int = Field(description="Bootstrap replicates")
+    seed: list[int] = Field(description="numpy default_rng seed: [round id, unit id]")
+    level: float = 0.95
+
+
 class DriverReport(BaseModel):
+    status: Literal["ready"] = Field("ready", description="ready: computed (see freshness)")
     round: str
     unit: str
     outcome: str = Field(description="The overall question's code, or 'overall_index'")
@@ -104,6 +132,9 @@ class DriverReport(BaseModel):
     grouped: bool = Field(description="Criteria too many for exact Shapley: elements instead")
     warnings: list[str]
     drivers: list[Driver]
+    interval: IntervalInfo | None = Field(
+        None, description="How the importances' intervals were made (null: none given)"
+    )
     freshness: FreshnessOut | None = Field(
         None,
         description="worker: as the background worker last computed it (as_of; stale: the "

@@ -6,7 +6,9 @@ actions due within a week or late (app/improvement/reminders.py).
 instruments and, for each reported unit (the covered units and their ancestors) and kind
 (gaps, drivers), computes the row that is missing, or whose round's figures changed since it
 was computed and which is older than ``min_age`` seconds (a round receiving responses is
-redone at most that often, not at every fold). Missing rows first, then the oldest; a run
+redone at most that often, not at every fold). The units a request asked for before they were
+computed (``improvement_demand``, app/improvement/cache.py) first, in the order asked, and
+their rounds before the others; then missing rows; then the oldest. A run
 stops after ``budget`` seconds and the next one goes on. Each row is computed in a read
 session and written in its own short transaction; on PostgreSQL a round is worked on by one
 process at a time (an advisory try-lock; the others skip it).
@@ -19,7 +21,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import Database
@@ -27,7 +30,7 @@ from app.errors import AppError
 from app.forms.registry import Catalogue
 from app.improvement.cache import KINDS, compute, round_basis, store
 from app.improvement.reminders import send_reminders
-from app.models import ImprovementFigures, Round
+from app.models import ImprovementDemand, ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
 from app.reporting.service import report_target
 from app.reporting.snapshots import reported_units
@@ -61,6 +64,7 @@ async def _due(
                 ).where(ImprovementFigures.round_id == round_.id)
             )
         ).all()
+        asked = await demanded(session, round_.id)
     have = {(u, k): (as_utc(a), as_utc(b)) for u, k, a, b in rows}
     now = utcnow()
     missing, old = [], []
@@ -71,7 +75,36 @@ async def _due(
                 missing.append((unit.id, unit.code, kind))
             elif found[1] < basis and (now - found[0]).total_seconds() >= min_age:
                 old.append((found[0], (unit.id, unit.code, kind)))
-    return missing + [item for _, item in sorted(old)]
+    first = sorted((m for m in missing if m[0] in asked), key=lambda m: asked[m[0]])
+    return first + [m for m in missing if m[0] not in asked] + [item for _, item in sorted(old)]
+
+
+async def demanded(session: AsyncSession, round_id: int | None = None) -> dict[int, datetime]:
+    """Unit id → when asked, of the units waiting for their figures (of one round, or the
+    round ids of all: ``round_id`` None)."""
+    if round_id is None:
+        stmt = select(ImprovementDemand.round_id, func.min(ImprovementDemand.requested_at))
+        stmt = stmt.group_by(ImprovementDemand.round_id)
+    else:
+        stmt = select(ImprovementDemand.unit_id, ImprovementDemand.requested_at).where(
+            ImprovementDemand.round_id == round_id
+        )
+    return {k: as_utc(v) for k, v in (await session.execute(stmt)).all()}
+
+
+async def _answered(session: AsyncSession, round_id: int, unit_id: int) -> None:
+    """Drop the unit's demand once both of its rows exist."""
+    made = await session.scalar(
+        select(func.count())
+        .select_from(ImprovementFigures)
+        .where(ImprovementFigures.round_id == round_id, ImprovementFigures.unit_id == unit_id)
+    )
+    if made == len(KINDS):
+        await session.execute(
+            delete(ImprovementDemand).where(
+                ImprovementDemand.round_id == round_id, ImprovementDemand.unit_id == unit_id
+            )
+        )
 
 
 async def _try_lock(db: Database, round_id: int):  # type: ignore[no-untyped-def]
@@ -107,6 +140,8 @@ async def refresh_figures(
                 select(Round).where(Round.status.in_(ACTIVE)).order_by(Round.id.desc())
             )
         )
+        asked = await demanded(session)
+    rounds.sort(key=lambda r: (r.id not in asked, asked.get(r.id, utcnow())))  # stable
     done = 0
     for round_ in rounds:
         try:
@@ -141,6 +176,7 @@ async def refresh_figures(
                     continue
                 async with db.writing() as session:
                     await store(session, round_.id, unit_id, kind, report, basis)
+                    await _answered(session, round_.id, unit_id)
                 done += 1
         finally:
             if lock:

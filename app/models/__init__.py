@@ -16,6 +16,7 @@ from app.models.form import FormVersion
 from app.models.frame import Dossier, FrameCell
 from app.models.improvement_action import (
     ImprovementAction,
+    ImprovementDemand,
     ImprovementEvidence,
     ImprovementFigures,
     ImprovementNote,
@@ -64,6 +65,7 @@ __all__ = [
     "FrameCell",
     "Grant",
     "ImprovementAction",
+    "ImprovementDemand",
     "ImprovementEvidence",
     "ImprovementFigures",
     "ImprovementNote",

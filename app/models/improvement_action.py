@@ -108,3 +108,18 @@ class ImprovementFigures(Base):
     as_of: Mapped[datetime] = mapped_column(Timestamp)  # when computed
     basis: Mapped[datetime] = mapped_column(Timestamp)  # the data's last change it reflects
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ImprovementDemand(Base):
+    """A unit whose gaps or drivers were asked for before the worker computed them
+    (app/improvement/cache.py): the worker computes these first, then deletes the row."""
+
+    __tablename__ = "improvement_demand"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -16,7 +16,7 @@ from app.models import AuditEvent, ImprovementAction, ImprovementEvidence
 from tests.browser.conftest import in_browser
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_user
-from tests.improvement.helpers import two_rounds
+from tests.improvement.helpers import computed, two_rounds
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n% bien ban kiem tra\n%%EOF\n"
@@ -53,6 +53,7 @@ def walk(browser: Any, base: str, evidence: Path, due: list[date], year: int) ->
     seen["first_gap"] = page.locator("#gaps tbody tr").first.inner_text()
     seen["worse"] = page.locator("#worse").inner_text()
     seen["chart_points"] = page.locator("#drivers svg circle").count()
+    seen["importance_rows"] = page.locator("#importance tbody tr").count()
     quarter = (due[0].month - 1) // 3 + 1
     _add(page, "Niêm yết đầy đủ thủ tục tại quầy", "PRO1", due[0])
     page.set_input_files("#f-file", str(evidence))
@@ -84,6 +85,7 @@ async def test_manager_walk_and_quarterly_report(
     app: FastAPI, live_server: LiveServer, browser: None, tmp_path: Path
 ):
     await two_rounds(app)
+    await computed(app)  # the worker's figures (the page computes none)
     await make_user(app, "m@x.vn", [("manager", "C11")])
     await make_user(app, "so@x.vn", [("manager", "P")])
     evidence = tmp_path / "bien-ban.pdf"
@@ -100,6 +102,7 @@ async def test_manager_walk_and_quarterly_report(
     assert "PRO1" in seen["first_gap"]  # the largest gain to the target first
     assert "PRO1" in seen["worse"] and "ACC1" in seen["worse"]
     assert seen["chart_points"] == 15  # FBK3: N/A for everyone at C11, left out
+    assert seen["importance_rows"] == 15  # each with its interval (or – when too few)
     assert "bien-ban.pdf" in seen["evidence"]
     assert "Đã hoàn thành" in seen["status"]
     # C11: 2 due, 1 done, 1 done on time, 0 late, 1 open.

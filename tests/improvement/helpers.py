@@ -57,3 +57,11 @@ async def plan(client: httpx.AsyncClient, unit: str, title: str, due: date) -> i
     created = await client.post("/api/v1/improvement/actions", json=body)
     assert created.status_code == 201, created.text
     return int(created.json()["id"])
+
+
+async def computed(app: FastAPI) -> int:
+    """Run the worker's refresh of gaps and drivers (every row due); the rows written."""
+    from app.improvement.tasks import refresh_figures
+
+    state = app.state
+    return await refresh_figures(state.db, state.catalogue, state.settings, min_age=0)

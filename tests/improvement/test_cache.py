@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.audit.service import CLI
-from app.improvement.tasks import refresh_figures
-from app.models import ImprovementFigures
+from app.improvement.cache import compute
+from app.improvement.tasks import _due, refresh_figures
+from app.models import ImprovementDemand, ImprovementFigures, Round
+from app.models.base import utcnow
 from app.reporting.targets import set_targets
 from app.worker.registry import Context
 from app.worker.tasks import load_tasks
@@ -42,36 +44,76 @@ async def get(app: FastAPI, path: str, unit: str, lang: str = "vi") -> dict[str,
     return found
 
 
-async def test_served_figures_equal_the_live_ones_and_say_when_made(app: FastAPI):
-    province = await two_rounds(app)
-    live = {
-        (p, u, lang): await get(app, p, u, lang)
-        for p in PATHS
-        for u in ("C11", "P")
-        for lang in ("vi", "en")
-    }
-    assert all(r["freshness"]["source"] == "live" for r in live.values())
+async def ask(app: FastAPI, path: str, unit: str, lang: str = "vi") -> httpx.Response:
+    async with api_client(app) as client:
+        return await client.get(f"/api/v1/rounds/R2026/{path}", params={"unit": unit, "lang": lang})
+
+
+async def fresh(app: FastAPI, kind: str, unit: str) -> dict[str, Any]:
+    """The figures computed now from the responses (what the worker stores)."""
+    state = app.state
+    async with state.db.sessions() as session:
+        return await compute(session, state.catalogue, "R2026", unit, kind, state.settings)
+
+
+async def test_before_the_worker_the_answer_is_pending_and_asks_for_the_unit(app: FastAPI):
+    """No request computes figures: before the worker has been by, 202 with status
+    'pending' (the reader's scope checked first); the units asked for are computed first;
+    afterwards the answers equal a fresh computation."""
+    await two_rounds(app)
+    async with api_client(app, "D2") as client:  # out of scope: refused, not queued
+        refused = await client.get("/api/v1/rounds/R2026/gaps", params={"unit": "C11"})
+    assert refused.status_code == 403
+    for path in ("gaps", "drivers", "drivers.svg"):
+        for lang in ("vi", "en"):
+            answer = await ask(app, path, "C12", lang)
+            assert answer.status_code == 202, (path, answer.text)
+            body = answer.json()
+            assert body["status"] == "pending" and body["as_of"] is None
+            assert body["unit"] == "C12" and body["message"]
+    assert "worker" in (await ask(app, "gaps", "C12", "en")).json()["message"]
+    state = app.state
+    async with state.db.sessions() as session:
+        asked = (await session.execute(select(ImprovementDemand.unit_id))).scalars().all()
+        r2026 = await session.scalar(select(Round).where(Round.code == "R2026"))
+        assert r2026 is not None
+        due = await _due(state.db, state.catalogue, r2026, utcnow(), 0)
+    c12 = next(u for u, code, _ in due if code == "C12")
+    assert asked == [c12]
+    # The unit asked for comes first (C12 is not first in the tree's order).
+    assert [code for _, code, _ in due[:2]] == ["C12", "C12"] and due[2][1] != "C12"
+
     task = load_tasks()["improvement.figures"]  # as the worker runs it
-    written = await task.run(Context(app.state.db, app.state.settings, app.state.catalogue))
-    async with app.state.db.sessions() as session:
+    written = await task.run(Context(state.db, state.settings, state.catalogue))
+    async with state.db.sessions() as session:
         rows = await session.scalar(select(func.count()).select_from(ImprovementFigures))
+        left = await session.scalar(select(func.count()).select_from(ImprovementDemand))
     # R2026 and R2025 (closed), each: the province, two departments, three counters, two kinds.
-    assert written == rows == 2 * 6 * 2
+    assert written == rows == 2 * 6 * 2 and left == 0
     assert await refresh(app) == 0  # nothing changed: nothing redone
-    for (path, unit, lang), before in live.items():
-        served = await get(app, path, unit, lang)
-        assert served["freshness"]["source"] == "worker", (path, unit)
-        assert served["freshness"]["stale"] is False
-        assert figures(served) == figures(before), (path, unit, lang)
+    for kind in PATHS:
+        for unit in ("C11", "C12", "P"):
+            served = await get(app, kind, unit)
+            assert served["status"] == "ready"
+            assert served["freshness"]["source"] == "worker", (kind, unit)
+            assert served["freshness"]["stale"] is False
+            assert figures(served) == await fresh(app, kind, unit), (kind, unit)
     english = await get(app, "gaps", "C11", "en")
     assert english["criteria"][0]["name"] != (await get(app, "gaps", "C11"))["criteria"][0]["name"]
+    chart = await ask(app, "drivers.svg", "C12")
+    assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg")
 
+
+async def test_served_figures_are_stale_until_the_worker_redoes_them(app: FastAPI):
+    province = await two_rounds(app)
+    await refresh(app)
+    before = await get(app, "gaps", "C11")
     # New responses: the request still serves the stored figures (it reads no answer), stale.
     for _ in range(10):
         await respond(app, province, "C11", ratings({"ACC1": 5, "PRO1": 5, "FBK3": "na"}))
     stale = await get(app, "gaps", "C11")
     assert stale["freshness"]["pending"] is True
-    assert figures(stale) == figures(live[("gaps", "C11", "vi")])
+    assert figures(stale) == figures(before)
     assert await refresh(app) > 0
     fresh = await get(app, "gaps", "C11")
     assert fresh["freshness"]["stale"] is False and fresh["freshness"]["pending"] is False
@@ -111,9 +153,13 @@ async def test_the_console_page_serves_them_with_their_date(
     app: FastAPI, client: httpx.AsyncClient
 ):
     await two_rounds(app)
-    await refresh(app)
     await staff_client(app, client, "c11@x.vn", [("manager", "C11")])
+    waiting = await client.get("/console/improvement/rounds/R2026/C11")
+    assert waiting.status_code == 200 and 'id="pending"' in waiting.text
+    assert 'id="gaps"' not in waiting.text and 'value="ACC1"' in waiting.text  # can still plan
+    await refresh(app)
     page = await client.get("/console/improvement/rounds/R2026/C11")
     assert page.status_code == 200
     assert 'id="freshness"' in page.text and "Số liệu tính đến" in page.text
-    assert "Đang tính lại" not in page.text
+    assert "Đang tính lại" not in page.text and 'id="pending"' not in page.text
+    assert 'id="importance"' in page.text

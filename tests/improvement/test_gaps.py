@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.forms.registry import Catalogue
 from app.improvement.gain import element_coefficients, overall_coefficients
-from tests.improvement.helpers import two_rounds
+from tests.improvement.helpers import computed, two_rounds
 from tests.reporting.helpers import api_client
 
 K = 15  # FBK3 was answered N/A by everyone at C11: 15 criteria have answers
@@ -17,6 +17,7 @@ K = 15  # FBK3 was answered N/A by everyone at C11: 15 criteria have answers
 
 async def test_points_to_gain_match_a_hand_computation(app: FastAPI):
     await two_rounds(app)
+    await computed(app)  # the worker's figures (a request computes none)
     async with api_client(app) as client:
         answer = await client.get("/api/v1/rounds/R2026/gaps", params={"unit": "C11"})
         assert answer.status_code == 200, answer.text
@@ -55,6 +56,7 @@ async def test_points_to_gain_match_a_hand_computation(app: FastAPI):
 
 async def test_worse_criteria_agree_with_the_satisfaction_report(app: FastAPI):
     await two_rounds(app)
+    await computed(app)  # the worker's figures (a request computes none)
     async with api_client(app) as client:
         report = (await client.get("/api/v1/rounds/R2026/gaps", params={"unit": "C11"})).json()
         satisfaction = (
@@ -70,6 +72,7 @@ async def test_worse_criteria_agree_with_the_satisfaction_report(app: FastAPI):
 
 async def test_gaps_are_scoped(app: FastAPI):
     await two_rounds(app)
+    await computed(app)  # the worker's figures (a request computes none)
     async with api_client(app, "D2") as client:
         refused = await client.get("/api/v1/rounds/R2026/gaps", params={"unit": "C11"})
         assert refused.status_code == 403

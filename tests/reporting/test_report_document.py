@@ -25,7 +25,7 @@ from app.reporting.numbers import shown
 from tests.comment_factories import respond as respond_with_text
 from tests.comment_factories import sync
 from tests.factories import add_response, make_province, ratings
-from tests.improvement.helpers import plan
+from tests.improvement.helpers import computed, plan
 from tests.reporting.helpers import add_round, respond, staff_client
 
 LAST_YEAR = date.today() - timedelta(days=365)
@@ -218,8 +218,13 @@ async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
         planned.append(await plan(client, unit, title, due))
     done = await client.patch(f"/api/v1/improvement/actions/{planned[1]}", json={"status": "done"})
     assert done.status_code == 200, done.text
+    # Before the worker has computed the analysis, the section says so (no request computes it).
+    text = docx_text((await client.get(DOC, params={"unit": "D2"})).content)
+    assert "Số liệu phân tích của đơn vị chưa được tính" in text
+    await computed(app)
     # D2 (target 80) lost every point at C21: its largest gaps, ranked by the gain to target.
     gaps = (await client.get("/api/v1/rounds/R2026/gaps", params={"unit": "D2"})).json()
+    drivers = (await client.get("/api/v1/rounds/R2026/drivers", params={"unit": "D2"})).json()
     assert gaps["ranked_by"] == "target"
     text = docx_text((await client.get(DOC, params={"unit": "D2"})).content)
     assert "VI. TIÊU CHÍ BỊ MẤT ĐIỂM VÀ KẾ HOẠCH CẢI THIỆN" in text
@@ -234,6 +239,11 @@ async def test_docx_lists_the_largest_gaps_and_the_improvement_plan(
             f"{shown(gap['target'])} | {shown(gap['gains']['target'])}"
         )
     assert "Kế hoạch cải thiện có 1 hành động: 0 đã hoàn thành, 1 quá hạn" in text
+    assert "chưa được tính" not in text
+    for d in drivers["drivers"][:5]:  # the strongest drivers, with their interval if any
+        ci = f"{shown(d['ci95'][0], 3)}–{shown(d['ci95'][1], 3)}" if d["ci95"] else "–"
+        row = f"{d['code']} – {d['name']} | {shown(d['importance'], 3)} | {ci} |"
+        assert row in text, row
 
     text = docx_text((await client.get(DOC, params={"unit": "P"})).content)
     assert "Kế hoạch cải thiện có 2 hành động: 1 đã hoàn thành, 1 quá hạn chưa hoàn thành." in text

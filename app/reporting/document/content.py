@@ -17,9 +17,9 @@ from app.comments.themes import KEYS, OTHER, label
 from app.config import Settings
 from app.errors import Conflict
 from app.forms.registry import Catalogue
-from app.improvement.cache import served_gaps
+from app.improvement.cache import served_drivers, served_gaps
 from app.improvement.plans import list_actions
-from app.improvement.schemas import GapReport
+from app.improvement.schemas import DriverReport, GapReport, PendingFigures
 from app.models import Answer, Comment, Round
 from app.reporting.document.wording import Words, words
 from app.reporting.exports import method
@@ -64,9 +64,10 @@ class Improvement:
     """The unit's largest gaps (as the worker last computed them, app.improvement.cache;
     None: a points instrument, which has none) and its plan's actions (its subtree's)."""
 
-    gaps: GapReport | None
+    gaps: GapReport | PendingFigures | None
     actions: list[PlannedAction]
     today: date
+    drivers: DriverReport | PendingFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -168,12 +169,13 @@ async def improvement_of(
 ) -> Improvement:
     """The unit's gaps (served: no answer is read once the worker has been by) and the
     actions of its subtree's plans for the round, by due date."""
+    gaps: GapReport | PendingFigures | None
+    drivers: DriverReport | PendingFigures | None
     try:
-        gaps = await served_gaps(
-            session, catalogue, round_.code, unit.code, principal, lang, settings
-        )
+        gaps = await served_gaps(session, catalogue, round_.code, unit.code, principal, lang)
+        drivers = await served_drivers(session, catalogue, round_.code, unit.code, principal, lang)
     except Conflict:  # scored in points: no satisfaction gaps
-        gaps = None
+        gaps = drivers = None
     tree = await load_tree(session)
     rows = await list_actions(session, principal or OPERATOR, tree, round_.code, unit.code)
     actions, w = [], words(lang)
@@ -192,4 +194,4 @@ async def improvement_of(
                 a.done_on,
             )
         )
-    return Improvement(gaps, actions, settings.today())
+    return Improvement(gaps, actions, settings.today(), drivers)

@@ -8,7 +8,7 @@ from datetime import date
 
 from app.i18n import translate
 from app.improvement.plans import OPEN, STATUS_LABELS
-from app.improvement.schemas import Gap, GapReport
+from app.improvement.schemas import DriverReport, Gap, GapReport, PendingFigures
 from app.reporting.document.blocks import Block, Heading, Paragraph, Table
 from app.reporting.document.content import PlannedAction, ReportContent
 from app.reporting.document.outline import (
@@ -122,9 +122,11 @@ def _status(w: Words, action: PlannedAction, today: date) -> str:
     return text
 
 
-def _gaps_blocks(w: Words, gaps: GapReport | None) -> list[Block]:
+def _gaps_blocks(w: Words, gaps: GapReport | PendingFigures | None) -> list[Block]:
     if gaps is None:
         return [Paragraph(w("gaps_points_only"))]
+    if isinstance(gaps, PendingFigures):
+        return [Paragraph(w("figures_pending"))]
     losing = [g for g in gaps.criteria if (getattr(g.gains, gaps.ranked_by) or 0) > 0]
     when = w("gaps_when", day=w.day(gaps.freshness.as_of)) if gaps.freshness else ""
     reference = w(f"ref_{gaps.ranked_by}")
@@ -145,12 +147,38 @@ def _gaps_blocks(w: Words, gaps: GapReport | None) -> list[Block]:
     ]
 
 
+DRIVERS_SHOWN = 5  # the most important criteria
+
+
+def _drivers_blocks(w: Words, drivers: DriverReport | PendingFigures | None) -> list[Block]:
+    """The strongest drivers with their importance's bootstrap interval."""
+    if not isinstance(drivers, DriverReport) or not drivers.drivers or drivers.r2 is None:
+        return []
+    replicates = drivers.interval.replicates if drivers.interval else 0
+    lead = w("drivers_lead", n=drivers.n, r2=w.num(drivers.r2, 3), replicates=replicates)
+    rows = [
+        [
+            f"{d.code} – {d.name}",
+            w.num(d.importance, 3),
+            f"{w.num(d.ci95[0], 3)}–{w.num(d.ci95[1], 3)}" if d.ci95 else "–",
+            w.num(d.performance) if d.performance is not None else "–",
+        ]
+        for d in drivers.drivers[:DRIVERS_SHOWN]
+    ]
+    blocks: list[Block] = [Paragraph(lead)]
+    blocks.append(Table(w.columns("drivers_head"), rows, [6, 1.5, 2, 1.5], {1, 2, 3}))
+    if drivers.interval is None:
+        blocks.append(Paragraph(w("drivers_no_interval"), italic=True, size=9))
+    return blocks
+
+
 def improvement_section(content: ReportContent) -> list[Block]:
     """VI: where the unit loses points (its largest gaps) and its plan's actions."""
     found, w = content.improvement, content.words
     if found is None:
         return []
     blocks: list[Block] = [Heading(w("s6")), *_gaps_blocks(w, found.gaps)]
+    blocks += _drivers_blocks(w, found.drivers)
     if not found.actions:
         blocks.append(Paragraph(w("no_plan")))
         return blocks

@@ -100,6 +100,13 @@ VI: dict[str, str] = {
     "chỉ số chung tăng thêm nếu tiêu chí đạt mức so sánh (tính theo quy tắc tổng hợp của bộ câu "
     "hỏi).{when}",
     "gaps_head": "Tiêu chí|Chỉ số (%)|Mức so sánh (%)|Điểm tăng thêm",
+    "figures_pending": "Số liệu phân tích của đơn vị chưa được tính (hệ thống đang tính): "
+    "xem lại sau ít phút.",
+    "drivers_lead": "Mức độ tác động của các tiêu chí đến sự hài lòng chung (phần đóng góp "
+    "Shapley vào R² có trọng số; n = {n}, R² = {r2}), với khoảng tin cậy 95% (bootstrap theo "
+    "thiết kế mẫu, {replicates} lần lặp):",
+    "drivers_head": "Tiêu chí|Mức độ tác động|Khoảng tin cậy 95%|Chỉ số (%)",
+    "drivers_no_interval": "Chưa đủ phiếu để tính khoảng tin cậy của mức độ tác động.",
     "ref_target": "chỉ tiêu của đơn vị",
     "ref_best": "đơn vị cùng cấp có kết quả tốt nhất",
     "ref_province": "kết quả chung toàn tỉnh",
@@ -217,6 +224,13 @@ EN: dict[str, str] = {
     "the points the overall index would gain if the criterion reached that level (by the "
     "questionnaire's aggregation rule).{when}",
     "gaps_head": "Criterion|Index (%)|Reference (%)|Points to gain",
+    "figures_pending": "The unit's analysis has not been computed yet (the service is "
+    "computing it): look again in a few minutes.",
+    "drivers_lead": "How much each criterion drives overall satisfaction (Shapley share of the "
+    "weighted R²; n = {n}, R² = {r2}), with 95% intervals (design-based bootstrap, "
+    "{replicates} replicates):",
+    "drivers_head": "Criterion|Importance|95% interval|Index (%)",
+    "drivers_no_interval": "Too few responses for an interval of the importances.",
     "ref_target": "the unit's target",
     "ref_best": "the best unit at the same level",
     "ref_province": "the province's overall result",
