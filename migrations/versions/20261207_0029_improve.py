@@ -1,7 +1,7 @@
 """improvement_demand: units whose gaps or drivers were asked for before the worker computed them
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0029
+Revises: 0028
 
 A request for figures the worker has not computed yet answers "pending" (202) and leaves a row
 here; the worker (app/improvement/tasks.py) computes those units first.
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0026'
-down_revision: str | None = '0025'
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
