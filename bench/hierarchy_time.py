@@ -157,8 +157,8 @@ async def seed(db: Database) -> tuple[int, int]:
 async def new_period(session: AsyncSession, day: date) -> DatedTree:
     """``hierarchy_as_of`` with the history kept (same hierarchy version) but no tree built
     yet for the day's period: the cost of the first report of a period."""
-    for _, _, trees in history._KEPT.values():
-        trees.clear()
+    for _, snapshot, trees in history._KEPT.values():
+        trees.pop(snapshot.period(day), None)
     return await hierarchy_as_of(session, day)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,14 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Unit, UnitEvent, UnitVersion
 from app.units.service import UnitNode
 
-
-class Version(NamedTuple):
-    valid_from: date | None
-    valid_to: date | None
-    live: bool  # its event was not reverted
-    node: UnitNode  # the unit as this version has it
-    active: bool
-    successor: int | None
+# A version as a plain tuple (built by a tuple display: far cheaper than an object per row):
+# (valid_from, valid_to, live — its event not reverted —, name, level, parent_id, active,
+# successor_id). Its node is made only when a day picks it (``Snapshot.node``).
+Version = tuple[date | None, date | None, bool, str, str, int | None, bool, int | None]
+FROM: Final = 0
+TO: Final = 1
+LIVE: Final = 2
+NAME: Final = 3
+LEVEL: Final = 4
+PARENT: Final = 5
+ACTIVE: Final = 6
+SUCCESSOR: Final = 7
 
 
 class Row(NamedTuple):
@@ -85,16 +89,14 @@ class Snapshot:
 
     def __init__(self, rows: Sequence[Row]) -> None:
         self.rows = rows
-        points: set[date] = set()
+        points: set[date | None] = {row.stops for row in rows}
         for row in rows:
-            if row.stops is not None:
-                points.add(row.stops)
             for v in row.versions:
-                if v.valid_from is not None:
-                    points.add(v.valid_from)
-                if v.valid_to is not None:
-                    points.add(v.valid_to)
-        self.points = sorted(points)
+                points.add(v[FROM])
+                points.add(v[TO])
+        points.discard(None)
+        self.points = sorted(p for p in points if p is not None)
+        self._nodes: dict[tuple[int, int], UnitNode] = {}  # (unit, version index) -> node
 
     def period(self, day: date) -> int:
         """The stretch of days sharing one tree: how many of the dates are on or before it."""
@@ -109,21 +111,30 @@ class Snapshot:
                 stopped = row.stops is not None and row.stops <= day
                 append(Picked(row.node, not stopped, row.successor if stopped else None, False))
                 continue
-            valid = next((v for v in row.versions if v.live and _holds(v, day)), None)
-            if valid is not None:
-                append(Picked(valid.node, valid.active, valid.successor, False))
-            elif any(v.valid_from is not None and v.valid_from > day for v in row.versions):
+            k = next((k for k, v in enumerate(row.versions) if v[LIVE] and _holds(v, day)), -1)
+            if k >= 0:
+                v = row.versions[k]
+                append(Picked(self.node(row, k), v[ACTIVE], v[SUCCESSOR], False))
+            elif any(v[FROM] is not None and v[FROM] > day for v in row.versions):
                 append(Picked(row.node, True, None, True))  # created later, at its first place
             else:
                 stopped = row.stops is not None and row.stops <= day
                 append(Picked(row.node, not stopped, row.successor if stopped else None, False))
         return out
 
+    def node(self, row: Row, k: int) -> UnitNode:
+        """The unit as its ``k``-th version has it (made once, then shared by every tree)."""
+        key = (row.node.id, k)
+        found = self._nodes.get(key)
+        if found is None:
+            v, n = row.versions[k], row.node
+            found = self._nodes[key] = UnitNode(n.id, n.code, v[NAME], v[LEVEL], v[PARENT])
+        return found
+
 
 def _holds(v: Version, day: date) -> bool:
-    return (v.valid_from is None or v.valid_from <= day) and (
-        v.valid_to is None or v.valid_to > day
-    )
+    start, end = v[FROM], v[TO]
+    return (start is None or start <= day) and (end is None or end > day)
 
 
 async def read_snapshot(session: AsyncSession) -> Snapshot:
@@ -131,24 +142,23 @@ async def read_snapshot(session: AsyncSession) -> Snapshot:
     reverted), in unit order."""
     result = await session.execute(_STATEMENT)
     rows: list[Row] = []
-    current: list[Any] | None = None
+    current: Any = None
     versions: list[Version] = []
-    for r in result.tuples():
-        (uid, code, name, level, parent, stops, succ, vid) = r[:8]
+    for r in result.all():
+        uid = r[0]
         if current is None or current[0] != uid:
             if current is not None:
                 rows.append(_row(current, versions))
-            current, versions = [uid, code, name, level, parent, stops, succ], []
-        if vid is not None:
-            vfrom, vto, vname, vlevel, vparent, vstatus, vsucc, reverted = r[8:]
-            node = UnitNode(uid, code, vname, vlevel, vparent)
-            live = reverted is None
-            versions.append(Version(vfrom, vto, live, node, vstatus == "active", vsucc))
+            current, versions = r[:7], []
+        if r[7] is not None:
+            (vfrom, vto, vname, vlevel, vparent, vstatus, vsucc, reverted) = r[8:]
+            live, active = reverted is None, vstatus == "active"
+            versions.append((vfrom, vto, live, vname, vlevel, vparent, active, vsucc))
     if current is not None:
         rows.append(_row(current, versions))
     return Snapshot(rows)
 
 
-def _row(current: list[Any], versions: list[Version]) -> Row:
+def _row(current: Any, versions: list[Version]) -> Row:
     uid, code, name, level, parent, stops, succ = current
     return Row(UnitNode(uid, code, name, level, parent), stops, succ, tuple(versions))
