@@ -100,6 +100,7 @@ Stamp = tuple[int, str] | None
 # and the trees built from it, per period (stretch of days sharing one tree).
 _KEPT: dict[str, tuple[Stamp, Snapshot, dict[int, DatedTree]]] = {}
 _CACHE_SIZE = 32
+_TREES_KEPT = 16  # periods kept per database (each tree holds every unit)
 
 
 async def hierarchy_stamp(session: AsyncSession) -> Stamp:
@@ -131,6 +132,8 @@ async def hierarchy_as_of(session: AsyncSession, day: date) -> DatedTree:
     period = snapshot.period(day)
     tree = trees.get(period)
     if tree is None:
+        if len(trees) >= _TREES_KEPT:  # the oldest built goes first
+            trees.pop(next(iter(trees)))
         tree = trees[period] = DatedTree(day, snapshot.pick(day))
     return tree if tree.day == day else tree.on(day)
 
