@@ -147,8 +147,12 @@ async def seed(session: AsyncSession, catalogue: Catalogue, today: date) -> Demo
 # The reorganisation (app/units/events.py): in the previous year's round DEMO-2025 three
 # communes answered; 300 days ago Xuân Lộc and Xuân Hòa merged into Xuân Thành and Đông Sơn
 # split into Đông Bắc (60 %) and Đông Nam (40 %). DEMO-2026 reports roll up with the new
-# communes and compare Xuân Thành with Xuân Lộc and Xuân Hòa pooled; DEMO-2025 keeps its own.
+# communes and compare Xuân Thành with Xuân Lộc and Xuân Hòa pooled, and Đông Bắc and Đông
+# Nam with Đông Sơn's responses allocated by those shares (docs/reform.md): Đông Sơn had no
+# counter of its own in 2025 (its people answered at the commune's desk, the commune itself),
+# so its responses are its *own* data, which a split divides; DEMO-2025 keeps its own.
 PREVIOUS_ROUND = "DEMO-2025"
+SPLIT_SOURCE = "SH-DONGSON"
 OLD_COMMUNES = [
     ("SH-XUANLOC", "Xã Xuân Lộc", 700, 0.8),
     ("SH-XUANHOA", "Xã Xuân Hòa", 400, 0.7),
@@ -167,10 +171,11 @@ async def seed_reform(
 
     units = {}
     for code, name, *_ in OLD_COMMUNES:
-        await upsert_unit(session, CLI, code, name, "commune", "SH")
-        units[code] = await upsert_unit(
-            session, CLI, f"{code}-MC", f"Bộ phận Một cửa {name.lower()}", "counter", code
-        )
+        units[code] = await upsert_unit(session, CLI, code, name, "commune", "SH")
+        if code != SPLIT_SOURCE:  # the split commune answered at its own desk
+            units[code] = await upsert_unit(
+                session, CLI, f"{code}-MC", f"Bộ phận Một cửa {name.lower()}", "counter", code
+            )
     before = today - timedelta(days=425)
     previous = await create_round(
         session,
@@ -204,16 +209,17 @@ async def seed_reform(
     )
     await merge_units(session, CLI, merge)
     split = SplitRequest(
-        "SH-DONGSON",
+        SPLIT_SOURCE,
         [Successor("SH-DONGBAC", 0.6, "Xã Đông Bắc"), Successor("SH-DONGNAM", 0.4, "Xã Đông Nam")],
         effective,
-        {"SH-DONGSON-MC": "SH-DONGBAC"},
+        {},
     )
     await split_unit(session, CLI, split)
-    nam = await upsert_unit(
-        session, CLI, "SH-DONGNAM-MC", "Bộ phận Một cửa xã Đông Nam", "counter", "SH-DONGNAM"
-    )
-    now = [(units["SH-XUANLOC"], 1100, 0.85), (units["SH-DONGSON"], 360, 0.8), (nam, 240, 0.7)]
+    bac, nam = [
+        await upsert_unit(session, CLI, f"{code}-MC", f"Bộ phận Một cửa xã {name}", "counter", code)
+        for code, name in (("SH-DONGBAC", "Đông Bắc"), ("SH-DONGNAM", "Đông Nam"))
+    ]
+    now = [(units["SH-XUANLOC"], 1100, 0.85), (bac, 360, 0.8), (nam, 240, 0.7)]
     for unit, volume, p in now:
         await set_volume(session, CLI, current, unit, volume)
         target = CounterForm(unit, current, registered)

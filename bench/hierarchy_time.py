@@ -6,10 +6,13 @@ provinces and 3,300 communes (no district level): the old provinces merged into 
 (versions: active, then inactive with a successor), districts dissolved, old communes merged
 into new ones, each counter moved under its new commune. 17,897 units, 31,497 versions.
 
-Then, interleaved and repeated: ``load_tree`` (today's structure from the unit rows: the
-baseline every report used), ``resolve_hierarchy`` (the resolver, cold) on a day before the
-reform and on a day after it, and ``hierarchy_as_of`` (what reports call: the stamp query,
-then the tree kept in memory while no unit changed). Prints min/median/max in ms and
+Then, interleaved and repeated: ``load_tree`` (today's structure from the unit rows),
+the resolver of c8406df (bench/hierarchy_baseline.py: the baseline) and ``resolve_hierarchy``
+(the resolver now: one query for the history, then the tree; both cold) on a day before the
+reform and on a day after it, ``hierarchy_as_of`` with the history kept but no tree for the
+day's period yet (the first report of a period after the hierarchy version was read), and
+``hierarchy_as_of`` kept (the stamp query, then the tree kept in memory while no unit
+changed; also for another day of a period already built). Prints min/median/max in ms and
 /proc/loadavg.
 
     PYTHONPATH=. python bench/hierarchy_time.py --url sqlite:////tmp/sipas-hier.db --n 30
@@ -23,22 +26,28 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
 from app.config import Settings
 from app.db import Database
 from app.migrate import upgrade
 from app.models import Unit, UnitEvent, UnitVersion
-from app.units.history import hierarchy_as_of, resolve_hierarchy
+from app.units import history
+from app.units.history import DatedTree, hierarchy_as_of, resolve_hierarchy
 from app.units.service import load_tree
 
+sys.path.insert(0, str(Path(__file__).parent))
+from hierarchy_baseline import baseline_resolve
+
 REFORM = date(2025, 7, 1)
-BEFORE, AFTER = date(2025, 6, 30), date(2026, 1, 1)
+BEFORE, AFTER, OTHER = date(2025, 6, 30), date(2026, 1, 1), date(2025, 3, 15)
 OLD_PROVINCES, DISTRICTS, OLD_COMMUNES = 63, 700, 10_500
 NEW_PROVINCES, NEW_COMMUNES = 34, 3_300
 
@@ -145,6 +154,14 @@ async def seed(db: Database) -> tuple[int, int]:
     return len(units), len(versions)
 
 
+async def new_period(session: AsyncSession, day: date) -> DatedTree:
+    """``hierarchy_as_of`` with the history kept (same hierarchy version) but no tree built
+    yet for the day's period: the cost of the first report of a period."""
+    for _, snapshot, trees in history._KEPT.values():
+        trees.pop(snapshot.period(day), None)
+    return await hierarchy_as_of(session, day)
+
+
 def stats(ms: list[float]) -> dict[str, float]:
     return {
         "min": round(min(ms), 1),
@@ -165,10 +182,15 @@ async def main(url: str, n: int) -> None:
         sizes = await seed(db)
         runs = {
             "load_tree (today, baseline)": lambda s: load_tree(s),
+            "c8406df resolver(2025-06-30) cold (baseline)": lambda s: baseline_resolve(s, BEFORE),
+            "c8406df resolver(2026-01-01) cold (baseline)": lambda s: baseline_resolve(s, AFTER),
             "resolve_hierarchy(2025-06-30) cold": lambda s: resolve_hierarchy(s, BEFORE),
             "resolve_hierarchy(2026-01-01) cold": lambda s: resolve_hierarchy(s, AFTER),
+            "hierarchy_as_of(2025-06-30) new period": lambda s: new_period(s, BEFORE),
+            "hierarchy_as_of(2026-01-01) new period": lambda s: new_period(s, AFTER),
             "hierarchy_as_of(2025-06-30) kept": lambda s: hierarchy_as_of(s, BEFORE),
             "hierarchy_as_of(2026-01-01) kept": lambda s: hierarchy_as_of(s, AFTER),
+            "hierarchy_as_of(2025-03-15) kept, other day": lambda s: hierarchy_as_of(s, OTHER),
         }
         times: dict[str, list[float]] = {k: [] for k in runs}
         shape = {}

@@ -1,4 +1,5 @@
-"""Console: a single split, partial transfer or rename of a unit, each from a date — forms
+"""Console: a single split, partial transfer, rename, re-level, move under another parent or
+dissolution of a unit, each from a date — forms
 over the event services (app/units/events.py: admin scope, audit), CSRF-checked. A refusal
 is shown on the form and nothing is written (the event runs in a savepoint). These events
 have no preview in the API; the crosswalk import previews batches."""
@@ -38,6 +39,9 @@ PAGES = {
     "split": "console/unit_split.html",
     "transfer": "console/unit_transfer.html",
     "rename": "console/unit_rename.html",
+    "relevel": "console/unit_relevel.html",
+    "move": "console/unit_move.html",
+    "dissolve": "console/unit_dissolve.html",
 }
 
 
@@ -93,6 +97,30 @@ async def rename_page(
     return await _form(request, principal, session, "rename", unit)
 
 
+@router.get("/relevel", response_class=HTMLResponse)
+async def relevel_page(
+    request: Request, principal: StaffAdmin, session: SessionDep, unit: str = ""
+) -> HTMLResponse:
+    """The form to change a unit's level from a date."""
+    return await _form(request, principal, session, "relevel", unit)
+
+
+@router.get("/move", response_class=HTMLResponse)
+async def move_page(
+    request: Request, principal: StaffAdmin, session: SessionDep, unit: str = ""
+) -> HTMLResponse:
+    """The form to move a unit (with its subtree) under another parent from a date."""
+    return await _form(request, principal, session, "move", unit)
+
+
+@router.get("/dissolve", response_class=HTMLResponse)
+async def dissolve_page(
+    request: Request, principal: StaffAdmin, session: SessionDep, unit: str = ""
+) -> HTMLResponse:
+    """The form to dissolve a unit from a date."""
+    return await _form(request, principal, session, "dissolve", unit)
+
+
 def _share(form: Form, name: str) -> float | None:
     value = form.decimal(name)
     if value is not None and not 0 < value <= 1:
@@ -143,6 +171,33 @@ def read_rename(form: Form, choices: MergeChoices, effective: date) -> Change | 
     return Change("rename", unit, effective, name=name) if form.ok else None
 
 
+def read_relevel(form: Form, choices: MergeChoices, effective: date) -> Change | None:
+    unit = form.choice("unit", choices.codes)
+    level = form.text("level", max_length=32)
+    return Change("relevel", unit, effective, level=level) if form.ok else None
+
+
+def read_move(form: Form, choices: MergeChoices, effective: date) -> Change | None:
+    unit = form.choice("unit", choices.codes)
+    parent = form.choice("parent", choices.codes)
+    return Change("move", unit, effective, parent=parent) if form.ok else None
+
+
+def read_dissolve(form: Form, choices: MergeChoices, effective: date) -> Change | None:
+    unit = form.choice("unit", choices.codes)
+    return Change("dissolve", unit, effective) if form.ok else None
+
+
+READERS = {
+    "split": read_split,
+    "transfer": read_transfer,
+    "rename": read_rename,
+    "relevel": read_relevel,
+    "move": read_move,
+    "dissolve": read_dissolve,
+}
+
+
 async def _record(
     request: Request, principal: Principal, session: WriteSessionDep, kind: str
 ) -> Response:
@@ -152,8 +207,7 @@ async def _record(
     choices = await merge_choices(session, tree, principal)
     form = await Form.read(request)
     effective = form.day("effective")
-    readers = {"split": read_split, "transfer": read_transfer, "rename": read_rename}
-    asked = readers[kind](form, choices, effective) if effective is not None else None
+    asked = READERS[kind](form, choices, effective) if effective is not None else None
     if asked is None or not form.ok:
         return _page(request, kind, choices, form.values(), form.errors, 422)
     actor = actor_of(request, principal)
@@ -197,3 +251,28 @@ async def record_rename(
 ) -> Response:
     """Rename the unit from the date; audited by the service."""
     return await _record(request, principal, session, "rename")
+
+
+@router.post("/relevel", response_class=HTMLResponse)
+async def record_relevel(
+    request: Request, principal: StaffAdminWrite, session: WriteSessionDep
+) -> Response:
+    """Change the unit's level from the date; audited by the service."""
+    return await _record(request, principal, session, "relevel")
+
+
+@router.post("/move", response_class=HTMLResponse)
+async def record_move(
+    request: Request, principal: StaffAdminWrite, session: WriteSessionDep
+) -> Response:
+    """Move the unit under another parent from the date; audited by the service (admin on
+    the unit and on the new parent)."""
+    return await _record(request, principal, session, "move")
+
+
+@router.post("/dissolve", response_class=HTMLResponse)
+async def record_dissolve(
+    request: Request, principal: StaffAdminWrite, session: WriteSessionDep
+) -> Response:
+    """Dissolve the unit from the date; audited by the service."""
+    return await _record(request, principal, session, "dissolve")

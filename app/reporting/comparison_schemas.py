@@ -11,6 +11,23 @@ from pydantic import BaseModel, Field
 
 from app.reporting.numbers import Figure
 
+ShareVariance = Literal["shares_fixed", "not_estimable"]
+SHARE_VARIANCE_DOC = (
+    "Where the figure allocates by shares, what its se holds: 'shares_fixed' — the design "
+    "variance the allocation implies, each response's weight multiplied by its share, the "
+    "shares taken as known constants (the shares' own uncertainty, an estimate in the "
+    "crosswalk, is not in it and cannot be estimated from the data held here: the se is a "
+    "lower bound); 'not_estimable' — no se can be given (se null: a calibrated design, or "
+    "cells the shares cut through)."
+)
+
+
+def share_variance(boundary: str | None, se: object) -> ShareVariance | None:
+    """What an allocated figure's se holds (``SHARE_VARIANCE_DOC``)."""
+    if boundary != "shares":
+        return None
+    return "shares_fixed" if se is not None else "not_estimable"
+
 
 class PreviousResult(BaseModel):
     index: Figure | None = Field(description="The figure in the previous round (same lineage)")
@@ -49,6 +66,9 @@ class PreviousResult(BaseModel):
         description="Why se is null although index is not: 'allocation' (a share allocation "
         "whose variance cannot be estimated here: a calibrated design, or cells the shares "
         "cut through)",
+    )
+    share_variance: ShareVariance | None = Field(
+        None, description=SHARE_VARIANCE_DOC + " Null: boundary is not 'shares'."
     )
     rank_comparable: bool | None = Field(
         None,

@@ -28,7 +28,13 @@ from app.reporting.allocation import (
     share_domains,
     share_links,
 )
-from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult, with_places
+from app.reporting.comparison_schemas import (
+    BandOut,
+    PreviousResult,
+    TargetResult,
+    share_variance,
+    with_places,
+)
 from app.reporting.previous import RoundFigures, criterion_codes, previous_round, round_figures
 from app.reporting.schemas import SatisfactionReport
 from app.reporting.service import ReportTarget, covered_children
@@ -94,7 +100,8 @@ def previous_result(
     note = None
     if boundary == "shares" and earlier and earlier.index is not None and earlier.se is None:
         note = "allocation"
-    return as_previous(found, boundary=boundary, se_note=note, **fields)
+    variance = share_variance(boundary, found.se) if earlier and earlier.index is not None else None
+    return as_previous(found, boundary=boundary, se_note=note, share_variance=variance, **fields)
 
 
 def as_previous(found: Change, **fields: Any) -> PreviousResult:

@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.config import Settings, get_settings
 from app.forms.registry import Catalogue
 from app.reporting.allocation import allocation, is_whole, share_domains, share_links
+from app.reporting.comparison_schemas import SHARE_VARIANCE_DOC, ShareVariance, share_variance
 from app.reporting.comparisons import Boundary, boundary_between
 from app.reporting.numbers import Figure
 from app.reporting.previous import earlier_rounds, round_figures
@@ -43,6 +44,9 @@ class TrendPoint(BaseModel):
         "figure allocates the source's responses by the shares, docs/reform.md)"
     )
     boundary_changed: bool = Field(description="boundary is not 'same': marked on charts")
+    share_variance: ShareVariance | None = Field(
+        None, description=SHARE_VARIANCE_DOC + " Null: boundary is not 'shares'."
+    )
 
 
 class TrendReport(BaseModel):
@@ -99,6 +103,9 @@ async def unit_trend(
                 hierarchy_as_of=then_day,
                 boundary=boundary,
                 boundary_changed=boundary != "same",
+                share_variance=share_variance(boundary, overall.se)
+                if overall.index is not None
+                else None,
             )
         )
     return TrendReport(

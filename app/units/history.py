@@ -14,37 +14,30 @@ existed. A unit created after the day (a merge's new successor) is not in that d
 either (``later``): whatever was collected at it counts with the nearest unit above it that
 existed, so no response is left out of a rollup.
 
-Resolved trees are kept in memory per (database, day) and reused while the hierarchy's stamp
-is unchanged: the latest audited change to any unit (every unit write, event and revert is
-audited, in the same transaction), read through an index in one short query; so another
-replica's change is seen by the next report.
+The history is read in one query per *hierarchy version* (``app.units.snapshot``) and kept in
+memory per database while the hierarchy's stamp is unchanged: the latest audited change to any
+unit (every unit write, event and revert is audited, in the same transaction), read through an
+index in one short query; so another replica's change is seen by the next report. Trees are
+built from that snapshot once per period of days that share one structure (between two dates
+the history holds), not per day.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
-from app.models import AuditEvent, Unit, UnitEvent, UnitVersion
-from app.units.service import UnitNode, UnitTree, load_tree
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """A unit as of a day: its node (parent as then), whether it was active, and where its data
-    continues when it was not (``successor``: merged; None: split, dissolved)."""
-
-    node: UnitNode
-    active: bool
-    successor: int | None
-    later: bool  # created after the day (shown where it first stood)
+from app.models import AuditEvent
+from app.units.service import UnitTree, load_tree
+from app.units.snapshot import Picked, Snapshot, read_snapshot
 
 
 class DatedTree(UnitTree):
@@ -52,7 +45,7 @@ class DatedTree(UnitTree):
     ``by_id`` every unit; ``subtree_ids`` also counts the units absorbed by one of the
     subtree (stopped, or created later)."""
 
-    def __init__(self, day: date, resolved: Iterable[Resolved]) -> None:
+    def __init__(self, day: date, resolved: Iterable[Picked]) -> None:
         resolved = list(resolved)
         self.day = day
         self.inactive = {r.node.id for r in resolved if not r.active}
@@ -79,12 +72,19 @@ class DatedTree(UnitTree):
             stack.extend(self.absorbed.get(current, ()))
         return found
 
+    def on(self, day: date) -> DatedTree:
+        """The same tree for another day of its period (shares every table, and the subtrees
+        found so far)."""
+        other = copy(self)
+        other.day = day
+        return other
+
     def existed(self, unit_id: int) -> bool:
         """Whether the unit existed on the day (not stopped, not created later)."""
         return unit_id not in self.inactive and unit_id not in self.later
 
 
-def _continues(r: Resolved, parents: dict[int, int | None], gone: set[int]) -> int | None:
+def _continues(r: Picked, parents: dict[int, int | None], gone: set[int]) -> int | None:
     """Where the data of a unit that did not exist on the day goes: its successor (followed
     while it had stopped too), else the nearest ancestor that existed; None at the top."""
     seen: set[int] = set()
@@ -96,8 +96,11 @@ def _continues(r: Resolved, parents: dict[int, int | None], gone: set[int]) -> i
 
 
 Stamp = tuple[int, str] | None
-_CACHE: dict[tuple[str, date], tuple[Stamp, DatedTree]] = {}
+# Per database: the hierarchy version (stamp) the entry was read at, its snapshot (one query),
+# and the trees built from it, per period (stretch of days sharing one tree).
+_KEPT: dict[str, tuple[Stamp, Snapshot, dict[int, DatedTree]]] = {}
 _CACHE_SIZE = 32
+_TREES_KEPT = 16  # periods kept per database (each tree holds every unit)
 
 
 async def hierarchy_stamp(session: AsyncSession) -> Stamp:
@@ -114,19 +117,25 @@ async def hierarchy_stamp(session: AsyncSession) -> Stamp:
 
 
 async def hierarchy_as_of(session: AsyncSession, day: date) -> DatedTree:
-    """The hierarchy on ``day``, reused from memory while no unit changed."""
-    key = (str(getattr(session.bind, "url", "")), day)
+    """The hierarchy on ``day``, reused from memory while no unit changed: the history is read
+    once per hierarchy version, and a tree built once per period of days it holds."""
+    key = str(getattr(session.bind, "url", ""))
     stamp = await hierarchy_stamp(session)
-    found = _CACHE.get(key)
-    if found is not None and found[0] == stamp and stamp is not None:
-        return found[1]
-    tree = await resolve_hierarchy(session, day)
-    # A stamp read inside a transaction that then rolls back never comes again (ids and
-    # times are not reused together), so its entry is simply never hit.
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (stamp, tree)
-    return tree
+    found = _KEPT.get(key)
+    if found is None or found[0] != stamp or stamp is None:
+        # A stamp read inside a transaction that then rolls back never comes again (ids and
+        # times are not reused together), so its entry is simply never hit.
+        if len(_KEPT) >= _CACHE_SIZE and key not in _KEPT:
+            _KEPT.pop(next(iter(_KEPT)))
+        found = _KEPT[key] = (stamp, await read_snapshot(session), {})
+    snapshot, trees = found[1], found[2]
+    period = snapshot.period(day)
+    tree = trees.get(period)
+    if tree is None:
+        if len(trees) >= _TREES_KEPT:  # the oldest built goes first
+            trees.pop(next(iter(trees)))
+        tree = trees[period] = DatedTree(day, snapshot.pick(day))
+    return tree if tree.day == day else tree.on(day)
 
 
 _CURRENT: dict[str, tuple[Stamp, UnitTree]] = {}
@@ -147,72 +156,8 @@ async def current_tree(session: AsyncSession) -> UnitTree:
 
 
 async def resolve_hierarchy(session: AsyncSession, day: date) -> DatedTree:
-    """The hierarchy on ``day``: one query (each unit with its version valid that day, if any,
-    and whether it has a version at all)."""
-    live = (
-        select(UnitVersion)
-        .join(UnitEvent, UnitEvent.id == UnitVersion.event_id, isouter=True)
-        .where(UnitEvent.reverted_at.is_(None))
-        .subquery()
-    )
-    valid = (
-        select(live)
-        .where(
-            or_(live.c.valid_from.is_(None), live.c.valid_from <= day),
-            or_(live.c.valid_to.is_(None), live.c.valid_to > day),
-        )
-        .subquery()
-    )
-    has_later = (
-        select(UnitVersion.id)
-        .where(UnitVersion.unit_id == Unit.id, UnitVersion.valid_from > day)
-        .exists()
-    )
-    rows = await session.execute(
-        select(
-            Unit.id,
-            Unit.code,
-            Unit.name,
-            Unit.level,
-            Unit.parent_id,
-            Unit.inactive_from,
-            Unit.successor_id,
-            valid.c.id,
-            valid.c.name,
-            valid.c.level,
-            valid.c.parent_id,
-            valid.c.status,
-            valid.c.successor_id,
-            has_later,
-        ).join(valid, valid.c.unit_id == Unit.id, isouter=True)
-    )
-    resolved = []
-    for (
-        uid,
-        code,
-        name,
-        level,
-        parent,
-        stops,
-        succ,
-        vid,
-        vname,
-        vlevel,
-        vparent,
-        vstatus,
-        vsucc,
-        later,
-    ) in rows:
-        if vid is not None:
-            node = UnitNode(uid, code, vname, vlevel, vparent)
-            resolved.append(Resolved(node, vstatus == "active", vsucc, False))
-        elif later:  # versions start after the day: created later, at its first place
-            resolved.append(Resolved(UnitNode(uid, code, name, level, parent), True, None, True))
-        else:  # never reorganised (or merged before versions existed)
-            stopped = stops is not None and stops <= day
-            node = UnitNode(uid, code, name, level, parent)
-            resolved.append(Resolved(node, not stopped, succ if stopped else None, False))
-    return DatedTree(day, resolved)
+    """The hierarchy on ``day``, read afresh (one query; nothing kept)."""
+    return DatedTree(day, (await read_snapshot(session)).pick(day))
 
 
 AsOfBasis = Literal["round", "now", "date"]

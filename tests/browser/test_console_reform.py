@@ -119,3 +119,52 @@ async def test_a_split_is_recorded_from_the_console_on_a_phone(
     assert seen["axe"] == []
     # The refused form answers 422 on purpose; nothing else went wrong (scripts, CSP).
     assert [p for p in seen["problems"] if "status of 422" not in p] == []
+
+
+def move_from_the_form(browser: Any, base: str, axe: str, shot: Any) -> dict[str, Any]:
+    context, page = open_page(browser, VIEWPORTS["phone"], axe)
+    seen: dict[str, Any] = {}
+    sign_in(page, base, "admin@x.vn")
+    page.goto(base + "/console/units/events")
+    page.get_by_role("link", name="Chuyển sang đơn vị cấp trên khác").click()
+    page.wait_for_selector("form[action='/console/units/move']")
+    seen["axe"] = axe_violations(page)
+    seen["width"] = width_of(page)
+    page.select_option("#f-unit", "D1")
+    page.select_option("#f-parent", "C11")  # inside itself: refused
+    page.fill("#f-effective", PAST.isoformat())
+    page.get_by_role("button", name="Ghi nhận chuyển đơn vị").click()
+    page.wait_for_selector("#errors")
+    seen["refused"] = page.locator("#errors").inner_text()
+    page.select_option("#f-unit", "C11")
+    page.select_option("#f-parent", "D2")
+    page.fill("#f-effective", PAST.isoformat())
+    page.screenshot(path=str(shot("move-form")), full_page=True)
+    page.get_by_role("button", name="Ghi nhận chuyển đơn vị").click()
+    page.wait_for_url("**/console/units/events?done=unit-move")
+    seen["notice"] = page.get_by_role("status").first.inner_text()
+    seen["row"] = page.locator("table.data tbody tr").first.inner_text()
+    page.screenshot(path=str(shot("move-done")), full_page=True)
+    seen["problems"] = page.problems
+    context.close()
+    return seen
+
+
+async def test_a_move_is_recorded_from_the_console_on_a_phone(
+    app: FastAPI, live_server: LiveServer, browser: None, axe_source: str, artifacts: Path
+):
+    await make_province(app)
+    await make_user(app, "admin@x.vn", [("admin", "P")])
+
+    def shot(name: str) -> Path:
+        return artifacts / f"console-reform-{name}-360.png"
+
+    seen = await anyio.to_thread.run_sync(
+        in_browser, lambda b: move_from_the_form(b, live_server.url, axe_source, shot)
+    )
+    assert "bên trong chính nó" in seen["refused"]
+    assert seen["notice"] == "Đã ghi nhận việc chuyển đơn vị sang đơn vị cấp trên khác."
+    assert "C11" in seen["row"]
+    assert seen["width"] <= 360, seen["width"]
+    assert seen["axe"] == []
+    assert [p for p in seen["problems"] if "status of 422" not in p] == []

@@ -103,3 +103,70 @@ async def test_the_forms_keep_to_the_admins_scope(app: FastAPI):
     async with staff_client(app, "viewer@x.vn", [("viewer", "P")]) as (client, _csrf):
         assert (await client.get("/console/units/split", headers=HTML)).status_code == 403
     assert await counts(app) == (6, 0)
+
+
+async def test_a_relevel_a_move_and_a_dissolution_from_the_forms(app: FastAPI):
+    await make_province(app)
+    async with staff_client(app, "p@x.vn", [("admin", "P")]) as (client, csrf):
+        for kind, title in (
+            ("relevel", "Đổi cấp đơn vị"),
+            ("move", "Chuyển đơn vị sang đơn vị cấp trên khác"),
+            ("dissolve", "Giải thể đơn vị"),
+        ):
+            page = await client.get(f"/console/units/{kind}?unit=C11", headers=HTML)
+            assert page.status_code == 200 and title in page.text
+        # A unit cannot move inside itself: the form again, nothing written.
+        inside = await client.post(
+            "/console/units/move",
+            data={"csrf_token": csrf, "unit": "D1", "parent": "C11", "effective": DAY},
+        )
+        assert inside.status_code == 422 and "bên trong chính nó" in inside.text
+        assert await counts(app) == (6, 0)
+        forged = await client.post(
+            "/console/units/dissolve", data={"csrf_token": "x", "unit": "C21", "effective": DAY}
+        )
+        assert forged.status_code == 403
+        posted = {
+            "relevel": {"unit": "C12", "level": "desk"},
+            "move": {"unit": "C11", "parent": "D2"},
+            "dissolve": {"unit": "C21"},
+        }
+        for kind, body in posted.items():
+            done = await client.post(
+                f"/console/units/{kind}", data={"csrf_token": csrf, "effective": DAY, **body}
+            )
+            assert done.status_code == 303, done.text
+        listed = await client.get(done.headers["location"], headers=HTML)
+        assert "Đã ghi nhận việc giải thể đơn vị." in listed.text
+    async with app.state.db.sessions() as session:
+        rows = {u.code: u for u in await session.scalars(select(Unit))}
+        d2 = rows["D2"].id
+    assert rows["C12"].level == "desk" and rows["C11"].parent_id == d2
+    assert rows["C21"].inactive_from is not None
+    for action in ("unit.relevel", "unit.move", "unit.dissolve"):
+        assert await audit_actions(app, action) == 1
+    # Reversible: the latest event (the dissolution) is reverted from the events page.
+    async with app.state.db.sessions() as session:
+        last = await session.scalar(select(UnitEvent).order_by(UnitEvent.id.desc()))
+    assert last is not None and last.kind == "dissolve"
+    async with staff_client(app, "p2@x.vn", [("admin", "P")]) as (client, csrf):
+        undone = await client.post(
+            f"/console/units/events/{last.id}/revert", data={"csrf_token": csrf}
+        )
+        assert undone.status_code == 303, undone.text
+    async with app.state.db.sessions() as session:
+        c21 = await session.scalar(select(Unit).where(Unit.code == "C21"))
+    assert c21 is not None and c21.inactive_from is None
+
+
+async def test_a_move_is_refused_under_a_parent_outside_the_scope(app: FastAPI):
+    await make_province(app)
+    async with staff_client(app, "d1@x.vn", [("admin", "D1")]) as (client, csrf):
+        page = await client.get("/console/units/move", headers=HTML)
+        assert '<option value="D2"' not in page.text
+        outside = await client.post(
+            "/console/units/move",
+            data={"csrf_token": csrf, "unit": "C11", "parent": "D2", "effective": DAY},
+        )
+        assert outside.status_code == 422
+    assert await counts(app) == (6, 0)

@@ -43,4 +43,7 @@ async def test_a_group_of_cells_cut_by_shares_has_no_variance(app: FastAPI, sett
     item = type("Item", (), {"se": 1.0})()
     flagged = previous_result(50.0, item, together, None, "shares")
     assert flagged.se is None and flagged.se_note == "allocation"
-    assert previous_result(50.0, item, apart, None, "shares").se_note is None
+    assert flagged.share_variance == "not_estimable"
+    estimated = previous_result(50.0, item, apart, None, "shares")
+    assert estimated.se_note is None and estimated.share_variance == "shares_fixed"
+    assert previous_result(50.0, item, apart, None, "same").share_variance is None

@@ -133,6 +133,9 @@ async def test_previous_figures_allocated_by_shares_agree_with_r(
                 estimate, se = then[(code, "element", element["code"])][:2]
                 close(element["previous"]["index"] / 100, estimate)
                 close(element["previous"]["se"] / 100, se)
+    # Every allocated figure here has an SE, and says it takes the shares as fixed.
+    variances = {code: item["previous"]["share_variance"] for code, item in figures.items()}
+    assert variances == {code: "shares_fixed" for code in figures if code != "P"} | {"P": None}
     boundaries = {code: item["previous"]["boundary"] for code, item in figures.items()}
     assert boundaries == {
         "P": "same",
@@ -148,5 +151,6 @@ async def test_previous_figures_allocated_by_shares_agree_with_r(
     trend = (await client.get("/api/v1/rounds/R2026B/trend?unit=C21")).json()
     first = trend["points"][0]
     assert first["round"] == "R2025" and first["boundary"] == "shares"
+    assert first["share_variance"] == "shares_fixed"
     close(first["index"] / 100, figures["C21"]["previous"]["index"] / 100)
     close(first["se"] / 100, figures["C21"]["previous"]["se"] / 100)
