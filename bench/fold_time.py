@@ -32,6 +32,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
+from app.instruments.registry import register_forms
 from app.reporting.service import satisfaction_report
 from app.rounds.service import get_round
 from app.statistics import maintained
@@ -83,7 +84,7 @@ class Bench:
 
     async def start(self) -> None:
         async with self.db.write_sessions.begin() as session:
-            await self.catalogue.register(session)
+            await register_forms(session, self.catalogue)
             round_ = await get_round(session, ROUND)
         self.round_id = round_.id
         self.design = Design.of(round_, self.settings.timezone)

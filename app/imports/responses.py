@@ -14,9 +14,10 @@ whole content plus its occurrence among identical rows of the file (so that two 
 paper forms stay two responses, and the same file imported twice adds nothing). Rows whose id
 is already stored are counted as already imported, not written again.
 
-Rows are written in batches inside a savepoint as they are checked; the first rejected row
-stops the writing, the remaining rows are still checked, and the savepoint is rolled back:
-nothing is half-written.
+Rows are written in batches inside a savepoint as they are checked (the form's validation
+runs once per distinct cell, app.collection.bulk; PostgreSQL stores with COPY). The first
+rejected row stops the writing, the remaining rows are still checked, and the savepoint is
+rolled back: nothing is half-written.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor, record
-from app.collection.answers import ParsedAnswer, parse_submission, without_comment
+from app.collection.answers import ParsedAnswer, without_comment
+from app.collection.bulk import BulkParser
 from app.forms.registry import RegisteredForm
 from app.imports.csvfile import (
     QUIET,
@@ -65,6 +67,7 @@ class Context:
     units: dict[str, int]  # covered unit code -> id
     zone: ZoneInfo
     period: tuple[datetime, datetime]  # [start, end) in UTC
+    parser: BulkParser  # the form's validation, as collection's, once per distinct input
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,7 @@ def _weight(ctx: Context, line: int, raw: str, result: ImportResult) -> float | 
 def _answers(
     ctx: Context, line: int, values: dict[str, str], result: ImportResult
 ) -> list[ParsedAnswer]:
-    instrument = ctx.form.instrument
-    form: dict[str, list[str]] = {}
-    for q in instrument.questions:
-        raw = values.get(q.code, "")
-        if raw:
-            form[q.code] = [v.strip() for v in raw.split(";")] if q.type == "multiple" else [raw]
-    parsed = parse_submission(instrument, form)
+    parsed = ctx.parser.parse_row(values)
     for code, message in parsed.errors.items():
         result.error(line, code, message)
     return parsed.answers
@@ -169,6 +166,9 @@ class _Writer:
 
     async def flush(self) -> None:
         rows, self.pending = self.pending, []
+        await self._write(rows)
+
+    async def _write(self, rows: list[Row]) -> None:
         ids = [r.values["submission_id"] for r in rows]
         stored = set(
             await self.session.scalars(
@@ -269,7 +269,8 @@ async def _context(
     )
     start = datetime.combine(round_.starts_on, time(0), zone)
     end = datetime.combine(round_.ends_on + timedelta(days=1), time(0), zone)
-    return Context(round_, form, {code: uid for code, uid in rows}, zone, (start, end))
+    units = {code: uid for code, uid in rows}
+    return Context(round_, form, units, zone, (start, end), BulkParser(form.instrument))
 
 
 async def _check_rows(
@@ -324,8 +325,8 @@ async def import_responses(
     ctx = await _context(session, round_, form, zone)
     progress.start("checking and writing", file.size)
     savepoint = await session.begin_nested()
+    writer = _Writer(session, ctx, result, dry_run)
     try:
-        writer = _Writer(session, ctx, result, dry_run)
         has_id = await _check_rows(ctx, file, writer, preview, progress)
     except BaseException:
         await savepoint.rollback()
