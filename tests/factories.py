@@ -63,7 +63,7 @@ async def make_province(
     flag); tests of the limits and rules (tests/integrity) pass None for the defaults."""
     volumes = volumes if volumes is not None else {"C11": 1000, "C12": 500, "C21": 300}
     db: Database = app.state.db
-    today = date.today()
+    today = province_today()
     async with db.write_sessions.begin() as session:
         units = {}
         for code, level, parent in [

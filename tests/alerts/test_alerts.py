@@ -28,7 +28,7 @@ from app.reporting.targets import set_targets
 from app.webhooks.targets import watch_targets
 from tests.auth_helpers import csrf_of, sign_in
 from tests.comment_factories import comment_of, respond, sync
-from tests.factories import add_response, make_province, make_user, ratings
+from tests.factories import add_response, make_province, make_user, province_today, ratings
 
 
 class Inbox:
@@ -76,7 +76,7 @@ async def overdue(app: FastAPI, province: object, unit: str, count: int) -> None
             await session.execute(
                 update(Comment)
                 .where(Comment.id == comment)
-                .values(due_on=date.today() - timedelta(days=3))
+                .values(due_on=province_today() - timedelta(days=3))
             )
 
 
@@ -104,7 +104,7 @@ async def test_heads_get_one_alert_a_day_and_can_turn_it_off(
     assert off.json()["enabled"] is False
     assert (await client.get("/api/v1/account/alerts")).json()["enabled"] is False
 
-    today = date.today()
+    today = province_today()
     assert await send_alerts(app.state.db, settings, today) == 2
     assert await send_alerts(app.state.db, settings, today) == 0  # once a day
     got = {m["To"]: m for m in inbox.messages}
@@ -125,7 +125,7 @@ async def test_without_smtp_alerts_go_to_the_outbox(
     province = await make_province(app)
     await overdue(app, province, "C21", 1)
     await make_user(app, "d2@x.vn", [("admin", "D2")])
-    assert await send_alerts(app.state.db, settings, date.today()) == 1
+    assert await send_alerts(app.state.db, settings, province_today()) == 1
     files = list((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 1 and "d2@x.vn" in files[0].read_text()
 
@@ -154,7 +154,7 @@ async def test_heads_are_told_once_when_a_unit_falls_below_its_target(
     no_csrf = await client.put("/api/v1/account/alerts", json={"digest": False})
     assert no_csrf.status_code == 403
 
-    db, today = app.state.db, date.today()
+    db, today = app.state.db, province_today()
     assert await send_alerts(db, smtp_settings, today) == 0  # not judged yet: nothing known
     await watch_targets(db, app.state.catalogue, smtp_settings)  # the worker's judgement
     assert await send_alerts(db, smtp_settings, today) == 2

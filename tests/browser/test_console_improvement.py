@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.models import AuditEvent, ImprovementAction, ImprovementEvidence
 from tests.browser.conftest import in_browser
 from tests.conftest import LiveServer
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, province_today
 from tests.improvement.helpers import computed, two_rounds
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ async def test_manager_walk_and_quarterly_report(
     await make_user(app, "so@x.vn", [("manager", "P")])
     evidence = tmp_path / "bien-ban.pdf"
     evidence.write_bytes(PDF)
-    today = date.today()
+    today = province_today()
     # Both due within this quarter (on its last day at the latest), neither late.
     last = date(today.year + (today.month > 9), (((today.month - 1) // 3 + 1) * 3) % 12 + 1, 1)
     last -= timedelta(days=1)

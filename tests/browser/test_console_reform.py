@@ -4,7 +4,7 @@ corrected); axe-core checks the pages."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,10 @@ from app.units.lineage import MergeRequest, merge_units
 from tests.browser.conftest import axe_violations, in_browser
 from tests.browser.test_console import VIEWPORTS, open_page, sign_in, width_of
 from tests.conftest import LiveServer
-from tests.factories import make_province, make_user
+from tests.factories import make_province, make_user, province_today
 
 pytestmark = pytest.mark.browser
-PAST = date.today() - timedelta(days=10)
+PAST = province_today() - timedelta(days=10)
 
 
 def revert_a_rename(browser: Any, base: str, axe: str, shot: Any) -> dict[str, Any]:

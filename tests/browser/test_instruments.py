@@ -8,7 +8,7 @@ earlier answers (form.js) are answered too; a small table says what to pick and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from app.reporting.questions import questions_report
 from app.reporting.service import satisfaction_report
 from tests.browser.conftest import in_browser
 from tests.conftest import LiveServer
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def default_answer(instrument: Instrument, q: Question) -> str | list[str]:
         low, high = q.bounds
         return f"{min(max(40.0, low or 0.0), 40.0 if high is None else high):g}"
     if q.type == "date":
-        return (date.today() - timedelta(days=3)).isoformat()
+        return (province_today() - timedelta(days=3)).isoformat()
     return "Cán bộ nhiệt tình, hướng dẫn rõ ràng."
 
 

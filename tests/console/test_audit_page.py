@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from tests.comment_factories import respond
 from tests.console.helpers import HTML, staff_client
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 
 
 async def test_audit_page_shows_scope_and_filters(app: FastAPI):
@@ -27,7 +27,7 @@ async def test_audit_page_shows_scope_and_filters(app: FastAPI):
         csv_link = dated.text.split('href="/api/v1/audit.csv?', 1)[1].split('"', 1)[0]
         csv = await client.get("/api/v1/audit.csv?" + csv_link.replace("&amp;", "&"))
         assert csv.status_code == 200 and "unit.create" in csv.text and "C21" not in csv.text
-        future = (date.today() + timedelta(days=2)).isoformat()
+        future = (province_today() + timedelta(days=2)).isoformat()
         later = (await client.get(f"/console/audit?since={future}", headers=HTML)).text
         assert "Không có sự kiện nào." in later
         bad = await client.get("/console/audit?until=31-12-2026", headers=HTML)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import httpx
 import segno
@@ -12,7 +11,7 @@ from fastapi import FastAPI
 from app.audit.service import CLI
 from app.units.lineage import MergeRequest, merge_units
 from tests.console.helpers import HTML, staff_client
-from tests.factories import form_body, make_province
+from tests.factories import form_body, make_province, province_today
 
 BASE = "https://khaosat.example.vn"
 
@@ -53,7 +52,7 @@ async def test_links_only_where_a_form_is_served_today(app: FastAPI):
     """R2026 covers C11 and C12; C12 is then merged into C11; C21 has no open round."""
     await make_province(app, volumes={"C11": 10, "C12": 10})
     async with app.state.db.write_sessions.begin() as session:
-        await merge_units(session, CLI, MergeRequest(["C12"], "C11", date.today()))
+        await merge_units(session, CLI, MergeRequest(["C12"], "C11", province_today()))
     async with staff_client(app, "root@x.vn", superadmin=True) as (client, _):
         listing = (await client.get("/console/qr", headers=HTML)).text
         d1 = (await client.get("/console/qr/D1", headers=HTML)).text

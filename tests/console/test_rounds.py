@@ -12,9 +12,9 @@ from app.audit.service import CLI
 from app.models import AuditEvent, Round, RoundUnit, Unit
 from app.rounds.service import create_round, set_volume
 from tests.console.helpers import HTML, staff_client
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 
-TODAY = date.today()
+TODAY = province_today()
 
 
 def new_round(csrf: str, **extra: str) -> dict[str, str | list[str]]:

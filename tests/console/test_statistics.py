@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import date
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from app.i18n import format_number
 from app.rounds.service import get_round
 from tests.console.helpers import HTML, staff_client
 from tests.console.test_charts import NS, PER_POINT
-from tests.factories import add_response, make_province, ratings
+from tests.factories import add_response, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, respond
 from tests.reporting.test_comparisons import LAST_YEAR, seed_two_rounds
 from tests.reporting.test_previous_design import _two_rounds
@@ -198,7 +197,7 @@ async def test_overview_from_a_department_and_rounds_after_collection(app: FastA
     """A D1 viewer sees R2026 from D1 (its counters only); once R2026 closes it stays on the
     overview as its instrument's latest round, and a draft never shows."""
     province = await seed_two_rounds(app)
-    await add_round(app, province, "R-DRAFT", date.today(), {"C11": 10}, status="draft")
+    await add_round(app, province, "R-DRAFT", province_today(), {"C11": 10}, status="draft")
     async with staff_client(app, "d1@x.vn", [("viewer", "D1")]) as (client, _):
         page = (await client.get("/console/overview", headers=HTML)).text
         current = section(page, "cur-1")

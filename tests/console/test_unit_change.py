@@ -3,17 +3,17 @@ a refusal shows the form again and writes nothing)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.models import Unit, UnitEvent, UnitLink
 from tests.console.helpers import HTML, staff_client
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 from tests.reporting.helpers import audit_actions
 
-DAY = str(date.today() - timedelta(days=3))
+DAY = str(province_today() - timedelta(days=3))
 
 
 async def counts(app: FastAPI) -> tuple[int, int]:

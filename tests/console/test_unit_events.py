@@ -3,16 +3,16 @@ with its reason once a published round uses it)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from tests.console.helpers import HTML, staff_client
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 from tests.reporting.helpers import audit_actions
 
-FUTURE = date.today() + timedelta(days=400)
-PAST = date.today() - timedelta(days=10)
+FUTURE = province_today() + timedelta(days=400)
+PAST = province_today() - timedelta(days=10)
 
 
 async def test_events_are_listed_and_reverted_from_the_console(app: FastAPI):

@@ -4,7 +4,7 @@ lineage service would do (nothing written), the merge itself, and the lineage sh
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import httpx
@@ -16,10 +16,10 @@ from app.models import Unit
 from app.units.history import hierarchy_as_of
 from tests.console.helpers import HTML, staff_client
 from tests.console.test_units import unit as stored
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 from tests.reporting.helpers import audit_actions
 
-DAY = date.today() + timedelta(days=7)
+DAY = province_today() + timedelta(days=7)
 MERGE = {"sources": ["C11", "C12"], "into": "C1X", "name": "Một cửa liên xã", "effective": str(DAY)}
 
 
@@ -107,7 +107,7 @@ async def test_merging_into_an_existing_unit_can_move_the_children(app: FastAPI)
     assert c21.parent_id == d2.id
     async with app.state.db.sessions() as session:
         then = await hierarchy_as_of(session, DAY)
-        today = await hierarchy_as_of(session, date.today())
+        today = await hierarchy_as_of(session, province_today())
     assert then.by_code["C21"].parent_id == d1.id and today.by_code["C21"].parent_id == d2.id
     assert await successor_of(app, "D2") == "D1"
 

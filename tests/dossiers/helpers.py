@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
 from app.audit.service import CLI
 from app.db import Database
+from tests.factories import province_today
 
 
 async def feeder_key(app: FastAPI, unit: str) -> str:
@@ -21,7 +22,7 @@ async def feeder_key(app: FastAPI, unit: str) -> str:
 
 def event(ref: str, /, kind: str = "returned", unit: str = "C11", **extra: Any) -> dict[str, Any]:
     """A valid event: received 10 days ago, due in 5 days' time from then, returned 3 days ago."""
-    received = date.today() - timedelta(days=10)
+    received = province_today() - timedelta(days=10)
     body: dict[str, Any] = {
         "number": ref,
         "type": kind,

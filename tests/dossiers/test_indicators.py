@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,9 +18,17 @@ from app.dossiers.tasks import sync_volumes
 from app.models import FrameCell, RoundUnit, Unit
 from tests.auth_helpers import csrf_of, sign_in
 from tests.dossiers.helpers import feeder_key
-from tests.factories import add_response, bearer, make_key, make_province, make_user, ratings
+from tests.factories import (
+    add_response,
+    bearer,
+    make_key,
+    make_province,
+    make_user,
+    province_today,
+    ratings,
+)
 
-DAY = date.today() - timedelta(days=20)  # inside the round (today ± 30 days), in the past
+DAY = province_today() - timedelta(days=20)  # inside the round (today ± 30 days), in the past
 
 
 def fed(

@@ -12,11 +12,11 @@ from sqlalchemy import func, select, update
 
 from app.models import Answer, Response, Round
 from app.models.base import as_utc
-from tests.factories import CRITERIA, make_province
+from tests.factories import CRITERIA, make_province, province_today
 from tests.reporting.helpers import audit_actions, staff_client
 from tests.sampling.helpers import xlsx
 
-TODAY = date.today()
+TODAY = province_today()
 HEADER = ",".join(
     ["unit", "submitted_at", "channel", "stratum", "psu", "weight", "field", *CRITERIA]
 )

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from app.audit.service import CLI
 from app.collection.answers import ParsedAnswer
 from app.reporting.targets import set_targets
-from tests.factories import Province, make_province, ratings
+from tests.factories import Province, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, respond
 
 VOLUMES: dict[str, int | None] = {"C11": 1000, "C12": 500, "C21": 300}
@@ -31,7 +31,7 @@ async def two_rounds(app: FastAPI) -> Province:
     before = await make_province(app, volumes=VOLUMES, round_code="R2025", status="closed")
     for _ in range(N):
         await respond(app, before, "C11", counter_answers(5, 5))
-    now = await add_round(app, before, "R2026", date.today(), VOLUMES, status="open")
+    now = await add_round(app, before, "R2026", province_today(), VOLUMES, status="open")
     for i in range(N):
         low = i >= 12
         comment = COMPLAINT if low and i % 5 == 0 else None

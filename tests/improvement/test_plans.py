@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.improvement.evidence import EVIDENCE_MAX_BYTES
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 from tests.improvement.helpers import two_rounds
 from tests.reporting.helpers import audit_actions, staff_client
 
@@ -81,7 +81,7 @@ async def test_evidence_is_checked_and_served_as_a_download(app: FastAPI):
         await staff_client(app, manager, "c11@x.vn", [("manager", "C11")])
         await staff_client(app, other, "d2@x.vn", [("manager", "D2")])
         action = (
-            await manager.post("/api/v1/improvement/actions", json=_action("C11", date.today()))
+            await manager.post("/api/v1/improvement/actions", json=_action("C11", province_today()))
         ).json()
         url = f"/api/v1/improvement/actions/{action['id']}/evidence"
         html = b"<html><script>alert(1)</script></html>"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import date, timedelta
+from datetime import timedelta
 from email.message import Message
 
 import httpx
@@ -20,7 +20,7 @@ from app.improvement.reminders import send_reminders
 from app.models import AlertSent
 from app.worker.tasks import load_tasks
 from tests.alerts.test_alerts import Inbox, smtp  # noqa: F401  (the SMTP server fixture)
-from tests.factories import make_province, make_user
+from tests.factories import make_province, make_user, province_today
 from tests.improvement.helpers import plan
 from tests.reporting.helpers import staff_client
 
@@ -47,7 +47,7 @@ async def test_owners_and_heads_get_one_reminder_per_action_a_day(
         update={"smtp_url": f"smtp://127.0.0.1:{port}", "smtp_from": "sipas@tinh.gov.vn"}
     )
     await make_province(app)
-    today = date.today()
+    today = province_today()
     async with _client(app) as c11, _client(app) as province:
         await staff_client(app, c11, "c11@x.vn", [("manager", "C11")])
         await staff_client(app, province, "so@x.vn", [("manager", "P")])
@@ -101,7 +101,7 @@ async def test_a_failed_send_is_retried(
 ):
     inbox, port = smtp
     await make_province(app)
-    today = date.today()
+    today = province_today()
     async with _client(app) as c11:
         await staff_client(app, c11, "c11@x.vn", [("manager", "C11")])
         await plan(c11, "C11", "Bổ sung ghế chờ", today)

@@ -17,7 +17,7 @@ from app.integrity.admission import admit
 from app.integrity.screening import Paradata, answers_fingerprint, keyed_hash, screen
 from app.integrity.tasks import refresh_reports
 from app.models import Response, ResponseFlag
-from tests.factories import CRITERIA, make_province
+from tests.factories import CRITERIA, make_province, province_today
 
 ZONE = "Asia/Ho_Chi_Minh"
 VOLUME = 3000  # transactions at the counter over the round (~61 days): ~57 an open day
@@ -56,7 +56,7 @@ async def test_honest_days_raise_flags_on_at_most_one_percent(app: FastAPI):
     )
     rng, zone = random.Random(2026), ZoneInfo(ZONE)
     secret = app.state.settings.secret_key
-    for day in sorted(_open_days(date.today(), 5)):
+    for day in sorted(_open_days(province_today(), 5)):
         moment = datetime.combine(day, time(7, 35), zone).astimezone(UTC)
         closing = datetime.combine(day, time(17, 25), zone).astimezone(UTC)
         while True:

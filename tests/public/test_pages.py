@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from app.models import Round
-from tests.factories import add_response, make_province, ratings
+from tests.factories import add_response, make_province, province_today, ratings
 from tests.public.helpers import frozen_province, make_public
 from tests.reporting.helpers import audit_actions, staff_client
 
@@ -167,13 +167,13 @@ async def test_only_the_widget_may_be_framed_and_only_by_the_portal(
 async def test_changes_in_points_and_places_and_the_trend_over_published_rounds(
     app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from tests.reporting.helpers import add_round
 
     province = await make_province(app, status="closed")
     volumes = {"C11": 1000, "C12": 500, "C21": 300}
-    last = await add_round(app, province, "R2025", date.today() - timedelta(days=400), volumes)
+    last = await add_round(app, province, "R2025", province_today() - timedelta(days=400), volumes)
     for _ in range(3):  # last year D2 led; this year D1 does
         await add_response(app, last, "C11", ratings({"ACC1": 1, "ACC2": 1}, default=5))
         await add_response(app, last, "C21", ratings({}, default=5))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
-from tests.factories import add_response, bearer, make_key, make_province, ratings
+from tests.factories import add_response, bearer, make_key, make_province, province_today, ratings
 from tests.reporting.helpers import (
     add_round,
     api_client,
@@ -21,7 +21,7 @@ from tests.reporting.helpers import (
     staff_client,
 )
 
-LAST_YEAR = date.today() - timedelta(days=365)
+LAST_YEAR = province_today() - timedelta(days=365)
 
 
 async def seed_two_rounds(app: FastAPI):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,13 @@ from app.models import Unit
 from app.reporting.previous import answered_form
 from app.statistics.comparisons import Z95
 from app.units.lineage import MergeRequest, merge_units
-from tests.factories import CRITERIA, Province, make_province, ratings
+from tests.factories import CRITERIA, Province, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, api_client, as_old, respond, revised_app
 from tests.statistics.design_data import set_design, spread_responses
 from tests.statistics.r_design import Layout, Reference, export, reference
 from tests.statistics.r_survey import close, require_r
 
-TODAY = date.today()
+TODAY = province_today()
 DEPARTMENT = {"C11": "D1", "C12": "D1", "C1X": "D1", "C21": "D2"}
 # Satisfied (4 or 5) with probability 1/2 at the one-stop counters in both rounds; at C21
 # with 1/5 last year and 5/6 this year.

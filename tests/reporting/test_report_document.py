@@ -24,11 +24,11 @@ from app.reporting.document.pdf import to_pdf
 from app.reporting.numbers import shown
 from tests.comment_factories import respond as respond_with_text
 from tests.comment_factories import sync
-from tests.factories import add_response, make_province, ratings
+from tests.factories import add_response, make_province, province_today, ratings
 from tests.improvement.helpers import computed, plan
 from tests.reporting.helpers import add_round, respond, staff_client
 
-LAST_YEAR = date.today() - timedelta(days=365)
+LAST_YEAR = province_today() - timedelta(days=365)
 DOC = "/api/v1/rounds/R2026/report-document"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.models import AuditEvent
 from tests.auth_helpers import csrf_of, sign_in
-from tests.factories import make_user
+from tests.factories import make_user, province_today
 
 BASE = "/api/v1/rounds/R2026"
 
@@ -47,7 +47,7 @@ def xlsx(rows: list[list[Any]]) -> bytes:
 
 def in_period(days: int = 0) -> str:
     """A completion date inside the test round's period (it started 30 days ago)."""
-    return (date.today() - timedelta(days=30) + timedelta(days=days)).isoformat()
+    return (province_today() - timedelta(days=30) + timedelta(days=days)).isoformat()
 
 
 def dossier_csv(counts: dict[str, int], prefix: str = "HS") -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 import httpx
 from fastapi import FastAPI
@@ -17,7 +16,7 @@ from app.integrity.screening import Paradata, answers_fingerprint, screen
 from app.models.base import utcnow
 from app.sampling.invitations import InvitedForm, issue_invitations, open_invitation, redeem
 from tests.collection.test_form import token_of
-from tests.factories import Province, ratings
+from tests.factories import Province, province_today, ratings
 from tests.sampling.helpers import signed_in
 
 HTML = {"accept": "text/html"}
@@ -38,7 +37,7 @@ async def invite(
 async def opened_together(app: FastAPI, tokens: list[str]) -> list[InvitedForm]:
     """Each token's form as opened now: submissions that all saw their invitation open."""
     async with app.state.db.sessions() as session:
-        today = date.today()
+        today = province_today()
         return [await open_invitation(session, app.state.catalogue, t, today) for t in tokens]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models import AuditEvent, Dossier
-from tests.factories import make_province
+from tests.factories import make_province, province_today
 from tests.sampling.helpers import (
     BASE,
     audit_actions,
@@ -92,7 +92,7 @@ async def test_rejections_list_every_bad_row_and_store_nothing(
 ):
     await make_province(app)
     csrf = await signed_in(app, client, "admin@x.vn", [("admin", "P")])
-    too_early = (date.today() - timedelta(days=31)).isoformat()
+    too_early = (province_today() - timedelta(days=31)).isoformat()
     text = (
         "dossier,unit,completed_on,phone\n"
         f"HS-1,C11,{in_period()},\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from app.audit.service import CLI
 from app.db import Database
 from app.rounds.service import create_round, set_volume
-from tests.factories import Province, add_response, make_province, ratings
+from tests.factories import Province, add_response, make_province, province_today, ratings
 from tests.sampling.helpers import BASE, audit_actions, dossier_csv, signed_in, upload
 
 
@@ -76,7 +76,7 @@ async def test_small_units_excluded_or_pooled(app: FastAPI, client: httpx.AsyncC
 async def previous_round(app: FastAPI, province: Province) -> None:
     """R2025, a year earlier, covering C11 and C12 with a few responses each."""
     db: Database = app.state.db
-    today = date.today()
+    today = province_today()
     async with db.write_sessions.begin() as session:
         earlier = await create_round(
             session,

@@ -11,7 +11,7 @@ the subset (design.R), point estimates and standard errors to 1e-8.
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import anyio
@@ -20,14 +20,14 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import Unit
-from tests.factories import CRITERIA, Province, make_province
+from tests.factories import CRITERIA, Province, make_province, province_today
 from tests.reporting.helpers import add_round, staff_client
 from tests.statistics.design_data import set_design
 from tests.statistics.r_design import Layout, export, reference
 from tests.statistics.r_survey import close, require_r
 from tests.units.test_reform_r import answer
 
-TODAY = date.today()
+TODAY = province_today()
 EVENTS = TODAY - timedelta(days=5)  # after last year's round began (TODAY - 30)
 DEPARTMENT = {"C11": "D1", "C12": "D1", "C21": "D2"}
 # Each unit's multipliers of last year's responses (the allocation the report must use).

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.factories import add_response, make_province, ratings
+from tests.factories import add_response, make_province, province_today, ratings
 from tests.reporting.helpers import audit_actions, staff_client
 
-PAST = date.today() - timedelta(days=10)
+PAST = province_today() - timedelta(days=10)
 HEADER = "old_code,new_code,share,date,new_name\n"
 
 

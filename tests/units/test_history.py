@@ -4,7 +4,7 @@ change; events are audited, refused when they contradict, reversible until publi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -50,7 +50,7 @@ async def test_a_future_merge_changes_no_report_before_its_date(
     await province_with_answers(app, client)
     before = {u: stable(await report(client, u)) for u in ("P", "D1", "C11")}
     ranking = (await client.get("/api/v1/rounds/R2026/ranking?parent=P&level=counter")).json()
-    starts = date.today() - timedelta(days=30)  # make_province: the round starts 30 days ago
+    starts = province_today() - timedelta(days=30)  # make_province: the round starts 30 days ago
     assert before["P"]["hierarchy"] == {"as_of": str(starts), "basis": "round"}
     assert [c["code"] for c in before["D1"]["children"]] == ["C11", "C12"]
 

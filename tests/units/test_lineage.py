@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import Unit
-from tests.factories import bearer, make_key, make_province, ratings
+from tests.factories import bearer, make_key, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, audit_actions, respond, staff_client
 
-TODAY = date.today()
+TODAY = province_today()
 MERGE = {
     "sources": ["C11", "C12"],
     "into": "C1X",

@@ -7,7 +7,7 @@ strata, counter-day PSUs), as R's svyratio on the subset of that design."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import anyio
@@ -16,13 +16,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import Unit
-from tests.factories import CRITERIA, Province, make_province, ratings
+from tests.factories import CRITERIA, Province, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, respond, staff_client
 from tests.statistics.design_data import set_design
 from tests.statistics.r_design import Layout, export, reference
 from tests.statistics.r_survey import close, require_r
 
-TODAY = date.today()
+TODAY = province_today()
 EVENTS = TODAY - timedelta(days=5)  # after last year's round began (TODAY - 30)
 DEPARTMENT = {"C11": "D1", "C12": "D1", "C1X": "D1", "C21": "D2"}
 PREVIOUS_DOMAINS = {

@@ -10,17 +10,17 @@ unit of last year's ranking, have none.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.models import Unit
-from tests.factories import Province, add_response, make_province, ratings
+from tests.factories import Province, add_response, make_province, province_today, ratings
 from tests.reporting.helpers import add_round, staff_client
 
-TODAY = date.today()
+TODAY = province_today()
 PAST = TODAY - timedelta(days=10)  # after last year's round's first day (TODAY - 30)
 LAST_YEAR = [("C11", 5), ("C11", 5), ("C12", 5), ("C12", 1), ("C21", 2)]
 THIS_YEAR = [("S1", 5), ("S2", 2), ("C12", 5), ("C21", 4), ("C21", 1)]

@@ -23,7 +23,15 @@ from app.webhooks.events import LowScore
 from app.webhooks.targets import watch_targets
 from app.webhooks.tasks import find_events
 from tests.comment_factories import comment_of, respond
-from tests.factories import CRITERIA, Province, add_response, form_body, make_province, ratings
+from tests.factories import (
+    CRITERIA,
+    Province,
+    add_response,
+    form_body,
+    make_province,
+    province_today,
+    ratings,
+)
 from tests.reporting.helpers import staff_client
 from tests.webhooks.helpers import Receiver, fast, make_webhook
 
@@ -167,7 +175,7 @@ async def test_each_frozen_revision_is_told(
         got[0]["data"]["note"] == "lần 1"
         and got[1]["data"]["content_hash"] == second["content_hash"]
     )
-    assert date.fromisoformat(got[1]["data"]["frozen_at"][:10]) <= date.today() + timedelta(1)
+    assert date.fromisoformat(got[1]["data"]["frozen_at"][:10]) <= province_today() + timedelta(1)
 
 
 async def test_with_no_subscription_collection_is_passed_over_and_not_told_later(
