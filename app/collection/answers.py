@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from app.forms.schema import Instrument, Question, Scale
 from app.forms.visibility import visibility
@@ -57,16 +57,24 @@ def clean_text(raw: str) -> str:
     return unicodedata.normalize("NFC", kept).strip()
 
 
-_LEVELS: dict[int, tuple[Scale, dict[str, float]]] = {}
+_BUILT: dict[int, tuple[object, Any]] = {}
+
+
+def _once(model: object, build: Callable[[], Any]) -> Any:
+    """``build()`` computed once per immutable model (a scale, an instrument), keyed by
+    identity: hashing a model walks all its fields."""
+    found = _BUILT.get(id(model))
+    if found is None or found[0] is not model:
+        found = _BUILT[id(model)] = (model, build())
+    return found[1]
 
 
 def _levels(scale: Scale) -> dict[str, float]:
-    """The submitted text of each level of a scale and its value, computed once per scale
-    (scales are immutable; keyed by identity, since hashing a model walks all its fields)."""
-    found = _LEVELS.get(id(scale))
-    if found is None or found[0] is not scale:
-        found = _LEVELS[id(scale)] = (scale, {str(v.value): float(v.value) for v in scale.levels})
-    return found[1]
+    """The submitted text of each level of a scale and its value."""
+    levels: dict[str, float] = _once(
+        scale, lambda: {str(v.value): float(v.value) for v in scale.levels}
+    )
+    return levels
 
 
 def _parse_rating(instrument: Instrument, q: Question, raw: str) -> ParsedAnswer | str:
@@ -138,22 +146,22 @@ def _parse_one(
 
 
 _Step = tuple[Question, dict[str, float] | None, bool]
-_PLANS: dict[int, tuple[Instrument, list[_Step]]] = {}
 
 
 def _plan(instrument: Instrument) -> list[_Step]:
     """Per question, in form order: the levels of a rating question (else None) and whether
-    it offers N/A; worked out once per instrument (immutable, keyed by identity)."""
-    found = _PLANS.get(id(instrument))
-    if found is None or found[0] is not instrument:
-        steps: list[_Step] = [
+    it offers N/A; worked out once per instrument."""
+
+    def build() -> list[_Step]:
+        return [
             (q, _levels(instrument.scale_of(q)), instrument.not_applicable_label(q) is not None)
             if q.type == "rating"
             else (q, None, False)
             for q in instrument.questions
         ]
-        found = _PLANS[id(instrument)] = (instrument, steps)
-    return found[1]
+
+    steps: list[_Step] = _once(instrument, build)
+    return steps
 
 
 def parse_submission(instrument: Instrument, form: Mapping[str, Sequence[str]]) -> Submission:
