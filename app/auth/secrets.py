@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -17,8 +18,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from app.i18n import N_, Message
 
 _hasher = PasswordHasher()
-# Verified against when an account does not exist, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when an account does not exist, so both paths cost the same time
+    (made on first use: a hash costs ~0.5 s of CPU, too much for every process's import)."""
+    return _hasher.hash("not-a-real-password")
+
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -55,7 +62,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
