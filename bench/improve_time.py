@@ -34,7 +34,8 @@ import numpy as np
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
-from app.improvement.cache import compute, served_drivers, served_gaps, store
+from app.improvement.cache import compute, served_drivers, served_gaps
+from app.reporting.worker_figures import store
 from app.improvement.chart import ipa_svg
 from app.improvement.drivers import key_drivers
 from app.improvement.gaps import unit_gaps
