@@ -153,4 +153,3 @@ def _serving(kind: str, model: type[R]) -> Callable[..., Awaitable[R | PendingFi
 
 served_gaps = _serving("gaps", GapReport)
 served_drivers = _serving("drivers", DriverReport)
-

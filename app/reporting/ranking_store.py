@@ -63,7 +63,11 @@ async def stored_ranking(
 
 
 async def keep(
-    db: Database | None, round_id: int, parent_id: int, level: str, report: RankingReport,
+    db: Database | None,
+    round_id: int,
+    parent_id: int,
+    level: str,
+    report: RankingReport,
     basis: datetime,
 ) -> None:
     """Store a ranking a request computed (only where a worker keeps it up to date)."""

@@ -71,6 +71,8 @@ async def get_breakdown(
 async def _modified(session: SessionDep, round_code: str, ranking: RankingReport) -> datetime:
     if ranking.snapshot is not None:
         return ranking.snapshot.frozen_at
+    if ranking.freshness is not None and ranking.freshness.source == "worker":
+        return ranking.freshness.as_of  # when stored: a caught-up one is newer than a stale one
     return await data_changed_at(session, await get_round(session, round_code))
 
 
@@ -89,9 +91,7 @@ async def get_ranking(
     rank r of N, band, previous, target. Live figures are served as the background worker
     last computed them (``freshness``: its ``as_of``; ``stale`` while it catches up;
     ``?fresh=true`` computes a stale one now)."""
-    ranking = await ranking_report(
-        session, catalogue, round_code, query, principal, settings, db
-    )
+    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings, db)
     return conditional(request, ranking, await _modified(session, round_code, ranking))
 
 
@@ -125,9 +125,7 @@ async def export_ranking(
     db: DatabaseDep,
 ) -> Response:
     """The ranking table as a CSV or XLSX file, with the method stated in the file."""
-    ranking = await ranking_report(
-        session, catalogue, round_code, query, principal, settings, db
-    )
+    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings, db)
     modified = await _modified(session, round_code, ranking)
     table = ranking_table(ranking, await get_round(session, round_code), modified)
     name = f"sipas-{round_code}-ranking-{ranking.parent.code}-{query.level}"

@@ -68,7 +68,12 @@ async def freshness_of(
 
 
 async def folded_basis(
-    db: Database, round_: Round, form: RegisteredForm, settings: Settings, started: float, budget: float
+    db: Database,
+    round_: Round,
+    form: RegisteredForm,
+    settings: Settings,
+    started: float,
+    budget: float,
 ) -> datetime:
     """Fold what is queued first (at most for the run's remaining time: a first build goes on
     without it), so that the basis is the data the figures reflect."""
