@@ -121,7 +121,7 @@ async def _served(
     model = GapReport if kind == "gaps" else DriverReport
     report = model.model_validate(row.report)
     relabel(report, target.form.instrument, lang)
-    report.freshness = await freshness_of(session, target.round, row)
+    report.freshness = await freshness_of(session, target.round, row.as_of, row.basis)
     return report
 
 

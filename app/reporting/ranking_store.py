@@ -25,6 +25,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
@@ -51,13 +52,26 @@ async def stored_ranking(
     """The stored ranking this request may serve, with its freshness; None: compute it."""
     if math.isinf(waiting()):  # no worker in the process to catch up: figures brought up to date
         return None
-    row = await session.get(ImprovementFigures, (round_.id, parent_id, kind_of(level)))
+    row = (
+        await session.execute(
+            select(
+                ImprovementFigures.as_of,
+                ImprovementFigures.basis,
+                cast(ImprovementFigures.report, Text),  # parsed once, by pydantic-core
+            ).where(
+                ImprovementFigures.round_id == round_.id,
+                ImprovementFigures.unit_id == parent_id,
+                ImprovementFigures.kind == kind_of(level),
+            )
+        )
+    ).one_or_none()
     if row is None:
         return None
-    freshness = await freshness_of(session, round_, row)
+    as_of, basis, raw = row
+    freshness = await freshness_of(session, round_, as_of, basis)
     if waiting() > 0 and (freshness.stale or freshness.pending):  # ?fresh=true: the current
         return None
-    report = RankingReport.model_validate(row.report)
+    report = RankingReport.model_validate_json(raw)
     report.freshness = freshness
     return report
 

@@ -55,15 +55,15 @@ async def store(
 
 
 async def freshness_of(
-    session: AsyncSession, round_: Round, row: ImprovementFigures
+    session: AsyncSession, round_: Round, as_of: datetime, basis: datetime
 ) -> FreshnessOut:
-    """What a served row states about its figures."""
+    """What a served row (computed at ``as_of`` from the data of ``basis``) states."""
     changed = await data_changed_at(session, round_)
     return FreshnessOut(
         source="worker",
-        as_of=as_utc(row.as_of),
+        as_of=as_utc(as_of),
         pending=await has_pending(session, round_.id),
-        stale=changed > as_utc(row.basis),
+        stale=changed > as_utc(basis),
     )
 
 
