@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import aclosing
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -34,7 +35,7 @@ from app.models import ImprovementDemand, ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
 from app.reporting.service import report_target
 from app.reporting.snapshots import reported_units
-from app.reporting.worker_figures import ACTIVE, folded_basis, round_lock, store
+from app.reporting.worker_figures import active_rounds, kept_rounds, store, stored_rows
 from app.worker.locks import IMPROVEMENT_FIGURES
 from app.worker.registry import DEFER, Context, periodic
 
@@ -51,18 +52,8 @@ async def _due(
     """(unit id, unit code, kind) to compute in the round: missing first, then oldest."""
     async with db.sessions() as session:
         target = await report_target(session, catalogue, round_.code, None, None)
-        rows = (
-            await session.execute(
-                select(
-                    ImprovementFigures.unit_id,
-                    ImprovementFigures.kind,
-                    ImprovementFigures.as_of,
-                    ImprovementFigures.basis,
-                ).where(ImprovementFigures.round_id == round_.id)
-            )
-        ).all()
+        have = await stored_rows(session, round_.id, ImprovementFigures.kind.in_(KINDS))
         asked = await demanded(session, round_.id)
-    have = {(u, k): (as_utc(a), as_utc(b)) for u, k, a, b in rows}
     now = utcnow()
     missing, old = [], []
     for unit in reported_units(target.tree, target.covered):
@@ -119,27 +110,14 @@ async def refresh_figures(
     """Compute the rows due (see the module's docstring); the number written. Once a row is
     written, a run also stops as soon as ``busy()`` (requests are coming in)."""
     started = time.monotonic()
+    rounds = await active_rounds(db)
     async with db.sessions() as session:
-        rounds = list(
-            await session.scalars(
-                select(Round).where(Round.status.in_(ACTIVE)).order_by(Round.id.desc())
-            )
-        )
         asked = await demanded(session)
     rounds.sort(key=lambda r: (r.id not in asked, asked.get(r.id, utcnow())))  # stable
     done = 0
-    for round_ in rounds:
-        try:
-            form = catalogue.get(round_.form_code)
-        except AppError:  # an instrument this process does not know: nothing to compute
-            log.warning("improvement figures of %s: unknown instrument", round_.code)
-            continue
-        if form.instrument.aggregation.is_points:
-            continue
-        async with round_lock(db, IMPROVEMENT_FIGURES, round_.id) as held:
-            if not held:
-                continue
-            basis = await folded_basis(db, round_, form, settings, started, budget)
+    kept = kept_rounds(db, catalogue, settings, rounds, IMPROVEMENT_FIGURES, started, budget)
+    async with aclosing(kept) as held:
+        async for round_, basis in held:
             for unit_id, unit_code, kind in await _due(db, catalogue, round_, basis, min_age):
                 if time.monotonic() - started > budget or (done and busy()):
                     return done

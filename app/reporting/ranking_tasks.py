@@ -17,22 +17,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import aclosing
 from datetime import datetime
-
-from sqlalchemy import select
 
 from app.config import Settings
 from app.db import Database
 from app.errors import AppError
 from app.forms.registry import Catalogue
 from app.models import ImprovementFigures, Round
-from app.models.base import as_utc, utcnow
+from app.models.base import utcnow
 from app.reporting.queries import RankingQuery
 from app.reporting.ranking import ranking_report
 from app.reporting.ranking_store import PREFIX, kind_of, stored_form
 from app.reporting.service import report_target
 from app.reporting.snapshots import reported_units
-from app.reporting.worker_figures import ACTIVE, folded_basis, round_lock, store
+from app.reporting.worker_figures import active_rounds, kept_rounds, store, stored_rows
 from app.worker.locks import RANKINGS
 from app.worker.registry import Context, periodic
 
@@ -49,22 +48,10 @@ async def _due(
     """(parent unit id, parent code, level) to compute in the round: missing, then oldest."""
     async with db.sessions() as session:
         target = await report_target(session, catalogue, round_.code, None, None)
-        rows = (
-            await session.execute(
-                select(
-                    ImprovementFigures.unit_id,
-                    ImprovementFigures.kind,
-                    ImprovementFigures.as_of,
-                    ImprovementFigures.basis,
-                ).where(
-                    ImprovementFigures.round_id == round_.id,
-                    ImprovementFigures.kind.like(PREFIX + "%"),
-                )
-            )
-        ).all()
+        rows = await stored_rows(session, round_.id, ImprovementFigures.kind.like(PREFIX + "%"))
     top = target.unit
     levels = sorted({n.level for n in reported_units(target.tree, target.covered)} - {top.level})
-    have = {(u, k.removeprefix(PREFIX)): (as_utc(a), as_utc(b)) for u, k, a, b in rows}
+    have = {(u, k.removeprefix(PREFIX)): found for (u, k), found in rows.items()}
     missing = [(top.id, top.code, level) for level in levels if (top.id, level) not in have]
     now, old = utcnow(), []
     for (unit_id, level), (as_of, made_from) in have.items():
@@ -97,25 +84,12 @@ async def refresh_rankings(
 ) -> int:
     """Compute the rankings due (see the module's docstring); the number written."""
     started = time.monotonic()
-    async with db.sessions() as session:
-        rounds = list(
-            await session.scalars(
-                select(Round).where(Round.status.in_(ACTIVE)).order_by(Round.id.desc())
-            )
-        )
+    rounds = await active_rounds(db)
     done = 0
-    for round_ in rounds:
-        try:
-            form = catalogue.get(round_.form_code)
-        except AppError:  # an instrument this process does not know: nothing to compute
-            log.warning("rankings of %s: unknown instrument", round_.code)
-            continue
-        if form.instrument.aggregation.is_points:  # computed from point tallies: cheap
-            continue
-        async with round_lock(db, RANKINGS, round_.id) as held:
-            if not held:
-                continue
-            basis = await folded_basis(db, round_, form, settings, started, budget)
+    async with aclosing(
+        kept_rounds(db, catalogue, settings, rounds, RANKINGS, started, budget)
+    ) as held:
+        async for round_, basis in held:
             for unit_id, parent, level in await _due(db, catalogue, round_, basis, min_age):
                 if time.monotonic() - started > budget or (done and busy()):
                     return done

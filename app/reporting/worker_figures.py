@@ -11,18 +11,20 @@ taken in yet. Storing is idempotent (two workers computing a row write the same)
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import Database, dialect_insert
-from app.forms.registry import RegisteredForm
+from app.errors import AppError
+from app.forms.registry import Catalogue, RegisteredForm
 from app.models import ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
 from app.reporting.published import data_changed_at
@@ -33,6 +35,7 @@ from app.statistics.freshness import has_pending
 from app.statistics.load import catch_up
 from app.worker.locks import Lock
 
+log = logging.getLogger("sipas.worker")
 ACTIVE = ("open", "closed", "published")  # the rounds whose figures the worker keeps
 
 
@@ -65,6 +68,52 @@ async def freshness_of(
         pending=await has_pending(session, round_.id),
         stale=changed > as_utc(basis),
     )
+
+
+async def stored_rows(
+    session: AsyncSession, round_id: int, kinds: ColumnElement[bool]
+) -> dict[tuple[int, str], tuple[datetime, datetime]]:
+    """(unit id, kind) → (as_of, basis) of the round's rows of ``kinds``."""
+    stmt = select(
+        ImprovementFigures.unit_id,
+        ImprovementFigures.kind,
+        ImprovementFigures.as_of,
+        ImprovementFigures.basis,
+    ).where(ImprovementFigures.round_id == round_id, kinds)
+    rows = (await session.execute(stmt)).all()
+    return {(u, k): (as_utc(a), as_utc(b)) for u, k, a, b in rows}
+
+
+async def kept_rounds(
+    db: Database,
+    catalogue: Catalogue,
+    settings: Settings,
+    rounds: list[Round],
+    lock: Lock,
+    started: float,
+    budget: float,
+) -> AsyncGenerator[tuple[Round, datetime]]:
+    """The rounds of shares whose figures this process keeps now, each with its basis, while
+    holding the round's ``lock`` (use it under ``contextlib.aclosing``: the lock is released
+    when the caller moves on or stops)."""
+    for round_ in rounds:
+        try:
+            form = catalogue.get(round_.form_code)
+        except AppError:  # an instrument this process does not know: nothing to compute
+            log.warning("figures of %s: unknown instrument", round_.code)
+            continue
+        if form.instrument.aggregation.is_points:
+            continue
+        async with round_lock(db, lock, round_.id) as held:
+            if held:
+                yield round_, await folded_basis(db, round_, form, settings, started, budget)
+
+
+async def active_rounds(db: Database) -> list[Round]:
+    """The open, closed and published rounds, newest first."""
+    async with db.sessions() as session:
+        stmt = select(Round).where(Round.status.in_(ACTIVE)).order_by(Round.id.desc())
+        return list(await session.scalars(stmt))
 
 
 async def folded_basis(
