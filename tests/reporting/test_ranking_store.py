@@ -6,8 +6,11 @@ checked as for a live ranking."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -37,11 +40,15 @@ def figures(report: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in report.items() if k != "freshness"}
 
 
-async def ranking(app: FastAPI, unit: str = "P", **params: str) -> dict[str, Any]:
+async def answer(app: FastAPI, unit: str = "P", **params: str) -> httpx.Response:
     async with api_client(app, unit) as client:
-        answer = await client.get("/api/v1/rounds/R2026/ranking", params=params)
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
+        found = await client.get("/api/v1/rounds/R2026/ranking", params=params)
+    assert found.status_code == 200, found.text
+    return found
+
+
+async def ranking(app: FastAPI, unit: str = "P", **params: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await answer(app, unit, **params)).json()
     return found
 
 
@@ -107,7 +114,12 @@ async def test_fresh_true_computes_a_pending_ranking_and_keeps_it(held: FastAPI)
     c21 = next(r for r in current["rows"] if r["code"] == "C21")
     assert c21["respondents"] == 30 + 5
     assert figures(current) == await fresh(held, "P", "counter")
-    kept = await ranking(held, level="counter")  # stored by the request that computed it
+    sent = await answer(held, level="counter")  # stored by the request that computed it
+    kept = sent.json()
+    # Last-Modified: when stored (a caught-up ranking is newer than the stale one before it).
+    stored_at = datetime.fromisoformat(kept["freshness"]["as_of"].replace("Z", "+00:00"))
+    modified = parsedate_to_datetime(sent.headers["last-modified"])
+    assert modified == stored_at.replace(microsecond=0)
     assert kept["freshness"]["source"] == "worker" and not kept["freshness"]["stale"]
     assert kept["freshness"]["as_of"] > served["freshness"]["as_of"]
     assert figures(kept) == figures(current)
