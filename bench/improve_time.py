@@ -34,7 +34,7 @@ import numpy as np
 from app.config import Settings
 from app.db import Database
 from app.forms.registry import Catalogue
-from app.improvement.cache import compute, served_drivers, served_gaps, store
+from app.improvement.cache import compute, served_drivers, served_gaps
 from app.improvement.chart import ipa_svg
 from app.improvement.drivers import key_drivers
 from app.improvement.gaps import unit_gaps
@@ -43,6 +43,7 @@ from app.instruments.registry import register_forms
 from app.models import Round
 from app.reporting.published import data_changed_at
 from app.reporting.service import report_target, satisfaction_report
+from app.reporting.worker_figures import store
 
 ROUND = "BENCH-STATS"
 

@@ -12,6 +12,16 @@ Each process reads the round once (warm-up: the tallies kept in memory), then ti
 ``ranking_report`` of level ``counter`` under the province (service + JSON serialisation, as
 the API answers it) ``--repeat`` times, and the province's satisfaction report. Only APIs that
 main has are used, so the same script times both checkouts. Prints one JSON line.
+
+Rankings served from the worker's store (issue #20; a checkout with
+app/reporting/ranking_tasks.py):
+
+    python bench/ranking_time.py --url … --worker            # the worker's run: every ranking
+    python bench/ranking_time.py --url … --served --label served --repeat 7
+
+``--worker`` drops the round's stored rankings and times one run of the worker's refresh in a
+fresh process (its first read of the round included); ``--served`` times requests as a process
+with a running worker answers them (``ranking_first``: the process's first request).
 """
 
 from __future__ import annotations
@@ -64,7 +74,32 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, floa
     }
 
 
-async def run(url: str, round_code: str, level: str, repeat: int, build: bool) -> dict[str, Any]:
+async def worker_run(db: Database, catalogue: Catalogue, settings: Settings, round_id: int) -> Any:
+    """One run of the worker's rankings refresh after dropping the round's stored ones."""
+    from sqlalchemy import delete
+
+    from app.models import ImprovementFigures
+    from app.reporting.ranking_tasks import refresh_rankings
+
+    async with db.write_sessions.begin() as session:
+        kinds = ImprovementFigures.kind.like("ranking:%")
+        await session.execute(
+            delete(ImprovementFigures).where(ImprovementFigures.round_id == round_id, kinds)
+        )
+    start, start_cpu = time.perf_counter(), time.process_time()
+    written = await refresh_rankings(db, catalogue, settings, min_age=0, budget=3600.0)
+    return {
+        "worker_run": {
+            "written": written,
+            "wall_s": round(time.perf_counter() - start, 1),
+            "cpu_s": round(time.process_time() - start_cpu, 1),
+        }
+    }
+
+
+async def run(
+    url: str, round_code: str, level: str, repeat: int, build: bool, mode: str
+) -> dict[str, Any]:
     settings = Settings(database_url=url)
     db = Database(settings)
     catalogue = Catalogue.from_directory(settings.forms_dir)
@@ -79,6 +114,14 @@ async def run(url: str, round_code: str, level: str, repeat: int, build: bool) -
             spec = Spec.of(form.instrument)
             await refresh(db.engine, round_.id, design, spec, form.content_hash)
             return {"build_s": round(time.perf_counter() - start, 1)}
+        if mode == "worker":
+            before = loadavg()
+            found = await worker_run(db, catalogue, settings, round_.id)
+            return {"loadavg_before": before, "loadavg_after": loadavg(), **found}
+        if mode == "served":  # as a request in a process whose worker runs
+            from app.statistics.freshness import set_waiting
+
+            set_waiting(0.0)
         query = RankingQuery(level, None, "vi", None, False)
         rows = 0
 
@@ -116,6 +159,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--label", default=os.environ.get("PYTHONPATH", "."))
     parser.add_argument("--build", action="store_true", help="fold/rebuild the tallies, once")
+    parser.add_argument("--worker", action="store_true", help="time the worker's rankings run")
+    parser.add_argument("--served", action="store_true", help="requests served from the store")
     parser.add_argument(
         "--max-round-mb",
         type=float,
@@ -124,7 +169,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.max_round_mb is not None:
         cellstore.MAX_ROUND_BYTES = int(args.max_round_mb * 2**20)
-    result = asyncio.run(run(args.url, args.round, args.level, args.repeat, args.build))
+    mode = "worker" if args.worker else "served" if args.served else "live"
+    result = asyncio.run(run(args.url, args.round, args.level, args.repeat, args.build, mode))
     print(json.dumps({"label": args.label, **result}), flush=True)
 
 

@@ -35,12 +35,10 @@ from app.forms.schema import Instrument
 from app.improvement.drivers import key_drivers
 from app.improvement.gaps import unit_gaps
 from app.improvement.schemas import DriverReport, GapReport, PendingFigures
-from app.models import ImprovementDemand, ImprovementFigures, Round
+from app.models import ImprovementDemand, ImprovementFigures
 from app.models.base import as_utc, utcnow
-from app.reporting.published import data_changed_at
-from app.reporting.schemas import FreshnessOut
 from app.reporting.service import report_target
-from app.statistics.freshness import has_pending
+from app.reporting.worker_figures import freshness_of
 
 KINDS = ("gaps", "drivers")
 PENDING = {
@@ -64,24 +62,6 @@ async def compute(
     fn = unit_gaps if kind == "gaps" else key_drivers
     report = await fn(session, catalogue, round_code, unit_code, None, STORED_LANG, settings)
     return report.model_dump(mode="json", exclude={"freshness"})
-
-
-async def store(
-    session: AsyncSession,
-    round_id: int,
-    unit_id: int,
-    kind: str,
-    report: dict[str, Any],
-    basis: datetime,
-) -> None:
-    """Insert or replace one row (idempotent: two workers computing it write the same)."""
-    values = {"as_of": utcnow(), "basis": basis, "report": report}
-    stmt = dialect_insert(session, ImprovementFigures).values(
-        round_id=round_id, unit_id=unit_id, kind=kind, **values
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=["round_id", "unit_id", "kind"], set_=values)
-    )
 
 
 def labels(instrument: Instrument, lang: str) -> dict[str, str]:
@@ -141,13 +121,7 @@ async def _served(
     model = GapReport if kind == "gaps" else DriverReport
     report = model.model_validate(row.report)
     relabel(report, target.form.instrument, lang)
-    changed = await data_changed_at(session, target.round)
-    report.freshness = FreshnessOut(
-        source="worker",
-        as_of=as_utc(row.as_of),
-        pending=await has_pending(session, target.round.id),
-        stale=changed > as_utc(row.basis),
-    )
+    report.freshness = await freshness_of(session, target.round, row.as_of, row.basis)
     return report
 
 
@@ -179,8 +153,3 @@ def _serving(kind: str, model: type[R]) -> Callable[..., Awaitable[R | PendingFi
 
 served_gaps = _serving("gaps", GapReport)
 served_drivers = _serving("drivers", DriverReport)
-
-
-async def round_basis(session: AsyncSession, round_: Round) -> datetime:
-    """When the round's figures last changed (what a row's ``basis`` is compared with)."""
-    return await data_changed_at(session, round_)

@@ -19,31 +19,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import aclosing
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import Database
 from app.errors import AppError
 from app.forms.registry import Catalogue
-from app.improvement.cache import KINDS, compute, round_basis, store
+from app.improvement.cache import KINDS, compute
 from app.improvement.reminders import send_reminders
 from app.models import ImprovementDemand, ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
 from app.reporting.service import report_target
 from app.reporting.snapshots import reported_units
-from app.statistics.cells import Spec
-from app.statistics.design import Design
-from app.statistics.load import catch_up
+from app.reporting.worker_figures import active_rounds, kept_rounds, store, stored_rows
 from app.worker.locks import IMPROVEMENT_FIGURES
 from app.worker.registry import DEFER, Context, periodic
 
 log = logging.getLogger("sipas.improvement")
 REFRESH = "improvement.figures"
 REMINDERS = "improvement.reminders"
-ACTIVE = ("open", "closed", "published")
 REFRESH_AFTER = 300.0  # seconds: a changed row is recomputed at most this often
 BUDGET = 120.0  # seconds of work per run
 
@@ -54,18 +52,8 @@ async def _due(
     """(unit id, unit code, kind) to compute in the round: missing first, then oldest."""
     async with db.sessions() as session:
         target = await report_target(session, catalogue, round_.code, None, None)
-        rows = (
-            await session.execute(
-                select(
-                    ImprovementFigures.unit_id,
-                    ImprovementFigures.kind,
-                    ImprovementFigures.as_of,
-                    ImprovementFigures.basis,
-                ).where(ImprovementFigures.round_id == round_.id)
-            )
-        ).all()
+        have = await stored_rows(session, round_.id, ImprovementFigures.kind.in_(KINDS))
         asked = await demanded(session, round_.id)
-    have = {(u, k): (as_utc(a), as_utc(b)) for u, k, a, b in rows}
     now = utcnow()
     missing, old = [], []
     for unit in reported_units(target.tree, target.covered):
@@ -97,7 +85,11 @@ async def _answered(session: AsyncSession, round_id: int, unit_id: int) -> None:
     made = await session.scalar(
         select(func.count())
         .select_from(ImprovementFigures)
-        .where(ImprovementFigures.round_id == round_id, ImprovementFigures.unit_id == unit_id)
+        .where(
+            ImprovementFigures.round_id == round_id,
+            ImprovementFigures.unit_id == unit_id,
+            ImprovementFigures.kind.in_(KINDS),
+        )
     )
     if made == len(KINDS):
         await session.execute(
@@ -105,22 +97,6 @@ async def _answered(session: AsyncSession, round_id: int, unit_id: int) -> None:
                 ImprovementDemand.round_id == round_id, ImprovementDemand.unit_id == unit_id
             )
         )
-
-
-async def _try_lock(db: Database, round_id: int):  # type: ignore[no-untyped-def]
-    """A connection holding the round's advisory lock (PostgreSQL), None if another process
-    holds it; on SQLite a connection-free marker (one writer anyway)."""
-    if db.engine.dialect.name != "postgresql":
-        return False
-    conn = await db.engine.connect()
-    got = await conn.scalar(
-        text("SELECT pg_try_advisory_lock(:c, :r)"), {"c": IMPROVEMENT_FIGURES.key, "r": round_id}
-    )
-    await conn.commit()
-    if not got:
-        await conn.close()
-        return None
-    return conn
 
 
 async def refresh_figures(
@@ -134,35 +110,14 @@ async def refresh_figures(
     """Compute the rows due (see the module's docstring); the number written. Once a row is
     written, a run also stops as soon as ``busy()`` (requests are coming in)."""
     started = time.monotonic()
+    rounds = await active_rounds(db)
     async with db.sessions() as session:
-        rounds = list(
-            await session.scalars(
-                select(Round).where(Round.status.in_(ACTIVE)).order_by(Round.id.desc())
-            )
-        )
         asked = await demanded(session)
     rounds.sort(key=lambda r: (r.id not in asked, asked.get(r.id, utcnow())))  # stable
     done = 0
-    for round_ in rounds:
-        try:
-            form = catalogue.get(round_.form_code)
-        except AppError:  # an instrument this process does not know: nothing to compute
-            log.warning("improvement figures of %s: unknown instrument", round_.code)
-            continue
-        if form.instrument.aggregation.is_points:
-            continue
-        lock = await _try_lock(db, round_.id)
-        if lock is None:
-            continue
-        try:
-            design = Design.of(round_, settings.timezone)
-            spec = Spec.of(form.instrument)
-            # Fold what is queued first, so that the basis is the data the figures reflect
-            # (at most for the run's remaining time: a first build goes on without it).
-            left = max(1.0, budget - (time.monotonic() - started))
-            await catch_up(db.engine, round_.id, design, spec, form.content_hash, left)
-            async with db.sessions() as session:
-                basis = await round_basis(session, round_)
+    kept = kept_rounds(db, catalogue, settings, rounds, IMPROVEMENT_FIGURES, started, budget)
+    async with aclosing(kept) as held:
+        async for round_, basis in held:
             for unit_id, unit_code, kind in await _due(db, catalogue, round_, basis, min_age):
                 if time.monotonic() - started > budget or (done and busy()):
                     return done
@@ -178,13 +133,6 @@ async def refresh_figures(
                     await store(session, round_.id, unit_id, kind, report, basis)
                     await _answered(session, round_.id, unit_id)
                 done += 1
-        finally:
-            if lock:
-                await lock.execute(
-                    text("SELECT pg_advisory_unlock(:c, :r)"),
-                    {"c": IMPROVEMENT_FIGURES.key, "r": round_.id},
-                )
-                await lock.close()
     return done
 
 

@@ -91,12 +91,16 @@ class ImprovementEvidence(Base):
 
 
 class ImprovementFigures(Base):
-    """The gaps or key drivers of a unit in a round as the background worker last computed
-    them (app/improvement/cache.py): requests serve them as they are and say when they were
-    made (``as_of``) and from which data (``basis``: when the round's figures last changed)."""
+    """The gaps or key drivers of a unit in a round (app/improvement/cache.py), or a ranking of
+    a level under it (kind 'ranking:<level>', app/reporting/ranking_store.py), as the
+    background worker last computed them: requests serve them as they are and say when they
+    were made (``as_of``) and from which data (``basis``: when the round's figures last
+    changed)."""
 
     __tablename__ = "improvement_figures"
-    __table_args__ = (CheckConstraint("kind IN ('gaps', 'drivers')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('gaps', 'drivers') OR kind LIKE 'ranking:%'", name="kind"),
+    )
 
     round_id: Mapped[int] = mapped_column(
         ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
@@ -104,7 +108,7 @@ class ImprovementFigures(Base):
     unit_id: Mapped[int] = mapped_column(
         ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     as_of: Mapped[datetime] = mapped_column(Timestamp)  # when computed
     basis: Mapped[datetime] = mapped_column(Timestamp)  # the data's last change it reflects
     report: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -6,7 +6,8 @@ say so; bands from the round); points instruments (TT 01/2018) by their total, w
 it reaches as the band. A frozen round is ranked from its published reports, so its table does
 not change until the next revision. The previous rank is the rank in the previous round's
 own ranking, "of N" the units that existed then (app.reporting.then_ranks); the ranking rolls
-up with the hierarchy ``as_of`` (default: the round's), and says which.
+up with the hierarchy ``as_of`` (default: the round's), and says which. Live rankings of
+shares are served as the background worker stored them (app/reporting/ranking_store.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.config import Settings, get_settings
+from app.db import Database
 from app.errors import AppError, NotFound
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
@@ -31,8 +33,9 @@ from app.reporting.comparisons import (
 )
 from app.reporting.precision import design_info, rankable, uncertainty
 from app.reporting.previous import answered_form, previous_round
-from app.reporting.published import freshness_out
+from app.reporting.published import data_changed_at, freshness_out
 from app.reporting.queries import RankingQuery
+from app.reporting.ranking_store import keep, stored_ranking
 from app.reporting.schemas import DesignInfo, HierarchyOut, ScreeningCounts, Uncertainty, UnitRef
 from app.reporting.screening import screening_of
 from app.reporting.service import ReportTarget, aggregation_text, report_target, weight_set_of
@@ -274,8 +277,12 @@ async def ranking_report(
     query: RankingQuery,
     principal: Principal | None = None,
     settings: Settings | None = None,
+    db: Database | None = None,
+    stored: bool = True,
 ) -> RankingReport:
-    """Units of ``level`` under ``parent`` (default: the round's top unit), ranked."""
+    """Units of ``level`` under ``parent`` (default: the round's top unit), ranked; live
+    figures of shares as the worker stored them when it has (app/reporting/ranking_store.py;
+    ``db``: where to store one computed here; ``stored`` False: compute, as the worker does)."""
     settings = settings or get_settings()
     if query.live and query.revision is not None:
         raise AppError("ask for a revision or for live figures, not both")
@@ -283,7 +290,6 @@ async def ranking_report(
         session, catalogue, round_code, query.parent, principal, query.as_of
     )
     instrument = target.form.instrument
-    peers = peers_of(target, query.level)
     points = instrument.aggregation.is_points
     snapshot = (
         None if query.live or points else await get_snapshot(session, target.round, query.revision)
@@ -294,6 +300,12 @@ async def ranking_report(
             "a ranking in another one",
             field="as_of",
         )
+    kept = stored and snapshot is None and not points and query.as_of is None
+    if kept:
+        found = await stored_ranking(session, target.round, target.unit.id, query.level)
+        if found is not None:
+            return found
+    peers = peers_of(target, query.level)
     with observing() as seen:
         if snapshot is not None:
             figures = await _frozen(session, snapshot, peers, query.lang, settings)
@@ -306,7 +318,8 @@ async def ranking_report(
     screened = (
         await screening_of(session, target.round.id, tree, peers) if snapshot is None else None
     )
-    return RankingReport(
+    read = seen.get(target.round.id)
+    report = RankingReport(
         round=target.round.code,
         form=instrument.code,
         form_version=figures.form_version or target.form.version,
@@ -320,6 +333,11 @@ async def ranking_report(
         previous_round=figures.previous_round,
         rows=ranked_rows(figures, parents, screened),
         snapshot=snapshot_ref(snapshot) if snapshot is not None else None,
-        freshness=freshness_out(seen.get(target.round.id), snapshot),
+        freshness=freshness_out(read, snapshot),
         hierarchy=HierarchyOut(as_of=target.as_of.day, basis=target.as_of.basis),
     )
+    if kept and not (read is not None and read.stale):
+        folded_at = read.as_of if read is not None and read.source == "tallies" else None
+        basis = await data_changed_at(session, target.round, folded_at)
+        await keep(db, target.round.id, target.unit.id, query.level, report, basis)
+    return report

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.auth.access import ApiReader
-from app.deps import CatalogueDep, SessionDep, SettingsDep
+from app.deps import CatalogueDep, DatabaseDep, SessionDep, SettingsDep
 from app.reporting.breakdown import breakdown_report
 from app.reporting.exports import (
     MEDIA,
@@ -71,6 +71,8 @@ async def get_breakdown(
 async def _modified(session: SessionDep, round_code: str, ranking: RankingReport) -> datetime:
     if ranking.snapshot is not None:
         return ranking.snapshot.frozen_at
+    if ranking.freshness is not None and ranking.freshness.source == "worker":
+        return ranking.freshness.as_of  # when stored: a caught-up one is newer than a stale one
     return await data_changed_at(session, await get_round(session, round_code))
 
 
@@ -83,10 +85,13 @@ async def get_ranking(
     settings: SettingsDep,
     principal: ApiReader,
     query: RankingQueryDep,
+    db: DatabaseDep,
 ) -> Response:
     """Units of a level under a parent ranked by index, with standard errors and intervals:
-    rank r of N, band, previous, target."""
-    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings)
+    rank r of N, band, previous, target. Live figures are served as the background worker
+    last computed them (``freshness``: its ``as_of``; ``stale`` while it catches up;
+    ``?fresh=true`` computes a stale one now)."""
+    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings, db)
     return conditional(request, ranking, await _modified(session, round_code, ranking))
 
 
@@ -117,9 +122,10 @@ async def export_ranking(
     principal: ApiReader,
     query: RankingQueryDep,
     files: FileQueryDep,
+    db: DatabaseDep,
 ) -> Response:
     """The ranking table as a CSV or XLSX file, with the method stated in the file."""
-    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings)
+    ranking = await ranking_report(session, catalogue, round_code, query, principal, settings, db)
     modified = await _modified(session, round_code, ranking)
     table = ranking_table(ranking, await get_round(session, round_code), modified)
     name = f"sipas-{round_code}-ranking-{ranking.parent.code}-{query.level}"

@@ -21,6 +21,7 @@ TASK_MODULES = (
     "app.units.tasks",
     "app.improvement.tasks",
     "app.reporting.jobs",
+    "app.reporting.ranking_tasks",
     "app.public.publishing",
     "app.worker.jobs",
 )
