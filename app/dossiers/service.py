@@ -15,6 +15,7 @@ counted by the background worker (``dossiers.fold``, app/dossiers/tally.py).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.db import dialect_insert
-from app.dossiers.schemas import DossierEventIn, EventError, EventResult, FeedOut
+from app.dossiers.schemas import DossierEventIn
 from app.models import DossierEvent
 from app.models.base import utcnow
 from app.units.service import UnitTree
@@ -35,9 +36,10 @@ EVENTS = TypeAdapter(list[DossierEventIn])
 # Pydantic's error types -> the feed's stable codes (custom checks keep their own names).
 PYDANTIC_CODES = {"missing": "missing_field", "extra_forbidden": "unexpected_field"}
 OWN_CODES = {"date_missing", "dates_out_of_order", "date_in_future"}
-NOT_AN_OBJECT = EventError(code="not_an_object", message="an event is a JSON object")
-UNKNOWN_UNIT = EventError(code="unknown_unit", field="unit", message="no unit with this code")
-OUT_OF_SCOPE = EventError(code="out_of_scope", field="unit", message="outside your key's units")
+# An ``EventError`` each, as the answer gives it.
+NOT_AN_OBJECT = {"code": "not_an_object", "field": None, "message": "an event is a JSON object"}
+UNKNOWN_UNIT = {"code": "unknown_unit", "field": "unit", "message": "no unit with this code"}
+OUT_OF_SCOPE = {"code": "out_of_scope", "field": "unit", "message": "outside your key's units"}
 # The stored columns an event gives as it is (``type`` is stored as ``kind``, ``unit`` as
 # its id).
 ROW_FIELDS = tuple(f for f in DossierEventIn.model_fields if f not in ("unit", "type"))
@@ -57,7 +59,7 @@ class FeedContext:
         return self._feeds[unit_id]
 
 
-def _error(first: Any) -> EventError:
+def _error(first: Any) -> dict[str, Any]:
     """The first problem of an event (one of Pydantic's error dicts, its location relative
     to the event), as a stable code, the field it concerns and a message."""
     kind = str(first["type"])
@@ -68,7 +70,7 @@ def _error(first: Any) -> EventError:
         message = "unknown field refused (the feed takes no personal data)"
     else:
         message = str(first["msg"])
-    return EventError(code=code, field=str(field) if field else None, message=message)
+    return {"code": code, "field": str(field) if field else None, "message": message}
 
 
 def _validate(objects: list[dict[str, Any]], ctx: FeedContext) -> list[Any]:
@@ -93,71 +95,72 @@ def _validate(objects: list[dict[str, Any]], ctx: FeedContext) -> list[Any]:
 
 def check_events(
     items: list[Any], ctx: FeedContext
-) -> tuple[list[EventResult], dict[tuple[str, str], dict[str, Any]]]:
-    """Every event's result (``stored`` until the database says otherwise, or ``rejected``
-    with its error) and the rows to insert, one per (number, type) — the first of equal
-    events in a batch is the one stored."""
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
+    """Every event's result, an ``EventResult`` as a plain dict (``stored`` until the database
+    says otherwise, or ``rejected`` with its error), and the rows to insert, one per (number,
+    type) — the first of equal events in a batch is the one stored."""
     objects = [raw for raw in items if isinstance(raw, dict)]
     checked = iter(_validate(objects, ctx))
-    results: list[EventResult] = []
+    results: list[dict[str, Any]] = []
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     key_id = ctx.principal.id
     for index, raw in enumerate(items):
         if not isinstance(raw, dict):
-            results.append(_rejected(index, None, None, NOT_AN_OBJECT))
+            results.append(_result(index, None, None, NOT_AN_OBJECT))
             continue
         event = next(checked)
         if not isinstance(event, DossierEventIn):
             number, kind = raw.get("number"), raw.get("type")
             number = number if isinstance(number, str) else None
-            results.append(_rejected(index, number, kind, _error(event)))
+            results.append(_result(index, number, kind, _error(event)))
             continue
         node = ctx.tree.by_code.get(event.unit)
         if node is None:
-            results.append(_rejected(index, event.number, event.type, UNKNOWN_UNIT))
+            results.append(_result(index, event.number, event.type, UNKNOWN_UNIT))
             continue
         if not ctx.feeds(node.id):  # unnamed: another's unit stays secret
-            results.append(_rejected(index, event.number, event.type, OUT_OF_SCOPE))
+            results.append(_result(index, event.number, event.type, OUT_OF_SCOPE))
             continue
-        results.append(
-            EventResult.model_construct(
-                index=index, number=event.number, type=event.type, status="stored", error=None
-            )
-        )
+        results.append(_result(index, event.number, event.type, None))
         row = {name: getattr(event, name) for name in ROW_FIELDS}
         row.update(kind=event.type, unit_id=node.id, api_key_id=key_id)
         rows.setdefault((event.number, event.type), row)
     return results, rows
 
 
-def _rejected(index: int, number: str | None, kind: Any, error: EventError) -> EventResult:
-    return EventResult.model_construct(
-        index=index,
-        number=number,
-        type=kind if isinstance(kind, str) else None,
-        status="rejected",
-        error=error,
-    )
+def _result(
+    index: int, number: str | None, kind: Any, error: dict[str, Any] | None
+) -> dict[str, Any]:
+    """An ``EventResult`` as a dict (a batch's thousands of answers are not models: they are
+    serialised once, in the router)."""
+    return {
+        "index": index,
+        "number": number,
+        "type": kind if isinstance(kind, str) else None,
+        "status": "stored" if error is None else "rejected",
+        "error": error,
+    }
 
 
-async def store_events(session: AsyncSession, items: list[Any], ctx: FeedContext) -> FeedOut:
-    """Check every event, store the new ones, and say for each what happened."""
+async def store_events(session: AsyncSession, items: list[Any], ctx: FeedContext) -> dict[str, Any]:
+    """Check every event, store the new ones, and say for each what happened (a ``FeedOut``
+    as a dict)."""
     results, rows = check_events(items, ctx)
     inserted = await _insert(session, list(rows.values()))
     for result in results:
-        if result.status == "stored":
-            key = (result.number or "", result.type or "")
+        if result["status"] == "stored":
+            key = (result["number"], result["type"])
             if key in inserted:
                 inserted.discard(key)  # the first of equal events in a batch is the stored one
             else:
-                result.status = "duplicate"
-    counts = {s: sum(r.status == s for r in results) for s in ("stored", "duplicate", "rejected")}
-    return FeedOut.model_construct(
-        stored=counts["stored"],
-        duplicates=counts["duplicate"],
-        rejected=counts["rejected"],
-        results=results,
-    )
+                result["status"] = "duplicate"
+    counts = Counter(r["status"] for r in results)
+    return {
+        "stored": counts["stored"],
+        "duplicates": counts["duplicate"],
+        "rejected": counts["rejected"],
+        "results": results,
+    }
 
 
 INSERT_COLUMNS = (*ROW_FIELDS, "kind", "unit_id", "api_key_id", "stored_at")
