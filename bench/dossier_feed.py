@@ -13,7 +13,9 @@ repeat) two measurements over the same number of new events:
 - copy: asyncpg ``copy_records_to_table`` of the same rows into an unindexed table of the same
   columns (the floor: no validation, no unique check, no answer).
 
-Prints events/s per repeat and min / median / max.
+Prints events/s per repeat and min / median / max, and the feed's events per CPU second of
+this process (the app and its client; not PostgreSQL's), which a loaded machine disturbs
+far less than the wall-clock rate.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from app.units.service import upsert_unit
 DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/sipas_dossiers")
 COUNTERS = 50
 NUMBERS = itertools.count()
+CPU_RATES: list[float] = []  # feed events per CPU second of this process (app and client)
 DAY = date.today() - timedelta(days=30)
 COPY_DDL = """CREATE TABLE IF NOT EXISTS bench_copy (number text, kind text, unit_id int,
 procedure_code text, procedure_name text, field text, channel text, received_on date,
@@ -108,9 +111,11 @@ async def feed(
             stored = answer.json().get("stored") if answer.status_code == 200 else None
             assert stored == len(batch), answer.text[:300]
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(post(b) for b in batches))
-    return sum(len(b) for b in batches) / (time.perf_counter() - started)
+    count = sum(len(b) for b in batches)
+    CPU_RATES.append(count / (time.process_time() - cpu))
+    return count / (time.perf_counter() - started)
 
 
 async def copy(
@@ -165,11 +170,12 @@ async def main(args: argparse.Namespace) -> None:
                         records = [[as_record(e, units) for e in b] for b in batches]
                         rate = await copy(pool, records, args.concurrency)
                     results[kind].append(rate)
-                    print(f"repeat {repeat + 1} {kind}: {rate:,.0f} events/s", flush=True)
+                    cpu = f" ({CPU_RATES[-1]:,.0f} per CPU s)" if kind == "feed" else ""
+                    print(f"repeat {repeat + 1} {kind}: {rate:,.0f} events/s{cpu}", flush=True)
         await pool.close()
     load = (await asyncio.to_thread(Path("/proc/loadavg").read_text)).strip()
     print(f"batch {args.batch} x {args.batches}, concurrency {args.concurrency}, loadavg {load}")
-    for kind, rates in results.items():
+    for kind, rates in {**results, "feed per CPU s": CPU_RATES[1:]}.items():
         median = statistics.median(rates)
         print(
             f"{kind}: min {min(rates):,.0f}  median {median:,.0f}  max {max(rates):,.0f} events/s"

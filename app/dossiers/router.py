@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic_core import from_json, to_json
 
 from app.audit.service import Actor, record
 from app.auth.access import ApiFeeder, ApiReader, StaffAdmin, actor_of, check_csrf
@@ -66,7 +67,7 @@ FEED_BODY = {
 async def _events(request: Request) -> list[Any]:
     """The events of the body: one event object, {"events": [...]} or a bare array."""
     try:
-        body = await request.json()
+        body = from_json(await request.body())  # pydantic-core's parser: a big batch, fast
     except ValueError:
         raise Unprocessable("the body is not JSON", code="not_json") from None
     items = body.get("events", [body]) if isinstance(body, dict) else body
@@ -80,7 +81,7 @@ async def _events(request: Request) -> list[Any]:
 @router.post("/dossiers", response_model=FeedOut, openapi_extra=FEED_BODY)
 async def post_dossiers(
     request: Request, principal: ApiFeeder, session: WriteSessionDep, settings: SettingsDep
-) -> FeedOut:
+) -> Response:
     """Feed dossier events (one or a batch): each stored once per (number, type), or refused
     on its own with a stable error code; the answer lists every event's outcome."""
     items = await _events(request)
@@ -90,7 +91,8 @@ async def post_dossiers(
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake("dossiers.fold")  # count them into the indicators, in the background
-    return stored
+    # A FeedOut built from checked parts, as plain data: serialised once, not validated again.
+    return Response(to_json(stored), media_type="application/json")
 
 
 async def _period(

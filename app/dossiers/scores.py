@@ -3,11 +3,12 @@ determine, per unit (and group) and period, beside the percentages (docs/dossier
 
 Decision 766/QĐ-TTg (23/6/2022) scores service in five groups of indicators, 100 points in
 all: publicity and transparency 18, progress of handling 20, online public services 22,
-satisfaction 18, digitisation of records 22. The scoring tables inside each group (which
-sub-indicators, and how a share becomes points) could not be verified here, so each score
-below is **adapted**: the group's maximum × the one share these data determine. A score is
-None where its share is (no denominator). The rules are stated in ``COMPONENTS`` and in the
-API answer, the CSV header and docs/dossiers.md.
+satisfaction 18, digitisation of records 22 (the domain brief confirms 100 points in five
+groups and the satisfaction group's 18; the others are unverified). The scoring tables inside
+each group (which sub-indicators, and how a share becomes points) could not be verified here,
+so each score below is **adapted**: the group's maximum × the one share these data
+determine. A score is None where its share is (no denominator). The rules are stated in
+``COMPONENTS`` and in the API answer, the CSV header and docs/dossiers.md.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ COMPONENTS = (
         rule="progress_points = 20 × timely_share ÷ 100, where timely_share = (early + on "
         "time) ÷ dossiers with a due day",
         basis="adapted",
-        note="Decision 766 gives the group 20 points for handling dossiers early or on time; "
-        "its sub-indicator weights are not applied here: the group's points are scaled by the "
-        "share returned by the due day.",
+        note="sipas's adaptation: the group's points scaled by the share returned by the due "
+        "day. Unverified: the group's 20 points and its sub-indicators (Decision 766's "
+        "appendix was not at hand; docs/dossiers.md).",
     ),
     ScoreComponent(
         code="online",
@@ -47,8 +48,9 @@ COMPONENTS = (
         rule="online_points = 22 × online_share ÷ 100, where online_share = dossiers received "
         "online ÷ dossiers returned",
         basis="adapted",
-        note="The group's other inputs (procedures offered online, online payment) are not in "
-        "the feed; the group's points are scaled by the share of dossiers handled online.",
+        note="sipas's adaptation: the group's points scaled by the share of dossiers handled "
+        "online. Unverified: the group's 22 points and its inputs; procedures offered online "
+        "and online payment are not in the feed (docs/dossiers.md).",
     ),
     ScoreComponent(
         code="satisfaction",
@@ -59,8 +61,9 @@ COMPONENTS = (
         "satisfied ÷ answered criterion answers of the responses given through a dossier's own "
         "rating code in the period (by the response's day; unweighted)",
         basis="adapted",
-        note="Decision 766 rates each dossier by its code; the group's points are scaled by "
-        "the pooled share of satisfied answers of the rated dossiers.",
+        note="The group's 18 points and the satisfied-answer convention follow the domain "
+        "brief; scaling the points by the share pooled over all criterion answers is sipas's "
+        "adaptation, not the instrument's declared aggregation (docs/dossiers.md).",
     ),
 )
 POINTS = {c.code: (c.share, c.group_points) for c in COMPONENTS}

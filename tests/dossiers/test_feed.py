@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.models import DossierEvent
 from tests.dossiers.helpers import event, feeder_key
-from tests.factories import bearer, make_key, make_province
+from tests.factories import bearer, make_key, make_province, province_today
 
 FEED = "/api/v1/dossiers"
 
@@ -95,6 +96,39 @@ async def test_a_bad_event_is_named_and_the_others_are_stored(
     assert (body["stored"], body["duplicates"], body["rejected"]) == (2, 1, 10)
     assert await stored(app) == [("A-1", "returned"), ("A-10", "cancelled")]
     assert "C21" not in answer.text.replace('"unit":"C21"', "")  # nothing said about D2's units
+
+
+async def test_a_batch_judges_each_event_as_if_it_were_posted_alone(
+    app: FastAPI, client: httpx.AsyncClient
+):
+    """The batch is validated in one pass (a second one over the good events when some
+    fail): each event's answer is still the one it gets on its own, first problem named."""
+    await make_province(app)
+    key = await feeder_key(app, "D1")
+    evening = province_today() - timedelta(days=12)  # 20:30 UTC is the next local day
+    next_day = evening + timedelta(days=1)
+    events = [
+        event("B-1", channel="fax", returned_on=None),  # two problems: the first is named
+        event("B-2", unit="NOPE", due_on="2000-01-01"),  # a bad date before an unknown unit
+        event("B-3", number="bad number", citizen_phone="0900000000"),
+        event("B-4", received_on="2026-02-30"),
+        event("B-5", kind="cancelled", cancelled_on=None),
+        event("B-6", received_on=f"{evening}T20:30:00Z", due_on=f"{evening}"),  # due before
+        event("B-7", received_on=f"{evening}T20:30:00Z", due_on=f"{next_day}"),  # local: next day
+        [1, 2],
+        event("B-8", unit="C21"),
+    ]
+    batch = await client.post(FEED, json={"events": events}, headers=bearer(key))
+    assert batch.status_code == 200, batch.text
+    alone = []
+    for number, one in enumerate(events):
+        answer = await client.post(FEED, json=[one], headers=bearer(key))
+        alone.append({**answer.json()["results"][0], "index": number})
+    statuses = [r["status"] for r in batch.json()["results"]]
+    assert statuses == ["rejected"] * 6 + ["stored", "rejected", "rejected"]
+    assert batch.json()["results"][5]["error"]["code"] == "dates_out_of_order"
+    alone[6]["status"] = "stored"  # posted again alone, B-7 is the batch's duplicate
+    assert batch.json()["results"] == alone
 
 
 async def test_only_feeder_keys_feed_and_feeder_keys_cannot_read(
