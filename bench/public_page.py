@@ -13,7 +13,8 @@ requests are timed in-process (httpx over ASGI, sequential), interleaved and rep
 - ``healthz``: the floor (no database);
 - ``api-frozen-<round>``: GET /api/v1/rounds/{round}/satisfaction?unit=<top> with an API key,
   served from the same frozen revision (the existing cached endpoint);
-- ``public-<round>``: the public province page (HTML, ranking of 20 departments, SVG chart).
+- ``public-<round>``: the public province page (HTML, ranking of 20 departments, SVG chart);
+- ``public-304-<round>``: the same page revalidated (``If-None-Match`` of its ETag: 304).
 
     python bench/stats_seed.py --url sqlite:////tmp/pub-bench.db --n 10000 --round BENCH-10K
     python bench/stats_seed.py --url sqlite:////tmp/pub-bench.db --n 1000000 --round BENCH-1M
@@ -94,7 +95,8 @@ async def timed(
         started = time.perf_counter()
         answer = await client.get(url, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, (url, answer.status_code, answer.text[:200])
+        expected = 304 if "If-None-Match" in headers else 200
+        assert answer.status_code == expected, (url, answer.status_code, answer.text[:200])
     return times
 
 
@@ -121,19 +123,22 @@ async def main(url: str, rounds: list[str], repeat: int, n: int) -> None:
         async with app.state.db.write_sessions.begin() as session:
             key = (await create_key(session, CLI, "bench", tops[rounds[0]], None)).key
         auth = {"Authorization": f"Bearer {key}"}
-        targets = [("healthz", "/healthz", {})]
-        for code in rounds:
-            targets.append(
-                (
-                    f"api-frozen-{code}",
-                    f"/api/v1/rounds/{code}/satisfaction?unit={tops[code]}",
-                    auth,
-                )
-            )
-            targets.append((f"public-{code}", f"/public/{code}", {}))
         transport = httpx.ASGITransport(app=app)
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in targets}
         async with httpx.AsyncClient(transport=transport, base_url="https://bench") as client:
+            targets: list[tuple[str, str, dict[str, str]]] = [("healthz", "/healthz", {})]
+            for code in rounds:
+                targets.append(
+                    (
+                        f"api-frozen-{code}",
+                        f"/api/v1/rounds/{code}/satisfaction?unit={tops[code]}",
+                        auth,
+                    )
+                )
+                targets.append((f"public-{code}", f"/public/{code}", {}))
+                etag = (await client.get(f"/public/{code}")).headers["etag"]
+                revalidate = {"If-None-Match": etag}
+                targets.append((f"public-304-{code}", f"/public/{code}", revalidate))
+            results: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in targets}
             for _, path, headers in targets:  # warm up: caches, first reads
                 await timed(client, path, headers, 5)
             for _ in range(repeat):
