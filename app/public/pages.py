@@ -35,6 +35,7 @@ from app.deps import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
 from app.models import ReportSnapshotItem, Unit
+from app.public.publishing import FILE_NAMES
 from app.public.service import (
     Public,
     earlier_public,
@@ -233,15 +234,7 @@ async def method_page(
         report = await _report(session, public, public.top.id, lang)
         units = json.loads((await public_file(session, public, "units.json")).content)
         withheld = [u for u in units if u["withheld_reason"]]
-        files = (
-            "datapackage.json",
-            "units.csv",
-            "indicators.csv",
-            "units.json",
-            "indicators.json",
-            "revision.json",
-        )
-        hashes = {name: (await public_file(session, public, name)).sha256 for name in files}
+        hashes = {n: (await public_file(session, public, n)).sha256 for n in FILE_NAMES}
         return _context(
             public, lang, report=report, withheld=withheld, units=len(units), hashes=hashes
         )
