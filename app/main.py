@@ -61,6 +61,7 @@ from app.middleware import (
 )
 from app.openapi import install_openapi
 from app.ops import router as ops_router
+from app.public.pages import PageCache
 from app.public.pages import router as public_pages
 from app.public.router import router as open_data_router
 from app.public.router import staff_router as public_flag_router
@@ -112,6 +113,7 @@ def renew_state(app: FastAPI) -> None:
     )
     app.state.counter_cache = CounterCache(settings.counter_cache_seconds)
     app.state.signer = SubmissionSigner(settings.secret_key, settings.submission_max_age_seconds)
+    app.state.public_pages = PageCache()  # rendered pages of frozen revisions
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

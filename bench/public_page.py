@@ -13,7 +13,8 @@ requests are timed in-process (httpx over ASGI, sequential), interleaved and rep
 - ``healthz``: the floor (no database);
 - ``api-frozen-<round>``: GET /api/v1/rounds/{round}/satisfaction?unit=<top> with an API key,
   served from the same frozen revision (the existing cached endpoint);
-- ``public-<round>``: the public province page (HTML, ranking of 20 departments, SVG chart).
+- ``public-<round>``: the public province page (HTML, ranking of 20 departments, SVG chart);
+- ``public-304-<round>``: the same page revalidated (``If-None-Match`` of its ETag: 304).
 
     python bench/stats_seed.py --url sqlite:////tmp/pub-bench.db --n 10000 --round BENCH-10K
     python bench/stats_seed.py --url sqlite:////tmp/pub-bench.db --n 1000000 --round BENCH-1M
@@ -89,13 +90,17 @@ async def publish(app, code: str) -> str:  # type: ignore[no-untyped-def]
 async def timed(
     client: httpx.AsyncClient, url: str, headers: dict[str, str], n: int
 ) -> list[float]:
+    """Each request's wall time, then (appended) the process's CPU time per request, in ms: on
+    a loaded machine the CPU time is the steadier measure of the work a request does."""
     times = []
+    cpu = time.process_time()
     for _ in range(n):
         started = time.perf_counter()
         answer = await client.get(url, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, (url, answer.status_code, answer.text[:200])
-    return times
+        expected = 304 if "If-None-Match" in headers else 200
+        assert answer.status_code == expected, (url, answer.status_code, answer.text[:200])
+    return [*times, (time.process_time() - cpu) * 1000 / n]
 
 
 def loadavg() -> str:
@@ -121,31 +126,34 @@ async def main(url: str, rounds: list[str], repeat: int, n: int) -> None:
         async with app.state.db.write_sessions.begin() as session:
             key = (await create_key(session, CLI, "bench", tops[rounds[0]], None)).key
         auth = {"Authorization": f"Bearer {key}"}
-        targets = [("healthz", "/healthz", {})]
-        for code in rounds:
-            targets.append(
-                (
-                    f"api-frozen-{code}",
-                    f"/api/v1/rounds/{code}/satisfaction?unit={tops[code]}",
-                    auth,
-                )
-            )
-            targets.append((f"public-{code}", f"/public/{code}", {}))
         transport = httpx.ASGITransport(app=app)
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in targets}
         async with httpx.AsyncClient(transport=transport, base_url="https://bench") as client:
+            targets: list[tuple[str, str, dict[str, str]]] = [("healthz", "/healthz", {})]
+            for code in rounds:
+                targets.append(
+                    (
+                        f"api-frozen-{code}",
+                        f"/api/v1/rounds/{code}/satisfaction?unit={tops[code]}",
+                        auth,
+                    )
+                )
+                targets.append((f"public-{code}", f"/public/{code}", {}))
+                etag = (await client.get(f"/public/{code}")).headers["etag"]
+                revalidate = {"If-None-Match": etag}
+                targets.append((f"public-304-{code}", f"/public/{code}", revalidate))
+            results: dict[str, list[tuple[float, ...]]] = {name: [] for name, _, _ in targets}
             for _, path, headers in targets:  # warm up: caches, first reads
                 await timed(client, path, headers, 5)
             for _ in range(repeat):
                 for name, path, headers in targets:
-                    times = await timed(client, path, headers, n)
-                    results[name].append((statistics.median(times), p95(times)))
+                    *times, cpu = await timed(client, path, headers, n)
+                    results[name].append((statistics.median(times), p95(times), cpu))
         print("loadavg after:", loadavg())
-        print(f"{'target':<24} {'p50 min/med/max ms':>24} {'p95 min/med/max ms':>24}")
+        heads = ("p50 min/med/max ms", "p95 min/med/max ms", "CPU/request min/med/max ms")
+        print(f"{'target':<24}", *(f"{h:>26}" for h in heads))
         for name, runs in results.items():
-            p50s, p95s = [r[0] for r in runs], [r[1] for r in runs]
             fmt = lambda v: f"{min(v):.2f}/{statistics.median(v):.2f}/{max(v):.2f}"  # noqa: E731
-            print(f"{name:<24} {fmt(p50s):>24} {fmt(p95s):>24}")
+            print(f"{name:<24}", *(f"{fmt([r[i] for r in runs]):>26}" for i in range(3)))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,13 @@ page, a page per unit, the method page, the embeddable widget, and the verify pa
 Every page is rendered on the server, carries an ETag (304 when the copy is current) and may be
 cached for a minute by anyone (a new revision made public shows within that minute). The
 language is ``?lang=`` only (no cookie), so a URL names one page.
+
+A page of a frozen revision is made of the revision's stored figures, the rows it belongs to
+(round, revision, its public flag, top unit) and the URL's query: the province page, the widget
+and the method page are rendered once per process for each such state and then served from
+memory (``PageCache``: the same bytes and ETag, a 304 without rendering), so their cost is
+two small reads whatever the round's size. A changed row (a renamed round, a new revision made
+public) is a new key: nothing is served stale.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,6 +27,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_mapper
 from starlette.datastructures import UploadFile
 
 from app.auth.access import public_access
@@ -25,6 +35,7 @@ from app.deps import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
 from app.models import ReportSnapshotItem, Unit
+from app.public.publishing import FILE_NAMES
 from app.public.service import (
     Public,
     earlier_public,
@@ -34,26 +45,71 @@ from app.public.service import (
     public_revisions,
 )
 from app.public.views import unit_view
-from app.reporting.http import conditional
+from app.reporting.http import conditional, etag_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public_access)])
 Lang = Literal["vi", "en"]
 LangQ = Annotated[Lang, Query()]
 RevisionQ = Annotated[int | None, Query(ge=1, le=1_000_000)]
 CACHE = "public, max-age=60"
+HTML = "text/html; charset=utf-8"
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 MSG_EMPTY = N_("Hãy chọn một tệp hoặc dán nội dung cần kiểm tra.")
 
 
-def _html(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+class PageCache:
+    """Rendered pages (bytes, ETag) by what they are made of; the least recently used go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[bytes, str] | None:
+        found = self._pages.get(key)
+        if found is not None:
+            self._pages.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> tuple[bytes, str]:
+        self._pages[key] = page = (body, etag_of(body))
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+        return page
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     templates: Jinja2Templates = request.app.state.templates
-    page = templates.TemplateResponse(request, name, context, status_code=status)
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _html(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    page = _render(request, name, context, status)
     if status != 200:
         page.headers["Cache-Control"] = "no-store"
         return page
-    return conditional(
-        request, bytes(page.body), None, "text/html; charset=utf-8", {"Cache-Control": CACHE}
-    )
+    return conditional(request, bytes(page.body), None, HTML, {"Cache-Control": CACHE})
+
+
+def _state(public: Public) -> str:
+    """Every column of the rows a page of ``public`` shows (round, revision, flag, top unit)."""
+    rows = (public.round, public.snapshot, public.flag, public.top)
+    return repr([[getattr(row, c.key) for c in object_mapper(row).column_attrs] for row in rows])
+
+
+async def _frozen_page(
+    request: Request,
+    key: tuple[Any, ...],
+    name: str,
+    context: Callable[[], Awaitable[dict[str, Any]]],
+) -> Response:
+    """The page of a frozen revision named by ``key`` (with the URL's query), rendered once."""
+    pages: PageCache = request.app.state.public_pages
+    full = (name, request.url.query, *key)
+    found = pages.get(full)
+    if found is None:
+        found = pages.put(full, bytes(_render(request, name, await context()).body))
+    body, etag = found
+    return conditional(request, body, None, HTML, {"Cache-Control": CACHE}, etag=etag)
 
 
 async def _report(session: AsyncSession, public: Public, unit_id: int, lang: str) -> dict[str, Any]:
@@ -120,8 +176,7 @@ async def verify(request: Request, session: SessionDep) -> Response:
     for digest in dict.fromkeys(digests):
         matches += await find_by_hash(session, digest)
     checked = {"sha256": digests[0], "size": len(candidates[0]), "matches": matches}
-    templates: Jinja2Templates = request.app.state.templates
-    page = templates.TemplateResponse(request, "public/verify.html", {"checked": checked})
+    page = _render(request, "public/verify.html", {"checked": checked})
     page.headers["Cache-Control"] = "no-store"
     return page
 
@@ -136,10 +191,14 @@ async def province_page(
 ) -> Response:
     """The province's results: overall index, band, change, ranking of its units, chart."""
     public = await public_revision(session, round_code, revision)
-    report = await _report(session, public, public.top.id, lang)
-    others = [p.snapshot.revision for p in await public_revisions(session, public.round.id)]
-    context = _context(public, lang, view=unit_view(report), revisions=sorted(others), unit=None)
-    return _html(request, "public/province.html", context)
+    others = sorted(p.snapshot.revision for p in await public_revisions(session, public.round.id))
+
+    async def context() -> dict[str, Any]:
+        report = await _report(session, public, public.top.id, lang)
+        return _context(public, lang, view=unit_view(report), revisions=others, unit=None)
+
+    key = (_state(public), tuple(others))
+    return await _frozen_page(request, key, "public/province.html", context)
 
 
 @router.get("/public/{round_code}/embed", response_class=HTMLResponse)
@@ -152,8 +211,12 @@ async def embed(
 ) -> Response:
     """The widget for the provincial portal's iframe (framing: configured origins only)."""
     public = await public_revision(session, round_code, revision)
-    report = await _report(session, public, public.top.id, lang)
-    return _html(request, "public/embed.html", _context(public, lang, view=unit_view(report)))
+
+    async def context() -> dict[str, Any]:
+        report = await _report(session, public, public.top.id, lang)
+        return _context(public, lang, view=unit_view(report))
+
+    return await _frozen_page(request, (_state(public),), "public/embed.html", context)
 
 
 @router.get("/public/{round_code}/method", response_class=HTMLResponse)
@@ -166,22 +229,17 @@ async def method_page(
 ) -> Response:
     """How the figures were made: instrument, sample, weights, design, withheld, hash."""
     public = await public_revision(session, round_code, revision)
-    report = await _report(session, public, public.top.id, lang)
-    units = json.loads((await public_file(session, public, "units.json")).content)
-    withheld = [u for u in units if u["withheld_reason"]]
-    files = (
-        "datapackage.json",
-        "units.csv",
-        "indicators.csv",
-        "units.json",
-        "indicators.json",
-        "revision.json",
-    )
-    hashes = {name: (await public_file(session, public, name)).sha256 for name in files}
-    context = _context(
-        public, lang, report=report, withheld=withheld, units=len(units), hashes=hashes
-    )
-    return _html(request, "public/method.html", context)
+
+    async def context() -> dict[str, Any]:
+        report = await _report(session, public, public.top.id, lang)
+        units = json.loads((await public_file(session, public, "units.json")).content)
+        withheld = [u for u in units if u["withheld_reason"]]
+        hashes = {n: (await public_file(session, public, n)).sha256 for n in FILE_NAMES}
+        return _context(
+            public, lang, report=report, withheld=withheld, units=len(units), hashes=hashes
+        )
+
+    return await _frozen_page(request, (_state(public),), "public/method.html", context)
 
 
 @router.get("/public/{round_code}/units/{unit_code}", response_class=HTMLResponse)

@@ -151,6 +151,33 @@ async def test_public_pages_are_cacheable_and_answer_304(
     assert vi != en
 
 
+async def test_a_page_rendered_once_follows_its_rows(
+    app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+):
+    """The province page, widget and method page are rendered once per state of the revision
+    (app.state.public_pages): the same bytes and ETag again, but a renamed round or another
+    revision made public is a new page, never the copy kept in memory."""
+    province = await frozen_province(app, client)
+    await make_public(client)
+    paths = ("/public/R2026", "/public/R2026/embed", "/public/R2026/method?lang=en")
+    first = {path: await anonymous.get(path) for path in paths}
+    for path, page in first.items():
+        again = await anonymous.get(path)
+        assert again.content == page.content and again.headers["etag"] == page.headers["etag"]
+    async with app.state.db.write_sessions.begin() as session:
+        await session.execute(update(Round).values(name="Đợt khảo sát đã đổi tên"))
+    for path, page in first.items():
+        renamed = await anonymous.get(path, headers={"if-none-match": page.headers["etag"]})
+        assert renamed.status_code == 200 and renamed.headers["etag"] != page.headers["etag"]
+        assert "Đợt khảo sát đã đổi tên" in renamed.text, path
+    await add_response(app, province, "C21", ratings({}, default=1))
+    assert (await client.post("/api/v1/rounds/R2026/freeze")).json()["result"]["revision"] == 2
+    before = await anonymous.get("/public/R2026?revision=1")
+    await make_public(client, 2)  # the province page of revision 1 now links revision 2
+    after = await anonymous.get("/public/R2026?revision=1")
+    assert "?revision=2&amp;" not in before.text and "?revision=2&amp;" in after.text
+
+
 async def test_only_the_widget_may_be_framed_and_only_by_the_portal(
     app: FastAPI, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ):
