@@ -22,3 +22,4 @@ DOSSIER_VOLUMES = Lock("dossier-volumes", 4244)  # second key: the round id
 DOSSIER_FOLD = Lock("dossier-fold", 4260)  # second key: 0 (one counter of the feed at a time)
 IMPROVEMENT_FIGURES = Lock("improvement-figures", 4245)  # second key: the round id
 DOSSIER_RATINGS = Lock("dossier-ratings", 4261)  # second key: the round id
+UNIT_TREES = Lock("unit-trees", 4262)  # second key: 0 (the stored dated trees)
