@@ -9,11 +9,11 @@ into new ones, each counter moved under its new commune. 17,897 units, 31,497 ve
 Then, interleaved and repeated: ``load_tree`` (today's structure from the unit rows),
 the resolver of c8406df (bench/hierarchy_baseline.py: the baseline) and ``resolve_hierarchy``
 (the resolver now: one query for the history, then the tree; both cold) on a day before the
-reform and on a day after it, ``hierarchy_as_of`` with the history kept but no tree for the
-day's period yet (the first report of a period after the hierarchy version was read), and
-``hierarchy_as_of`` kept (the stamp query, then the tree kept in memory while no unit
-changed; also for another day of a period already built). Prints min/median/max in ms and
-/proc/loadavg.
+reform and on a day after it, ``hierarchy_as_of`` cold with the tree stored by the worker
+(``units.store_trees``; nothing in memory: a process's first report reads the stamp and one
+row), and ``hierarchy_as_of`` kept (the stamp query, then the tree kept in memory while no
+unit changed; also for another day of a period already built). Prints min/median/max wall
+and CPU ms and /proc/loadavg (before and after).
 
     PYTHONPATH=. python bench/hierarchy_time.py --url sqlite:////tmp/sipas-hier.db --n 30
     PYTHONPATH=. python bench/hierarchy_time.py \
@@ -40,7 +40,7 @@ from app.db import Database
 from app.migrate import upgrade
 from app.models import Unit, UnitEvent, UnitVersion
 from app.units import history
-from app.units.history import DatedTree, hierarchy_as_of, resolve_hierarchy
+from app.units.history import DatedTree, hierarchy_as_of, resolve_hierarchy, store_trees
 from app.units.service import load_tree
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -154,11 +154,10 @@ async def seed(db: Database) -> tuple[int, int]:
     return len(units), len(versions)
 
 
-async def new_period(session: AsyncSession, day: date) -> DatedTree:
-    """``hierarchy_as_of`` with the history kept (same hierarchy version) but no tree built
-    yet for the day's period: the cost of the first report of a period."""
-    for _, snapshot, trees in history._KEPT.values():
-        trees.pop(snapshot.period(day), None)
+async def cold_stored(session: AsyncSession, day: date) -> DatedTree:
+    """``hierarchy_as_of`` in a process that has nothing in memory (its first report), the
+    worker having stored the day's tree: the stamp query and one row."""
+    history._KEPT.clear()
     return await hierarchy_as_of(session, day)
 
 
@@ -180,26 +179,32 @@ async def main(url: str, n: int) -> None:
     db = Database(settings)
     try:
         sizes = await seed(db)
+        async with db.write_sessions.begin() as session:  # what the worker does
+            for day in (BEFORE, AFTER):
+                await store_trees(session, day)
         runs = {
             "load_tree (today, baseline)": lambda s: load_tree(s),
             "c8406df resolver(2025-06-30) cold (baseline)": lambda s: baseline_resolve(s, BEFORE),
             "c8406df resolver(2026-01-01) cold (baseline)": lambda s: baseline_resolve(s, AFTER),
             "resolve_hierarchy(2025-06-30) cold": lambda s: resolve_hierarchy(s, BEFORE),
             "resolve_hierarchy(2026-01-01) cold": lambda s: resolve_hierarchy(s, AFTER),
-            "hierarchy_as_of(2025-06-30) new period": lambda s: new_period(s, BEFORE),
-            "hierarchy_as_of(2026-01-01) new period": lambda s: new_period(s, AFTER),
+            "hierarchy_as_of(2025-06-30) cold, stored": lambda s: cold_stored(s, BEFORE),
             "hierarchy_as_of(2025-06-30) kept": lambda s: hierarchy_as_of(s, BEFORE),
-            "hierarchy_as_of(2026-01-01) kept": lambda s: hierarchy_as_of(s, AFTER),
             "hierarchy_as_of(2025-03-15) kept, other day": lambda s: hierarchy_as_of(s, OTHER),
+            "hierarchy_as_of(2026-01-01) cold, stored": lambda s: cold_stored(s, AFTER),
+            "hierarchy_as_of(2026-01-01) kept": lambda s: hierarchy_as_of(s, AFTER),
         }
         times: dict[str, list[float]] = {k: [] for k in runs}
+        cpu: dict[str, list[float]] = {k: [] for k in runs}
+        load_before = await asyncio.to_thread(loadavg)
         shape = {}
         for _ in range(n):  # interleaved
             for name, run in runs.items():
                 async with db.sessions() as session:
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     tree = await run(session)
                     times[name].append((time.perf_counter() - start) * 1000)
+                    cpu[name].append((time.process_time() - start_cpu) * 1000)
                 shape[name] = {
                     "top": len(tree.children.get(None, [])),
                     "communes": sum(1 for u in tree.by_code.values() if u.level == "commune"),
@@ -210,8 +215,9 @@ async def main(url: str, n: int) -> None:
             "units": sizes[0],
             "versions": sizes[1],
             "n": n,
-            "loadavg": load,
+            "loadavg": [load_before, load],
             "ms": {k: stats(v) for k, v in times.items()},
+            "cpu_ms": {k: stats(v) for k, v in cpu.items()},
             "shape": shape,
         }
         print(json.dumps(out, indent=1, ensure_ascii=False))

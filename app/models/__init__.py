@@ -40,6 +40,7 @@ from app.models.target_watch import TargetWatch
 from app.models.unit import Unit
 from app.models.unit_event import UnitEvent
 from app.models.unit_link import UnitLink
+from app.models.unit_tree import UnitTreeStored
 from app.models.unit_version import UnitVersion
 from app.models.user import Grant, User
 from app.models.webhook import WebhookCursor, WebhookDelivery, WebhookSubscription
@@ -101,6 +102,7 @@ __all__ = [
     "Unit",
     "UnitEvent",
     "UnitLink",
+    "UnitTreeStored",
     "UnitVersion",
     "User",
     "UserSession",

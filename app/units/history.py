@@ -24,20 +24,25 @@ the history holds), not per day.
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import insert_ignore
 from app.errors import AppError
-from app.models import AuditEvent
-from app.units.service import UnitTree, load_tree
-from app.units.snapshot import Picked, Snapshot, read_snapshot
+from app.models import AuditEvent, Round
+from app.models import UnitTreeStored as Stored
+from app.units.service import UnitNode, UnitTree, load_tree
+from app.units.snapshot import Bounds, Picked, Snapshot, read_snapshot
+from app.worker.locks import UNIT_TREES
 
 
 class DatedTree(UnitTree):
@@ -60,6 +65,44 @@ class DatedTree(UnitTree):
                 self.absorbed[_continues(r, parents, gone)].append(r.node.id)
         super().__init__(n for n in nodes if n.id not in gone)
         self.by_id = by_id  # ids of stopped units resolve too (responses point at them)
+
+    def payload(self) -> bytes:
+        """The tree, compact, for ``stored``: its nodes as columns (in ``by_id``'s order, with
+        the code order of those that existed), and what had stopped, begun later, absorbed."""
+        nodes = list(self.by_id.values())
+        place = {n.id: k for k, n in enumerate(nodes)}
+        existing = sorted((n for n in nodes if self.existed(n.id)), key=lambda n: n.code)
+        body = {
+            "id": [n.id for n in nodes],
+            "code": [n.code for n in nodes],
+            "name": [n.name for n in nodes],
+            "level": [n.level for n in nodes],
+            "parent": [n.parent_id for n in nodes],
+            "order": [place[n.id] for n in existing],
+            "inactive": sorted(self.inactive),
+            "later": sorted(self.later),
+            "absorbed": [[k, v] for k, v in self.absorbed.items()],
+        }
+        return zlib.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+    @classmethod
+    def stored(cls, day: date, data: bytes) -> DatedTree:
+        """The tree ``payload`` wrote (no sort, no resolution: a node per unit and the
+        indexes)."""
+        body = json.loads(zlib.decompress(data))
+        ids = body["id"]
+        nodes = list(map(UnitNode, ids, body["code"], body["name"], body["level"], body["parent"]))
+        tree = cls.__new__(cls)
+        tree.day = day
+        tree.inactive = set(body["inactive"])
+        tree.later = set(body["later"])
+        tree.absorbed = defaultdict(list, {k: v for k, v in body["absorbed"]})
+        tree.by_id = dict(zip(ids, nodes, strict=True))
+        gone = tree.inactive | tree.later
+        tree.by_code = {n.code: n for n in nodes if n.id not in gone}
+        tree._adopt([nodes[k] for k in body["order"]])
+        tree._subtrees = {}
+        return tree
 
     def _walk(self, unit_id: int) -> set[int]:
         found, stack = set(), [unit_id]
@@ -96,9 +139,32 @@ def _continues(r: Picked, parents: dict[int, int | None], gone: set[int]) -> int
 
 
 Stamp = tuple[int, str] | None
-# Per database: the hierarchy version (stamp) the entry was read at, its snapshot (one query),
-# and the trees built from it, per period (stretch of days sharing one tree).
-_KEPT: dict[str, tuple[Stamp, Snapshot, dict[int, DatedTree]]] = {}
+
+
+@dataclass
+class Kept:
+    """What a process keeps of one database's hierarchy version (its stamp): the trees built
+    or read so far, by their period's days, and the history once it had to be read."""
+
+    stamp: Stamp
+    trees: dict[Bounds, DatedTree] = field(default_factory=dict)
+    snapshot: Snapshot | None = None
+
+    def find(self, day: date) -> DatedTree | None:
+        return next((tree for bounds, tree in self.trees.items() if _within(bounds, day)), None)
+
+    def keep(self, bounds: Bounds, tree: DatedTree) -> None:
+        if len(self.trees) >= _TREES_KEPT:  # the oldest built goes first
+            self.trees.pop(next(iter(self.trees)))
+        self.trees[bounds] = tree
+
+
+def _within(bounds: Bounds, day: date) -> bool:
+    start, end = bounds
+    return (start is None or start <= day) and (end is None or end > day)
+
+
+_KEPT: dict[str, Kept] = {}  # per database
 _CACHE_SIZE = 32
 _TREES_KEPT = 16  # periods kept per database (each tree holds every unit)
 
@@ -116,26 +182,92 @@ async def hierarchy_stamp(session: AsyncSession) -> Stamp:
     return (int(row[0]), str(row[1])) if row is not None else None
 
 
+async def stored_tree(
+    session: AsyncSession, stamp: Stamp, day: date
+) -> tuple[Bounds, DatedTree] | None:
+    """The tree the worker stored for ``day``'s period at this hierarchy version (one row),
+    if it has."""
+    if stamp is None:
+        return None
+    row = (
+        await session.execute(
+            select(Stored.valid_from, Stored.valid_to, Stored.data).where(
+                Stored.stamp_id == stamp[0],
+                Stored.stamp_at == stamp[1],
+                or_(Stored.valid_from.is_(None), Stored.valid_from <= day),
+                or_(Stored.valid_to.is_(None), Stored.valid_to > day),
+            )
+        )
+    ).first()
+    return None if row is None else ((row[0], row[1]), DatedTree.stored(day, row[2]))
+
+
 async def hierarchy_as_of(session: AsyncSession, day: date) -> DatedTree:
-    """The hierarchy on ``day``, reused from memory while no unit changed: the history is read
-    once per hierarchy version, and a tree built once per period of days it holds."""
+    """The hierarchy on ``day``, reused from memory while no unit changed; else the tree the
+    worker stored for the day's period (one row); else resolved from the history (read once
+    per hierarchy version; a tree built once per period of days it holds)."""
     key = str(getattr(session.bind, "url", ""))
     stamp = await hierarchy_stamp(session)
-    found = _KEPT.get(key)
-    if found is None or found[0] != stamp or stamp is None:
+    kept = _KEPT.get(key)
+    if kept is None or kept.stamp != stamp or stamp is None:
         # A stamp read inside a transaction that then rolls back never comes again (ids and
         # times are not reused together), so its entry is simply never hit.
         if len(_KEPT) >= _CACHE_SIZE and key not in _KEPT:
             _KEPT.pop(next(iter(_KEPT)))
-        found = _KEPT[key] = (stamp, await read_snapshot(session), {})
-    snapshot, trees = found[1], found[2]
-    period = snapshot.period(day)
-    tree = trees.get(period)
+        kept = _KEPT[key] = Kept(stamp)
+    tree = kept.find(day)
     if tree is None:
-        if len(trees) >= _TREES_KEPT:  # the oldest built goes first
-            trees.pop(next(iter(trees)))
-        tree = trees[period] = DatedTree(day, snapshot.pick(day))
+        found = await stored_tree(session, stamp, day)
+        if found is None:
+            if kept.snapshot is None:
+                kept.snapshot = await read_snapshot(session)
+            found = kept.snapshot.bounds(day), DatedTree(day, kept.snapshot.pick(day))
+        kept.keep(*found)
+        tree = found[1]
     return tree if tree.day == day else tree.on(day)
+
+
+async def store_trees(session: AsyncSession, today: date) -> int:
+    """Store the tree of every period a report asks by default (today's, and each round's
+    day: its first day, or today if it starts later) at the current hierarchy version, and
+    delete the rows of older versions; how many trees were stored (0: all there already, or
+    another process is storing them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = text("SELECT pg_try_advisory_xact_lock(:c, 0)")
+        if not await session.scalar(sql, {"c": UNIT_TREES.key}):
+            return 0
+    stamp = await hierarchy_stamp(session)
+    if stamp is None:
+        return 0
+    await session.execute(delete(Stored).where(Stored.stamp_id != stamp[0]))
+    rows = await session.execute(
+        select(Stored.valid_from, Stored.valid_to).where(
+            Stored.stamp_id == stamp[0], Stored.stamp_at == stamp[1]
+        )
+    )
+    have: list[Bounds] = [(start, end) for start, end in rows]
+    starts = (await session.execute(select(Round.starts_on).distinct())).scalars()
+    days = {today} | {min(start, today) for start in starts}
+    snapshot: Snapshot | None = None
+    stored = 0
+    for day in sorted(days):
+        if any(_within(bounds, day) for bounds in have):
+            continue
+        snapshot = snapshot or await read_snapshot(session)
+        bounds = snapshot.bounds(day)
+        tree = DatedTree(day, snapshot.pick(day))
+        values = {
+            "stamp_id": stamp[0],
+            "period": snapshot.period(day),
+            "stamp_at": stamp[1],
+            "valid_from": bounds[0],
+            "valid_to": bounds[1],
+            "data": tree.payload(),
+        }
+        await session.execute(insert_ignore(session, Stored, values))
+        have.append(bounds)
+        stored += 1
+    return stored
 
 
 _CURRENT: dict[str, tuple[Stamp, UnitTree]] = {}

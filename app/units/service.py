@@ -29,8 +29,12 @@ class UnitTree:
     def __init__(self, nodes: Iterable[UnitNode]) -> None:
         self.by_id = {n.id: n for n in nodes}
         self.by_code = {n.code: n for n in self.by_id.values()}
+        self._adopt(sorted(self.by_id.values(), key=lambda n: n.code))
+
+    def _adopt(self, ordered: Iterable[UnitNode]) -> None:
+        """``children`` of the nodes, given in code order."""
         self.children: dict[int | None, list[UnitNode]] = defaultdict(list)
-        for node in sorted(self.by_id.values(), key=lambda n: n.code):
+        for node in ordered:
             self.children[node.parent_id].append(node)
         # subtrees asked for (a tree is not changed once built; kept trees serve many
         # reports: a ranking of 4,000 units asks each one's subtree three times)

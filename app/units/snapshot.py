@@ -37,6 +37,9 @@ ACTIVE: Final = 6
 SUCCESSOR: Final = 7
 
 
+Bounds = tuple[date | None, date | None]  # a period's days, [start, end); None: open
+
+
 class Row(NamedTuple):
     node: UnitNode  # the unit row (today's structure)
     stops: date | None  # inactive_from
@@ -101,6 +104,11 @@ class Snapshot:
     def period(self, day: date) -> int:
         """The stretch of days sharing one tree: how many of the dates are on or before it."""
         return bisect_right(self.points, day)
+
+    def bounds(self, day: date) -> Bounds:
+        """The days of ``day``'s period: ``[start, end)``, None where open."""
+        k = self.period(day)
+        return (self.points[k - 1] if k else None, self.points[k] if k < len(self.points) else None)
 
     def pick(self, day: date) -> list[Picked]:
         """Each unit as of ``day`` (the rules of ``app.units.history``)."""

@@ -23,3 +23,4 @@ DOSSIER_FOLD = Lock("dossier-fold", 4260)  # second key: 0 (one counter of the f
 IMPROVEMENT_FIGURES = Lock("improvement-figures", 4245)  # second key: the round id
 DOSSIER_RATINGS = Lock("dossier-ratings", 4261)  # second key: the round id
 RANKINGS = Lock("rankings", 4262)  # second key: the round id
+UNIT_TREES = Lock("unit-trees", 4263)  # second key: 0 (the stored dated trees)
