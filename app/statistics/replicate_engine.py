@@ -35,6 +35,7 @@ from app.statistics.replicate_store import (
     build,
     digest,
     load,
+    mark_source,
     save,
     save_summary,
     served,
@@ -151,8 +152,8 @@ async def watermark(
 async def keep(bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone: str) -> bool:
     """The worker's step for one round with replicate variance: (re)build its stored set when
     the design, the active weight set or the responses (the tallies' last fold) changed since
-    it was last checked, and its Summary (a round whose weights are taken as fixed); True
-    when it built one."""
+    it was last checked, and its Summary (a round whose weights are taken as fixed) at the
+    tally state now; True when it built or summarised one."""
     design = Design.of(round_, timezone)
     async with AsyncSession(bind) as session:
         active = await active_set(session, round_)
@@ -170,6 +171,7 @@ async def keep(bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone:
         )
         key = digest(layout, design, active)
         found = await load(session, round_.id, key, layout)
+        built = found is None
         if found is None:
             found, seconds = await build(
                 session, round_, form.instrument, layout, design, len(stats.keys)
@@ -178,6 +180,8 @@ async def keep(bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone:
         if found.weights is None:
             summary = summarize(layout, found.reps, stats.keys, stats.t, stats.psus, folded)
             await save_summary(bind, round_.id, source, summary)
+        elif not built:
+            await mark_source(bind, round_.id, source)
     return True
 
 
