@@ -13,9 +13,11 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.rounds.service import get_round
+from app.statistics.cells import Spec
+from app.statistics.design import Design
 from app.statistics.freshness import Freshness, observing, set_waiting
 from app.statistics.inference import Engine
-from app.statistics.load import round_engine
+from app.statistics.load import catch_up, round_engine
 from app.units.service import load_tree
 from tests.statistics.design_data import DOMAINS, apply_case, seed
 
@@ -68,6 +70,12 @@ async def test_reports_read_the_summary_current_then_stale(app: FastAPI, setting
             text("DELETE FROM response WHERE id = (SELECT MAX(id) FROM response)")
         )
     await app.state.db.engine.dispose()
+    form = app.state.catalogue.get("one-stop-counter")
+    async with app.state.db.sessions() as session:
+        design = Design.of(await get_round(session, "R2026"), settings.timezone)
+    spec = Spec.of(form.instrument)
+    bind, round_id = app.state.db.engine, province.round.id
+    await catch_up(bind, round_id, design, spec, form.content_hash, math.inf)  # the fold only
     set_waiting(0.0)  # a report that does not wait: the Summary as it was, said to be stale
     stale, freshness = await _engine(app, settings)
     assert stale.replicate_summary is not None and freshness.stale
