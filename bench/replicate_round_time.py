@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 
 from sqlalchemy import text
@@ -64,6 +65,7 @@ async def main(url: str, variance: str, replicates: int, repeat: int) -> dict[st
         start = time.perf_counter()
         await replicate_engine.keep(db.engine, round_, form, settings.timezone)
         stored_ms = 1000 * (time.perf_counter() - start)
+        print("keep", stored_ms, _loadavg(), file=sys.stderr, flush=True)
         set_waiting(0.0)  # a request: the worker keeps the tallies and the set
         tables = {}
         for _ in range(repeat):
@@ -74,11 +76,13 @@ async def main(url: str, variance: str, replicates: int, repeat: int) -> dict[st
                         session, round_, form, settings.timezone, tree, live=live
                     )
                     took["build_" + name].append(1000 * (time.perf_counter() - start))
+                print(name, "build", took["build_" + name][-1], file=sys.stderr, flush=True)
                 assert engine.replicates is not None and engine.design.replicates_as_of
                 assert (engine.replicate_summary is None) == live
                 start = time.perf_counter()
                 tables[name] = unit_table(engine, tree, covered)
                 took["table_" + name].append(1000 * (time.perf_counter() - start))
+                print(name, "table", took["table_" + name][-1], file=sys.stderr, flush=True)
         worst = max(
             abs((a.overall.se or 0) - (b.overall.se or 0))
             for a, b in zip(tables["live"].values(), tables["summary"].values(), strict=True)
