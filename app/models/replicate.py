@@ -46,6 +46,9 @@ class ReplicateSet(Base):
     seed: Mapped[int] = mapped_column(Integer)
     as_of: Mapped[datetime] = mapped_column(Timestamp)  # when the stored factors were built
     build_ms: Mapped[int] = mapped_column(Integer)
+    # per cell: counts, replicate totals and the df's inputs, for the tally state in ``source``
+    # (app.statistics.replicate_store.Summary; None: not summarised yet)
+    summary: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
 
 
 class ReplicateChunk(Base):

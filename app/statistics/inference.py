@@ -25,6 +25,7 @@ from app.statistics.calibrated import Calibration, ReplicateLayout
 from app.statistics.design import Design, LonelyStratum, Strata, split_key
 from app.statistics.intervals import interval
 from app.statistics.pooled import Rows, Totals, apply_pooled, pooled_zeros, replicate_pooled
+from app.statistics.replicate_store import Summary
 from app.statistics.replicates import Replicates, column_rank, domain_thetas, replicate_rank
 from app.statistics.replicates import variance as replicate_variance
 from app.statistics.sufficient import RoundStats
@@ -132,6 +133,9 @@ class Engine:
         self.replicate_layout: ReplicateLayout | None = None
         # a calibrated round's replicate weights, each replicate calibrated again (R, responses)
         self.replicate_weights: np.ndarray | None = None
+        # or, served from the stored set (app.statistics.replicate_engine.attach_summary): its
+        # Summary and each cell's row in it (-1: none)
+        self.replicate_summary: tuple[Summary, np.ndarray] | None = None
         self.categories, self.part = _categories(stats)
         questions_of = [questions.index(c) for c in stats.spec.criteria]
         questions_of += [self.element_q[e.code] for e in instrument.elements] + [self.any]
@@ -212,6 +216,11 @@ class Engine:
                 else:  # rows of a PSU are no longer proportional: the responses' weights
                     rank = column_rank(self.replicate_weights, inside[layout.psu])
                 df = max(rank - 1, 0)
+            elif self.replicate_summary is not None:
+                summary, row = self.replicate_summary
+                cells = np.zeros(len(summary.keys), dtype=bool)
+                cells[row[member & (row >= 0)]] = True
+                df = max(summary.rank(cells, self.replicates.kind) - 1, 0)
         elif self.stats.paired:
             variance, srs_quad = self._variance(member, rows.b, factor)
             zero = self._exact_zeros(member, a, n, t) & ~rows.pooled

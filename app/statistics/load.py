@@ -25,12 +25,14 @@ from app.statistics.freshness import Freshness, has_pending, observed, stored_st
 from app.statistics.inference import DomainEstimates, Engine
 from app.statistics.maintained import refresh, uses_maintained
 from app.statistics.sufficient import (
+    RoundStats,
     live_head,
     load_live,
     load_maintained,
     pair_weights,
     pairs_live,
     pairs_maintained,
+    with_pairs,
 )
 from app.units.service import UnitTree
 
@@ -73,6 +75,12 @@ async def round_engine(
     design = Design.of(round_, timezone)
     spec = Spec.of(form.instrument)
     volumes = await round_volumes(session, round_.id)
+    if not live and uses_maintained(design) and design.variance != "linearisation":
+        found = await _replicated(
+            session, round_, form, design, tree, volumes, domains, points_only
+        )
+        if found is not None:
+            return found
     if live or not uses_maintained(design) or design.variance != "linearisation":
         observed(round_.id, Freshness.live())
         stats = await load_live(session, round_.id, design, spec)
@@ -111,6 +119,67 @@ async def round_engine(
             )
     observed(round_.id, freshness)
     return engine
+
+
+async def _replicated(
+    session: AsyncSession,
+    round_: Round,
+    form: RegisteredForm,
+    design: Design,
+    tree: UnitTree,
+    volumes: dict[int, int | None],
+    domains: Sequence[set[int]] | None,
+    points_only: bool,
+) -> Engine | None:
+    """An engine under replicate weights served from the round's stored set and tallies, no
+    pass over the responses (None: no stored Summary for this design: built live). Current
+    (the set was summarised at the tally state reports are at): the tallies' cells with the
+    Summary's replicate totals. Stale: the Summary's own cells, so points and SEs are of one
+    moment, stated as its tally state (``stale``) while the worker refreshes it; a report
+    that waits (``?fresh=true``) folds and summarises first, at most that long."""
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)
+    spec = Spec.of(form.instrument)
+    if waiting() > 0:
+        await catch_up(bind, round_.id, design, spec, form.content_hash, waiting())
+        await _summarised(bind, round_, form, design.timezone, waiting())
+    async with AsyncSession(_snapshot(bind)) as fresh:
+        found = await replicate_engine.summary_for(fresh, round_, design)
+        if found is None:
+            return None
+        summary, stored, current = found
+        signature = design.signature(form.content_hash)
+        served = await _served_design(fresh, round_.id, design, signature)
+        current = current and served is not None and not served[2].stale
+        if current and served is not None:
+            freshness = served[2]
+            stats = await load_maintained(fresh, round_.id, design, spec, served[1])
+        else:
+            as_of = summary.tallies_as_of or stored.as_of
+            freshness = Freshness("tallies", as_of, True, True, summary.folded)
+            stats = RoundStats(spec, list(summary.keys), summary.t, summary.psus)
+        engine = Engine(form.instrument, stats, design, tree, volumes)
+        if not points_only:
+            group = cell_groups(stats.units, domains)
+            if current:
+                engine.stats = await pairs_maintained(
+                    fresh, round_.id, stats, group, engine.multipliers()
+                )
+            else:  # the tallies' cross-products are of another moment: no deff while stale
+                engine.stats = with_pairs(stats, group, [], None)
+            replicate_engine.attach_summary(engine, summary, stored)
+    observed(round_.id, freshness)
+    return engine
+
+
+async def _summarised(
+    bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone: str, limit: float
+) -> None:
+    """Wait (at most ``limit`` s) for the round's stored set to be summarised at the current
+    tally state, doing the worker's step here (shielded: past the timeout it goes on)."""
+    with suppress(TimeoutError):
+        keeping = replicate_engine.keep(bind, round_, form, timezone)
+        await asyncio.wait_for(asyncio.shield(keeping), limit if math.isfinite(limit) else None)
 
 
 async def _replicate(session: AsyncSession, round_: Round, engine: Engine) -> None:
@@ -215,7 +284,10 @@ async def split_engine(
     """An engine for the domains "responses of ``split.unit_ids`` in category c": cells of
     those responses per category (computed live), strata and PSU counts of the whole sample
     (as R's subset() or svyby keep the design); ask it with ``domain(units, category)``."""
-    whole = await round_engine(session, round_, form, timezone, tree, points_only=True)
+    replicated = Design.of(round_, timezone).variance != "linearisation"  # cells of this moment
+    whole = await round_engine(
+        session, round_, form, timezone, tree, live=replicated, points_only=True
+    )
     design, spec = whole.design, whole.stats.spec
     stats = await load_live(session, round_.id, design, spec, split)
     volumes = await round_volumes(session, round_.id)

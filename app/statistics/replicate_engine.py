@@ -11,7 +11,9 @@ the weights of every replicate); its df is the rank of the category's replicate 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select, text
@@ -19,21 +21,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.forms.registry import RegisteredForm
 from app.forms.schema import Instrument
-from app.models import ReplicateSet, Round, RoundUnit
+from app.models import Round, RoundUnit
 from app.statistics.calibrated import ReplicateLayout, per_response, replicate_layout
 from app.statistics.cells import Spec, Split
 from app.statistics.design import Design
 from app.statistics.freshness import stored_state
 from app.statistics.inference import Engine
 from app.statistics.replicate_store import (
+    Active,
     Served,
+    Summary,
     active_set,
     build,
     digest,
+    load,
     mark_source,
     save,
+    save_summary,
     served,
     stored_source,
+    stored_summary,
+    summarize,
 )
 from app.statistics.replicates import Replicates, group_totals
 from app.statistics.sufficient import live_head, load_live
@@ -125,17 +133,32 @@ async def attach_split(
     )
 
 
+async def watermark(
+    session: AsyncSession, round_: Round, design: Design, active: Active
+) -> tuple[str, str, tuple[str, datetime | None, int]]:
+    """What a round's stored set and its Summary are a function of: (the design, the active
+    weight set and the covered units' volumes; the tally state, the watermark a report's
+    Last-Modified uses; that state as (stamp, as_of, folds))."""
+    state = await stored_state(session, round_.id)
+    stamp = "" if state is None else f"{state.as_of}|{state.folded}|{state.stale}"
+    volumes = sorted((await round_volumes(session, round_.id)).items())
+    hashed = hashlib.sha256(repr(volumes).encode()).hexdigest()[:16]
+    made = f"{design.variance}|{design.replicates}|{design.seed}|{design.strata}|{design.psu}|"
+    made += f"{design.weighting}|{design.timezone}|{hashed}|{active.key}|"
+    folded = (stamp, None, 0) if state is None else (stamp, state.as_of, state.folded)
+    return made, stamp, folded
+
+
 async def keep(bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone: str) -> bool:
     """The worker's step for one round with replicate variance: (re)build its stored set when
     the design, the active weight set or the responses (the tallies' last fold) changed since
-    it was last checked; True when it built one."""
+    it was last checked, and its Summary (a round whose weights are taken as fixed) at the
+    tally state now; True when it built or summarised one."""
     design = Design.of(round_, timezone)
     async with AsyncSession(bind) as session:
         active = await active_set(session, round_)
-        state = await stored_state(session, round_.id)
-        stamp = "" if state is None else f"{state.as_of}|{state.folded}|{state.stale}"
-        source = f"{design.variance}|{design.replicates}|{design.strata}|{design.psu}|"
-        source += f"{design.weighting}|{design.timezone}|{active.key}|{stamp}"
+        made, stamp, folded = await watermark(session, round_, design, active)
+        source = made + stamp
         if await stored_source(session, round_.id) == source[:255]:
             return False
         tree = await load_tree(session)
@@ -147,15 +170,54 @@ async def keep(bind: AsyncEngine, round_: Round, form: RegisteredForm, timezone:
             session, head, params, stats.keys, engine.stratum, design, design.seed, draw=False
         )
         key = digest(layout, design, active)
-        stored = await session.get(ReplicateSet, round_.id)
-        if stored is not None and stored.digest == key:
+        found = await load(session, round_.id, key, layout)
+        built = found is None
+        if found is None:
+            found, seconds = await build(
+                session, round_, form.instrument, layout, design, len(stats.keys)
+            )
+            await save(bind, round_.id, key, source, active, layout, found, seconds)
+        if found.weights is None:
+            summary = summarize(layout, found.reps, stats.keys, stats.t, stats.psus, folded)
+            await save_summary(bind, round_.id, source, summary)
+        elif not built:
             await mark_source(bind, round_.id, source)
-            return False
-        built, seconds = await build(
-            session, round_, form.instrument, layout, design, len(stats.keys)
-        )
-    await save(bind, round_.id, key, source, active, layout, built, seconds)
     return True
+
+
+async def summary_for(
+    session: AsyncSession, round_: Round, design: Design
+) -> tuple[Summary, Served, bool] | None:
+    """The round's stored Summary if it was built for this design, weight set and volumes,
+    with the set's replicates (no factors) and whether it is current (built at the tally state the
+    round's reports are at now); None: none to serve (the engine is built live)."""
+    found = await stored_summary(session, round_.id)
+    if found is None:
+        return None
+    source, stored, summary = found
+    made, stamp, _ = await watermark(session, round_, design, await active_set(session, round_))
+    if not source.startswith(made[:255]):
+        return None
+    return summary, stored, source == (made + stamp)[:255]
+
+
+def attach_summary(engine: Engine, summary: Summary, stored: Served) -> None:
+    """The engine's replicate totals from a stored Summary, in the engine's cell order. Cells
+    are matched by unit and stratum: the tallies keep a unit's responses with given and with
+    derived weights apart, the live cells the Summary was made of hold final weights (each
+    (unit, stratum)'s totals go to the first of its cells: domains are unions of units). A
+    cell the Summary has not seen has none (it is current, or served with its own cells)."""
+    at = {(unit, skey): i for i, (unit, _given, skey) in enumerate(summary.keys)}
+    row = np.array([at.get((unit, skey), -1) for unit, _given, skey in engine.stats.keys])
+    first = np.zeros(len(row), dtype=bool)
+    _, kept = np.unique(row, return_index=True)
+    first[kept] = True
+    totals = np.zeros((len(row), *summary.totals.shape[1:]))
+    chosen = first & (row >= 0)
+    totals[chosen] = summary.totals[row[chosen]]
+    engine.replicates, engine.replicate_totals = stored.reps, totals
+    engine.replicate_summary = (summary, row)
+    engine.design = replace(engine.design, replicates_as_of=stored.as_of)
 
 
 async def round_volumes(session: AsyncSession, round_id: int) -> dict[int, int | None]:

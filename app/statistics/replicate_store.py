@@ -12,6 +12,7 @@ the active weight set); reports state when it was built (``design.replicates_as_
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,7 +26,14 @@ from app.models import ReplicateChunk, ReplicateSet, Round, WeightSet
 from app.models.base import as_utc, utcnow
 from app.statistics.calibrated import ReplicateLayout, recalibrate
 from app.statistics.design import Design
-from app.statistics.replicates import Replicates, jk1, jkn, rao_wu
+from app.statistics.replicates import (
+    Replicates,
+    group_totals,
+    jk1,
+    jkn,
+    matrix_rank,
+    rao_wu,
+)
 
 CHUNK = 32768  # rows of a replicate_chunk
 LOCK = 4243  # pg_advisory_xact_lock(LOCK, round): one writer of a round's set at a time
@@ -240,3 +248,167 @@ async def mark_source(bind: AsyncEngine, round_id: int, source: str) -> None:
         stored = await session.get(ReplicateSet, round_id)
         if stored is not None:
             stored.source = source[:255]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a report under replicate weights reads instead of the responses (#14), per cell of
+    the round's estimates (``keys``: unit, given, stratum key), as of the tally state ``stamp``
+    (``tallies_as_of``, ``folded``): the cells' counts (``t``, ``psus``: RoundStats'), their
+    replicate totals (cells, R, 2C) and what a domain's degrees of freedom need — each cell's
+    PSUs and stratum, and for the bootstrap up to R + 16 of its PSUs' factors (cells, S, R)
+    and the Gram matrix of all of them (cells, R, R): the rank of a union of cells' columns
+    is the rank of the sum of their Grams."""
+
+    stamp: str
+    tallies_as_of: datetime | None
+    folded: int
+    keys: list[tuple[int, bool, str]]
+    t: np.ndarray
+    psus: np.ndarray
+    totals: np.ndarray
+    cell_psus: np.ndarray
+    cell_stratum: np.ndarray
+    samples: np.ndarray
+    grams: np.ndarray
+
+    def encode(self) -> bytes:
+        out = io.BytesIO()
+        np.savez(
+            out,
+            head=np.array(
+                [
+                    self.stamp,
+                    "" if self.tallies_as_of is None else self.tallies_as_of.isoformat(),
+                    str(self.folded),
+                ]
+            ),
+            units=np.array([k[0] for k in self.keys], dtype=np.int64),
+            given=np.array([k[1] for k in self.keys], dtype=bool),
+            skeys=np.array([k[2] for k in self.keys], dtype=str),
+            t=self.t,
+            psus=self.psus,
+            totals=self.totals,
+            cell_psus=self.cell_psus,
+            cell_stratum=self.cell_stratum,
+            samples=self.samples,
+            grams=self.grams,
+        )
+        return out.getvalue()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Summary:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            stamp, as_of, folded = (str(v) for v in z["head"])
+            keys = list(
+                zip(
+                    (int(u) for u in z["units"]),
+                    (bool(g) for g in z["given"]),
+                    (str(k) for k in z["skeys"]),
+                    strict=True,
+                )
+            )
+            t, psus, totals = z["t"], z["psus"], z["totals"]
+            cell_psus, cell_stratum = z["cell_psus"], z["cell_stratum"]
+            samples, grams = z["samples"], z["grams"]
+        moment = as_utc(datetime.fromisoformat(as_of)) if as_of else None
+        return cls(
+            stamp,
+            moment,
+            int(folded),
+            keys,
+            t,
+            psus,
+            totals,
+            cell_psus,
+            cell_stratum,
+            samples,
+            grams,
+        )
+
+    def rank(self, member: np.ndarray, kind: str) -> int:
+        """The rank of the replicate weights of the domain made of the cells ``member`` (as
+        app.statistics.replicates.replicate_rank over its PSUs)."""
+        k = int(self.cell_psus[member].sum())
+        if kind == "jk1":
+            return k
+        if kind == "jkn":
+            strata = int(self.cell_stratum.max(initial=-1)) + 1
+            sizes = np.bincount(self.cell_stratum, self.cell_psus, minlength=strata)
+            held = np.bincount(self.cell_stratum[member], self.cell_psus[member], minlength=strata)
+            whole = int(((held == sizes) & (sizes > 0)).sum())
+            return k - max(0, whole - 1)
+        count = self.totals.shape[1]
+        at = np.flatnonzero(member)
+        columns = self.samples[at].reshape(-1, count)
+        columns = columns[np.abs(columns).sum(axis=1) > 0][: count + 16]
+        every = bool((self.cell_psus[at] <= self.samples.shape[1]).all())
+        if every and len(columns) <= count + 16:  # every PSU of the domain: its columns
+            return matrix_rank(columns.T) if len(columns) else 0
+        rank = matrix_rank(columns.T)
+        return rank if rank == count else matrix_rank(self.grams[at].sum(axis=0))
+
+
+def summarize(
+    layout: ReplicateLayout,
+    reps: Replicates,
+    keys: list[tuple[int, bool, str]],
+    t: np.ndarray,
+    psus: np.ndarray,
+    stamp: tuple[str, datetime | None, int],
+) -> Summary:
+    """The set's Summary over the layout (weights taken as fixed: factors per PSU)."""
+    cells, count = len(keys), reps.factors.shape[0]
+    totals = group_totals(reps, layout.x, layout.psu_cell, cells)
+    cell_psus = np.bincount(layout.psu_cell, minlength=cells).astype(np.int64)
+    cell_stratum = np.zeros(cells, dtype=np.int64)
+    cell_stratum[layout.psu_cell] = layout.stratum
+    width = count + 16 if reps.kind == "bootstrap" else 0
+    samples = np.zeros((cells, width, count))
+    grams = np.zeros((cells, count, count) if width else (cells, 0, 0))
+    if width:
+        order = np.argsort(layout.psu_cell, kind="stable")
+        bounds = np.searchsorted(layout.psu_cell[order], np.arange(cells + 1))
+        for c in range(cells):
+            part = reps.factors[:, order[bounds[c] : bounds[c + 1]]]
+            samples[c, : min(width, part.shape[1])] = part[:, :width].T
+            grams[c] = part @ part.T
+    return Summary(
+        stamp[0], stamp[1], stamp[2], keys, t, psus, totals, cell_psus, cell_stratum, samples, grams
+    )
+
+
+async def save_summary(bind: AsyncEngine, round_id: int, source: str, summary: Summary) -> None:
+    async with AsyncSession(bind) as session, session.begin():
+        stored = await session.get(ReplicateSet, round_id)
+        if stored is not None:
+            stored.source, stored.summary = source[:255], summary.encode()
+
+
+async def stored_summary(
+    session: AsyncSession, round_id: int
+) -> tuple[str, Served, Summary] | None:
+    """The round's stored set's source, its replicates without factors (a report under
+    replicate weights needs their kind and scales only) and its Summary (None: none
+    summarised)."""
+    row = (
+        await session.execute(
+            select(
+                ReplicateSet.source,
+                ReplicateSet.as_of,
+                ReplicateSet.summary,
+                ReplicateSet.kind,
+                ReplicateSet.replicates,
+                ReplicateSet.scale,
+                ReplicateSet.rscales,
+                ReplicateSet.calibration,
+            ).where(ReplicateSet.round_id == round_id)
+        )
+    ).first()
+    if row is None or row.summary is None:
+        return None
+    source, as_of, raw, kind, count, scale, rscales, calibration = row
+    assert raw is not None
+    factors = np.zeros((int(count), 0))
+    reps = Replicates(str(kind), factors, float(scale), np.frombuffer(rscales, dtype=np.float64))
+    return str(source), Served(reps, None, calibration, as_utc(as_of)), Summary.decode(raw)

@@ -82,7 +82,7 @@ async def test_replicates_are_built_once_and_served(
     async with app.state.db.sessions() as session:  # the stored factors are the drawn ones
         round_ = await get_round(session, "R2026")
         engine = await round_engine(
-            session, round_, form, settings.timezone, await load_tree(session)
+            session, round_, form, settings.timezone, await load_tree(session), live=True
         )
         chunks = await session.scalar(select(func.count()).select_from(ReplicateChunk))
     layout = engine.replicate_layout
