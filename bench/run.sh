@@ -9,6 +9,7 @@
 #                                # results directory) instead of the working tree
 #   QUIET_PCT=15 QUIET_WAIT=180  # before each measured run, wait up to QUIET_WAIT s for the
 #                                # machine to be under QUIET_PCT % busy (it is logged)
+#   BODIES=40000                 # signed bodies for the measured runs (default 200000)
 #   KEEP_BODIES=1                # keep the generated request bodies (about 200 MB)
 #   PROFILE=1                    # sample each server under load with py-spy (pip install py-spy)
 #                                # into <name>.profile.txt (collapsed stacks)
@@ -216,7 +217,7 @@ for k in rawpg sacore saorm sipas_post; do want "$k" && NEED_BODIES=1; done
 if [[ "$NEED_BODIES" == 1 ]]; then
   log "pre-generating signed submission bodies"
   "$PY" bench/gen_bodies.py --prefix "$OUT/bodies-warm" --count 30000 --threads "$THREADS" --seed 1
-  "$PY" bench/gen_bodies.py --prefix "$OUT/bodies" --count 200000 --threads "$THREADS" --seed 2
+  "$PY" bench/gen_bodies.py --prefix "$OUT/bodies" --count "${BODIES:-200000}" --threads "$THREADS" --seed 2
 fi
 
 for base in rawpg sacore saorm; do
