@@ -9,11 +9,13 @@
 #                                # results directory) instead of the working tree
 #   QUIET_PCT=15 QUIET_WAIT=180  # before each measured run, wait up to QUIET_WAIT s for the
 #                                # machine to be under QUIET_PCT % busy (it is logged)
+#   BODIES=40000                 # signed bodies for the measured runs (default 200000)
 #   KEEP_BODIES=1                # keep the generated request bodies (about 200 MB)
 #   PROFILE=1                    # sample each server under load with py-spy (pip install py-spy)
 #                                # into <name>.profile.txt (collapsed stacks)
+#   BENCH_DB=sipas_bench_me BENCH_PORT_BASE=18780   # own database and ports on a shared machine
 #
-# Creates (drops first) the PostgreSQL databases sipas_bench and sipas_bench_report on
+# Creates (drops first) the PostgreSQL databases $BENCH_DB and ${BENCH_DB}_report on
 # 127.0.0.1:5432, starts each server as ONE uvicorn worker on 127.0.0.1, drives it with
 # wrk -t2 -c64 --latency, stops it, and prints a summary. Results: bench/results/<stamp>/.
 set -euo pipefail
@@ -25,8 +27,8 @@ VENV_BIN="$ROOT/.venv/bin"
 PGHOST=127.0.0.1
 PGPORT=5432
 PGUSER=postgres
-DB=sipas_bench
-DB_REPORT=sipas_bench_report
+DB="${BENCH_DB:-sipas_bench}"
+DB_REPORT="${BENCH_DB:-sipas_bench}_report"
 DSN="postgresql://$PGUSER@$PGHOST:$PGPORT/$DB"
 DSN_REPORT="postgresql://$PGUSER@$PGHOST:$PGPORT/$DB_REPORT"
 THREADS=2
@@ -35,8 +37,9 @@ DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-3s}"
 REPORT_TOTAL="${REPORT_TOTAL:-100000}"
 ONLY="${ONLY:-bare rawpg sacore saorm sipas_get sipas_post report whatif}"
-PORT_BARE=18081 PORT_RAWPG=18082 PORT_SACORE=18083 PORT_SAORM=18084
-PORT_SIPAS=18090 PORT_REPORT=18091 PORT_WHATIF=18092
+P0="${BENCH_PORT_BASE:-18080}"
+PORT_BARE=$((P0 + 1)) PORT_RAWPG=$((P0 + 2)) PORT_SACORE=$((P0 + 3)) PORT_SAORM=$((P0 + 4))
+PORT_SIPAS=$((P0 + 10)) PORT_REPORT=$((P0 + 11)) PORT_WHATIF=$((P0 + 12))
 OUT="$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 ln -sfn "$OUT" "$ROOT/bench/results/latest"
@@ -214,7 +217,7 @@ for k in rawpg sacore saorm sipas_post; do want "$k" && NEED_BODIES=1; done
 if [[ "$NEED_BODIES" == 1 ]]; then
   log "pre-generating signed submission bodies"
   "$PY" bench/gen_bodies.py --prefix "$OUT/bodies-warm" --count 30000 --threads "$THREADS" --seed 1
-  "$PY" bench/gen_bodies.py --prefix "$OUT/bodies" --count 200000 --threads "$THREADS" --seed 2
+  "$PY" bench/gen_bodies.py --prefix "$OUT/bodies" --count "${BODIES:-200000}" --threads "$THREADS" --seed 2
 fi
 
 for base in rawpg sacore saorm; do

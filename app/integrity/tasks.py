@@ -17,7 +17,7 @@ from datetime import timedelta
 from statistics import NormalDist
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database, dialect_insert
@@ -77,23 +77,25 @@ def shifted_days(policy: IntegrityPolicy, days: list[dict[str, Any]]) -> list[st
 async def _flag_days(
     session: AsyncSession, round_id: int, unit_id: int, days: list[str], timezone: str
 ) -> None:
+    """Flag the unit's responses of ``days`` ``day_shift``: one INSERT ... SELECT in the
+    database, so no response id passes through this process (a gamed day has thousands; as a
+    multi-row VALUES, 16,384 of them exceeded PostgreSQL's 32,767 bind parameters, and
+    building it held the event loop for seconds while citizens' forms waited)."""
     if not days:
         return
     day_sql, params = local_day(session.get_bind().dialect.name, timezone)
-    ids = await session.scalars(
-        select(Response.id).where(
-            Response.round_id == round_id,
-            Response.unit_id == unit_id,
-            text(f"{day_sql} IN ({', '.join(f':d{i}' for i in range(len(days)))})").bindparams(
-                **params, **{f"d{i}": d for i, d in enumerate(days)}
-            ),
-        )
+    on_days = select(Response.id, literal("day_shift")).where(
+        Response.round_id == round_id,
+        Response.unit_id == unit_id,
+        text(f"{day_sql} IN ({', '.join(f':d{i}' for i in range(len(days)))})").bindparams(
+            **params, **{f"d{i}": d for i, d in enumerate(days)}
+        ),
     )
-    rows = [{"response_id": i, "rule": "day_shift"} for i in ids]
-    if rows:
-        await session.execute(
-            dialect_insert(session, ResponseFlag).values(rows).on_conflict_do_nothing()
-        )
+    await session.execute(
+        dialect_insert(session, ResponseFlag)
+        .from_select(["response_id", "rule"], on_days)
+        .on_conflict_do_nothing()
+    )
 
 
 async def _locked_elsewhere(session: AsyncSession, round_id: int) -> bool:
