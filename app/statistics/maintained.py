@@ -43,12 +43,13 @@ from app.models.base import Timestamp, utcnow
 from app.statistics.cells import CA_CTE, CELLS_SELECT, PAIRS_SELECT, Spec
 from app.statistics.design import Design
 from app.statistics.freshness import design_json
-from app.statistics.rebuild import pair_sums, usable
+from app.statistics.rebuild import batch_sums, usable
 from app.worker.locks import TALLY_FOLD
 
 FOLD_BATCH = 20_000  # queued changes per fold transaction
-# From this many changes a fold sums pairs in numpy (app.statistics.rebuild.pair_sums) rather
-# than by the self-join of answers (C²/2 rows per response).
+# From this many changes a fold sums pairs (and unclustered cells) in numpy from each
+# response's masks (app.statistics.rebuild.batch_sums) rather than by the self-join of answers
+# (C²/2 rows per response) and the union of answers per question.
 NUMPY_PAIRS_FROM = 5_000  # measured: the self-join is faster at 1,000, numpy at 10,000
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
 CELL_SUMS = ("n", "n_sat", "sw", "sw_sat", "psus")
@@ -266,18 +267,17 @@ async def _fold(
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, PSU_CELLS)
         if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
             note("tally_pair")
-            await pair_sums(session, spec, params, response_level_g=False)
+            await batch_sums(session, spec, params, response_level_g=False, cells=False)
         else:
             await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, RESPONSE_PAIRS)
         for table in ("tally_change", "tally_delta"):
             await session.execute(text(f"DROP TABLE {table}"))
+    elif (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
+        note("tally_cell")
+        await batch_sums(session, spec, params, response_level_g=True, cells=True)
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
-        if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
-            note("tally_pair")
-            await pair_sums(session, spec, params, response_level_g=True)
-        else:
-            await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
+        await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
     note("stamps")
     await _stamp(session, params, BATCH_CELLS)
     return size
