@@ -274,7 +274,7 @@ async def _fold(
             await session.execute(text(f"DROP TABLE {table}"))
     elif (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
         note("tally_cell")
-        await batch_sums(session, spec, params, response_level_g=True, cells=True)
+        await batch_sums(session, spec, params, True, cells=True, fresh=rebuild)
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
         await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)

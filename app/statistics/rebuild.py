@@ -126,6 +126,7 @@ async def batch_sums(
     params: dict[str, Any],
     response_level_g: bool,
     cells: bool,
+    fresh: bool = False,
 ) -> None:
     """Add the batch's pair sums to tally_pair: s_* always, g_* (Σ f²·…) when each response
     is its own PSU (clustered designs add their PSU Gram separately); and (``cells``, designs
@@ -135,7 +136,8 @@ async def batch_sums(
     everything else is sums over a cell's responses' bit vectors v = (y, x) in numpy, rows
     fetched in ranges of units, in order of cell: the cross-products are one matrix product
     Σ w·v·v' per cell, the cells' counts and sums vector products (the same sums as
-    CELLS_SELECT and PAIRS_SELECT, without their joins of answers)."""
+    CELLS_SELECT and PAIRS_SELECT, without their joins of answers). ``fresh``: the round has
+    no rows in the tables written (a rebuild deleted them), so rows are inserted, not added."""
     crit, spec_params = spec.ctes()
     values = {**params, **spec_params}
     if session.get_bind().dialect.name == "postgresql":
@@ -151,10 +153,10 @@ async def batch_sums(
     round_id = params["round_id"]
     pairs = [(key, s.gram) for key, s in sums.items() if s.answered]
     arrays = _pair_arrays(layout, pairs)
-    await _insert(session, "tally_pair", PAIR_KEY, PAIR_NAMES, arrays, round_id)
+    await _insert(session, "tally_pair", PAIR_KEY, PAIR_NAMES, arrays, round_id, fresh)
     if cells:
         arrays = _cell_arrays(layout, sums)
-        await _insert(session, "tally_cell", CELL_KEY, CELL_NAMES, arrays, round_id)
+        await _insert(session, "tally_cell", CELL_KEY, CELL_NAMES, arrays, round_id, fresh)
 
 
 class _Layout:
@@ -297,12 +299,15 @@ SQL_TYPES |= {name: "FLOAT8" for name in PAIR_NAMES}
 ROWS_PER_STATEMENT = 50_000
 
 
-def _upsert_sql(table: str, key: tuple[str, ...], sums: tuple[str, ...], postgres: bool) -> str:
+def _upsert_sql(
+    table: str, key: tuple[str, ...], sums: tuple[str, ...], postgres: bool, fresh: bool
+) -> str:
     """Add rows to a table of sums: PostgreSQL, one statement over arrays (unnest), not a
-    statement per row; SQLite (in-process), a statement for executemany."""
+    statement per row; SQLite (in-process), a statement for executemany. ``fresh``: plain
+    rows, no conflict possible (a quarter cheaper on PostgreSQL than ON CONFLICT)."""
     names = (*key, *sums)
     update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
-    conflict = f"ON CONFLICT (round_id, {', '.join(key)}) DO UPDATE SET {update}"
+    conflict = "" if fresh else f"ON CONFLICT (round_id, {', '.join(key)}) DO UPDATE SET {update}"
     if postgres:
         arrays = ", ".join(
             f"CAST(:a{i} AS {SQL_TYPES.get(c, 'VARCHAR')}[])" for i, c in enumerate(names)
@@ -320,10 +325,11 @@ async def _insert(
     sums: tuple[str, ...],
     columns: list[list[Any]],
     round_id: int,
+    fresh: bool,
 ) -> None:
     """Add the rows given as columns to the table (ON CONFLICT: their sums added)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    sql = text(_upsert_sql(table, key, sums, postgres))
+    sql = text(_upsert_sql(table, key, sums, postgres, fresh))
     total = len(columns[0])
     for start in range(0, total, ROWS_PER_STATEMENT):
         part = [column[start : start + ROWS_PER_STATEMENT] for column in columns]
