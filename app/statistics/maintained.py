@@ -46,7 +46,7 @@ from app.statistics.freshness import design_json
 from app.statistics.rebuild import batch_sums, usable
 from app.worker.locks import TALLY_FOLD
 
-FOLD_BATCH = 20_000  # queued changes per fold transaction
+FOLD_BATCH = 50_000  # queued changes per fold transaction (each adds every touched cell's pairs)
 # From this many changes a fold sums pairs (and unclustered cells) in numpy from each
 # response's masks (app.statistics.rebuild.batch_sums) rather than by the self-join of answers
 # (C²/2 rows per response) and the union of answers per question.
