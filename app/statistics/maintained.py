@@ -6,7 +6,8 @@ Triggers on ``response`` (migration 0010) queue every response that enters (+1) 
 transactions of at most FOLD_BATCH changes: each takes the oldest queued rows of the round by
 an index range (``id <= upto``), moves them into a temporary batch (PostgreSQL: ``DELETE …
 RETURNING`` in the statement that fills the batch, so exactly the rows folded leave the queue,
-in one snapshot), aggregates them with app.statistics.cells and adds them to the tallies with
+in one snapshot), aggregates them (app.statistics.cells; from 5,000 changes, app.statistics.
+rebuild from each response's masks) and adds them to the tallies with
 INSERT … ON CONFLICT DO UPDATE. No statement joins the queue to the batch, so no plan can turn
 quadratic in the batch size. A round whose design or instrument changed, or that a trigger
 marked stale (a response deleted, an answer changed), is rebuilt from its valid responses
@@ -274,7 +275,7 @@ async def _fold(
             await session.execute(text(f"DROP TABLE {table}"))
     elif (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
         note("tally_cell")
-        await batch_sums(session, spec, params, True, cells=True, fresh=rebuild)
+        await batch_sums(session, spec, params, response_level_g=True, cells=True, fresh=rebuild)
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
         await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
