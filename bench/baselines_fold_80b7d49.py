@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.models.base import Timestamp, utcnow
 from app.statistics.cells import CA_CTE, CELLS_SELECT, PAIRS_SELECT, Spec
 from app.statistics.design import Design
-from app.statistics.rebuild import pair_sums, usable
+from app.statistics.rebuild import batch_sums, usable
 
 LOCK_CLASS = 4242  # pg_advisory_xact_lock(LOCK_CLASS, round id)
 VACUUM_AFTER = 10_000  # folded rows (PostgreSQL): vacuum the queue they leave dead
@@ -217,7 +217,7 @@ async def _fold(
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, SUMMARY_CHANGE)
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, PSU_CELLS)
         if rebuild and usable(spec):
-            await pair_sums(session, spec, params, response_level_g=False)
+            await batch_sums(session, spec, params, response_level_g=False, cells=False)
         else:
             await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, RESPONSE_PAIRS)
         for table in ("tally_change", "tally_delta"):
@@ -225,7 +225,7 @@ async def _fold(
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
         if rebuild and usable(spec):
-            await pair_sums(session, spec, params, response_level_g=True)
+            await batch_sums(session, spec, params, response_level_g=True, cells=False)
         else:
             await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
     if not rebuild:

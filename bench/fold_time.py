@@ -146,10 +146,14 @@ class Bench:
         await self.fold_new()  # the exclusions, untimed
         return {"fold_s": took, "report_queued_s": queued, "report_empty_s": empty}
 
-    async def bursts(self, sizes: list[int], repeat: int, old_max: int) -> dict[str, Any]:
+    async def bursts(
+        self, sizes: list[int], repeat: int, old_max: int, selfjoin: bool = True
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k in sizes:
-            folds = {"new": self.fold_new, "new_selfjoin_pairs": self.fold_selfjoin}
+            folds = {"new": self.fold_new}
+            if selfjoin:
+                folds["new_selfjoin_pairs"] = self.fold_selfjoin
             if k <= old_max:
                 folds["old_80b7d49"] = self.fold_old
             runs: dict[str, list[dict[str, float]]] = {name: [] for name in folds}
@@ -185,7 +189,7 @@ class Bench:
 
 
 async def run(
-    url: str, sizes: list[int], repeat: int, rebuild: bool, old_max: int
+    url: str, sizes: list[int], repeat: int, rebuild: bool, old_max: int, selfjoin: bool
 ) -> dict[str, Any]:
     bench = Bench(url)
     await bench.start()
@@ -201,7 +205,7 @@ async def run(
             "loadavg_before": loadavg(),
             "cpus": os.cpu_count(),
         }
-        result["bursts"] = await bench.bursts(sizes, repeat, old_max)
+        result["bursts"] = await bench.bursts(sizes, repeat, old_max, selfjoin)
         if rebuild:
             result["rebuild"] = await bench.rebuilds(repeat)
             print(json.dumps({"rebuild": result["rebuild"]}), flush=True)
@@ -220,9 +224,13 @@ def main() -> None:
     parser.add_argument(
         "--old-max", type=int, default=10_000, help="largest burst for the baseline"
     )
+    parser.add_argument(
+        "--no-selfjoin", action="store_true", help="skip the fold with self-join pairs"
+    )
     args = parser.parse_args()
     sizes = [int(k) for k in args.bursts.split(",")]
-    result = run(args.url, sizes, args.repeat, not args.no_rebuild, args.old_max)
+    rebuild, selfjoin = not args.no_rebuild, not args.no_selfjoin
+    result = run(args.url, sizes, args.repeat, rebuild, args.old_max, selfjoin)
     print(json.dumps(asyncio.run(result), indent=1))
 
 

@@ -5,7 +5,8 @@
         postgresql://postgres@127.0.0.1:5432/sipas_stats_1m
 
 Each database holds round BENCH-STATS seeded by bench/stats_seed.py. Its tallies are folded
-first (in a process of its own, not measured). Then, for each database in turn (interleaved,
+first, in a process of its own whose peak and time are printed too (the first build of a
+freshly seeded round is a rebuild). Then, for each database in turn (interleaved,
 repeated), a fresh process: ``baseline`` is its peak resident set after start-up (the app
 imported, the database opened, the round read), ``reports`` after single-unit reports of the
 province, a department and a counter and the all-units table with standard errors, as a
@@ -20,6 +21,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from stats_time import Bench  # bench/ is on sys.path
@@ -37,7 +39,7 @@ def peak_mb() -> float:
     raise RuntimeError("no VmHWM")
 
 
-async def fold(url: str) -> None:
+async def fold(url: str) -> dict[str, float]:
     bench = Bench(url)
     await bench.start()
     async with bench.db.sessions() as session:
@@ -45,8 +47,11 @@ async def fold(url: str) -> None:
     form = bench.catalogue.get(round_.form_code)
     design = Design.of(round_, bench.settings.timezone)
     spec = Spec.of(form.instrument)
+    start = time.perf_counter()
     await refresh(bench.db.engine, bench.round_id, design, spec, form.content_hash)
+    took = time.perf_counter() - start
     await bench.db.dispose()
+    return {"fold_s": round(took, 1), "fold_peak_mb": peak_mb()}
 
 
 async def serve(url: str) -> dict[str, float]:
@@ -83,15 +88,14 @@ def main() -> None:
     parser.add_argument("--child", choices=("fold", "serve"))
     args = parser.parse_args()
     if args.child == "fold":
-        asyncio.run(fold(args.urls[0]))
-        print(json.dumps({"folded": True}))
+        print(json.dumps(asyncio.run(fold(args.urls[0]))))
         return
     if args.child == "serve":
         print(json.dumps(asyncio.run(serve(args.urls[0]))))
         return
     print("loadavg before:", Path("/proc/loadavg").read_text().strip(), flush=True)
-    for url in args.urls:
-        child("--child", "fold", url)
+    for url in args.urls:  # the folding (or first build's) process, its peak too
+        print(json.dumps({url: child("--child", "fold", url)}), flush=True)
     runs: dict[str, list[dict[str, float]]] = {url: [] for url in args.urls}
     for _ in range(args.repeat):
         for url in args.urls:

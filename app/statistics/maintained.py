@@ -6,7 +6,8 @@ Triggers on ``response`` (migration 0010) queue every response that enters (+1) 
 transactions of at most FOLD_BATCH changes: each takes the oldest queued rows of the round by
 an index range (``id <= upto``), moves them into a temporary batch (PostgreSQL: ``DELETE …
 RETURNING`` in the statement that fills the batch, so exactly the rows folded leave the queue,
-in one snapshot), aggregates them with app.statistics.cells and adds them to the tallies with
+in one snapshot), aggregates them (app.statistics.cells; from 5,000 changes, app.statistics.
+rebuild from each response's masks) and adds them to the tallies with
 INSERT … ON CONFLICT DO UPDATE. No statement joins the queue to the batch, so no plan can turn
 quadratic in the batch size. A round whose design or instrument changed, or that a trigger
 marked stale (a response deleted, an answer changed), is rebuilt from its valid responses
@@ -43,12 +44,13 @@ from app.models.base import Timestamp, utcnow
 from app.statistics.cells import CA_CTE, CELLS_SELECT, PAIRS_SELECT, Spec
 from app.statistics.design import Design
 from app.statistics.freshness import design_json
-from app.statistics.rebuild import pair_sums, usable
+from app.statistics.rebuild import batch_sums, usable
 from app.worker.locks import TALLY_FOLD
 
-FOLD_BATCH = 20_000  # queued changes per fold transaction
-# From this many changes a fold sums pairs in numpy (app.statistics.rebuild.pair_sums) rather
-# than by the self-join of answers (C²/2 rows per response).
+FOLD_BATCH = 50_000  # queued changes per fold transaction (each adds every touched cell's pairs)
+# From this many changes a fold sums pairs (and unclustered cells) in numpy from each
+# response's masks (app.statistics.rebuild.batch_sums) rather than by the self-join of answers
+# (C²/2 rows per response) and the union of answers per question.
 NUMPY_PAIRS_FROM = 5_000  # measured: the self-join is faster at 1,000, numpy at 10,000
 CELL_KEY = "round_id, unit_id, given, skey, pkey, question"
 CELL_SUMS = ("n", "n_sat", "sw", "sw_sat", "psus")
@@ -266,18 +268,17 @@ async def _fold(
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, PSU_CELLS)
         if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
             note("tally_pair")
-            await pair_sums(session, spec, params, response_level_g=False)
+            await batch_sums(session, spec, params, response_level_g=False, cells=False)
         else:
             await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, RESPONSE_PAIRS)
         for table in ("tally_change", "tally_delta"):
             await session.execute(text(f"DROP TABLE {table}"))
+    elif (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
+        note("tally_cell")
+        await batch_sums(session, spec, params, response_level_g=True, cells=True, fresh=rebuild)
     else:
         await upsert("tally_cell", CELL_KEY, CELL_SUMS, CELLS_WITH_PSUS)
-        if (rebuild or size >= NUMPY_PAIRS_FROM) and usable(spec):
-            note("tally_pair")
-            await pair_sums(session, spec, params, response_level_g=True)
-        else:
-            await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
+        await upsert("tally_pair", PAIR_KEY, PAIR_SUMS, PAIRS_SELECT)
     note("stamps")
     await _stamp(session, params, BATCH_CELLS)
     return size

@@ -1,8 +1,11 @@
 """Cross-products for a large batch (a rebuild, a live read) without a self-join of answers.
 
-A rebuild (pair_sums) fetches each response's two masks, in order of cell, and sums the
-outer products of their bit vectors in numpy, one matrix product per cell and fetch. A live
-read (pooled_pairs) keeps the wide SQL aggregates described next.
+A rebuild or a large fold (batch_sums) has the database reduce each response to two masks
+(one GROUP BY of answers per response), fetches them in order of cell and sums in numpy: the
+outer products of their bit vectors (one matrix product per cell and fetch) and, for designs
+whose PSUs are single responses, the cells' counts and sums; then adds both to the tallies in
+one statement per 50,000 rows. A live read (pooled_pairs) keeps the wide SQL aggregates
+described next.
 
 A self-join makes one row per answered pair of criteria per response (C²/2 per response:
 250 M rows for a million responses). Instead the database reduces each response to two bit
@@ -22,32 +25,12 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.statistics.cells import CA_CTE, Spec
+from app.statistics.cells import ANY, EVERY, Spec
 
 Decoder = Callable[[Sequence[Sequence[Any]]], list[list[Any]]]
 MAX_CRITERIA = 62  # bits of a signed 64-bit integer
 PAIRS_PER_QUERY = 240  # × 4 products: below both backends' column limits
 PRODUCTS = (("am", "am"), ("sm", "am"), ("am", "sm"), ("sm", "sm"))  # x·x, y·x, x·y, y·y
-MASKS = """
-CREATE TEMP TABLE tally_masks AS
-WITH {crit}, {ca}, bits(question, bit) AS (VALUES {bits})
-SELECT b.unit_id, b.given, b.skey, b.f, b.sign,
-       -- PostgreSQL sums bigint into numeric, which has no bit shifts
-       CAST(SUM(bits.bit) AS BIGINT) AS am, CAST(SUM(bits.bit * ca.y) AS BIGINT) AS sm
-FROM tally_batch b
-JOIN ca ON ca.response_id = b.response_id
-JOIN bits ON bits.question = ca.question
-GROUP BY b.qid, b.response_id, b.unit_id, b.given, b.skey, b.f, b.sign"""
-INSERT_PAIR = text(
-    "INSERT INTO tally_pair (round_id, unit_id, given, skey, q1, q2, s_n, s_y1, s_y2, s_y12, "
-    "g_n, g_y1, g_y2, g_y12) VALUES (:round_id, :unit_id, :given, :skey, :q1, :q2, :s_n, "
-    ":s_y1, :s_y2, :s_y12, :g_n, :g_y1, :g_y2, :g_y12) "
-    "ON CONFLICT (round_id, unit_id, given, skey, q1, q2) DO UPDATE SET "
-    + ", ".join(
-        f"{c} = tally_pair.{c} + excluded.{c}"
-        for c in ("s_n", "s_y1", "s_y2", "s_y12", "g_n", "g_y1", "g_y2", "g_y12")
-    )
-)
 
 
 def usable(spec: Spec) -> bool:
@@ -113,61 +96,252 @@ def pooled_pairs(spec: Spec, response_level_g: bool) -> tuple[str, Decoder]:
 
 
 MASK_UNITS = "SELECT unit_id, COUNT(*) FROM tally_masks GROUP BY unit_id ORDER BY unit_id"
-MASK_ROWS = """SELECT unit_id, given, skey, sign * f, sign * f * f, am, sm FROM tally_masks
+MASK_ROWS = """SELECT unit_id, given, skey, sign, sign * f, sign * f * f, am, sm FROM tally_masks
 WHERE unit_id BETWEEN :low AND :high ORDER BY unit_id, given, skey"""
 FETCH = 100_000  # mask rows per fetch (whole units): (FETCH × 2C) float64, a few tens of MB
+# Every batch row with its masks (0 when it answered no criterion, so that '*' counts it):
+# the answers are reduced per response first (one GROUP BY over answer, no batch columns in
+# its key), then joined to the batch (a response folded twice keeps both rows).
+BATCH_MASKS = """
+CREATE TEMP TABLE tally_masks AS
+WITH {crit}, bits(question, bit) AS (VALUES {bits}),
+m AS (
+  SELECT a.response_id, CAST(SUM(bits.bit) AS BIGINT) AS am,
+         CAST(SUM(CASE WHEN s.question IS NULL THEN 0 ELSE bits.bit END) AS BIGINT) AS sm
+  FROM answer a
+  JOIN bits ON bits.question = a.question
+  LEFT JOIN satlev s ON s.question = a.question AND s.level = a.value
+  WHERE a.value IS NOT NULL AND a.response_id IN (SELECT response_id FROM tally_batch)
+  GROUP BY a.response_id
+)
+SELECT b.unit_id, b.given, b.skey, b.f, b.sign, COALESCE(m.am, 0) AS am,
+       COALESCE(m.sm, 0) AS sm
+FROM tally_batch b LEFT JOIN m ON m.response_id = b.response_id"""
+HASH_MEMORY = "SET LOCAL work_mem = '64MB'"  # PostgreSQL: the per-response hash in memory
 
 
-async def pair_sums(
-    session: AsyncSession, spec: Spec, params: dict[str, Any], response_level_g: bool
+async def batch_sums(
+    session: AsyncSession,
+    spec: Spec,
+    params: dict[str, Any],
+    response_level_g: bool,
+    cells: bool,
+    fresh: bool = False,
 ) -> None:
     """Add the batch's pair sums to tally_pair: s_* always, g_* (Σ f²·…) when each response
-    is its own PSU (clustered designs add their PSU Gram separately).
+    is its own PSU (clustered designs add their PSU Gram separately); and (``cells``, designs
+    whose cells are single-response PSUs) its cells to tally_cell, psus = n.
 
-    The database reduces each response to its masks (one GROUP BY); the cross-products of a
-    cell are then one matrix product over its responses' bit vectors v = (y, x):
-    Σ w·v·v' (numpy, rows fetched in ranges of units, in order of cell), instead of hundreds
-    of aggregate expressions per row in SQL."""
+    The database reduces each response to its masks (one GROUP BY of answers per response);
+    everything else is sums over a cell's responses' bit vectors v = (y, x) in numpy, rows
+    fetched in ranges of units, in order of cell: the cross-products are one matrix product
+    Σ w·v·v' per cell, the cells' counts and sums vector products (the same sums as
+    CELLS_SELECT and PAIRS_SELECT, without their joins of answers). ``fresh``: the round has
+    no rows in the tables written (a rebuild deleted them), so rows are inserted, not added."""
     crit, spec_params = spec.ctes()
     values = {**params, **spec_params}
-    await session.execute(text(MASKS.format(crit=crit, ca=CA_CTE, bits=_bits(spec))), values)
-    size = len(spec.criteria)
-    grams: dict[tuple[int, bool, str], np.ndarray] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(HASH_MEMORY))
+    sql = BATCH_MASKS.format(crit=crit, bits=_bits(spec))
+    await session.execute(text(sql), values)
+    layout = _Layout(spec)
+    sums: dict[tuple[int, bool, str], _CellSums] = {}
     for low, high in _unit_ranges(await _rows(session, MASK_UNITS, {})):
         chunk = await _rows(session, MASK_ROWS, {"low": low, "high": high})
-        _add_grams(grams, chunk, size, response_level_g)
+        _add_chunk(sums, chunk, layout, response_level_g)
     await session.execute(text("DROP TABLE tally_masks"))
-    rows = [
-        _row(spec, params["round_id"], (*key, c, d), _pair_values(m, size, c, d))
-        for key, m in grams.items()
-        for c, d in combinations_with_replacement(range(size), 2)
+    round_id = params["round_id"]
+    pairs = [(key, s.gram) for key, s in sums.items() if s.answered]
+    arrays = _pair_arrays(layout, pairs)
+    await _insert(session, "tally_pair", PAIR_KEY, PAIR_NAMES, arrays, round_id, fresh)
+    if cells:
+        arrays = _cell_arrays(layout, sums)
+        await _insert(session, "tally_cell", CELL_KEY, CELL_NAMES, arrays, round_id, fresh)
+
+
+class _Layout:
+    """Where each of a spec's sums sits: criteria c at bits c of the masks (v = (y, x), so
+    y_c at c and x_c at C + c), the questions of cells in order (criteria, '*', '@', then
+    '@<element>' of each criterion's element; '@' again for criteria without element), and
+    the pairs (q1 <= q2 as strings) with the entries of a (2C, 2C) Gram for s_n, s_y1, s_y2,
+    s_y12."""
+
+    def __init__(self, spec: Spec) -> None:
+        size = self.size = len(spec.criteria)
+        self.questions = [*spec.criteria, EVERY, ANY]
+        # criteria of each element, in the order CELLS_SELECT's '@' || element names them
+        self.elements: list[tuple[int, int]] = []  # (column, mask)
+        for element in dict.fromkeys(spec.element_of[q] for q in spec.criteria):
+            mask = sum(1 << c for c, q in enumerate(spec.criteria) if spec.element_of[q] == element)
+            name = ANY + element
+            if name not in self.questions:
+                self.questions.append(name)
+            self.elements.append((self.questions.index(name), mask))
+        q1, q2, rows, cols = [], [], [], []
+        for c, d in combinations_with_replacement(range(size), 2):
+            xc, xd, yc, yd = size + c, size + d, c, d
+            a, b = spec.criteria[c], spec.criteria[d]
+            if a > b:  # stored with q1 <= q2: y1·x2 and x1·y2 change places
+                a, b, xc, xd, yc, yd = b, a, xd, xc, yd, yc
+            q1.append(a)
+            q2.append(b)
+            rows.append((xc, yc, xc, yc))  # x1·x2, y1·x2, x1·y2, y1·y2
+            cols.append((xd, xd, yd, yd))
+        self.q1, self.q2 = q1, q2
+        self.rows, self.cols = np.array(rows), np.array(cols)
+
+
+class _CellSums:
+    def __init__(self, layout: _Layout) -> None:
+        width = len(layout.questions)
+        self.gram = np.zeros((2, 2 * layout.size, 2 * layout.size))
+        self.rows = np.zeros(width)  # batch rows counted in each question's cell
+        self.n, self.n_sat = np.zeros(width), np.zeros(width)
+        self.sw, self.sw_sat = np.zeros(width), np.zeros(width)
+        self.answered = False  # some response answered a criterion: the cell has pairs
+
+
+def _add_chunk(
+    sums: dict[tuple[int, bool, str], _CellSums],
+    chunk: Sequence[Sequence[Any]],
+    layout: _Layout,
+    response_level_g: bool,
+) -> None:
+    """Add the chunk's rows (in order of cell) to their cells' sums."""
+    size = layout.size
+    keys = [(int(r[0]), bool(r[1]), str(r[2])) for r in chunk]
+    w = np.array([(r[3], r[4], r[5]) for r in chunk], dtype=float)  # sign, sign·f, sign·f²
+    masks = np.array([(r[7], r[6]) for r in chunk], dtype=np.int64)  # (sm: y, am: x)
+    shifts = np.arange(size, dtype=np.int64)
+    v = ((masks[:, :, None] >> shifts) & 1).reshape(len(chunk), 2 * size).astype(float)
+    q = np.zeros((len(chunk), len(layout.questions)))  # each row's count in each question
+    q[:, :size] = v[:, size:]
+    q[:, size] = 1.0
+    q[:, size + 1] += masks[:, 1] != 0
+    for column, mask in layout.elements:
+        q[:, column] += (masks[:, 1] & mask) != 0
+    bounds = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]] + [len(keys)]
+    for start, end in itertools.pairwise(bounds):
+        part, weights, counted = v[start:end], w[start:end], q[start:end]
+        target = sums.get(keys[start])
+        if target is None:
+            target = sums[keys[start]] = _CellSums(layout)
+        target.gram[0] += (part * weights[:, 1:2]).T @ part
+        if response_level_g:
+            target.gram[1] += (part * weights[:, 2:3]).T @ part
+        target.rows += counted.sum(axis=0)
+        target.n += weights[:, 0] @ counted
+        target.sw += weights[:, 1] @ counted
+        target.n_sat[:size] += weights[:, 0] @ part[:, :size]
+        target.sw_sat[:size] += weights[:, 1] @ part[:, :size]
+        target.answered = target.answered or bool(masks[start:end, 1].any())
+
+
+def _pair_arrays(
+    layout: _Layout, grams: list[tuple[tuple[int, bool, str], np.ndarray]]
+) -> list[list[Any]]:
+    """Columns (unit_id, given, skey, q1, q2, s_n … g_y12) of every cell's pairs."""
+    count = len(layout.q1)
+    units, givens, skeys = _key_columns([key for key, _ in grams], count)
+    sums = [
+        np.concatenate([m[k][layout.rows[:, i], layout.cols[:, i]] for _, m in grams]).tolist()
+        if grams
+        else []
+        for k in (0, 1)
+        for i in range(4)
     ]
-    await _insert_pairs(session, rows)
+    return [units, givens, skeys, layout.q1 * len(grams), layout.q2 * len(grams), *sums]
 
 
+def _cell_arrays(layout: _Layout, sums: dict[tuple[int, bool, str], _CellSums]) -> list[list[Any]]:
+    """Columns (unit_id, given, skey, pkey, question, n, n_sat, sw, sw_sat, psus) of the
+    cells that some batch row counts in (psus = n: each response is its own PSU)."""
+    columns: list[list[Any]] = [[] for _ in CELL_NAMES_ALL]
+    for (unit, given, skey), s in sums.items():
+        found = np.flatnonzero(s.rows)
+        k = len(found)
+        n = np.rint(s.n[found]).astype(np.int64).tolist()
+        values = (
+            [unit] * k,
+            [given] * k,
+            [skey] * k,
+            [""] * k,
+            [layout.questions[j] for j in found],
+            n,
+            np.rint(s.n_sat[found]).astype(np.int64).tolist(),
+            s.sw[found].tolist(),
+            s.sw_sat[found].tolist(),
+            n,
+        )
+        for column, part in zip(columns, values, strict=True):
+            column.extend(part)
+    return columns
+
+
+def _key_columns(
+    keys: list[tuple[int, bool, str]], repeat: int
+) -> tuple[list[int], list[bool], list[str]]:
+    return (
+        [k[0] for k in keys for _ in range(repeat)],
+        [k[1] for k in keys for _ in range(repeat)],
+        [k[2] for k in keys for _ in range(repeat)],
+    )
+
+
+PAIR_KEY = ("unit_id", "given", "skey", "q1", "q2")
 PAIR_NAMES = ("s_n", "s_y1", "s_y2", "s_y12", "g_n", "g_y1", "g_y2", "g_y12")
-PAIR_TYPES = ("INTEGER", "BOOLEAN", "VARCHAR", "VARCHAR", "VARCHAR", *["FLOAT8"] * 8)
-UNNEST_PAIRS = text(
-    "INSERT INTO tally_pair (round_id, unit_id, given, skey, q1, q2, "
-    + ", ".join(PAIR_NAMES)
-    + ") SELECT :round_id, * FROM unnest("
-    + ", ".join(f"CAST(:a{i} AS {t}[])" for i, t in enumerate(PAIR_TYPES))
-    + ") ON CONFLICT (round_id, unit_id, given, skey, q1, q2) DO UPDATE SET "
-    + ", ".join(f"{c} = tally_pair.{c} + excluded.{c}" for c in PAIR_NAMES)
-)
-PAIR_COLUMNS = ("unit_id", "given", "skey", "q1", "q2", *PAIR_NAMES)
+CELL_KEY = ("unit_id", "given", "skey", "pkey", "question")
+CELL_NAMES = ("n", "n_sat", "sw", "sw_sat", "psus")
+CELL_NAMES_ALL = (*CELL_KEY, *CELL_NAMES)
+SQL_TYPES = {"unit_id": "INTEGER", "given": "BOOLEAN", "n": "BIGINT", "n_sat": "BIGINT"}
+SQL_TYPES |= {"psus": "BIGINT", "sw": "FLOAT8", "sw_sat": "FLOAT8"}
+SQL_TYPES |= {name: "FLOAT8" for name in PAIR_NAMES}
+ROWS_PER_STATEMENT = 50_000
 
 
-async def _insert_pairs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Add the rows to tally_pair: PostgreSQL, one statement over arrays (unnest), not a
-    statement per row; SQLite (in-process), executemany."""
-    for start in range(0, len(rows), 50_000):
-        part = rows[start : start + 50_000]
-        if session.get_bind().dialect.name != "postgresql":
-            await session.execute(INSERT_PAIR, part)
-            continue
-        arrays = {f"a{i}": [r[c] for r in part] for i, c in enumerate(PAIR_COLUMNS)}
-        await session.execute(UNNEST_PAIRS, {"round_id": part[0]["round_id"], **arrays})
+def _upsert_sql(
+    table: str, key: tuple[str, ...], sums: tuple[str, ...], postgres: bool, fresh: bool
+) -> str:
+    """Add rows to a table of sums: PostgreSQL, one statement over arrays (unnest), not a
+    statement per row; SQLite (in-process), a statement for executemany. ``fresh``: plain
+    rows, no conflict possible (a quarter cheaper on PostgreSQL than ON CONFLICT)."""
+    names = (*key, *sums)
+    update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
+    conflict = "" if fresh else f"ON CONFLICT (round_id, {', '.join(key)}) DO UPDATE SET {update}"
+    if postgres:
+        arrays = ", ".join(
+            f"CAST(:a{i} AS {SQL_TYPES.get(c, 'VARCHAR')}[])" for i, c in enumerate(names)
+        )
+        source = f"SELECT :round_id, * FROM unnest({arrays})"
+    else:
+        source = f"VALUES (:round_id, {', '.join(':a' + str(i) for i in range(len(names)))})"
+    return f"INSERT INTO {table} (round_id, {', '.join(names)}) {source} {conflict}"
+
+
+async def _insert(
+    session: AsyncSession,
+    table: str,
+    key: tuple[str, ...],
+    sums: tuple[str, ...],
+    columns: list[list[Any]],
+    round_id: int,
+    fresh: bool,
+) -> None:
+    """Add the rows given as columns to the table (ON CONFLICT: their sums added)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    sql = text(_upsert_sql(table, key, sums, postgres, fresh))
+    total = len(columns[0])
+    for start in range(0, total, ROWS_PER_STATEMENT):
+        part = [column[start : start + ROWS_PER_STATEMENT] for column in columns]
+        if postgres:
+            arrays = {f"a{i}": values for i, values in enumerate(part)}
+            await session.execute(sql, {"round_id": round_id, **arrays})
+        else:
+            rows = [
+                {"round_id": round_id, **{f"a{i}": v for i, v in enumerate(row)}}
+                for row in zip(*part, strict=True)
+            ]
+            await session.execute(sql, rows)
 
 
 async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -188,50 +362,3 @@ def _unit_ranges(counts: Sequence[Sequence[Any]]) -> list[tuple[int, int]]:
     if low is not None:
         ranges.append((low, int(counts[-1][0])))
     return ranges
-
-
-def _add_grams(
-    grams: dict[tuple[int, bool, str], np.ndarray],
-    chunk: Sequence[Sequence[Any]],
-    size: int,
-    response_level_g: bool,
-) -> None:
-    """Add Σ w1·v·v' (and Σ w2·v·v') of the chunk's rows to their cells' (2, 2C, 2C) sums."""
-    keys = [(int(r[0]), bool(r[1]), str(r[2])) for r in chunk]
-    w = np.array([(r[3], r[4]) for r in chunk], dtype=float)
-    masks = np.array([(r[6], r[5]) for r in chunk], dtype=np.int64)  # (sm: y, am: x)
-    shifts = np.arange(size, dtype=np.int64)
-    v = ((masks[:, :, None] >> shifts) & 1).reshape(len(chunk), 2 * size).astype(float)
-    bounds = [0] + [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]] + [len(keys)]
-    for start, end in itertools.pairwise(bounds):
-        part = v[start:end]
-        target = grams.setdefault(keys[start], np.zeros((2, 2 * size, 2 * size)))
-        target[0] += (part * w[start:end, :1]).T @ part
-        if response_level_g:
-            target[1] += (part * w[start:end, 1:]).T @ part
-
-
-def _pair_values(m: np.ndarray, size: int, c: int, d: int) -> list[float]:
-    """(s_n, s_y1, s_y2, s_y12, g_…) of criteria c, d: Σ x_c·x_d, y_c·x_d, x_c·y_d, y_c·y_d."""
-    xc, xd = size + c, size + d
-    return [float(m[k, i, j]) for k in (0, 1) for i, j in ((xc, xd), (c, xd), (xc, d), (c, d))]
-
-
-def _row(
-    spec: Spec, round_id: int, key: tuple[int, bool, str, int, int], v: list[float]
-) -> dict[str, Any]:
-    """Stored with q1 <= q2 as strings, as the answer self-join stores them."""
-    unit_id, given, skey, c, d = key
-    q1, q2 = spec.criteria[c], spec.criteria[d]
-    if q1 > q2:  # y1·x2 and x1·y2 change places
-        q1, q2 = q2, q1
-        v = [v[0], v[2], v[1], v[3], v[4], v[6], v[5], v[7]]
-    names = ("s_n", "s_y1", "s_y2", "s_y12", "g_n", "g_y1", "g_y2", "g_y12")
-    return {
-        "round_id": round_id,
-        "unit_id": unit_id,
-        "given": given,
-        "skey": skey,
-        "q1": q1,
-        "q2": q2,
-    } | dict(zip(names, v, strict=True))

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from app.audit.service import CLI
 from app.config import Settings
 from app.rounds.service import get_round, set_volume
-from app.statistics import cellstore
+from app.statistics import cellstore, maintained
 from app.statistics.load import round_engine
 from app.statistics.tasks import vacuum_queue
 from app.units.service import load_tree
@@ -53,7 +53,12 @@ async def execute(app: FastAPI, sql: str, **params: object) -> None:
         await session.execute(text(sql), params)
 
 
-async def test_tallies_follow_every_change(app: FastAPI, settings: Settings):
+@pytest.mark.parametrize("numpy_from", [maintained.NUMPY_PAIRS_FROM, 1])
+async def test_tallies_follow_every_change(
+    app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch, numpy_from: int
+):
+    # numpy_from = 1: every fold, not only rebuilds, sums cells and pairs from the masks
+    monkeypatch.setattr(maintained, "NUMPY_PAIRS_FROM", numpy_from)
     province: Province = await seed(app)
     await set_design(app, province, "volume", "unit", None, True)
     await assert_maintained_equals_live(app, settings)  # first read builds
