@@ -91,12 +91,13 @@ class ImprovementEvidence(Base):
 
 
 class ImprovementFigures(Base):
-    """The gaps or key drivers of a unit in a round as the background worker last computed
-    them (app/improvement/cache.py): requests serve them as they are and say when they were
-    made (``as_of``) and from which data (``basis``: when the round's figures last changed)."""
+    """The gaps, key drivers or (health rounds) Ministry of Health block of a unit in a round
+    as the background worker last computed them (app/improvement/cache.py, app/reporting/moh.py):
+    requests serve them as they are and say when they were made (``as_of``) and from which data
+    (``basis``: when the round's figures last changed)."""
 
     __tablename__ = "improvement_figures"
-    __table_args__ = (CheckConstraint("kind IN ('gaps', 'drivers')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('gaps', 'drivers', 'moh')", name="kind"),)
 
     round_id: Mapped[int] = mapped_column(
         ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
