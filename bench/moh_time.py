@@ -79,6 +79,8 @@ async def run(url: str, repeat: int, unit: str | None) -> None:
         print(f"{db.engine.dialect.name}, {n} responses, unit {unit or '(top)'}:")
         for name, ms in timings.items():
             ms = ms[1:]
+            if not ms:  # --repeat 0: the warm-up only
+                continue
             print(
                 f"  {name}: min {min(ms):.0f} ms, median {statistics.median(ms):.0f} ms, "
                 f"max {max(ms):.0f} ms (n = {len(ms)})"
