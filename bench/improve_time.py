@@ -41,7 +41,7 @@ from app.improvement.gaps import unit_gaps
 from app.improvement.shapley import shapley, weighted_correlation
 from app.instruments.registry import register_forms
 from app.models import Round
-from app.reporting.published import data_changed_at
+from app.reporting.changes import data_changed_at
 from app.reporting.service import report_target, satisfaction_report
 from app.reporting.worker_figures import store
 

@@ -286,6 +286,11 @@ class Instrument(BaseModel):
     def criteria_of(self, element: Code) -> tuple[Question, ...]:
         return tuple(q for q in self.criteria if q.element == element)
 
+    def names(self, lang: str) -> dict[str, str]:
+        """Code → name in ``lang`` of every element and criterion."""
+        found = {e.code: e.name.get(lang) for e in self.elements}
+        return found | {q.code: q.text.get(lang) for q in self.criteria}
+
     def scale_of(self, question: Question) -> Scale:
         """The question's own scale, else the instrument's."""
         return self.scales.get(question.scale, self.scale) if question.scale else self.scale

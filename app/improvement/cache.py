@@ -37,17 +37,19 @@ from app.improvement.gaps import unit_gaps
 from app.improvement.schemas import DriverReport, GapReport, PendingFigures
 from app.models import ImprovementDemand, ImprovementFigures
 from app.models.base import as_utc, utcnow
-from app.reporting.service import report_target
+from app.reporting.moh import MOH, STORED_LANG, is_health, moh_block
+from app.reporting.service import covered_children, report_target
 from app.reporting.worker_figures import freshness_of
+from app.statistics.design import Design
+from app.statistics.moh import MohSums
 
-KINDS = ("gaps", "drivers")
+KINDS = ("gaps", "drivers")  # of every satisfaction round; a health round's also MOH
 PENDING = {
     "vi": "Số liệu của đơn vị chưa được tính: hệ thống đang tính (ưu tiên đơn vị này), "
     "vui lòng xem lại sau ít phút.",
     "en": "Not computed yet: the background worker computes this unit's figures next; "
     "ask again in a few minutes.",
 }
-STORED_LANG = "vi"  # rows are stored in Vietnamese; other languages are relabelled on reading
 
 
 async def compute(
@@ -64,16 +66,33 @@ async def compute(
     return report.model_dump(mode="json", exclude={"freshness"})
 
 
-def labels(instrument: Instrument, lang: str) -> dict[str, str]:
-    found = {e.code: e.name.get(lang) for e in instrument.elements}
-    return found | {q.code: q.text.get(lang) for q in instrument.criteria}
+def kinds_of(instrument: Instrument) -> tuple[str, ...]:
+    """The kinds of row the worker keeps for a round of the instrument."""
+    return (*KINDS, MOH) if is_health(instrument) else KINDS
+
+
+async def compute_moh(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    round_code: str,
+    unit_code: str,
+    sums: MohSums,
+    design: Design,
+) -> dict[str, Any]:
+    """The unit's ``moh`` block (app.reporting.moh), as stored, from the round's sums."""
+    target = await report_target(session, catalogue, round_code, unit_code, None)
+    children = covered_children(target, target.unit.id)
+    block = moh_block(
+        sums, target.form.instrument, target.tree, target.unit, children, STORED_LANG, design.ci
+    )
+    return block.model_dump(mode="json", exclude={"freshness"})
 
 
 def relabel(report: GapReport | DriverReport, instrument: Instrument, lang: str) -> None:
     """Put the criteria's and elements' names in ``lang`` (the only language-bound fields)."""
     if lang == STORED_LANG:
         return
-    names = labels(instrument, lang)
+    names = instrument.names(lang)
     items = (
         [*report.criteria, *report.elements] if isinstance(report, GapReport) else report.drivers
     )

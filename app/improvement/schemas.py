@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.reporting.schemas import FreshnessOut
+from app.reporting.freshness_schemas import FreshnessOut
 
 
 class Figure(BaseModel):

@@ -91,15 +91,15 @@ class ImprovementEvidence(Base):
 
 
 class ImprovementFigures(Base):
-    """The gaps or key drivers of a unit in a round (app/improvement/cache.py), or a ranking of
-    a level under it (kind 'ranking:<level>', app/reporting/ranking_store.py), as the
-    background worker last computed them: requests serve them as they are and say when they
-    were made (``as_of``) and from which data (``basis``: when the round's figures last
-    changed)."""
+    """The gaps, key drivers or (health rounds) Ministry of Health block of a unit in a round
+    (app/improvement/cache.py, app/reporting/moh.py), or a ranking of a level under it (kind
+    'ranking:<level>', app/reporting/ranking_store.py), as the background worker last computed
+    them: requests serve them as they are and say when they were made (``as_of``) and from which
+    data (``basis``: when the round's figures last changed)."""
 
     __tablename__ = "improvement_figures"
     __table_args__ = (
-        CheckConstraint("kind IN ('gaps', 'drivers') OR kind LIKE 'ranking:%'", name="kind"),
+        CheckConstraint("kind IN ('gaps', 'drivers', 'moh') OR kind LIKE 'ranking:%'", name="kind"),
     )
 
     round_id: Mapped[int] = mapped_column(

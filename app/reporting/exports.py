@@ -283,6 +283,18 @@ def _moh_lines(moh: MohIndicators | None) -> list[tuple[str, str]]:
     figures (the JSON report's ``moh`` block has every item and section)."""
     if moh is None:
         return []
+    fresh = moh.freshness
+    when = (
+        []
+        if fresh is None
+        else [
+            (
+                "Chỉ số Bộ Y tế tính lúc / MoH figures computed at",
+                f"{fresh.as_of.isoformat(timespec='seconds')} (background worker)"
+                + ("; the round's figures changed since: being recomputed" if fresh.stale else ""),
+            )
+        ]
+    )
     return [
         ("Điểm trung bình (Bộ Y tế) / MoH mean score", moh.mean_definition),
         ("Hài lòng với mọi nội dung (Bộ Y tế) / MoH all satisfied", moh.all_satisfied_definition),
@@ -292,6 +304,7 @@ def _moh_lines(moh: MohIndicators | None) -> list[tuple[str, str]]:
             f"mean score {_moh_figure(moh.mean, '')}; all items satisfied "
             f"{_moh_figure(moh.all_satisfied, ' %')}",
         ),
+        *when,
     ]
 
 

@@ -23,9 +23,9 @@ from app.auth.principal import Principal
 from app.errors import Conflict, NotFound
 from app.models import Job, Round
 from app.models.base import as_utc
+from app.reporting.changes import data_changed_at
 from app.reporting.microdata.files import MEDIA, SUFFIX, MicroFormat, render_microdata
 from app.reporting.microdata.table import round_microdata
-from app.reporting.published import data_changed_at
 from app.reporting.service import report_target
 from app.reporting.snapshots import check_freezable, round_reports, store_revision
 from app.worker.jobs import RUN, beat, enqueue, finish_values, get_job, handler, run_now

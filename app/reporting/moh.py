@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forms.schema import Instrument
-from app.models import Round
+from app.models import ImprovementFigures, Round
+from app.models.base import as_utc
+from app.reporting.changes import data_changed_at
+from app.reporting.freshness_schemas import FreshnessOut
 from app.reporting.moh_schemas import (
     ALL_SATISFIED_DEFINITION,
     MEAN_DEFINITION,
@@ -22,10 +25,14 @@ from app.reporting.moh_schemas import (
     MohSection,
 )
 from app.statistics.design import Design
+from app.statistics.freshness import has_pending
 from app.statistics.inference import Engine
 from app.statistics.load import round_volumes
 from app.statistics.moh import MohDomain, MohEstimate, MohSums, estimate_domain, load_sums
 from app.units.service import UnitNode, UnitTree
+
+MOH = "moh"  # the kind of the worker's rows (improvement_figures) that hold the block
+STORED_LANG = "vi"  # rows are stored in Vietnamese; names are relabelled on reading
 
 
 def is_health(instrument: Instrument) -> bool:
@@ -74,32 +81,28 @@ def definitions(instrument: Instrument) -> dict[str, str]:
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, MohSums] = weakref.WeakKeyDictionary()
 
 
-async def moh_indicators(
-    session: AsyncSession,
-    round_: Round,
+async def round_sums(
+    session: AsyncSession, round_: Round, instrument: Instrument, design: Design, tree: UnitTree
+) -> MohSums:
+    """The PSU sums of every unit of the round (read once for all its units' blocks)."""
+    volumes = await round_volumes(session, round_.id)
+    return await load_sums(session, round_, instrument, design, tree, volumes, set(tree.by_id))
+
+
+def moh_block(
+    sums: MohSums,
     instrument: Instrument,
-    design: Design,
     tree: UnitTree,
     unit: UnitNode,
     children: Sequence[UnitNode],
     lang: str,
-    engine: Engine | None = None,
-) -> MohIndicators | None:
-    """The block for a health instrument's round (None for any other instrument): the
-    unit's subtree and each child's."""
-    if not is_health(instrument):
-        return None
-    sums = _BY_ENGINE.get(engine) if engine is not None else None
-    if sums is None:
-        volumes = await round_volumes(session, round_.id)
-        units = set(tree.by_id) if engine is not None else tree.subtree_ids(unit.id)
-        sums = await load_sums(session, round_.id, instrument, design, tree, volumes, units)
-        if engine is not None:
-            _BY_ENGINE[engine] = sums
-    own = estimate_domain(sums, instrument, tree.subtree_ids(unit.id), design.ci)
+    ci: str,
+) -> MohIndicators:
+    """The unit's block and each child's figures, from sums that hold their units."""
+    own = estimate_domain(sums, instrument, tree.subtree_ids(unit.id), ci)
     kids = []
     for child in children:
-        found = estimate_domain(sums, instrument, tree.subtree_ids(child.id), design.ci)
+        found = estimate_domain(sums, instrument, tree.subtree_ids(child.id), ci)
         kids.append(
             MohChild(
                 code=child.code,
@@ -116,3 +119,58 @@ async def moh_indicators(
         sections=_sections(instrument, own, lang),
         children=kids,
     )
+
+
+async def moh_indicators(
+    session: AsyncSession,
+    round_: Round,
+    instrument: Instrument,
+    design: Design,
+    tree: UnitTree,
+    unit: UnitNode,
+    children: Sequence[UnitNode],
+    lang: str,
+    engine: Engine | None = None,
+) -> MohIndicators | None:
+    """The block computed from the responses (a freeze, the worker; None for an instrument
+    outside the health family): the unit's subtree and each child's. With ``engine`` the
+    whole round is read once for every report that engine serves."""
+    if not is_health(instrument):
+        return None
+    sums = _BY_ENGINE.get(engine) if engine is not None else None
+    if sums is None:
+        if engine is not None:
+            sums = _BY_ENGINE[engine] = await round_sums(session, round_, instrument, design, tree)
+        else:
+            volumes = await round_volumes(session, round_.id)
+            units = tree.subtree_ids(unit.id)
+            sums = await load_sums(session, round_, instrument, design, tree, volumes, units)
+    return moh_block(sums, instrument, tree, unit, children, lang, design.ci)
+
+
+async def served_moh(
+    session: AsyncSession, round_: Round, instrument: Instrument, unit: UnitNode, lang: str
+) -> tuple[MohIndicators | None, bool]:
+    """The block as the background worker last computed it (an ``improvement_figures`` row of
+    kind 'moh', app/improvement/cache.py), with its ``freshness``; (None, True) while the
+    worker has not reached the unit, (None, False) for an instrument outside the family."""
+    if not is_health(instrument):
+        return None, False
+    row = await session.get(ImprovementFigures, (round_.id, unit.id, MOH))
+    if row is None:
+        return None, True
+    block = MohIndicators.model_validate(row.report)
+    if lang != STORED_LANG:
+        names = instrument.names(lang)
+        for section in block.sections:
+            section.name = names.get(section.code, section.name)
+            for item in section.items:
+                item.name = names.get(item.code, item.name)
+    changed = await data_changed_at(session, round_)
+    block.freshness = FreshnessOut(
+        source="worker",
+        as_of=as_utc(row.as_of),
+        pending=await has_pending(session, round_.id),
+        stale=changed > as_utc(row.basis),
+    )
+    return block, False

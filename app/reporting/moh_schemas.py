@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from app.reporting.freshness_schemas import FreshnessOut
 from app.reporting.numbers import Figure
 
 MEAN_DEFINITION = (
@@ -19,10 +20,12 @@ ALL_SATISFIED_DEFINITION = (
     "R svyratio(~allsat, ~rated)"
 )
 VARIANCE_DEFINITION = (
-    "SE: Taylor linearisation under the round's design (strata, PSUs, fpc, lonely_psu), "
-    "weights taken as fixed; df = PSUs − strata of the domain; 95% interval of a mean: "
+    "SE: Taylor linearisation under the round's design (strata, PSUs, fpc, lonely_psu); a "
+    "round weighted by a raked or post-stratified set: calibration-aware (residuals on the "
+    "calibration variables, as R's survey for a rake()/calibrate()/postStratify() design), "
+    "other weights taken as fixed; df = PSUs − strata of the domain; 95% interval of a mean: "
     "mean ± t(0.975, df)·SE; of the share: the round's interval method. Computed from the "
-    "responses on each request (not from the maintained tallies)"
+    "responses by the background worker (see freshness), not from the maintained tallies"
 )
 
 
@@ -70,3 +73,9 @@ class MohIndicators(BaseModel):
     all_satisfied: MohFigure = Field(description="Percent satisfied with every item rated")
     sections: list[MohSection]
     children: list[MohChild] = Field(default_factory=list)
+    freshness: FreshnessOut | None = Field(
+        None,
+        description="source 'worker': computed by the background worker at as_of; stale: the "
+        "round's figures changed since (it is being redone); null: computed with the figures "
+        "around it (a published revision)",
+    )

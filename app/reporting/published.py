@@ -16,11 +16,13 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import AppError
 from app.forms.registry import Catalogue
-from app.models import AuditEvent, ReportSnapshot, Response, Round, TallyQueue, TallyState
+from app.models import ReportSnapshot, Round, TallyQueue, TallyState
 from app.models.base import as_utc
+from app.reporting.changes import data_changed_at
 from app.reporting.comparisons import compare_report, load_comparisons
+from app.reporting.freshness_schemas import FreshnessOut
 from app.reporting.queries import ReportQuery
-from app.reporting.schemas import FreshnessOut, SatisfactionReport, TallyStatus
+from app.reporting.schemas import SatisfactionReport, TallyStatus
 from app.reporting.service import report_target, satisfaction_report
 from app.reporting.snapshots import frozen_report, get_snapshot
 from app.rounds.service import get_round
@@ -48,29 +50,6 @@ async def freshness_wanted(request: Request) -> None:
         set_waiting(settings.fresh_timeout_seconds)
     else:
         set_waiting(settings.report_wait_seconds)
-
-
-async def data_changed_at(
-    session: AsyncSession, round_: Round, folded_at: datetime | None = None
-) -> datetime:
-    """When the round's figures last changed as far as recorded: the last fold of its tallies
-    (``folded_at``, what a report served, or the watermark kept with them; before the first
-    fold, its latest response), or the latest audited change to the round (volumes, imports,
-    targets, bands, freezing)."""
-    latest_response = folded_at or await session.scalar(
-        select(TallyState.as_of).where(TallyState.round_id == round_.id)
-    )
-    if latest_response is None:
-        latest_response = await session.scalar(
-            select(func.max(Response.submitted_at)).where(Response.round_id == round_.id)
-        )
-    latest_change = await session.scalar(
-        select(func.max(AuditEvent.at)).where(
-            AuditEvent.object_type == "round", AuditEvent.object_id == round_.code
-        )
-    )
-    moments = [m for m in (latest_response, latest_change, round_.created_at) if m is not None]
-    return max(as_utc(m) for m in moments)
 
 
 async def served_report(
@@ -107,7 +86,6 @@ async def served_report(
             principal,
             settings,
             as_of=query.as_of,
-            moh=query.moh,
         )
     found = seen.get(target.round.id)
     report.freshness = freshness_out(found)

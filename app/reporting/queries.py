@@ -31,15 +31,6 @@ class ReportQuery:
     revision: int | None
     live: bool
     as_of: str | None = None
-    moh: bool = False
-
-
-MohQuery = Query(
-    False,
-    description="Health instruments: compute the Ministry of Health's indicators (the 'moh' "
-    "block) from the responses now; it reads the unit's answers (seconds at 100,000 "
-    "responses). A published revision carries them without asking.",
-)
 
 
 async def _report_query(
@@ -48,9 +39,8 @@ async def _report_query(
     revision: int | None = RevisionQuery,
     live: bool = LiveQuery,
     as_of: str | None = AsOfQuery,
-    moh: bool = MohQuery,
 ) -> ReportQuery:
-    return ReportQuery(unit, lang, revision, live, as_of, moh)
+    return ReportQuery(unit, lang, revision, live, as_of)
 
 
 @dataclass(frozen=True)

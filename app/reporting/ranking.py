@@ -24,6 +24,7 @@ from app.errors import AppError, NotFound
 from app.forms.registry import Catalogue
 from app.forms.schema import Instrument
 from app.models import ReportSnapshot, Round
+from app.reporting.changes import data_changed_at
 from app.reporting.comparison_schemas import BandOut, PreviousResult, TargetResult
 from app.reporting.comparisons import (
     as_previous,
@@ -33,7 +34,7 @@ from app.reporting.comparisons import (
 )
 from app.reporting.precision import design_info, rankable, uncertainty
 from app.reporting.previous import answered_form, previous_round
-from app.reporting.published import data_changed_at, freshness_out
+from app.reporting.published import freshness_out
 from app.reporting.queries import RankingQuery
 from app.reporting.ranking_store import keep, stored_ranking
 from app.reporting.schemas import DesignInfo, HierarchyOut, ScreeningCounts, Uncertainty, UnitRef

@@ -15,6 +15,7 @@ from app.reporting.comparison_schemas import (
     TargetResult,
     with_places,
 )
+from app.reporting.freshness_schemas import FreshnessOut
 from app.reporting.moh_schemas import MohIndicators
 from app.reporting.numbers import Figure
 from app.weights.schemas import WeightSetOut
@@ -189,19 +190,6 @@ class DesignInfo(BaseModel):
     reliability: Reliability
 
 
-class FreshnessOut(BaseModel):
-    """How current the figures are (docs/statistics.md, "Freshness")."""
-
-    source: str = Field(
-        description="tallies (as last folded), live (computed in the request) or snapshot"
-    )
-    as_of: datetime = Field(description="The figures include every change folded by then")
-    pending: bool = Field(False, description="Changes are queued and not yet in the figures")
-    stale: bool = Field(
-        False, description="A rebuild is due or running: the figures are the previous ones"
-    )
-
-
 class TallyStatus(BaseModel):
     """A round's maintained tallies as the background worker keeps them."""
 
@@ -279,5 +267,11 @@ class SatisfactionReport(Precision):
         None,
         description="Health instruments only: the Ministry of Health's mean score (1–5) per "
         "item, section and overall and the share satisfied with every item rated, with SEs "
-        "and 95% intervals (null for other instruments)",
+        "and 95% intervals, as the background worker last computed them (its freshness "
+        "says when); null for other instruments, and while moh_pending",
+    )
+    moh_pending: bool = Field(
+        False,
+        description="A health round's block is not computed yet for this unit: the background "
+        "worker computes missing blocks first; ask again in a few minutes",
     )

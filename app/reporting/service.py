@@ -15,7 +15,7 @@ from app.forms.registry import Catalogue, RegisteredForm
 from app.forms.schema import Instrument
 from app.models import Round
 from app.reporting.domains import domain_results
-from app.reporting.moh import moh_indicators
+from app.reporting.moh import moh_indicators, served_moh
 from app.reporting.precision import Measure, design_info, fields, rank_among, ranks
 from app.reporting.schemas import (
     ChildResult,
@@ -194,7 +194,6 @@ async def satisfaction_report(
     live: bool = False,
     as_of: str | None = None,
     engine: Engine | None = None,
-    moh: bool | None = None,
 ) -> SatisfactionReport:
     """Indices of a unit's subtree, its elements and criteria, and its ranked children, each
     with its standard error, interval, design effect, reliability and rank among siblings.
@@ -219,12 +218,9 @@ async def satisfaction_report(
     )
     for child in children:
         child.screening = screened.get(child.code)
-    # The Ministry of Health's indicators read the subtree's answers (seconds at 100,000
-    # responses): computed when asked (``moh``), and always for a freeze (``live``), so that
-    # published revisions carry them; null otherwise (docs/statistics.md).
-    wanted = live if moh is None else moh
-    found_moh = None
-    if wanted:
+    # The Ministry of Health's indicators read the round's answers: a freeze (``live``)
+    # computes them; a report serves what the background worker stored (docs/statistics.md).
+    if live:
         found_moh = await moh_indicators(
             session,
             round_,
@@ -236,6 +232,9 @@ async def satisfaction_report(
             lang,
             engine,
         )
+        moh_pending = False
+    else:
+        found_moh, moh_pending = await served_moh(session, round_, instrument, unit, lang)
     return SatisfactionReport(
         round=round_.code,
         form=instrument.code,
@@ -254,6 +253,7 @@ async def satisfaction_report(
         screening=screened.get(unit.code),
         hierarchy=HierarchyOut(as_of=target.as_of.day, basis=target.as_of.basis),
         moh=found_moh,
+        moh_pending=moh_pending,
         **fields(est.own.overall, settings, overall),
     )
 

@@ -13,13 +13,13 @@ from app.reporting.comparison_schemas import (
     TargetResult,
     with_places,
 )
+from app.reporting.freshness_schemas import FreshnessOut
 from app.reporting.numbers import Figure
 from app.reporting.schemas import (
     SCREENING,
     WEIGHT_SET,
     DesignInfo,
     ElementResult,
-    FreshnessOut,
     HierarchyOut,
     Precision,
     ScreeningCounts,

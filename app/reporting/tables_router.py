@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.auth.access import ApiReader
 from app.deps import CatalogueDep, DatabaseDep, SessionDep, SettingsDep
 from app.reporting.breakdown import breakdown_report
+from app.reporting.changes import data_changed_at
 from app.reporting.exports import (
     MEDIA,
     Table,
@@ -19,7 +20,7 @@ from app.reporting.exports import (
     report_table,
 )
 from app.reporting.http import conditional, etag_of
-from app.reporting.published import data_changed_at, served_report
+from app.reporting.published import served_report
 from app.reporting.queries import (
     FileQuery,
     FileQueryDep,

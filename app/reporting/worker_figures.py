@@ -27,8 +27,8 @@ from app.errors import AppError
 from app.forms.registry import Catalogue, RegisteredForm
 from app.models import ImprovementFigures, Round
 from app.models.base import as_utc, utcnow
-from app.reporting.published import data_changed_at
-from app.reporting.schemas import FreshnessOut
+from app.reporting.changes import data_changed_at
+from app.reporting.freshness_schemas import FreshnessOut
 from app.statistics.cells import Spec
 from app.statistics.design import Design
 from app.statistics.freshness import has_pending

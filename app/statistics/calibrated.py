@@ -143,14 +143,45 @@ async def load_calibration(
     """The calibration terms of the round's active weight set, over the responses the
     estimates use (``head``: the live batch's CTEs; ``keys``: the engine's cells, with their
     stratum numbers and c_h)."""
+    rows = (await session.execute(text(head + per_response(len(criteria))), params)).all()
+    model = await calibration_model(session, round_, instrument, [int(r[0]) for r in rows])
+    if model is None:
+        return None
+    cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
+    cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
+    w = np.array([float(r[4]) for r in rows])
+    bits = np.arange(len(criteria), dtype=np.int64)
+    answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
+    v = np.concatenate([satisfied, answered], axis=1).astype(np.float64)
+    psus = [(int(cell[i]), str(r[3]) if r[3] else f"#{r[0]}") for i, r in enumerate(rows)]
+    return calibration_terms(model, cell, psus, w, v, len(keys), stratum, scale)
+
+
+@dataclass(frozen=True)
+class CalibrationModel:
+    """The active weight set's calibration over a list of responses: R's kind, the map H, each
+    response's category of every margin (codes, sizes) and its Ω (module docstring)."""
+
+    kind: str
+    h: np.ndarray
+    codes: list[np.ndarray]
+    sizes: list[int]
+    omega: np.ndarray
+
+
+async def calibration_model(
+    session: AsyncSession, round_: Round, instrument: Instrument, response_ids: Sequence[int]
+) -> CalibrationModel | None:
+    """The calibration of the round's active weight set over ``response_ids`` (in that order);
+    None: the round's weights are not calibrated to population totals."""
     inputs = await active_inputs(session, round_)
     kind = None if inputs is None else calibration_kind(inputs)
     if inputs is None or kind is None:
         return None
-    rows = (await session.execute(text(head + per_response(len(criteria))), params)).all()
     data = await load_responses(session, round_, instrument, inputs.variables())
     position = {rid: i for i, rid in enumerate(data.ids)}
-    at = np.array([position[int(r[0])] for r in rows], dtype=np.intp)
+    at = np.array([position[rid] for rid in response_ids], dtype=np.intp)
     values = {v: [data.values[v][i] for i in at] for v in data.values}
     start = data.base[at]
     if inputs.nonresponse is not None:  # the weights calibration starts from
@@ -166,10 +197,10 @@ async def load_calibration(
     codes = [m.codes for m in margins]
     sizes = [len(m.labels) for m in margins]
     if kind == "rake":
-        omega, h = np.ones(len(rows)), sweep_map(codes, sizes, np.ones(len(rows)))
+        omega, h = np.ones(len(at)), sweep_map(codes, sizes, np.ones(len(at)))
     else:
         omega, h = start, greg_map(codes, sizes, start)
-    return _terms(kind, h, rows, codes, sizes, omega, keys, stratum, scale, len(criteria))
+    return CalibrationModel(kind, h, codes, sizes, omega)
 
 
 def per_response(size: int) -> str:
@@ -185,52 +216,41 @@ def per_response(size: int) -> str:
     GROUP BY b.response_id, b.unit_id, b.skey, b.pkey, b.f"""
 
 
-def _terms(
-    kind: str,
-    h: np.ndarray,
-    rows: Sequence[Any],
-    codes: list[np.ndarray],
-    sizes: list[int],
-    omega: np.ndarray,
-    keys: list[tuple[int, bool, str]],
+def calibration_terms(
+    model: CalibrationModel,
+    cell: np.ndarray,
+    psus: Sequence[tuple[int, str]],
+    w: np.ndarray,
+    v: np.ndarray,
+    cells: int,
     stratum: np.ndarray,
     scale: np.ndarray,
-    size: int,
 ) -> Calibration:
-    cell_of = {(int(u), str(s)): i for i, (u, _g, s) in enumerate(keys)}
-    cell = np.array([cell_of[(int(r[1]), str(r[2]))] for r in rows], dtype=np.intp)
-    w = np.array([float(r[4]) for r in rows])
-    bits = np.arange(size, dtype=np.int64)
-    answered = (np.array([int(r[5]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
-    satisfied = (np.array([int(r[6]) for r in rows], dtype=np.int64)[:, None] >> bits) & 1
-    v = np.concatenate([satisfied, answered], axis=1).astype(np.float64)
+    """The residual variance's terms of linearised columns ``v`` (responses, m) in the order
+    of ``model``'s responses: each response's cell (of ``cells``, whose strata are
+    ``stratum``, c_h ``scale``), PSU key and final weight ``w``."""
+    kind, h, codes, sizes, omega = model.kind, model.h, model.codes, model.sizes, model.omega
     psu_of: dict[tuple[int, str], int] = {}
-    psu = np.array(
-        [
-            psu_of.setdefault((int(cell[i]), str(r[3]) if r[3] else f"#{r[0]}"), len(psu_of))
-            for i, r in enumerate(rows)
-        ],
-        dtype=np.intp,
-    )
+    psu = np.array([psu_of.setdefault(key, len(psu_of)) for key in psus], dtype=np.intp)
     offsets = np.cumsum([0, *sizes])
     k, p = int(offsets[-1]), len(psu_of)
     mcols = [c + offsets[m] for m, c in enumerate(codes)]
-    s = np.zeros((len(keys), k, 2 * size))
+    s = np.zeros((cells, k, v.shape[1]))
     a = np.zeros((p, k))
     for col in mcols:
         np.add.at(s, (cell, col), omega[:, None] * v)
         np.add.at(a, (psu, col), w)
-    x = np.zeros((p, 2 * size))
+    x = np.zeros((p, v.shape[1]))
     np.add.at(x, psu, w[:, None] * v)
     psu_cell = np.zeros(p, dtype=np.intp)
     psu_cell[psu] = cell
     c_h = scale[stratum[psu_cell]]
-    q = np.zeros((len(keys), k, 2 * size))
+    q = np.zeros((cells, k, v.shape[1]))
     order = np.argsort(psu_cell, kind="stable")
-    cells, starts = np.unique(psu_cell[order], return_index=True)
+    having, starts = np.unique(psu_cell[order], return_index=True)
     weighted = c_h[order, None] * a[order]
     for kk in range(k):  # per category: Σ over the cell's PSUs of c_h·A_jk·X_j
-        q[cells, kk, :] = np.add.reduceat(weighted[:, kk, None] * x[order], starts, axis=0)
+        q[having, kk, :] = np.add.reduceat(weighted[:, kk, None] * x[order], starts, axis=0)
     aa = (a * c_h[:, None]).T @ a
     tot_a = np.zeros((len(scale), k))
     np.add.at(tot_a, stratum[psu_cell], a)

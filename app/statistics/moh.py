@@ -18,10 +18,17 @@ round's strata (``design.Strata``: fpc, single-PSU strata under the round's lone
 domains as R's ``subset`` (every PSU of the round counts in n_h), df = the domain's PSUs −
 its strata. Means get mean ± t(0.975, df)·SE; the share gets the round's interval method.
 
-Cost: the sums are read from the responses of the report's subtree on each call (one pass
-over its criterion answers, aggregated per PSU in the database), not from maintained tallies.
-Weights are the round's current weights taken as fixed (a raked round's calibration and a
-round's replicate variance are not applied here: linearisation always).
+For a round weighted by a raked or post-stratified weight set the variance is
+calibration-aware as R's for a design from ``rake()``, ``calibrate()`` or ``postStratify()``:
+the linearised variable is replaced by its residual on the calibration variables
+(app.statistics.calibrated, the main estimates' code, over these columns), every stratum of
+the sample counts as present. A round's replicate variance is not applied here: linearisation
+always.
+
+Cost: the sums are read from the responses of a set of units (one pass over their criterion
+answers, aggregated per PSU in the database; a calibrated round's every response once more),
+not from maintained tallies: the background worker does it (app/improvement/tasks.py), a
+request serves what it stored.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.forms.schema import Instrument
+from app.models import Round
+from app.statistics.calibrated import Calibration, calibration_model, calibration_terms
 from app.statistics.cells import CHUNK, Spec, live_batch
 from app.statistics.design import Design, Strata
 from app.statistics.distributions import t_quantile
@@ -85,6 +94,16 @@ FROM rated GROUP BY unit_id, skey, pkey, rid
 UNION ALL
 SELECT unit_id, skey, pkey, rid, :every_q, 0, SUM(f), COUNT(*)
 FROM inside GROUP BY unit_id, skey, pkey, rid"""
+# Every response of the round (a calibrated round's residuals), then its valid scores.
+RESPONSES = """
+SELECT response_id, unit_id, skey, pkey, f FROM psu_batch ORDER BY response_id"""
+SCORES = """
+SELECT b.response_id, a.question, a.value, CASE WHEN s.question IS NULL THEN 0 ELSE 1 END
+FROM psu_batch b
+JOIN answer a ON a.response_id = b.response_id
+JOIN crit c ON c.question = a.question
+LEFT JOIN satlev s ON s.question = a.question AND s.level = a.value
+WHERE a.value IS NOT NULL"""
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,8 @@ class MohSums:
     unit: np.ndarray  # (P,)
     stratum: np.ndarray  # (P,)
     strata: Strata
+    cell_unit: np.ndarray  # the unit of every cell (unit, stratum key) of the round
+    calibration: Calibration | None = None  # a raked round's residual terms (per cell)
 
 
 def columns_of(spec: Spec) -> dict[str, int]:
@@ -127,14 +148,16 @@ def columns_of(spec: Spec) -> dict[str, int]:
 
 async def load_sums(
     session: AsyncSession,
-    round_id: int,
+    round_: Round,
     instrument: Instrument,
     design: Design,
     tree: UnitTree,
     volumes: Mapping[int, int | None],
     unit_ids: Collection[int],
 ) -> MohSums:
-    """The PSU sums of the responses in ``unit_ids`` (strata and n_h of the whole round)."""
+    """The PSU sums of the responses in ``unit_ids`` (strata and n_h of the whole round; a
+    calibrated round's residual terms over every response)."""
+    round_id = round_.id
     spec = Spec.of(instrument)
     dialect = session.get_bind().dialect
     crit, params = spec.ctes()
@@ -161,6 +184,11 @@ async def load_sums(
         array[place, column] = sums[:, k]
     keys = list(found)
     of_cell = np.array([cell_index[(int(k[0]), str(k[1]))] for k in keys], dtype=int)
+    calibration = None
+    if design.weighting == "raked":
+        calibration = await _calibration(
+            session, round_, instrument, head, params, cell_index, strata
+        )
     return MohSums(
         total=arrays[0],
         weight=arrays[1],
@@ -168,7 +196,43 @@ async def load_sums(
         unit=np.array([int(k[0]) for k in keys], dtype=np.int64),
         stratum=strata.of_cell[of_cell] if keys else np.zeros(0, dtype=int),
         strata=strata,
+        cell_unit=np.array([u for u, _ in cells], dtype=np.int64),
+        calibration=calibration,
     )
+
+
+async def _calibration(
+    session: AsyncSession,
+    round_: Round,
+    instrument: Instrument,
+    head: str,
+    params: dict[str, Any],
+    cell_index: Mapping[tuple[int, str], int],
+    strata: Strata,
+) -> Calibration | None:
+    """The residual terms of the round's active weight set over its every response, of the
+    columns V (each response's score_c, ans_c, allsat, rated), per cell."""
+    responses = (await session.execute(text(head + RESPONSES), params)).all()
+    ids = [int(r[0]) for r in responses]
+    model = await calibration_model(session, round_, instrument, ids)
+    if model is None:
+        return None
+    columns = columns_of(Spec.of(instrument))
+    size = len(instrument.criteria)
+    row = {rid: i for i, rid in enumerate(ids)}
+    v = np.zeros((len(ids), 2 * size + 2))
+    rated = np.zeros(len(ids), dtype=bool)
+    allsat = np.ones(len(ids), dtype=bool)
+    for rid, question, value, y in await session.execute(text(head + SCORES), params):
+        i, c = row[int(rid)], columns[question]
+        v[i, c], v[i, size + c] = float(value), 1.0
+        rated[i] = True
+        allsat[i] &= bool(y)
+    v[:, 2 * size], v[:, 2 * size + 1] = rated & allsat, rated
+    cell = np.array([cell_index[(int(r[1]), str(r[2]))] for r in responses], dtype=np.intp)
+    psus = [(int(cell[i]), str(r[3]) if r[3] else f"#{r[0]}") for i, r in enumerate(responses)]
+    w = np.array([float(r[4]) for r in responses])
+    return calibration_terms(model, cell, psus, w, v, len(cell_index), strata.of_cell, strata.scale)
 
 
 def estimate_domain(
@@ -196,7 +260,8 @@ def estimate_domain(
     share = allsat / rated if rated else 0.0
     if rated:
         b[-1, 2 * size], b[-1, 2 * size + 1] = 1.0 / rated, -share / rated
-    variance, df = _variance(sums, member, v, b, count[:, every] > 0)
+    cells = np.isin(sums.cell_unit, list(unit_ids))
+    variance, df = _variance(sums, member, cells, v, b, count[:, every] > 0)
     points = np.append(a @ mean, share)
     has = np.append((a != 0).any(axis=1), rated > 0)
     # n and weight of each estimate: an item's valid answers; a section's, the overall's and
@@ -217,18 +282,28 @@ def estimate_domain(
 
 
 def _variance(
-    sums: MohSums, member: np.ndarray, v: np.ndarray, b: np.ndarray, responded: np.ndarray
+    sums: MohSums,
+    member: np.ndarray,
+    cells: np.ndarray,
+    v: np.ndarray,
+    b: np.ndarray,
+    responded: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """The design variance of every row of b (inference.design_variance over the round's
-    strata, the domain's single-PSU strata as the round's lonely_psu says) and the domain's
-    df (its PSUs − its strata, R's degf(subset(design, domain)))."""
+    strata, the domain's single-PSU strata as the round's lonely_psu says; a calibrated
+    round's residuals, ``cells`` the domain's) and the domain's df (its PSUs − its strata,
+    R's degf(subset(design, domain)))."""
     strata, stratum = sums.strata, sums.stratum[member]
     gram = (v * strata.scale[stratum][:, None]).T @ v
     totals = np.zeros((len(strata.centre), v.shape[1]))
     np.add.at(totals, stratum, v)
     present = np.zeros(len(strata.centre), dtype=bool)
     present[stratum[responded]] = True
-    variance = design_variance(b, gram, totals, strata.centre) * strata.lonely_factor(present)
+    kept = present
+    if sums.calibration is not None:
+        gram, totals = sums.calibration.adjust(cells, gram, totals)
+        kept = np.ones(len(strata.centre), dtype=bool)  # R's subset keeps every row
+    variance = design_variance(b, gram, totals, strata.centre) * strata.lonely_factor(kept)
     return variance, int(responded.sum()) - int(present.sum())
 
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.audit.service import CLI
-from app.improvement.cache import compute
+from app.improvement.cache import KINDS, compute
 from app.improvement.tasks import _due, refresh_figures
 from app.models import ImprovementDemand, ImprovementFigures, Round
 from app.models.base import utcnow
@@ -77,7 +77,7 @@ async def test_before_the_worker_the_answer_is_pending_and_asks_for_the_unit(app
         asked = (await session.execute(select(ImprovementDemand.unit_id))).scalars().all()
         r2026 = await session.scalar(select(Round).where(Round.code == "R2026"))
         assert r2026 is not None
-        due = await _due(state.db, state.catalogue, r2026, utcnow(), 0)
+        due = await _due(state.db, state.catalogue, r2026, utcnow(), 0, KINDS)
     c12 = next(u for u, code, _ in due if code == "C12")
     assert asked == [c12]
     # The unit asked for comes first (C12 is not first in the tree's order).

@@ -20,44 +20,8 @@ for (e in names(elements)) {
 d$psat_all <- rowSums(d[paste0("sat_", crit)])
 d$pans_all <- rowSums(d[paste0("ans_", crit)])
 des <- make_design(d, a[5:7])
-# Calibrated designs (args[9]: a file "kind" then "variable<TAB>category<TAB>total" lines, and
-# for calibrate "bounds<TAB>lower<TAB>upper"): the design of the base weights (column base)
-# calibrated as the round's weight set, whose final weights (column weight) must be R's
-if (length(a) >= 9 && a[9] != "-") {
-  spec <- read.delim(a[9], header = FALSE, colClasses = "character", col.names = c("v", "c", "t"))
-  kind <- spec$v[1]
-  margins <- spec[-1, ]
-  bounds <- margins[margins$v == "bounds", ]
-  margins <- margins[margins$v != "bounds", ]
-  vars <- unique(margins$v)
-  for (v in vars) d[[v]] <- factor(d[[v]])
-  table_of <- function(v) {
-    m <- margins[margins$v == v, ]
-    out <- data.frame(m$c, as.numeric(m$t))
-    names(out) <- c(v, "Freq")
-    out
-  }
-  final <- d$weight
-  d$weight <- d$base
-  des <- make_design(d, a[5:7])
-  if (kind == "rake") {
-    des <- rake(des, lapply(vars, function(v) as.formula(paste("~", v))), lapply(vars, table_of),
-                control = list(maxit = 5000, epsilon = 1e-14))
-  } else if (kind == "poststratify") {
-    des <- postStratify(des, as.formula(paste("~", vars[1])), table_of(vars[1]))
-  } else {
-    pop <- c("(Intercept)" = sum(as.numeric(margins$t[margins$v == vars[1]])))
-    for (v in vars) {
-      m <- margins[margins$v == v, ]
-      for (l in levels(d[[v]])[-1]) pop[paste0(v, l)] <- as.numeric(m$t[m$c == l])
-    }
-    des <- calibrate(des, as.formula(paste("~", paste(vars, collapse = "+"))), population = pop,
-                     calfun = "raking", bounds = as.numeric(c(bounds$c, bounds$t)),
-                     epsilon = 1e-13, maxit = 5000)
-  }
-  gap <- max(abs(unname(weights(des)) / final - 1))
-  if (gap > 1e-9) stop("weights differ from R by ", gap)
-}
+# Calibrated designs (args[9]: survey_design.R's calibration file)
+if (length(a) >= 9 && a[9] != "-") des <- calibrated_design(d, a[5:7], a[9])
 ratio_name <- function(cs) paste0("sat_", cs, "/ans_", cs)
 contrast <- function(stat, cs) {
   expr <- paste0("(", paste0("`", ratio_name(cs), "`", collapse = " + "), ")/", length(cs))

@@ -2,6 +2,7 @@
 # survey_design.R): the Ministry of Health's mean score (1–5) per item, section and overall
 # (mean of item means) and the share satisfied with every item rated.
 # args: data.csv items(comma) sections-file domains-file strata(0/1) psu(0/1) fpc(0/1)
+#   [lonely.psu [calibration file (survey_design.R's calibrated_design) or "-"]]
 # columns: score_<item> (0 when not rated), ans_<item> (0/1), allsat (0/1), rated (0/1)
 # Output lines (tab-separated): domain kind name estimate se ci_low ci_high df
 a <- commandArgs(trailingOnly = TRUE)
@@ -9,7 +10,9 @@ d <- read.csv(a[1], stringsAsFactors = FALSE)
 items <- strsplit(a[2], ",")[[1]]
 sections <- parse_lines(a[3])
 domains <- parse_lines(a[4])
+if (length(a) >= 8) options(survey.lonely.psu = a[8])
 des <- make_design(d, a[5:7])
+if (length(a) >= 9 && a[9] != "-") des <- calibrated_design(d, a[5:7], a[9])
 ratio_name <- function(cs) paste0("score_", cs, "/ans_", cs)
 out <- function(name, kind, code, stat, df) {
   ci <- confint(stat, df = df)
@@ -18,7 +21,8 @@ out <- function(name, kind, code, stat, df) {
 for (name in names(domains)) {
   sub <- subset(des, unit %in% domains[[name]])
   df <- degf(sub)
-  answered <- items[sapply(items, function(c) sum(sub$variables[[paste0("ans_", c)]]) > 0)]
+  inside <- weights(sub) > 0  # a calibrated design's subset keeps the other rows (weight 0)
+  answered <- items[sapply(items, function(c) sum(sub$variables[[paste0("ans_", c)]][inside]) > 0)]
   r <- svyratio(as.formula(paste("~", paste0("score_", answered, collapse = "+"))),
                 as.formula(paste("~", paste0("ans_", answered, collapse = "+"))),
                 sub, covmat = TRUE)

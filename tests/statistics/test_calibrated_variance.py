@@ -40,26 +40,37 @@ CASES: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _request(kind: str, trim: tuple[float, float] | None) -> dict[str, Any]:
+Margin = tuple[str, dict[str, float]]  # a variable and its categories' totals
+
+
+def weights_request(
+    kind: str, trim: tuple[float, float] | None, other: Margin = ("field", FIELDS)
+) -> dict[str, Any]:
+    """The weight set's inputs: post-strata of ``other``, or raking on the departments and
+    ``other``."""
+    variable, totals = other
     if kind == "poststratify":
-        cells = [{"cell": {"field": c}, "total": t} for c, t in FIELDS.items()]
+        cells = [{"cell": {variable: c}, "total": t} for c, t in totals.items()]
         return {"method": "poststratify", "cells": cells, "activate": True}
     margins = [
         {"variable": "unit@department", "category": c, "total": t} for c, t in DEPARTMENTS.items()
-    ] + [{"variable": "field", "category": c, "total": t} for c, t in FIELDS.items()]
+    ] + [{"variable": variable, "category": c, "total": t} for c, t in totals.items()]
     body: dict[str, Any] = {"method": "rake", "margins": margins, "activate": True}
     if trim:
         body["trim"] = {"lower": trim[0], "upper": trim[1], "scale": "factor"}
     return body
 
 
-def _spec(path: Path, kind: str, trim: tuple[float, float] | None) -> Path:
-    """design.R's calibration file."""
+def calibration_file(
+    path: Path, kind: str, trim: tuple[float, float] | None, other: Margin = ("field", FIELDS)
+) -> Path:
+    """survey_design.R's calibration file."""
+    variable, totals = other
     r_kind = "poststratify" if kind == "poststratify" else ("calibrate" if trim else "rake")
     lines = [f"{r_kind}\t\t"]
     if kind != "poststratify":
         lines += [f"department\t{c}\t{t!r}" for c, t in DEPARTMENTS.items()]
-    lines += [f"field\t{c or NONE}\t{t!r}" for c, t in FIELDS.items()]
+    lines += [f"{variable}\t{c or NONE}\t{t!r}" for c, t in totals.items()]
     if trim:
         lines.append(f"bounds\t{trim[0]!r}\t{trim[1]!r}")
     path.write_text("\n".join(lines) + "\n")
@@ -75,7 +86,7 @@ def _columns() -> Columns:
     return [*header, "field"], with_field
 
 
-async def _weigh(app: FastAPI, province: Province, body: dict[str, Any]) -> None:
+async def weigh(app: FastAPI, province: Province, body: dict[str, Any]) -> None:
     async with app.state.db.write_sessions.begin() as session:
         instrument = app.state.catalogue.get(province.round.form_code).instrument
         request = ComputeRequest.model_validate(body)
@@ -102,7 +113,7 @@ async def test_calibrated_variance_matches_r(
         await spread_responses(app, province)
     await set_design(app, province, "raked", strata, psu, False)
     await set_inference(app, province, ci, lonely)
-    await _weigh(app, province, _request(kind, trim))
+    await weigh(app, province, weights_request(kind, trim))
     codes = {u.id: code for code, u in province.units.items() if code in EDGE_DEPARTMENT}
     layout = Layout(province.round.id, codes, EDGE_DEPARTMENT, CRITERIA, strata, psu)
     data = tmp_path / "data.csv"
@@ -115,7 +126,7 @@ async def test_calibrated_variance_matches_r(
         (strata, psu, False),
         tmp_path,
         lonely,
-        _spec(tmp_path / "calibration", kind, trim),
+        calibration_file(tmp_path / "calibration", kind, trim),
     )
     engine = await _engine(app, settings)
     expected = {"poststratify": "poststratify", "rake": "calibrate" if trim else "rake"}[kind]
