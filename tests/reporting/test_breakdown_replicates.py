@@ -23,7 +23,7 @@ from tests.reporting.helpers import staff_client
 from tests.statistics.design_data import apply_case, seed
 from tests.statistics.r_design import domains_file
 from tests.statistics.r_survey import close, require_r, run_r
-from tests.statistics.test_calibrated_variance import _request, _weigh
+from tests.statistics.test_calibrated_variance import weigh, weights_request
 from tests.statistics.test_replicate_export import R_PROGRAM as EXPORT_PROGRAM
 
 CHANNELS = ["qr", "paper", "kiosk"]
@@ -108,7 +108,7 @@ async def test_breakdown_under_replicates_matches_r(
         await session.execute(text("UPDATE response SET channel = 'kiosk' WHERE id % 7 = 0"))
     await app.state.db.engine.dispose()
     if raked:
-        await _weigh(app, province, _request("rake", None))
+        await weigh(app, province, weights_request("rake", None))
     await staff_client(app, client, "admin@x.vn", [("admin", "P")])
     path = "/api/v1/rounds/R2026/microdata"
     got = {f: await client.get(path, params={"format": f}) for f in ("csv", "codebook")}

@@ -30,8 +30,8 @@ from tests.statistics.test_calibrated_variance import (
     NONE,
     _columns,
     _engine,
-    _request,
-    _weigh,
+    weigh,
+    weights_request,
 )
 from tests.statistics.test_replicate_export import R_PROGRAM as EXPORT_PROGRAM
 
@@ -142,7 +142,7 @@ async def test_each_replicate_is_raked_again_as_r_does(
             {"v": variance, "r": province.round.id},
         )
     await app.state.db.engine.dispose()
-    await _weigh(app, province, _request("rake", None))
+    await weigh(app, province, weights_request("rake", None))
     codes = {u.id: code for code, u in province.units.items() if code in DEPARTMENT}
     layout = Layout(province.round.id, codes, DEPARTMENT, CRITERIA, strata, psu)
     data = tmp_path / "data.csv"

@@ -24,7 +24,7 @@ from app.statistics.replicate_store import draw
 from app.units.service import load_tree
 from tests.factories import bearer, make_key
 from tests.statistics.design_data import apply_case, seed
-from tests.statistics.test_calibrated_variance import _request, _weigh
+from tests.statistics.test_calibrated_variance import weigh, weights_request
 
 CASES = {
     # name: (variance, replicates, (weighting, strata, psu, fpc, spread), raked)
@@ -58,7 +58,7 @@ async def test_replicates_are_built_once_and_served(
         )
     await app.state.db.engine.dispose()
     if raked:
-        await _weigh(app, province, _request("rake", None))
+        await weigh(app, province, weights_request("rake", None))
     form = app.state.catalogue.get("one-stop-counter")
     async with app.state.db.sessions() as session:
         round_ = await get_round(session, "R2026")
@@ -99,7 +99,7 @@ async def test_replicates_are_built_once_and_served(
         )
     await app.state.db.engine.dispose()
     if raked:  # its weight set no longer covers the responses: weigh again
-        await _weigh(app, province, _request("rake", None))
+        await weigh(app, province, weights_request("rake", None))
     assert await _report_as_of(client) > built  # built anew over the responses now
     rebuilt = await _stored(app)
     assert rebuilt is not None and rebuilt.responses == stored.responses - 1
