@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -149,14 +150,26 @@ async def _clear_audit_sqlite(conn: AsyncConnection) -> None:
 _APPS: dict[str, FastAPI] = {}
 
 
+_PRISTINE: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # templates' globals, filters
+
+
 def _app_for(settings: Settings) -> FastAPI:
     key = settings.model_dump_json()
     application = _APPS.get(key)
     if application is None:
         application = _APPS[key] = create_app(settings)
-    else:
-        application.state.settings = settings
-        renew_state(application)
+        env = application.state.templates.env
+        _PRISTINE[id(application)] = (dict(env.globals), dict(env.filters))
+        return application
+    application.state.settings = settings
+    renew_state(application)
+    # A test may install its own gettext or filters (the catalogue tests do): undone here, in
+    # place (compiled templates keep a reference to these dicts).
+    env = application.state.templates.env
+    globals_, filters = _PRISTINE[id(application)]
+    for mapping, pristine in ((env.globals, globals_), (env.filters, filters)):
+        mapping.clear()
+        mapping.update(pristine)
     return application
 
 
