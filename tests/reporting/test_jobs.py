@@ -54,14 +54,6 @@ def _with_held_worker(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-async def held(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = _with_held_worker(settings)
-    await _truncate(application.state.db)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
 async def background(settings: Settings) -> AsyncIterator[FastAPI]:
     """The app as served: its worker runs every task, jobs included."""
     application = create_app(settings.model_copy(update={"worker": True}))

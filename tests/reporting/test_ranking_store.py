@@ -5,35 +5,20 @@ checked as for a live ranking."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from app.config import Settings
 from app.models import ImprovementFigures
 from app.reporting.ranking_tasks import compute, refresh_rankings
 from app.worker.tasks import load_tasks
 from tests.factories import ratings
 from tests.improvement.helpers import two_rounds
 from tests.reporting.helpers import api_client, respond
-from tests.reporting.test_jobs import _with_held_worker
-
-
-@pytest.fixture
-async def held(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app as served, its worker running but idle: the test runs the refresh itself."""
-    from tests.conftest import _truncate
-
-    application = _with_held_worker(settings)
-    await _truncate(application.state.db)
-    async with application.router.lifespan_context(application):
-        yield application
 
 
 def figures(report: dict[str, Any]) -> dict[str, Any]:
