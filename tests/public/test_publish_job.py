@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from app.models import Job, PublicFile
 from app.worker.jobs import claim, execute, run_pending
 from tests.public.helpers import make_public
+from tests.reporting.conftest import held  # noqa: F401 - fixture
 from tests.reporting.helpers import audit_actions, staff_client
-from tests.reporting.test_jobs import asgi, closed_province, held  # noqa: F401 - fixture
+from tests.reporting.test_jobs import asgi, closed_province
 
 PUBLIC = "/api/v1/rounds/R2026/revisions/1/public"
 
